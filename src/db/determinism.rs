@@ -1,0 +1,201 @@
+//! Deterministic apply: every replica must turn the same log entry into the same rows. SQLite's clock
+//! (`CURRENT_TIMESTAMP`, `datetime('now')`, column DEFAULTs) is read through the VFS, so the writer connection
+//! opens its database through a VFS that wraps the platform one and answers the clock with the entry's
+//! timestamp; `random()`, `randomblob()` and `gen_random_uuid()` are replaced by functions that draw from a
+//! generator seeded by the entry.
+
+use std::cell::Cell;
+use std::ffi::c_int;
+use std::sync::atomic::{AtomicPtr, Ordering};
+use std::sync::Once;
+
+use rusqlite::ffi;
+use rusqlite::functions::{Context, FunctionFlags};
+use rusqlite::Connection;
+use serde::{Deserialize, Serialize};
+
+/// Name of the VFS whose clock is the applying entry's timestamp.
+pub const CLOCK_VFS: &str = "raftsql_clock";
+const CLOCK_VFS_C: &[u8] = b"raftsql_clock\0";
+/// Julian day number of the Unix epoch, in milliseconds (what `xCurrentTimeInt64` reports).
+const UNIX_EPOCH_JULIAN_MS: i64 = 210_866_760_000_000;
+
+/// The execution context a log entry carries: the leader's clock and a seed chosen when it was proposed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct ExecContext {
+    /// Milliseconds since the Unix epoch, read on the leader when the entry was proposed.
+    pub timestamp_ms: i64,
+    /// Seed of the entry's random number generator.
+    pub seed: u64,
+}
+
+impl ExecContext {
+    /// A context for a new entry, from this machine's clock and a fresh random seed.
+    pub fn now() -> Self {
+        let timestamp_ms = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_millis() as i64)
+            .unwrap_or(0);
+        ExecContext { timestamp_ms, seed: rand::random() }
+    }
+}
+
+thread_local! {
+    static CLOCK_MS: Cell<Option<i64>> = const { Cell::new(None) };
+    static RNG_STATE: Cell<u64> = const { Cell::new(0) };
+}
+
+/// Runs `f` with the clock and random generator of this thread fixed by `ctx`. The state machine's writer
+/// thread wraps each entry's execution in this.
+pub fn with_context<R>(ctx: ExecContext, f: impl FnOnce() -> R) -> R {
+    CLOCK_MS.with(|c| c.set(Some(ctx.timestamp_ms)));
+    RNG_STATE.with(|s| s.set(ctx.seed));
+    let out = f();
+    CLOCK_MS.with(|c| c.set(None));
+    out
+}
+
+/// SplitMix64: small, fast and, above all, the same on every platform and every version of raftsql.
+fn next_random() -> u64 {
+    RNG_STATE.with(|s| {
+        let mut z = s.get().wrapping_add(0x9E37_79B9_7F4A_7C15);
+        s.set(z);
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    })
+}
+
+static BASE_VFS: AtomicPtr<ffi::sqlite3_vfs> = AtomicPtr::new(std::ptr::null_mut());
+static REGISTER: Once = Once::new();
+
+unsafe extern "C" fn clock_current_time_int64(_vfs: *mut ffi::sqlite3_vfs, out: *mut i64) -> c_int {
+    if let Some(ms) = CLOCK_MS.with(|c| c.get()) {
+        *out = UNIX_EPOCH_JULIAN_MS + ms;
+        return ffi::SQLITE_OK;
+    }
+    let base = BASE_VFS.load(Ordering::Acquire);
+    match (*base).xCurrentTimeInt64 {
+        Some(f) => f(base, out),
+        None => ffi::SQLITE_ERROR,
+    }
+}
+
+unsafe extern "C" fn clock_current_time(vfs: *mut ffi::sqlite3_vfs, out: *mut f64) -> c_int {
+    let mut ms = 0i64;
+    let rc = clock_current_time_int64(vfs, &mut ms);
+    *out = ms as f64 / 86_400_000.0;
+    rc
+}
+
+/// Registers the clock VFS once per process. It copies the default VFS (same file I/O, locking and sync)
+/// and replaces only its two clock entry points.
+pub fn register_clock_vfs() {
+    REGISTER.call_once(|| unsafe {
+        let base = ffi::sqlite3_vfs_find(std::ptr::null());
+        assert!(!base.is_null(), "SQLite has no default VFS");
+        BASE_VFS.store(base, Ordering::Release);
+        let mut vfs: ffi::sqlite3_vfs = *base;
+        vfs.zName = CLOCK_VFS_C.as_ptr() as *const _;
+        vfs.pNext = std::ptr::null_mut();
+        vfs.xCurrentTime = Some(clock_current_time);
+        if vfs.iVersion >= 2 {
+            vfs.xCurrentTimeInt64 = Some(clock_current_time_int64);
+        }
+        let leaked: *mut ffi::sqlite3_vfs = Box::into_raw(Box::new(vfs));
+        let rc = ffi::sqlite3_vfs_register(leaked, 0);
+        assert_eq!(rc, ffi::SQLITE_OK, "registering the clock VFS failed");
+    });
+}
+
+/// Installs the deterministic replacements of SQLite's random functions and adds `now()` and
+/// `gen_random_uuid()` on the writer connection.
+pub fn register_functions(conn: &Connection) -> rusqlite::Result<()> {
+    // Not SQLITE_DETERMINISTIC: each call must draw a new value, only the sequence is fixed by the seed.
+    let flags = FunctionFlags::SQLITE_UTF8;
+    conn.create_scalar_function("random", 0, flags, |_ctx: &mut Context<'_>| Ok(next_random() as i64))?;
+    conn.create_scalar_function("randomblob", 1, flags, |ctx: &mut Context<'_>| {
+        let n = ctx.get::<i64>(0).unwrap_or(1).clamp(1, 1 << 20) as usize;
+        let mut out = Vec::with_capacity(n + 8);
+        while out.len() < n {
+            out.extend_from_slice(&next_random().to_le_bytes());
+        }
+        out.truncate(n);
+        Ok(out)
+    })?;
+    conn.create_scalar_function("gen_random_uuid", 0, flags, |_ctx: &mut Context<'_>| {
+        Ok(format_uuid_v4(next_random(), next_random()))
+    })?;
+    conn.create_scalar_function("now", 0, flags, |_ctx: &mut Context<'_>| Ok(format_timestamp_ms(current_ms())))?;
+    Ok(())
+}
+
+fn current_ms() -> i64 {
+    CLOCK_MS.with(|c| c.get()).unwrap_or_else(|| ExecContext::now().timestamp_ms)
+}
+
+fn format_uuid_v4(hi: u64, lo: u64) -> String {
+    let hi = (hi & 0xFFFF_FFFF_FFFF_0FFF) | 0x0000_0000_0000_4000;
+    let lo = (lo & 0x3FFF_FFFF_FFFF_FFFF) | 0x8000_0000_0000_0000;
+    format!(
+        "{:08x}-{:04x}-{:04x}-{:04x}-{:012x}",
+        hi >> 32,
+        (hi >> 16) & 0xFFFF,
+        hi & 0xFFFF,
+        lo >> 48,
+        lo & 0xFFFF_FFFF_FFFF
+    )
+}
+
+/// Formats milliseconds since the epoch as SQLite's `strftime('%Y-%m-%d %H:%M:%f')` does.
+pub fn format_timestamp_ms(ms: i64) -> String {
+    let days = ms.div_euclid(86_400_000);
+    let rem = ms.rem_euclid(86_400_000);
+    // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!(
+        "{year:04}-{month:02}-{day:02} {:02}:{:02}:{:02}.{:03}",
+        rem / 3_600_000,
+        rem / 60_000 % 60,
+        rem / 1000 % 60,
+        rem % 1000
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formats_timestamps_like_sqlite() {
+        assert_eq!(format_timestamp_ms(0), "1970-01-01 00:00:00.000");
+        assert_eq!(format_timestamp_ms(1_709_210_096_789), "2024-02-29 12:34:56.789");
+    }
+
+    #[test]
+    fn clock_vfs_fixes_current_timestamp() {
+        register_clock_vfs();
+        let dir = tempfile::tempdir().unwrap();
+        let flags = rusqlite::OpenFlags::SQLITE_OPEN_READ_WRITE | rusqlite::OpenFlags::SQLITE_OPEN_CREATE;
+        let conn = Connection::open_with_flags_and_vfs(dir.path().join("t.db"), flags, CLOCK_VFS).unwrap();
+        register_functions(&conn).unwrap();
+        let ctx = ExecContext { timestamp_ms: 1_709_210_096_789, seed: 7 };
+        let read = |sql: &str| -> String { conn.query_row(sql, [], |r| r.get(0)).unwrap() };
+        let (a, b, c, d) = with_context(ctx, || {
+            (read("SELECT CURRENT_TIMESTAMP"), read("SELECT datetime('now')"), read("SELECT now()"), read("SELECT hex(randomblob(4)) || random()"))
+        });
+        assert_eq!(a, "2024-02-29 12:34:56");
+        assert_eq!(b, "2024-02-29 12:34:56");
+        assert_eq!(c, "2024-02-29 12:34:56.789");
+        let d2 = with_context(ctx, || read("SELECT hex(randomblob(4)) || random()"));
+        assert_eq!(d, d2, "same seed, same random values");
+    }
+}

@@ -1,0 +1,101 @@
+//! A pool of read-only SQLite connections on the node's database file. Reads never go through the log:
+//! they run here, on blocking threads, while the state machine's single writer keeps applying (WAL mode lets
+//! both proceed).
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+use rusqlite::{Connection, OpenFlags};
+use tokio::sync::Semaphore;
+
+use crate::db::exec::{self, Access};
+use crate::db::value::{QueryResult, Value};
+use crate::error::SqlError;
+
+/// What a read attempt can end in besides rows.
+#[derive(Debug)]
+pub enum ReadError {
+    /// SQLite says the statement writes: route it through the log instead.
+    NotReadOnly,
+    Sql(SqlError),
+}
+
+/// A fixed-size pool of read-only connections.
+#[derive(Clone)]
+pub struct ReadPool {
+    inner: Arc<PoolInner>,
+}
+
+struct PoolInner {
+    path: PathBuf,
+    idle: Mutex<Vec<Connection>>,
+    permits: Semaphore,
+}
+
+impl ReadPool {
+    /// Opens `size` read-only connections on `path`; the database must already exist (the writer creates it).
+    pub fn open(path: &Path, size: usize) -> rusqlite::Result<ReadPool> {
+        let mut idle = Vec::with_capacity(size);
+        for _ in 0..size.max(1) {
+            idle.push(open_reader(path)?);
+        }
+        let n = idle.len();
+        Ok(ReadPool {
+            inner: Arc::new(PoolInner { path: path.to_path_buf(), idle: Mutex::new(idle), permits: Semaphore::new(n) }),
+        })
+    }
+
+    /// Path of the database file the pool reads.
+    pub fn path(&self) -> &Path {
+        &self.inner.path
+    }
+
+    /// Runs `f` with a pooled connection on a blocking thread.
+    pub async fn with_connection<R, F>(&self, f: F) -> R
+    where
+        F: FnOnce(&Connection) -> R + Send + 'static,
+        R: Send + 'static,
+    {
+        let _permit = self.inner.permits.acquire().await.expect("read pool semaphore is never closed");
+        let conn = self.inner.idle.lock().unwrap_or_else(|e| e.into_inner()).pop().expect("a permit guarantees an idle connection");
+        let joined = tokio::task::spawn_blocking(move || {
+            let out = f(&conn);
+            (conn, out)
+        })
+        .await;
+        match joined {
+            Ok((conn, out)) => {
+                self.inner.idle.lock().unwrap_or_else(|e| e.into_inner()).push(conn);
+                out
+            }
+            Err(e) => {
+                // The connection died with the task: replace it so the pool keeps its size.
+                if let Ok(conn) = open_reader(&self.inner.path) {
+                    self.inner.idle.lock().unwrap_or_else(|e| e.into_inner()).push(conn);
+                }
+                std::panic::resume_unwind(e.into_panic())
+            }
+        }
+    }
+
+    /// Runs one statement if SQLite classifies it as read-only.
+    pub async fn query(&self, sql: &str, params: Vec<Value>) -> Result<QueryResult, ReadError> {
+        let sql = sql.to_string();
+        self.with_connection(move |conn| match exec::execute(conn, &sql, &params, Some(Access::ReadOnly)) {
+            Ok(r) => Ok(r),
+            Err(None) => Err(ReadError::NotReadOnly),
+            Err(Some(e)) => Err(ReadError::Sql(e)),
+        })
+        .await
+    }
+}
+
+/// Opens one read-only connection with raftsql's reader settings.
+pub fn open_reader(path: &Path) -> rusqlite::Result<Connection> {
+    let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX | OpenFlags::SQLITE_OPEN_URI;
+    let mut conn = Connection::open_with_flags(path, flags)?;
+    conn.busy_timeout(std::time::Duration::from_secs(5))?;
+    conn.set_prepared_statement_cache_capacity(128);
+    conn.authorizer(Some(exec::reader_authorizer))?;
+    Ok(conn)
+}

@@ -1,0 +1,91 @@
+//! The crate's error types, kept in three classes that never mix: SQL errors (data returned to the client),
+//! cluster errors (no leader, unreachable, outcome unknown) and storage errors (fatal for the node).
+
+use serde::{Deserialize, Serialize};
+
+/// A SQL error produced by SQLite while executing a statement. It is data, not a failure of the node: every
+/// replica produces the same error for the same entry, and the client gets it with a SQLSTATE.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+#[error("{message}")]
+pub struct SqlError {
+    /// SQLite's extended result code (for example 2067 for a UNIQUE constraint), or one of the
+    /// `SqlError::*` pseudo codes below for errors raised by raftsql itself.
+    pub code: i32,
+    /// Human-readable message as SQLite wrote it.
+    pub message: String,
+    /// Index of the failing statement inside a multi-statement request.
+    pub statement_index: usize,
+}
+
+impl SqlError {
+    /// Pseudo code: the statement is not allowed in this context (transaction control inside an entry,
+    /// ATTACH, writes to raftsql's own tables).
+    pub const NOT_ALLOWED: i32 = -1;
+    /// Pseudo code: the number of bound parameters does not match the statement.
+    pub const BAD_PARAMETERS: i32 = -2;
+    /// Pseudo code: the SQL text holds more than one statement where one was expected.
+    pub const MULTIPLE_STATEMENTS: i32 = -3;
+
+    pub fn new(code: i32, message: impl Into<String>) -> Self {
+        SqlError { code, message: message.into(), statement_index: 0 }
+    }
+
+    /// Builds a SQL error from a rusqlite error, keeping SQLite's extended code.
+    pub fn from_rusqlite(err: &rusqlite::Error) -> Self {
+        let code = match err {
+            rusqlite::Error::SqliteFailure(e, _) => e.extended_code,
+            rusqlite::Error::MultipleStatement => Self::MULTIPLE_STATEMENTS,
+            rusqlite::Error::InvalidParameterCount(_, _) => Self::BAD_PARAMETERS,
+            _ => 1,
+        };
+        let message = match err {
+            rusqlite::Error::SqliteFailure(_, Some(msg)) => msg.clone(),
+            rusqlite::Error::SqliteFailure(e, None) => e.to_string(),
+            other => other.to_string(),
+        };
+        SqlError { code, message, statement_index: 0 }
+    }
+}
+
+/// Errors of the cluster layer, seen by clients as "try again" or "outcome unknown".
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+pub enum ClusterError {
+    /// No leader is known, or the leader could not be reached in time. The request was not proposed.
+    #[error("no leader available: {0}")]
+    Unavailable(String),
+    /// The request may or may not have been committed (leader lost after proposing). Never retried blindly.
+    #[error("outcome of the write is unknown: {0}")]
+    OutcomeUnknown(String),
+    /// The node is shutting down.
+    #[error("node is shutting down")]
+    ShuttingDown,
+    /// A storage failure on the serving node.
+    #[error("storage failure: {0}")]
+    Storage(String),
+}
+
+/// The error a client sees for a statement: either the statement failed (SQL) or the cluster could not run it.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ExecError {
+    #[error(transparent)]
+    Sql(#[from] SqlError),
+    #[error(transparent)]
+    Cluster(#[from] ClusterError),
+}
+
+/// Errors raised while starting a node; they end the process with a clear message.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error("invalid configuration: {0}")]
+    Config(String),
+    #[error("i/o error on {path}: {source}")]
+    Io { path: String, source: std::io::Error },
+    #[error("cannot bind {addr}: {source}")]
+    Bind { addr: String, source: std::io::Error },
+    #[error("raft log store: {0}")]
+    LogStore(String),
+    #[error("state machine: {0}")]
+    StateMachine(String),
+    #[error("raft: {0}")]
+    Raft(String),
+}

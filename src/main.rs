@@ -1,0 +1,127 @@
+//! The `raftsql` binary: parses the command line (every flag also read from a `RAFTSQL_*` environment
+//! variable), sets up logging and runs one node until SIGINT or SIGTERM.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::Parser;
+use raftsql::config::{parse_peers, Config};
+
+/// A replicated SQL database: PostgreSQL wire protocol, Raft consensus, SQLite storage.
+#[derive(Debug, Parser)]
+#[command(name = "raftsql", version, about)]
+struct Cli {
+    /// This node's id, unique in the cluster and stable across restarts.
+    #[arg(long, env = "RAFTSQL_ID", default_value_t = 1)]
+    id: u64,
+    /// Directory for this node's Raft log, database and snapshots.
+    #[arg(long, env = "RAFTSQL_DATA_DIR", default_value = "./raftsql-data")]
+    data_dir: PathBuf,
+    /// Address the cluster RPC (Raft) server listens on.
+    #[arg(long, env = "RAFTSQL_RAFT_ADDR", default_value = "127.0.0.1:7001")]
+    raft_addr: String,
+    /// Address peers use to reach this node's cluster RPC, if it differs from --raft-addr (e.g. 0.0.0.0 binds).
+    #[arg(long, env = "RAFTSQL_RAFT_ADVERTISE")]
+    raft_advertise: Option<String>,
+    /// Address the PostgreSQL server listens on.
+    #[arg(long, env = "RAFTSQL_PG_ADDR", default_value = "127.0.0.1:5433")]
+    pg_addr: String,
+    /// Address clients use to reach this node's PostgreSQL server, if it differs from --pg-addr.
+    #[arg(long, env = "RAFTSQL_PG_ADVERTISE")]
+    pg_advertise: Option<String>,
+    /// Initial voters as id=host:port (their Raft addresses), e.g. 1=10.0.0.1:7001,2=10.0.0.2:7001.
+    /// Every initial node gets the same list; the cluster forms by itself. Omit for a single node.
+    #[arg(long, env = "RAFTSQL_PEERS", default_value = "")]
+    peers: String,
+    /// Join a running cluster through the Raft address of any member.
+    #[arg(long, env = "RAFTSQL_JOIN")]
+    join: Option<String>,
+    /// With --join: stay a non-voting member (a read replica).
+    #[arg(long, env = "RAFTSQL_LEARNER", default_value_t = false)]
+    learner: bool,
+    /// Raft heartbeat interval in milliseconds.
+    #[arg(long, env = "RAFTSQL_HEARTBEAT_MS", default_value_t = 150)]
+    heartbeat_ms: u64,
+    /// Minimum election timeout in milliseconds (the maximum is twice this).
+    #[arg(long, env = "RAFTSQL_ELECTION_TIMEOUT_MS", default_value_t = 1000)]
+    election_timeout_ms: u64,
+    /// Build a snapshot after this many log entries since the last one.
+    #[arg(long, env = "RAFTSQL_SNAPSHOT_EVERY", default_value_t = 20000)]
+    snapshot_every: u64,
+}
+
+impl Cli {
+    fn into_config(self) -> Result<Config, raftsql::error::StartError> {
+        let peers = parse_peers(&self.peers)?;
+        let raft_advertise = self
+            .raft_advertise
+            .or_else(|| peers.get(&self.id).cloned())
+            .unwrap_or_else(|| self.raft_addr.clone());
+        Config {
+            id: self.id,
+            data_dir: self.data_dir,
+            raft_listen: self.raft_addr,
+            raft_advertise,
+            pg_advertise: self.pg_advertise.unwrap_or_else(|| self.pg_addr.clone()),
+            pg_listen: self.pg_addr,
+            peers,
+            join: self.join,
+            learner: self.learner,
+            heartbeat_ms: self.heartbeat_ms,
+            election_timeout_ms: self.election_timeout_ms,
+            snapshot_every: self.snapshot_every,
+        }
+        .validate()
+    }
+}
+
+async fn wait_for_signal() {
+    let mut term = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+        Ok(s) => s,
+        Err(_) => {
+            let _ = tokio::signal::ctrl_c().await;
+            return;
+        }
+    };
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => {}
+        _ = term.recv() => {}
+    }
+}
+
+fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,openraft=warn,sled=warn")),
+        )
+        .init();
+    let config = match Cli::parse().into_config() {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("raftsql: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("raftsql: cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    runtime.block_on(async {
+        let node = match raftsql::node::start(&config).await {
+            Ok(n) => n,
+            Err(e) => {
+                eprintln!("raftsql: {e}");
+                return ExitCode::FAILURE;
+            }
+        };
+        tracing::info!(id = config.id, raft = %config.raft_advertise, pg = %config.pg_advertise, "node running; PostgreSQL frontend not served yet");
+        wait_for_signal().await;
+        tracing::info!("signal received, shutting down");
+        node.shutdown().await;
+        ExitCode::SUCCESS
+    })
+}

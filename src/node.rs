@@ -1,0 +1,89 @@
+//! Wiring of a whole node: starts the replicated core from a validated configuration, forms or joins the
+//! cluster, keeps this node's addresses current in the membership, and shuts down cleanly on a signal.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use crate::config::Config;
+use crate::error::StartError;
+use crate::raft::{Node, RaftNode, RaftOptions};
+
+/// Builds the core's options from a node configuration.
+pub fn raft_options(config: &Config) -> RaftOptions {
+    let mut o = RaftOptions::new(config.id, config.data_dir.clone());
+    o.raft_listen = config.raft_listen.clone();
+    o.raft_advertise = Some(config.raft_advertise.clone());
+    o.pg_advertise = config.pg_advertise.clone();
+    o.heartbeat_ms = config.heartbeat_ms;
+    o.election_timeout_min_ms = config.election_timeout_ms;
+    o.election_timeout_max_ms = config.election_timeout_ms * 2;
+    o.snapshot_every = config.snapshot_every;
+    o
+}
+
+/// Starts the node and forms (or joins) its cluster. Returns once the node is running.
+pub async fn start(config: &Config) -> Result<RaftNode, StartError> {
+    let node = RaftNode::start(raft_options(config)).await?;
+    if let Some(target) = &config.join {
+        join(&node, target, !config.learner).await?;
+    } else {
+        let members: BTreeMap<_, _> = if config.peers.is_empty() {
+            BTreeMap::from([(config.id, node.node().clone())])
+        } else {
+            config
+                .peers
+                .iter()
+                .map(|(id, addr)| {
+                    let n = if *id == config.id {
+                        node.node().clone()
+                    } else {
+                        Node { raft_addr: addr.clone(), pg_addr: String::new() }
+                    };
+                    (*id, n)
+                })
+                .collect()
+        };
+        node.initialize(members).await.map_err(|e| StartError::Raft(e.to_string()))?;
+    }
+    let core = node.core().clone();
+    tokio::spawn(async move { keep_own_addresses_current(core).await });
+    Ok(node)
+}
+
+/// Asks a running member to add this node (as a learner, then as a voter unless `voter` is false).
+async fn join(node: &RaftNode, target: &str, voter: bool) -> Result<(), StartError> {
+    let already_member = node.metrics().membership_config.membership().get_node(&node.id()).is_some();
+    if already_member {
+        return Ok(());
+    }
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    loop {
+        match node.core().request_join(target, voter).await {
+            Ok(()) => return Ok(()),
+            Err(e) if std::time::Instant::now() < deadline => {
+                tracing::warn!(%target, error = %e, "join failed, retrying");
+                tokio::time::sleep(Duration::from_millis(500)).await;
+            }
+            Err(e) => return Err(StartError::Raft(format!("could not join through {target}: {e}"))),
+        }
+    }
+}
+
+/// The membership records every node's addresses. Peers listed in `--peers` start with only a Raft address;
+/// each node, once a leader exists, records its own current addresses (and corrects them after a restart
+/// with new ones).
+async fn keep_own_addresses_current(core: std::sync::Arc<crate::raft::NodeCore>) {
+    let mut rx = core.raft.metrics();
+    loop {
+        let recorded = rx.borrow().membership_config.membership().get_node(&core.id).cloned();
+        let has_leader = rx.borrow().current_leader.is_some();
+        if has_leader && recorded.as_ref().is_some_and(|n| *n != core.node) {
+            if let Err(e) = core.update_own_addresses().await {
+                tracing::debug!(error = %e, "recording this node's addresses failed, will retry");
+            }
+        }
+        if rx.changed().await.is_err() {
+            return;
+        }
+    }
+}

@@ -1,0 +1,14 @@
+//! The replication layer: OpenRaft with a sled log store, a SQLite state machine, a TCP network and the node
+//! API (writes, linearizable reads, membership) that the query layer builds on.
+
+pub mod log_store;
+pub mod network;
+pub mod node;
+pub mod rpc;
+pub mod rpc_server;
+pub mod snapshot_store;
+pub mod state_machine;
+pub mod types;
+
+pub use node::{Consistency, NodeCore, RaftNode, RaftOptions};
+pub use types::{Node, NodeId, Request, Response, TypeConfig};

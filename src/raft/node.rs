@@ -1,0 +1,520 @@
+//! A raftsql node's replicated core: starts the log store, state machine, Raft and the cluster RPC server,
+//! and offers what the layers above use: writes (forwarded to the leader when this node follows),
+//! linearizable reads (read index), membership changes, metrics and shutdown.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use openraft::error::{CheckIsLeaderError, ClientWriteError, InitializeError, RaftError};
+use openraft::{ChangeMembers, SnapshotPolicy};
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+
+use crate::db::{ExecContext, QueryResult, ReadError, ReadPool, Statement, Value};
+use crate::error::{ClusterError, ExecError, StartError};
+use crate::raft::log_store::LogStore;
+use crate::raft::network::{ForwardClient, ForwardIoError, NetworkFactory, NetworkFaults};
+use crate::raft::rpc::{ForwardError, ForwardRequest, ForwardResponse, RpcRequest, RpcResponse};
+use crate::raft::rpc_server;
+use crate::raft::state_machine::StateMachine;
+use crate::raft::types::{Node, NodeId, Raft, RaftMetrics, Request, Response};
+
+/// Everything needed to start the replicated core of one node.
+#[derive(Debug, Clone)]
+pub struct RaftOptions {
+    pub id: NodeId,
+    pub data_dir: PathBuf,
+    /// Address the cluster RPC server binds (port 0 picks a free port).
+    pub raft_listen: String,
+    /// Address other nodes use to reach this one; defaults to the bound address.
+    pub raft_advertise: Option<String>,
+    /// PostgreSQL address recorded in the membership so peers can redirect clients.
+    pub pg_advertise: String,
+    pub heartbeat_ms: u64,
+    pub election_timeout_min_ms: u64,
+    pub election_timeout_max_ms: u64,
+    /// Build a snapshot after this many log entries since the last one.
+    pub snapshot_every: u64,
+    /// Entries kept in the log behind a snapshot (so briefly lagging followers catch up from the log).
+    pub keep_logs_after_snapshot: u64,
+    pub read_pool_size: usize,
+    /// How long a client write may wait for a leader before failing as unavailable.
+    pub write_timeout: Duration,
+}
+
+impl RaftOptions {
+    /// Defaults suited to a loaded machine running several nodes (elections around one second).
+    pub fn new(id: NodeId, data_dir: PathBuf) -> Self {
+        RaftOptions {
+            id,
+            data_dir,
+            raft_listen: "127.0.0.1:0".into(),
+            raft_advertise: None,
+            pg_advertise: String::new(),
+            heartbeat_ms: 150,
+            election_timeout_min_ms: 1000,
+            election_timeout_max_ms: 2000,
+            snapshot_every: 20_000,
+            keep_logs_after_snapshot: 1_000,
+            read_pool_size: 4,
+            write_timeout: Duration::from_secs(10),
+        }
+    }
+}
+
+/// How fresh a read must be.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Consistency {
+    /// Sees every write acknowledged before the read started (read index through the leader).
+    #[default]
+    Linearizable,
+    /// Reads this node's copy as it is, possibly behind the leader.
+    Stale,
+}
+
+/// Shared state of a running node; the RPC server and the public handle both hold it.
+pub struct NodeCore {
+    pub id: NodeId,
+    pub raft: Raft,
+    pub state_machine: StateMachine,
+    pub reads: ReadPool,
+    pub faults: Arc<NetworkFaults>,
+    /// This node's entry in the membership (its advertised addresses).
+    pub node: Node,
+    forward: ForwardClient,
+    options: RaftOptions,
+}
+
+/// A running node. Dropping it without `shutdown` leaves background tasks running until the runtime ends.
+pub struct RaftNode {
+    core: Arc<NodeCore>,
+    server: JoinHandle<()>,
+    stop: watch::Sender<bool>,
+}
+
+fn start_err(e: impl std::fmt::Display) -> StartError {
+    StartError::Raft(e.to_string())
+}
+
+impl RaftNode {
+    /// Opens storage, binds the cluster RPC port and starts Raft. Does not bootstrap a cluster: see
+    /// `initialize`.
+    pub async fn start(options: RaftOptions) -> Result<RaftNode, StartError> {
+        let io = |path: &PathBuf| {
+            let path = path.display().to_string();
+            move |source| StartError::Io { path, source }
+        };
+        std::fs::create_dir_all(&options.data_dir).map_err(io(&options.data_dir))?;
+        let log_store =
+            LogStore::open(&options.data_dir.join("raft-log")).map_err(|e| StartError::LogStore(e.to_string()))?;
+        let db_path = options.data_dir.join("state.db");
+        let state_machine = StateMachine::open(&db_path, &options.data_dir.join("snapshots"))
+            .map_err(|e| StartError::StateMachine(e.to_string()))?;
+        let reads = ReadPool::open(&db_path, options.read_pool_size)
+            .map_err(|e| StartError::StateMachine(e.to_string()))?;
+        let listener = TcpListener::bind(&options.raft_listen)
+            .await
+            .map_err(|source| StartError::Bind { addr: options.raft_listen.clone(), source })?;
+        let bound = listener.local_addr().map_err(start_err)?.to_string();
+        let node = Node {
+            raft_addr: options.raft_advertise.clone().unwrap_or(bound),
+            pg_addr: options.pg_advertise.clone(),
+        };
+
+        let config = openraft::Config {
+            cluster_name: "raftsql".into(),
+            heartbeat_interval: options.heartbeat_ms,
+            election_timeout_min: options.election_timeout_min_ms,
+            election_timeout_max: options.election_timeout_max_ms,
+            // Per-chunk timeout of a snapshot transfer: a chunk of a large database on a busy disk takes
+            // far longer than OpenRaft's 200 ms default.
+            install_snapshot_timeout: 30_000,
+            snapshot_max_chunk_size: 1024 * 1024,
+            snapshot_policy: SnapshotPolicy::LogsSinceLast(options.snapshot_every),
+            max_in_snapshot_log_to_keep: options.keep_logs_after_snapshot,
+            max_payload_entries: 512,
+            ..Default::default()
+        };
+        let config = Arc::new(config.validate().map_err(|e| StartError::Config(e.to_string()))?);
+        let faults = Arc::new(NetworkFaults::default());
+        let network = NetworkFactory {
+            my_id: options.id,
+            faults: faults.clone(),
+            connect_timeout: Duration::from_millis(options.heartbeat_ms.max(100) * 2),
+        };
+        let raft = Raft::new(options.id, config, network, log_store, state_machine.clone())
+            .await
+            .map_err(start_err)?;
+        let forward = ForwardClient::new(options.id, faults.clone(), Duration::from_secs(2));
+        let core = Arc::new(NodeCore { id: options.id, raft, state_machine, reads, faults, node, forward, options });
+        let (stop, stop_rx) = watch::channel(false);
+        let server = tokio::spawn(rpc_server::serve(listener, core.clone(), stop_rx));
+        tracing::info!(node_id = core.id, raft_addr = %core.node.raft_addr, "raft node started");
+        Ok(RaftNode { core, server, stop })
+    }
+
+    pub fn core(&self) -> &Arc<NodeCore> {
+        &self.core
+    }
+
+    pub fn id(&self) -> NodeId {
+        self.core.id
+    }
+
+    pub fn raft(&self) -> &Raft {
+        &self.core.raft
+    }
+
+    /// This node's advertised addresses.
+    pub fn node(&self) -> &Node {
+        &self.core.node
+    }
+
+    pub fn faults(&self) -> &Arc<NetworkFaults> {
+        &self.core.faults
+    }
+
+    pub fn metrics(&self) -> RaftMetrics {
+        self.core.raft.metrics().borrow().clone()
+    }
+
+    /// Bootstraps a cluster of `members` if this node has never been part of one. Every initial voter may
+    /// call it with the same list; calling it again (on restart) changes nothing.
+    pub async fn initialize(&self, members: BTreeMap<NodeId, Node>) -> Result<(), ClusterError> {
+        if self.core.raft.is_initialized().await.map_err(|e| ClusterError::Storage(e.to_string()))? {
+            return Ok(());
+        }
+        match self.core.raft.initialize(members).await {
+            Ok(()) => Ok(()),
+            Err(RaftError::APIError(InitializeError::NotAllowed(_))) => Ok(()),
+            Err(e) => Err(ClusterError::Unavailable(e.to_string())),
+        }
+    }
+
+    /// Proposes `statements` as one atomic entry (through the leader) and returns their results.
+    pub async fn write(&self, statements: Vec<Statement>) -> Result<Vec<QueryResult>, ExecError> {
+        self.core.write(statements).await
+    }
+
+    /// Runs one statement: reads locally at the requested consistency, writes through the log.
+    pub async fn execute(
+        &self,
+        sql: &str,
+        params: Vec<Value>,
+        consistency: Consistency,
+    ) -> Result<QueryResult, ExecError> {
+        if consistency == Consistency::Linearizable {
+            self.core.read_barrier().await?;
+        }
+        match self.core.reads.query(sql, params.clone()).await {
+            Ok(r) => Ok(r),
+            Err(ReadError::Sql(e)) => Err(e.into()),
+            Err(ReadError::NotReadOnly) => {
+                let mut results = self.write(vec![Statement::new(sql, params)]).await?;
+                Ok(results.pop().unwrap_or_default())
+            }
+        }
+    }
+
+    /// Waits until this node's state machine is at least as fresh as a linearizable read requires.
+    pub async fn read_barrier(&self) -> Result<(), ClusterError> {
+        self.core.read_barrier().await
+    }
+
+    /// Adds a learner (it starts receiving the log) and waits until it has caught up.
+    pub async fn add_learner(&self, id: NodeId, node: Node) -> Result<(), ClusterError> {
+        self.core.admin(ForwardRequest::AddLearner { id, node }).await
+    }
+
+    /// Makes exactly `voters` the voting members.
+    pub async fn change_voters(&self, voters: Vec<NodeId>) -> Result<(), ClusterError> {
+        self.core.admin(ForwardRequest::ChangeVoters(voters)).await
+    }
+
+    /// Removes a node (voter or learner) from the cluster.
+    pub async fn remove_node(&self, id: NodeId) -> Result<(), ClusterError> {
+        self.core.admin(ForwardRequest::RemoveNode(id)).await
+    }
+
+    /// Waits until some node is known as leader, returning its id.
+    pub async fn wait_for_leader(&self, timeout: Duration) -> Result<NodeId, ClusterError> {
+        self.core.wait_for_leader(timeout).await
+    }
+
+    /// Stops serving: closes the RPC server, stops Raft, checkpoints the database.
+    pub async fn shutdown(self) {
+        let _ = self.stop.send(true);
+        self.server.abort();
+        let _ = self.server.await;
+        if let Err(e) = self.core.raft.shutdown().await {
+            tracing::warn!(error = %e, "raft shutdown");
+        }
+        if let Err(e) = self.core.state_machine.checkpoint().await {
+            tracing::warn!(error = %e, "final checkpoint failed");
+        }
+        tracing::info!(node_id = self.core.id, "raft node stopped");
+    }
+}
+
+impl NodeCore {
+    fn leader_hint(&self) -> Option<(NodeId, Node)> {
+        let m = self.raft.metrics().borrow().clone();
+        let leader = m.current_leader?;
+        let node = m.membership_config.membership().get_node(&leader)?.clone();
+        Some((leader, node))
+    }
+
+    async fn wait_for_leader(&self, timeout: Duration) -> Result<NodeId, ClusterError> {
+        let mut rx = self.raft.metrics();
+        let deadline = tokio::time::Instant::now() + timeout;
+        loop {
+            if let Some(l) = rx.borrow().current_leader {
+                return Ok(l);
+            }
+            match tokio::time::timeout_at(deadline, rx.changed()).await {
+                Ok(Ok(())) => continue,
+                Ok(Err(_)) => return Err(ClusterError::ShuttingDown),
+                Err(_) => return Err(ClusterError::Unavailable("no leader elected in time".into())),
+            }
+        }
+    }
+
+    /// Waits for the metrics to change (a new leader, a new term) or a short pause, whichever comes first.
+    async fn wait_for_change(&self) {
+        let mut rx = self.raft.metrics();
+        let _ = tokio::time::timeout(Duration::from_millis(self.options.heartbeat_ms), rx.changed()).await;
+    }
+
+    /// Proposes on the local Raft if it leads. `Err(Ok(hint))` means "not leader, nothing proposed".
+    async fn propose_locally(&self, statements: Vec<Statement>) -> Result<Response, Result<Option<(NodeId, Node)>, ClusterError>> {
+        let request = Request::Execute { statements, ctx: ExecContext::now() };
+        match self.raft.client_write(request).await {
+            Ok(resp) => Ok(resp.data),
+            Err(RaftError::APIError(ClientWriteError::ForwardToLeader(f))) => {
+                Err(Ok(f.leader_id.zip(f.leader_node)))
+            }
+            Err(RaftError::APIError(ClientWriteError::ChangeMembershipError(e))) => {
+                Err(Err(ClusterError::Unavailable(e.to_string())))
+            }
+            Err(RaftError::Fatal(e)) => Err(Err(ClusterError::OutcomeUnknown(e.to_string()))),
+        }
+    }
+
+    async fn write(&self, statements: Vec<Statement>) -> Result<Vec<QueryResult>, ExecError> {
+        let deadline = Instant::now() + self.options.write_timeout;
+        let mut hint = None;
+        loop {
+            let target = hint.take().or_else(|| self.leader_hint());
+            let outcome = match target {
+                Some((leader, _)) if leader == self.id => self.propose_locally(statements.clone()).await,
+                Some((leader, node)) => self.forward_write(leader, &node, &statements, deadline).await,
+                None => Err(Ok(None)),
+            };
+            match outcome {
+                Ok(resp) => return resp.outcome.map_err(ExecError::from),
+                Err(Err(e)) => return Err(e.into()),
+                Err(Ok(next)) => {
+                    if Instant::now() >= deadline {
+                        return Err(ClusterError::Unavailable("no leader accepted the write in time".into()).into());
+                    }
+                    if next.is_none() {
+                        self.wait_for_change().await;
+                    }
+                    hint = next;
+                }
+            }
+        }
+    }
+
+    async fn forward_write(
+        &self,
+        leader: NodeId,
+        node: &Node,
+        statements: &[Statement],
+        deadline: Instant,
+    ) -> Result<Response, Result<Option<(NodeId, Node)>, ClusterError>> {
+        let timeout = deadline.saturating_duration_since(Instant::now()).max(Duration::from_millis(100));
+        let req = RpcRequest::Forward(ForwardRequest::Write(statements.to_vec()));
+        match self.forward.call(leader, &node.raft_addr, req, timeout).await {
+            Ok(RpcResponse::Forward(Ok(ForwardResponse::Write(resp)))) => Ok(resp),
+            Ok(RpcResponse::Forward(Err(ForwardError::NotLeader { leader: next }))) => {
+                // Only follow a hint that points elsewhere, otherwise wait for the cluster to settle.
+                Err(Ok(next.filter(|(id, _)| *id != leader)))
+            }
+            Ok(RpcResponse::Forward(Err(ForwardError::Cluster(e)))) => Err(Err(e)),
+            Ok(other) => Err(Err(ClusterError::OutcomeUnknown(format!("unexpected answer from the leader: {other:?}")))),
+            Err(ForwardIoError::NotSent(e)) => {
+                tracing::debug!(leader, error = %e, "leader unreachable, waiting for a new one");
+                self.wait_for_change().await;
+                Err(Ok(None))
+            }
+            Err(ForwardIoError::Lost(e)) => {
+                Err(Err(ClusterError::OutcomeUnknown(format!("lost contact with leader {leader} after sending the write: {e}"))))
+            }
+        }
+    }
+
+    /// Makes a following read linearizable: confirms leadership through a quorum (on the leader, or by
+    /// asking the leader) and waits until this node has applied up to the leader's commit point.
+    pub async fn read_barrier(&self) -> Result<(), ClusterError> {
+        let deadline = Instant::now() + self.options.write_timeout;
+        loop {
+            let index = match self.raft.ensure_linearizable().await {
+                Ok(_) => return Ok(()),
+                Err(RaftError::APIError(CheckIsLeaderError::ForwardToLeader(f))) => {
+                    match f.leader_id.zip(f.leader_node) {
+                        Some((leader, node)) => self.remote_read_index(leader, &node).await,
+                        None => None,
+                    }
+                }
+                Err(RaftError::APIError(CheckIsLeaderError::QuorumNotEnough(e))) => {
+                    tracing::debug!(error = %e, "read index: quorum not reached");
+                    None
+                }
+                Err(RaftError::Fatal(_)) => return Err(ClusterError::ShuttingDown),
+            };
+            if let Some(index) = index {
+                let remaining = deadline.saturating_duration_since(Instant::now());
+                return self
+                    .raft
+                    .wait(Some(remaining))
+                    .applied_index_at_least(Some(index), "linearizable read")
+                    .await
+                    .map(|_| ())
+                    .map_err(|e| ClusterError::Unavailable(format!("not caught up with the leader in time: {e}")));
+            }
+            if Instant::now() >= deadline {
+                return Err(ClusterError::Unavailable("no leader confirmed the read in time".into()));
+            }
+            self.wait_for_change().await;
+        }
+    }
+
+    async fn remote_read_index(&self, leader: NodeId, node: &Node) -> Option<u64> {
+        let req = RpcRequest::Forward(ForwardRequest::ReadIndex);
+        match self.forward.call(leader, &node.raft_addr, req, self.options.write_timeout).await {
+            Ok(RpcResponse::Forward(Ok(ForwardResponse::ReadIndex(i)))) => Some(i),
+            other => {
+                tracing::debug!(leader, answer = ?other.map(|_| ()), "read index from leader failed");
+                None
+            }
+        }
+    }
+
+    /// Runs an administrative request on the leader, forwarding it when this node follows. Membership
+    /// requests are idempotent, so they are retried until the deadline when leadership moves.
+    async fn admin(&self, req: ForwardRequest) -> Result<(), ClusterError> {
+        let deadline = Instant::now() + self.options.write_timeout;
+        loop {
+            let leader = self.wait_for_leader(deadline.saturating_duration_since(Instant::now())).await?;
+            let outcome = match self.leader_hint() {
+                _ if leader == self.id => self.handle_forward(req.clone()).await,
+                Some((id, node)) => {
+                    let call = RpcRequest::Forward(req.clone());
+                    match self.forward.call(id, &node.raft_addr, call, self.options.write_timeout).await {
+                        Ok(RpcResponse::Forward(res)) => res,
+                        _ => Err(ForwardError::NotLeader { leader: None }),
+                    }
+                }
+                None => Err(ForwardError::NotLeader { leader: None }),
+            };
+            match outcome {
+                Ok(_) => return Ok(()),
+                Err(ForwardError::Cluster(e)) => return Err(e),
+                Err(ForwardError::NotLeader { .. }) if Instant::now() < deadline => self.wait_for_change().await,
+                Err(ForwardError::NotLeader { .. }) => {
+                    return Err(ClusterError::Unavailable("no leader accepted the request in time".into()))
+                }
+            }
+        }
+    }
+
+    /// Serves a request forwarded by another node (or an admin request of this one) as the leader.
+    pub async fn handle_forward(&self, req: ForwardRequest) -> Result<ForwardResponse, ForwardError> {
+        let not_leader = |leader: Option<NodeId>, node: Option<Node>| ForwardError::NotLeader { leader: leader.zip(node) };
+        match req {
+            ForwardRequest::Write(statements) => match self.propose_locally(statements).await {
+                Ok(resp) => Ok(ForwardResponse::Write(resp)),
+                Err(Ok(hint)) => Err(ForwardError::NotLeader { leader: hint }),
+                Err(Err(e)) => Err(ForwardError::Cluster(e)),
+            },
+            ForwardRequest::ReadIndex => match self.raft.get_read_log_id().await {
+                Ok((read_log_id, _)) => Ok(ForwardResponse::ReadIndex(read_log_id.map(|l| l.index).unwrap_or(0))),
+                Err(RaftError::APIError(CheckIsLeaderError::ForwardToLeader(f))) => Err(not_leader(f.leader_id, f.leader_node)),
+                Err(e) => Err(ForwardError::Cluster(ClusterError::Unavailable(e.to_string()))),
+            },
+            ForwardRequest::AddLearner { id, node } => {
+                membership_result(self.raft.add_learner(id, node, true).await, not_leader)
+            }
+            ForwardRequest::ChangeVoters(voters) => {
+                let voters: BTreeSet<NodeId> = voters.into_iter().collect();
+                membership_result(self.raft.change_membership(voters, true).await, not_leader)
+            }
+            ForwardRequest::RemoveNode(id) => {
+                let m = self.raft.metrics().borrow().membership_config.clone();
+                let is_voter = m.membership().voter_ids().any(|v| v == id);
+                if is_voter {
+                    let change = ChangeMembers::RemoveVoters(BTreeSet::from([id]));
+                    membership_result(self.raft.change_membership(change, false).await, not_leader)?;
+                }
+                let change = ChangeMembers::RemoveNodes(BTreeSet::from([id]));
+                membership_result(self.raft.change_membership(change, false).await, not_leader)
+            }
+            ForwardRequest::Join { id, node, voter } => Box::pin(self.join_node(id, node, voter)).await,
+            ForwardRequest::UpdateNode { id, node } => {
+                let change = ChangeMembers::SetNodes(BTreeMap::from([(id, node)]));
+                membership_result(self.raft.change_membership(change, true).await, not_leader)
+            }
+        }
+    }
+}
+
+fn membership_result<T>(
+    r: Result<T, RaftError<NodeId, ClientWriteError<NodeId, Node>>>,
+    not_leader: impl Fn(Option<NodeId>, Option<Node>) -> ForwardError,
+) -> Result<ForwardResponse, ForwardError> {
+    match r {
+        Ok(_) => Ok(ForwardResponse::Done),
+        Err(RaftError::APIError(ClientWriteError::ForwardToLeader(f))) => Err(not_leader(f.leader_id, f.leader_node)),
+        Err(RaftError::APIError(ClientWriteError::ChangeMembershipError(e))) => {
+            Err(ForwardError::Cluster(ClusterError::Unavailable(e.to_string())))
+        }
+        Err(RaftError::Fatal(e)) => Err(ForwardError::Cluster(ClusterError::OutcomeUnknown(e.to_string()))),
+    }
+}
+
+impl NodeCore {
+    /// Records this node's advertised addresses in the membership.
+    pub async fn update_own_addresses(&self) -> Result<(), ClusterError> {
+        self.admin(ForwardRequest::UpdateNode { id: self.id, node: self.node.clone() }).await
+    }
+
+    /// Asks the member at `target` (a Raft address) to add this node: as a learner, caught up, then promoted
+    /// to voter when `voter` is true.
+    pub async fn request_join(&self, target: &str, voter: bool) -> Result<(), ClusterError> {
+        let req = RpcRequest::Forward(ForwardRequest::Join { id: self.id, node: self.node.clone(), voter });
+        match self.forward.call_any(target, req, Duration::from_secs(120)).await {
+            Ok(RpcResponse::Forward(Ok(_))) => Ok(()),
+            Ok(RpcResponse::Forward(Err(ForwardError::Cluster(e)))) => Err(e),
+            Ok(other) => Err(ClusterError::Unavailable(format!("unexpected answer {other:?}"))),
+            Err(e) => Err(ClusterError::Unavailable(format!("{e:?}"))),
+        }
+    }
+
+    /// Adds a joining node through the leader, wherever it is.
+    async fn join_node(&self, id: NodeId, node: Node, voter: bool) -> Result<ForwardResponse, ForwardError> {
+        self.admin(ForwardRequest::AddLearner { id, node }).await.map_err(ForwardError::Cluster)?;
+        if voter {
+            let m = self.raft.metrics().borrow().membership_config.clone();
+            let mut voters: Vec<NodeId> = m.membership().voter_ids().collect();
+            if !voters.contains(&id) {
+                voters.push(id);
+                self.admin(ForwardRequest::ChangeVoters(voters)).await.map_err(ForwardError::Cluster)?;
+            }
+        }
+        Ok(ForwardResponse::Done)
+    }
+}
