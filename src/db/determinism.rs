@@ -55,8 +55,17 @@ pub fn with_context<R>(ctx: ExecContext, f: impl FnOnce() -> R) -> R {
     out
 }
 
-/// SplitMix64: small, fast and, above all, the same on every platform and every version of raftsql.
+/// The next random number: from the entry's seeded generator while an entry applies, from the operating
+/// system otherwise (reads on the read pool).
 fn next_random() -> u64 {
+    if CLOCK_MS.with(|c| c.get()).is_none() {
+        return rand::random();
+    }
+    seeded_random()
+}
+
+/// SplitMix64: small, fast and, above all, the same on every platform and every version of raftsql.
+fn seeded_random() -> u64 {
     RNG_STATE.with(|s| {
         let mut z = s.get().wrapping_add(0x9E37_79B9_7F4A_7C15);
         s.set(z);
@@ -108,9 +117,21 @@ pub fn register_clock_vfs() {
     });
 }
 
-/// Installs the deterministic replacements of SQLite's random functions and adds `now()` and
-/// `gen_random_uuid()` on the writer connection.
+/// Adds `now()` and `gen_random_uuid()`, which SQLite lacks. Read connections get these too, so a
+/// statement prepares the same way on the read path and on the writer.
+pub fn register_common_functions(conn: &Connection) -> rusqlite::Result<()> {
+    let flags = FunctionFlags::SQLITE_UTF8;
+    conn.create_scalar_function("gen_random_uuid", 0, flags, |_ctx: &mut Context<'_>| {
+        Ok(format_uuid_v4(next_random(), next_random()))
+    })?;
+    conn.create_scalar_function("now", 0, flags, |_ctx: &mut Context<'_>| Ok(format_timestamp_ms(current_ms())))?;
+    Ok(())
+}
+
+/// Installs the deterministic replacements of SQLite's random functions on the writer connection, plus
+/// the common functions.
 pub fn register_functions(conn: &Connection) -> rusqlite::Result<()> {
+    register_common_functions(conn)?;
     // Not SQLITE_DETERMINISTIC: each call must draw a new value, only the sequence is fixed by the seed.
     let flags = FunctionFlags::SQLITE_UTF8;
     conn.create_scalar_function("random", 0, flags, |_ctx: &mut Context<'_>| Ok(next_random() as i64))?;
@@ -123,10 +144,6 @@ pub fn register_functions(conn: &Connection) -> rusqlite::Result<()> {
         out.truncate(n);
         Ok(out)
     })?;
-    conn.create_scalar_function("gen_random_uuid", 0, flags, |_ctx: &mut Context<'_>| {
-        Ok(format_uuid_v4(next_random(), next_random()))
-    })?;
-    conn.create_scalar_function("now", 0, flags, |_ctx: &mut Context<'_>| Ok(format_timestamp_ms(current_ms())))?;
     Ok(())
 }
 

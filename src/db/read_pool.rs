@@ -96,6 +96,7 @@ pub fn open_reader(path: &Path) -> rusqlite::Result<Connection> {
     let mut conn = Connection::open_with_flags(path, flags)?;
     conn.busy_timeout(std::time::Duration::from_secs(5))?;
     conn.set_prepared_statement_cache_capacity(128);
+    crate::db::determinism::register_common_functions(&conn)?;
     conn.authorizer(Some(exec::reader_authorizer))?;
     Ok(conn)
 }
