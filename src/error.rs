@@ -27,7 +27,11 @@ impl SqlError {
     pub const MULTIPLE_STATEMENTS: i32 = -3;
 
     pub fn new(code: i32, message: impl Into<String>) -> Self {
-        SqlError { code, message: message.into(), statement_index: 0 }
+        SqlError {
+            code,
+            message: message.into(),
+            statement_index: 0,
+        }
     }
 
     /// Builds a SQL error from a rusqlite error, keeping SQLite's extended code.
@@ -43,7 +47,11 @@ impl SqlError {
             rusqlite::Error::SqliteFailure(e, None) => e.to_string(),
             other => other.to_string(),
         };
-        SqlError { code, message, statement_index: 0 }
+        SqlError {
+            code,
+            message,
+            statement_index: 0,
+        }
     }
 }
 
@@ -79,9 +87,15 @@ pub enum StartError {
     #[error("invalid configuration: {0}")]
     Config(String),
     #[error("i/o error on {path}: {source}")]
-    Io { path: String, source: std::io::Error },
+    Io {
+        path: String,
+        source: std::io::Error,
+    },
     #[error("cannot bind {addr}: {source}")]
-    Bind { addr: String, source: std::io::Error },
+    Bind {
+        addr: String,
+        source: std::io::Error,
+    },
     #[error("raft log store: {0}")]
     LogStore(String),
     #[error("state machine: {0}")]

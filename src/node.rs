@@ -37,13 +37,18 @@ pub async fn start(config: &Config) -> Result<RaftNode, StartError> {
                     let n = if *id == config.id {
                         node.node().clone()
                     } else {
-                        Node { raft_addr: addr.clone(), pg_addr: String::new() }
+                        Node {
+                            raft_addr: addr.clone(),
+                            pg_addr: String::new(),
+                        }
                     };
                     (*id, n)
                 })
                 .collect()
         };
-        node.initialize(members).await.map_err(|e| StartError::Raft(e.to_string()))?;
+        node.initialize(members)
+            .await
+            .map_err(|e| StartError::Raft(e.to_string()))?;
     }
     let core = node.core().clone();
     tokio::spawn(async move { keep_own_addresses_current(core).await });
@@ -52,7 +57,12 @@ pub async fn start(config: &Config) -> Result<RaftNode, StartError> {
 
 /// Asks a running member to add this node (as a learner, then as a voter unless `voter` is false).
 async fn join(node: &RaftNode, target: &str, voter: bool) -> Result<(), StartError> {
-    let already_member = node.metrics().membership_config.membership().get_node(&node.id()).is_some();
+    let already_member = node
+        .metrics()
+        .membership_config
+        .membership()
+        .get_node(&node.id())
+        .is_some();
     if already_member {
         return Ok(());
     }
@@ -64,7 +74,11 @@ async fn join(node: &RaftNode, target: &str, voter: bool) -> Result<(), StartErr
                 tracing::warn!(%target, error = %e, "join failed, retrying");
                 tokio::time::sleep(Duration::from_millis(500)).await;
             }
-            Err(e) => return Err(StartError::Raft(format!("could not join through {target}: {e}"))),
+            Err(e) => {
+                return Err(StartError::Raft(format!(
+                    "could not join through {target}: {e}"
+                )))
+            }
         }
     }
 }
@@ -75,7 +89,12 @@ async fn join(node: &RaftNode, target: &str, voter: bool) -> Result<(), StartErr
 async fn keep_own_addresses_current(core: std::sync::Arc<crate::raft::NodeCore>) {
     let mut rx = core.raft.metrics();
     loop {
-        let recorded = rx.borrow().membership_config.membership().get_node(&core.id).cloned();
+        let recorded = rx
+            .borrow()
+            .membership_config
+            .membership()
+            .get_node(&core.id)
+            .cloned();
         let has_leader = rx.borrow().current_leader.is_some();
         if has_leader && recorded.as_ref().is_some_and(|n| *n != core.node) {
             if let Err(e) = core.update_own_addresses().await {

@@ -57,7 +57,10 @@ fn execute_inner(
     if expected != params.len() {
         return Err(Some(SqlError::new(
             SqlError::BAD_PARAMETERS,
-            format!("statement expects {expected} parameters, {} given", params.len()),
+            format!(
+                "statement expects {expected} parameters, {} given",
+                params.len()
+            ),
         )));
     }
     for (i, p) in params.iter().enumerate() {
@@ -65,7 +68,10 @@ fn execute_inner(
     }
     let columns: Vec<Column> = stmt
         .columns()
-        .map(|c| Column { name: c.name().to_string(), decl_type: c.decl_type().map(str::to_string) })
+        .map(|c| Column {
+            name: c.name().to_string(),
+            decl_type: c.decl_type().map(str::to_string),
+        })
         .collect();
     let width = columns.len();
     let mut rows = Vec::new();
@@ -79,8 +85,16 @@ fn execute_inner(
             rows.push(out);
         }
     }
-    let rows_affected = if readonly { rows.len() as u64 } else { conn.changes() };
-    Ok(QueryResult { columns, rows, rows_affected })
+    let rows_affected = if readonly {
+        rows.len() as u64
+    } else {
+        conn.changes()
+    };
+    Ok(QueryResult {
+        columns,
+        rows,
+        rows_affected,
+    })
 }
 
 /// Authorizer for the state machine's writer connection.
@@ -120,8 +134,18 @@ pub fn writer_authorizer(ctx: AuthContext<'_>) -> Authorization {
 pub fn reader_authorizer(ctx: AuthContext<'_>) -> Authorization {
     match ctx.action {
         AuthAction::Attach { .. } | AuthAction::Detach { .. } => Authorization::Deny,
-        AuthAction::Pragma { pragma_value: Some(_), pragma_name }
-            if !matches!(pragma_name, "table_info" | "table_xinfo" | "index_list" | "index_info" | "index_xinfo" | "foreign_key_list") =>
+        AuthAction::Pragma {
+            pragma_value: Some(_),
+            pragma_name,
+        } if !matches!(
+            pragma_name,
+            "table_info"
+                | "table_xinfo"
+                | "index_list"
+                | "index_info"
+                | "index_xinfo"
+                | "foreign_key_list"
+        ) =>
         {
             Authorization::Deny
         }

@@ -13,7 +13,11 @@ use crate::db::writer::{read_meta, META_TABLE};
 
 /// Copies the database at `live` into a new file `dest` (fsynced), returning the metadata values `keys`
 /// as they are in the copy.
-pub fn copy_database(live: &Path, dest: &Path, keys: &[&str]) -> rusqlite::Result<Vec<Option<Vec<u8>>>> {
+pub fn copy_database(
+    live: &Path,
+    dest: &Path,
+    keys: &[&str],
+) -> rusqlite::Result<Vec<Option<Vec<u8>>>> {
     let src = open_reader(live)?;
     src.execute_batch("BEGIN")?;
     // The first read opens the read transaction; the backup below reuses it, so the copy and the metadata
@@ -25,7 +29,11 @@ pub fn copy_database(live: &Path, dest: &Path, keys: &[&str]) -> rusqlite::Resul
     )?;
     let mut values = Vec::with_capacity(keys.len());
     for key in keys {
-        values.push(if has_meta { read_meta(&src, key)? } else { None });
+        values.push(if has_meta {
+            read_meta(&src, key)?
+        } else {
+            None
+        });
     }
     {
         let mut dst = Connection::open(dest)?;
@@ -33,13 +41,17 @@ pub fn copy_database(live: &Path, dest: &Path, keys: &[&str]) -> rusqlite::Resul
         loop {
             match backup.step(-1)? {
                 StepResult::Done => break,
-                StepResult::Busy | StepResult::Locked => std::thread::sleep(std::time::Duration::from_millis(5)),
+                StepResult::Busy | StepResult::Locked => {
+                    std::thread::sleep(std::time::Duration::from_millis(5))
+                }
                 _ => {}
             }
         }
     }
     src.execute_batch("COMMIT")?;
-    File::open(dest).and_then(|f| f.sync_all()).map_err(|e| rusqlite::Error::ToSqlConversionFailure(Box::new(e)))?;
+    File::open(dest)
+        .and_then(|f| f.sync_all())
+        .map_err(|e| rusqlite::Error::ToSqlConversionFailure(Box::new(e)))?;
     Ok(values)
 }
 

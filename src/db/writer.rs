@@ -25,7 +25,9 @@ impl Writer {
     /// Opens (creating if needed) the database at `path` in WAL mode.
     pub fn open(path: &Path) -> rusqlite::Result<Writer> {
         determinism::register_clock_vfs();
-        let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
+            | OpenFlags::SQLITE_OPEN_CREATE
+            | OpenFlags::SQLITE_OPEN_NO_MUTEX;
         let mut conn = Connection::open_with_flags_and_vfs(path, flags, determinism::CLOCK_VFS)?;
         conn.busy_timeout(Duration::from_secs(30))?;
         // WAL + NORMAL: a commit is durable once the WAL is synced at checkpoint; a power loss may drop the
@@ -49,8 +51,9 @@ impl Writer {
 
     /// Writes one metadata value inside the current transaction.
     pub fn write_meta(&self, key: &str, value: &[u8]) -> rusqlite::Result<()> {
-        let mut stmt =
-            self.conn.prepare_cached(&format!("INSERT OR REPLACE INTO {META_TABLE} (key, value) VALUES (?1, ?2)"))?;
+        let mut stmt = self.conn.prepare_cached(&format!(
+            "INSERT OR REPLACE INTO {META_TABLE} (key, value) VALUES (?1, ?2)"
+        ))?;
         stmt.execute(rusqlite::params![key, value])?;
         Ok(())
     }
@@ -124,12 +127,19 @@ impl Writer {
     /// Checkpoints the WAL into the database file and syncs it, so everything committed so far survives a
     /// power loss. Used before shutdown.
     pub fn checkpoint(&self) -> rusqlite::Result<()> {
-        self.conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(())).optional()?;
+        self.conn
+            .query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))
+            .optional()?;
         Ok(())
     }
 }
 
 /// Reads one metadata value through any connection.
 pub fn read_meta(conn: &Connection, key: &str) -> rusqlite::Result<Option<Vec<u8>>> {
-    conn.query_row(&format!("SELECT value FROM {META_TABLE} WHERE key = ?1"), [key], |r| r.get(0)).optional()
+    conn.query_row(
+        &format!("SELECT value FROM {META_TABLE} WHERE key = ?1"),
+        [key],
+        |r| r.get(0),
+    )
+    .optional()
 }

@@ -4,6 +4,7 @@
 pub mod log_store;
 pub mod network;
 pub mod node;
+pub mod proposer;
 pub mod rpc;
 pub mod rpc_server;
 pub mod snapshot_store;
@@ -11,4 +12,4 @@ pub mod state_machine;
 pub mod types;
 
 pub use node::{Consistency, NodeCore, RaftNode, RaftOptions};
-pub use types::{Node, NodeId, Request, Response, TypeConfig};
+pub use types::{Node, NodeId, Request, Response, TypeConfig, WriteOutcome};

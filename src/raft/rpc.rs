@@ -7,8 +7,8 @@ use std::time::Duration;
 
 use openraft::error::{InstallSnapshotError, RaftError};
 use openraft::raft::{
-    AppendEntriesRequest, AppendEntriesResponse, InstallSnapshotRequest, InstallSnapshotResponse, VoteRequest,
-    VoteResponse,
+    AppendEntriesRequest, AppendEntriesResponse, InstallSnapshotRequest, InstallSnapshotResponse,
+    VoteRequest, VoteResponse,
 };
 use serde::{Deserialize, Serialize};
 use tokio::io::{AsyncReadExt, AsyncWriteExt, BufReader, BufWriter};
@@ -18,7 +18,7 @@ use tokio::net::TcpStream;
 use crate::codec;
 use crate::db::Statement;
 use crate::error::ClusterError;
-use crate::raft::types::{Node, NodeId, Response, TypeConfig};
+use crate::raft::types::{Node, NodeId, TypeConfig, WriteOutcome};
 
 /// Largest frame accepted: snapshot chunks and large append batches fit well below it.
 pub const MAX_FRAME: usize = 256 * 1024 * 1024;
@@ -28,7 +28,10 @@ pub const MAX_FRAME: usize = 256 * 1024 * 1024;
 pub enum RpcRequest {
     /// First message on every connection: who is calling and which node it means to reach.
     /// `to` is `None` only when joining through an address whose node id is not known yet.
-    Hello { from: NodeId, to: Option<NodeId> },
+    Hello {
+        from: NodeId,
+        to: Option<NodeId>,
+    },
     AppendEntries(AppendEntriesRequest<TypeConfig>),
     Vote(VoteRequest<NodeId>),
     InstallSnapshot(InstallSnapshotRequest<TypeConfig>),
@@ -59,7 +62,7 @@ pub enum ForwardRequest {
 /// The answer to a forwarded request.
 #[derive(Debug, Serialize, Deserialize)]
 pub enum ForwardResponse {
-    Write(Response),
+    Write(WriteOutcome),
     ReadIndex(u64),
     Done,
 }
@@ -67,11 +70,15 @@ pub enum ForwardResponse {
 /// A response, one per request, in order.
 #[derive(Debug, Serialize, Deserialize)]
 pub enum RpcResponse {
-    Hello { node_id: NodeId },
+    Hello {
+        node_id: NodeId,
+    },
     HelloRejected(String),
     AppendEntries(Result<AppendEntriesResponse<NodeId>, RaftError<NodeId>>),
     Vote(Result<VoteResponse<NodeId>, RaftError<NodeId>>),
-    InstallSnapshot(Result<InstallSnapshotResponse<NodeId>, RaftError<NodeId, InstallSnapshotError>>),
+    InstallSnapshot(
+        Result<InstallSnapshotResponse<NodeId>, RaftError<NodeId, InstallSnapshotError>>,
+    ),
     Forward(Result<ForwardResponse, ForwardError>),
 }
 
@@ -79,14 +86,19 @@ pub enum RpcResponse {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub enum ForwardError {
     /// The receiver is not the leader; it names the leader it knows of. Nothing was proposed.
-    NotLeader { leader: Option<(NodeId, Node)> },
+    NotLeader {
+        leader: Option<(NodeId, Node)>,
+    },
     Cluster(ClusterError),
 }
 
 /// Writes one frame.
 pub async fn write_frame<W: AsyncWriteExt + Unpin>(w: &mut W, payload: &[u8]) -> io::Result<()> {
     if payload.len() > MAX_FRAME {
-        return Err(io::Error::new(io::ErrorKind::InvalidInput, "frame too large"));
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidInput,
+            "frame too large",
+        ));
     }
     w.write_all(&(payload.len() as u32).to_be_bytes()).await?;
     w.write_all(payload).await?;
@@ -103,7 +115,10 @@ pub async fn read_frame<R: AsyncReadExt + Unpin>(r: &mut R) -> io::Result<Option
     }
     let len = u32::from_be_bytes(len) as usize;
     if len > MAX_FRAME {
-        return Err(io::Error::new(io::ErrorKind::InvalidData, format!("frame of {len} bytes exceeds the limit")));
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidData,
+            format!("frame of {len} bytes exceeds the limit"),
+        ));
     }
     let mut buf = vec![0u8; len];
     r.read_exact(&mut buf).await?;
@@ -129,15 +144,28 @@ pub enum ConnectError {
 
 impl Connection {
     /// Connects to `addr`, expecting to find node `to`, within `timeout`.
-    pub async fn open(addr: &str, from: NodeId, to: Option<NodeId>, timeout: Duration) -> Result<Connection, ConnectError> {
+    pub async fn open(
+        addr: &str,
+        from: NodeId,
+        to: Option<NodeId>,
+        timeout: Duration,
+    ) -> Result<Connection, ConnectError> {
         let stream = match tokio::time::timeout(timeout, TcpStream::connect(addr)).await {
             Ok(Ok(s)) => s,
             Ok(Err(e)) => return Err(ConnectError::Unreachable(e)),
-            Err(_) => return Err(ConnectError::Unreachable(io::Error::new(io::ErrorKind::TimedOut, "connect timed out"))),
+            Err(_) => {
+                return Err(ConnectError::Unreachable(io::Error::new(
+                    io::ErrorKind::TimedOut,
+                    "connect timed out",
+                )))
+            }
         };
         let _ = stream.set_nodelay(true);
         let (r, w) = stream.into_split();
-        let mut conn = Connection { reader: BufReader::new(r), writer: BufWriter::new(w) };
+        let mut conn = Connection {
+            reader: BufReader::new(r),
+            writer: BufWriter::new(w),
+        };
         let hello = tokio::time::timeout(timeout, conn.call(&RpcRequest::Hello { from, to })).await;
         match hello {
             Ok(Ok(RpcResponse::Hello { node_id })) if to.is_none_or(|t| t == node_id) => Ok(conn),
@@ -146,9 +174,14 @@ impl Connection {
                 to.unwrap_or_default()
             ))),
             Ok(Ok(RpcResponse::HelloRejected(why))) => Err(ConnectError::WrongPeer(why)),
-            Ok(Ok(other)) => Err(ConnectError::WrongPeer(format!("unexpected handshake answer {other:?}"))),
+            Ok(Ok(other)) => Err(ConnectError::WrongPeer(format!(
+                "unexpected handshake answer {other:?}"
+            ))),
             Ok(Err(e)) => Err(ConnectError::Unreachable(e)),
-            Err(_) => Err(ConnectError::Unreachable(io::Error::new(io::ErrorKind::TimedOut, "handshake timed out"))),
+            Err(_) => Err(ConnectError::Unreachable(io::Error::new(
+                io::ErrorKind::TimedOut,
+                "handshake timed out",
+            ))),
         }
     }
 
@@ -165,7 +198,10 @@ impl Connection {
         write_frame(&mut self.writer, &bytes).await?;
         match read_frame(&mut self.reader).await? {
             Some(frame) => codec::decode(&frame).map_err(codec_io),
-            None => Err(io::Error::new(io::ErrorKind::UnexpectedEof, "peer closed the connection")),
+            None => Err(io::Error::new(
+                io::ErrorKind::UnexpectedEof,
+                "peer closed the connection",
+            )),
         }
     }
 }

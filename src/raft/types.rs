@@ -28,20 +28,28 @@ impl fmt::Display for Node {
 /// The application data of a log entry.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub enum Request {
-    /// Statements applied atomically as one entry: all of them, or none and an error.
-    Execute { statements: Vec<Statement>, ctx: ExecContext },
+    /// Independent client requests packed into one entry (group commit). Each request's statements apply
+    /// atomically (all, or none and an error) without affecting the other requests.
+    Execute {
+        requests: Vec<Vec<Statement>>,
+        ctx: ExecContext,
+    },
 }
 
-/// What applying an entry produced. SQL failures are data here, identical on every replica.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// The result of one client request: the result of each statement, or the SQL error that undid them.
+pub type WriteOutcome = Result<Vec<QueryResult>, SqlError>;
+
+/// What applying an entry produced, one outcome per request. SQL failures are data here, identical on
+/// every replica.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct Response {
-    pub outcome: Result<Vec<QueryResult>, SqlError>,
+    pub outcomes: Vec<WriteOutcome>,
 }
 
 impl Response {
     /// The response of entries without statements (blank, membership).
     pub fn empty() -> Self {
-        Response { outcome: Ok(Vec::new()) }
+        Response::default()
     }
 }
 
