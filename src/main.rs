@@ -6,11 +6,14 @@ use std::process::ExitCode;
 
 use clap::Parser;
 use raftsql::config::{parse_peers, Config};
+use raftsql::raft::rpc::fetch_status;
 
 /// A replicated SQL database: PostgreSQL wire protocol, Raft consensus, SQLite storage.
 #[derive(Debug, Parser)]
 #[command(name = "raftsql", version, about)]
 struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
     /// This node's id, unique in the cluster and stable across restarts.
     #[arg(long, env = "RAFTSQL_ID", default_value_t = 1)]
     id: u64,
@@ -48,6 +51,66 @@ struct Cli {
     /// Build a snapshot after this many log entries since the last one.
     #[arg(long, env = "RAFTSQL_SNAPSHOT_EVERY", default_value_t = 20000)]
     snapshot_every: u64,
+}
+
+/// Tools that talk to a running node instead of running one.
+#[derive(Debug, clap::Subcommand)]
+enum Command {
+    /// Inspect a running cluster.
+    #[command(subcommand)]
+    Cluster(ClusterCommand),
+}
+
+#[derive(Debug, clap::Subcommand)]
+enum ClusterCommand {
+    /// Print a node's view of the cluster: its role, term, leader, log and applied indexes, members.
+    Status {
+        /// Raft address of the node to ask.
+        #[arg(long, env = "RAFTSQL_NODE", default_value = "127.0.0.1:7001")]
+        node: String,
+    },
+}
+
+fn run_tool(command: Command) -> ExitCode {
+    let Ok(runtime) = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    else {
+        eprintln!("raftsql: cannot start the async runtime");
+        return ExitCode::FAILURE;
+    };
+    match command {
+        Command::Cluster(ClusterCommand::Status { node }) => {
+            match runtime.block_on(fetch_status(&node, std::time::Duration::from_secs(5))) {
+                Ok(s) => {
+                    println!(
+                        "node {} ({}), term {}, leader {}",
+                        s.id,
+                        s.state,
+                        s.term,
+                        s.current_leader.map_or("none".into(), |l| l.to_string())
+                    );
+                    println!(
+                        "last log index {:?}, last applied {:?}",
+                        s.last_log_index, s.last_applied
+                    );
+                    for (id, n) in &s.nodes {
+                        let role = if s.voters.contains(id) {
+                            "voter"
+                        } else {
+                            "learner"
+                        };
+                        println!("  {id}\t{role}\traft={}\tpg={}", n.raft_addr, n.pg_addr);
+                    }
+                    ExitCode::SUCCESS
+                }
+                Err(e) => {
+                    eprintln!("raftsql: {node}: {e}");
+                    ExitCode::FAILURE
+                }
+            }
+        }
+    }
 }
 
 impl Cli {
@@ -97,7 +160,11 @@ fn main() -> ExitCode {
             }),
         )
         .init();
-    let config = match Cli::parse().into_config() {
+    let mut cli = Cli::parse();
+    if let Some(command) = cli.command.take() {
+        return run_tool(command);
+    }
+    let config = match cli.into_config() {
         Ok(c) => c,
         Err(e) => {
             eprintln!("raftsql: {e}");

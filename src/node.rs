@@ -30,19 +30,19 @@ pub async fn start(config: &Config) -> Result<RaftNode, StartError> {
         let members: BTreeMap<_, _> = if config.peers.is_empty() {
             BTreeMap::from([(config.id, node.node().clone())])
         } else {
+            // Every initial node must propose exactly the same membership (it becomes log entry 0 on each of
+            // them), so it holds only what --peers says; each node records its PostgreSQL address afterwards.
             config
                 .peers
                 .iter()
                 .map(|(id, addr)| {
-                    let n = if *id == config.id {
-                        node.node().clone()
-                    } else {
+                    (
+                        *id,
                         Node {
                             raft_addr: addr.clone(),
                             pg_addr: String::new(),
-                        }
-                    };
-                    (*id, n)
+                        },
+                    )
                 })
                 .collect()
         };
@@ -98,7 +98,9 @@ async fn keep_own_addresses_current(core: std::sync::Arc<crate::raft::NodeCore>)
         let has_leader = rx.borrow().current_leader.is_some();
         if has_leader && recorded.as_ref().is_some_and(|n| *n != core.node) {
             if let Err(e) = core.update_own_addresses().await {
-                tracing::debug!(error = %e, "recording this node's addresses failed, will retry");
+                tracing::warn!(error = %e, "recording this node's addresses failed, will retry");
+                tokio::time::sleep(Duration::from_millis(500)).await;
+                continue;
             }
         }
         if rx.changed().await.is_err() {

@@ -19,7 +19,9 @@ use crate::error::{ClusterError, ExecError, StartError};
 use crate::raft::log_store::{LogStats, LogStore};
 use crate::raft::network::{ForwardClient, ForwardIoError, NetworkFactory, NetworkFaults};
 use crate::raft::proposer::{ProposeError, Proposer};
-use crate::raft::rpc::{ForwardError, ForwardRequest, ForwardResponse, RpcRequest, RpcResponse};
+use crate::raft::rpc::{
+    ForwardError, ForwardRequest, ForwardResponse, NodeStatus, RpcRequest, RpcResponse,
+};
 use crate::raft::rpc_server;
 use crate::raft::state_machine::StateMachine;
 use crate::raft::types::{Node, NodeId, Raft, RaftMetrics, WriteOutcome};
@@ -575,6 +577,7 @@ impl NodeCore {
             ForwardRequest::Join { id, node, voter } => {
                 Box::pin(self.join_node(id, node, voter)).await
             }
+            ForwardRequest::Status => Ok(ForwardResponse::Status(self.status())),
             ForwardRequest::UpdateNode { id, node } => {
                 let change = ChangeMembers::SetNodes(BTreeMap::from([(id, node)]));
                 membership_result(self.raft.change_membership(change, true).await, not_leader)
@@ -602,6 +605,23 @@ fn membership_result<T>(
 }
 
 impl NodeCore {
+    /// This node's view of the cluster.
+    pub fn status(&self) -> NodeStatus {
+        let m = self.raft.metrics().borrow().clone();
+        let membership = m.membership_config.membership();
+        NodeStatus {
+            id: self.id,
+            state: format!("{:?}", m.state),
+            term: m.current_term,
+            current_leader: m.current_leader,
+            last_log_index: m.last_log_index,
+            last_applied: m.last_applied.map(|l| l.index),
+            voters: membership.voter_ids().collect(),
+            learners: membership.learner_ids().collect(),
+            nodes: membership.nodes().map(|(id, n)| (*id, n.clone())).collect(),
+        }
+    }
+
     /// Records this node's advertised addresses in the membership.
     pub async fn update_own_addresses(&self) -> Result<(), ClusterError> {
         self.admin(ForwardRequest::UpdateNode {

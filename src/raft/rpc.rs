@@ -57,6 +57,8 @@ pub enum ForwardRequest {
     Join { id: NodeId, node: Node, voter: bool },
     /// Record a node's current addresses in the membership.
     UpdateNode { id: NodeId, node: Node },
+    /// Report the receiving node's own view of the cluster (served locally, never forwarded).
+    Status,
 }
 
 /// The answer to a forwarded request.
@@ -64,7 +66,23 @@ pub enum ForwardRequest {
 pub enum ForwardResponse {
     Write(WriteOutcome),
     ReadIndex(u64),
+    Status(NodeStatus),
     Done,
+}
+
+/// One node's view of the cluster, as its Raft metrics tell it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NodeStatus {
+    pub id: NodeId,
+    /// Leader, Follower, Candidate or Learner.
+    pub state: String,
+    pub term: u64,
+    pub current_leader: Option<NodeId>,
+    pub last_log_index: Option<u64>,
+    pub last_applied: Option<u64>,
+    pub voters: Vec<NodeId>,
+    pub learners: Vec<NodeId>,
+    pub nodes: Vec<(NodeId, Node)>,
 }
 
 /// A response, one per request, in order.
@@ -203,5 +221,26 @@ impl Connection {
                 "peer closed the connection",
             )),
         }
+    }
+}
+
+/// Node id used by tools that talk to a cluster without being a member of it (status queries).
+pub const CLIENT_ID: NodeId = 0;
+
+/// Asks whichever node listens at `addr` (a Raft address) for its view of the cluster.
+pub async fn fetch_status(addr: &str, timeout: Duration) -> Result<NodeStatus, String> {
+    let mut conn = Connection::open(addr, CLIENT_ID, None, timeout)
+        .await
+        .map_err(|e| format!("{e:?}"))?;
+    match tokio::time::timeout(
+        timeout,
+        conn.call(&RpcRequest::Forward(ForwardRequest::Status)),
+    )
+    .await
+    {
+        Ok(Ok(RpcResponse::Forward(Ok(ForwardResponse::Status(s))))) => Ok(s),
+        Ok(Ok(other)) => Err(format!("unexpected answer {other:?}")),
+        Ok(Err(e)) => Err(e.to_string()),
+        Err(_) => Err("no answer in time".into()),
     }
 }
