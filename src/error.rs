@@ -26,6 +26,14 @@ impl SqlError {
     /// Pseudo code: the SQL text holds more than one statement where one was expected.
     pub const MULTIPLE_STATEMENTS: i32 = -3;
 
+    /// Pseudo code: the transaction named by a step is not open any more (rolled back by a leadership change,
+    /// a timeout or a newer transaction). Clients see 40001.
+    pub const TXN_NOT_OPEN: i32 = -10;
+    /// Pseudo code: data changed between the transaction's first read and its first write. Clients see 40001.
+    pub const SERIALIZATION_FAILURE: i32 = -11;
+    /// Pseudo code: an earlier statement of the transaction failed. Clients see 25P02.
+    pub const TXN_FAILED: i32 = -12;
+
     pub fn new(code: i32, message: impl Into<String>) -> Self {
         SqlError {
             code,
@@ -64,6 +72,12 @@ pub enum ClusterError {
     /// The request may or may not have been committed (leader lost after proposing). Never retried blindly.
     #[error("outcome of the write is unknown: {0}")]
     OutcomeUnknown(String),
+    /// Waiting for the write gate took longer than the lock timeout (SQLSTATE 55P03).
+    #[error("{0}")]
+    LockTimeout(String),
+    /// The interactive transaction was lost (leader change): it was rolled back everywhere (SQLSTATE 40001).
+    #[error("{0}")]
+    TransactionLost(String),
     /// The node is shutting down.
     #[error("node is shutting down")]
     ShuttingDown,

@@ -68,6 +68,26 @@ impl Writer {
         self.conn.execute_batch("COMMIT")
     }
 
+    /// Whether a SQLite transaction is open on the writer (an interactive transaction spans batches).
+    pub fn in_transaction(&self) -> bool {
+        !self.conn.is_autocommit()
+    }
+
+    /// Creates a savepoint (raftsql's own, or a client's with an escaped name).
+    pub fn savepoint(&self, name: &str) -> rusqlite::Result<()> {
+        self.conn.execute_batch(&format!("SAVEPOINT {}", quote_ident(name)))
+    }
+
+    /// Releases a savepoint and everything nested in it, keeping their changes.
+    pub fn release(&self, name: &str) -> rusqlite::Result<()> {
+        self.conn.execute_batch(&format!("RELEASE {}", quote_ident(name)))
+    }
+
+    /// Undoes everything since a savepoint; the savepoint stays.
+    pub fn rollback_to(&self, name: &str) -> rusqlite::Result<()> {
+        self.conn.execute_batch(&format!("ROLLBACK TO {}", quote_ident(name)))
+    }
+
     /// Rolls back whatever is open (used only when a storage error aborts a batch).
     pub fn rollback(&self) {
         if !self.conn.is_autocommit() {
@@ -132,6 +152,11 @@ impl Writer {
             .optional()?;
         Ok(())
     }
+}
+
+/// Quotes an identifier for SQLite.
+pub fn quote_ident(name: &str) -> String {
+    format!("\"{}\"", name.replace('"', "\"\""))
 }
 
 /// Reads one metadata value through any connection.

@@ -9,7 +9,10 @@ pub mod rpc;
 pub mod rpc_server;
 pub mod snapshot_store;
 pub mod state_machine;
+pub mod txn_apply;
+pub mod txn_route;
 pub mod types;
+pub mod write_gate;
 
 pub use node::{Consistency, NodeCore, RaftNode, RaftOptions};
 pub use types::{Node, NodeId, Request, Response, TypeConfig, WriteOutcome};

@@ -19,6 +19,7 @@ use crate::error::{ClusterError, ExecError, StartError};
 use crate::raft::log_store::{LogStats, LogStore};
 use crate::raft::network::{ForwardClient, ForwardIoError, NetworkFactory, NetworkFaults};
 use crate::raft::proposer::{ProposeError, Proposer};
+use crate::raft::write_gate::WriteGate;
 use crate::raft::rpc::{
     ForwardError, ForwardRequest, ForwardResponse, NodeStatus, RpcRequest, RpcResponse,
 };
@@ -47,6 +48,8 @@ pub struct RaftOptions {
     pub read_pool_size: usize,
     /// How long a client write may wait for a leader before failing as unavailable.
     pub write_timeout: Duration,
+    /// An interactive write transaction idle this long is rolled back (it holds the leader's write gate).
+    pub txn_idle_timeout: Duration,
 }
 
 impl RaftOptions {
@@ -65,6 +68,7 @@ impl RaftOptions {
             keep_logs_after_snapshot: 1_000,
             read_pool_size: 4,
             write_timeout: Duration::from_secs(10),
+            txn_idle_timeout: Duration::from_secs(60),
         }
     }
 }
@@ -91,14 +95,17 @@ pub struct NodeCore {
     pub proposer: Proposer,
     /// This node's entry in the membership (its advertised addresses).
     pub node: Node,
-    forward: ForwardClient,
-    options: RaftOptions,
+    /// The leader's write gate for interactive transactions.
+    pub gate: Arc<WriteGate>,
+    pub(crate) forward: ForwardClient,
+    pub(crate) options: RaftOptions,
 }
 
 /// A running node. Dropping it without `shutdown` leaves background tasks running until the runtime ends.
 pub struct RaftNode {
     core: Arc<NodeCore>,
     server: JoinHandle<()>,
+    reaper: JoinHandle<()>,
     stop: watch::Sender<bool>,
 }
 
@@ -169,7 +176,8 @@ impl RaftNode {
         )
         .await
         .map_err(start_err)?;
-        let proposer = Proposer::start(raft.clone(), options.write_timeout);
+        let gate = Arc::new(WriteGate::default());
+        let proposer = Proposer::start(raft.clone(), gate.clone(), options.write_timeout);
         let forward = ForwardClient::new(options.id, faults.clone(), Duration::from_secs(2));
         let core = Arc::new(NodeCore {
             id: options.id,
@@ -180,13 +188,19 @@ impl RaftNode {
             log_stats,
             proposer,
             node,
+            gate,
             forward,
             options,
         });
         let (stop, stop_rx) = watch::channel(false);
         let server = tokio::spawn(rpc_server::serve(listener, core.clone(), stop_rx));
+        let reaper = {
+            let core = core.clone();
+            let idle = core.options.txn_idle_timeout;
+            tokio::spawn(async move { core.reap_transactions(idle).await })
+        };
         tracing::info!(node_id = core.id, raft_addr = %core.node.raft_addr, "raft node started");
-        Ok(RaftNode { core, server, stop })
+        Ok(RaftNode { core, server, reaper, stop })
     }
 
     pub fn core(&self) -> &Arc<NodeCore> {
@@ -302,6 +316,7 @@ impl RaftNode {
     /// Stops serving: closes the RPC server, stops Raft, checkpoints the database.
     pub async fn shutdown(self) {
         let _ = self.stop.send(true);
+        self.reaper.abort();
         self.server.abort();
         let _ = self.server.await;
         if let Err(e) = self.core.raft.shutdown().await {
@@ -315,14 +330,14 @@ impl RaftNode {
 }
 
 impl NodeCore {
-    fn leader_hint(&self) -> Option<(NodeId, Node)> {
+    pub(crate) fn leader_hint(&self) -> Option<(NodeId, Node)> {
         let m = self.raft.metrics().borrow().clone();
         let leader = m.current_leader?;
         let node = m.membership_config.membership().get_node(&leader)?.clone();
         Some((leader, node))
     }
 
-    async fn wait_for_leader(&self, timeout: Duration) -> Result<NodeId, ClusterError> {
+    pub(crate) async fn wait_for_leader(&self, timeout: Duration) -> Result<NodeId, ClusterError> {
         let mut rx = self.raft.metrics();
         let deadline = tokio::time::Instant::now() + timeout;
         loop {
@@ -342,7 +357,7 @@ impl NodeCore {
     }
 
     /// Waits for the metrics to change (a new leader, a new term) or a short pause, whichever comes first.
-    async fn wait_for_change(&self) {
+    pub(crate) async fn wait_for_change(&self) {
         let mut rx = self.raft.metrics();
         let _ = tokio::time::timeout(
             Duration::from_millis(self.options.heartbeat_ms),
@@ -577,6 +592,10 @@ impl NodeCore {
             ForwardRequest::Join { id, node, voter } => {
                 Box::pin(self.join_node(id, node, voter)).await
             }
+            ForwardRequest::Txn { txn, step, lock_timeout_ms } => self
+                .leader_txn_step(txn, step, Duration::from_millis(lock_timeout_ms))
+                .await
+                .map(ForwardResponse::Write),
             ForwardRequest::Status => Ok(ForwardResponse::Status(self.status())),
             ForwardRequest::UpdateNode { id, node } => {
                 let change = ChangeMembers::SetNodes(BTreeMap::from([(id, node)]));

@@ -13,6 +13,7 @@ use tokio::sync::{mpsc, oneshot, Semaphore};
 use crate::db::{ExecContext, Statement};
 use crate::error::ClusterError;
 use crate::raft::types::{Node, NodeId, Raft, Request, WriteOutcome};
+use crate::raft::write_gate::WriteGate;
 
 /// Proposals allowed in flight at once. Below this a write is proposed immediately (no added latency);
 /// at it, newcomers queue and the next proposal takes them all.
@@ -49,10 +50,10 @@ pub struct Proposer {
 
 impl Proposer {
     /// Starts the batching task. It ends when every handle is dropped.
-    pub fn start(raft: Raft, write_timeout: Duration) -> Proposer {
+    pub fn start(raft: Raft, gate: Arc<WriteGate>, write_timeout: Duration) -> Proposer {
         let (queue, rx) = mpsc::unbounded_channel();
         let stats = Arc::new(ProposerStats::default());
-        tokio::spawn(run(raft, write_timeout, rx, stats.clone()));
+        tokio::spawn(run(raft, gate, write_timeout, rx, stats.clone()));
         Proposer { queue, stats }
     }
 
@@ -71,6 +72,7 @@ impl Proposer {
 
 async fn run(
     raft: Raft,
+    gate: Arc<WriteGate>,
     write_timeout: Duration,
     mut rx: mpsc::UnboundedReceiver<Pending>,
     stats: Arc<ProposerStats>,
@@ -92,17 +94,27 @@ async fn run(
         stats
             .requests
             .fetch_add(batch.len() as u64, Ordering::Relaxed);
-        let raft = raft.clone();
+        let (raft, gate) = (raft.clone(), gate.clone());
         tokio::spawn(async move {
-            propose_batch(&raft, write_timeout, batch).await;
+            propose_batch(&raft, &gate, write_timeout, batch).await;
             drop(permit);
         });
     }
 }
 
-async fn propose_batch(raft: &Raft, write_timeout: Duration, batch: Vec<Pending>) {
+async fn propose_batch(raft: &Raft, gate: &WriteGate, write_timeout: Duration, batch: Vec<Pending>) {
     let (requests, replies): (Vec<_>, Vec<_>) =
         batch.into_iter().map(|p| (p.statements, p.reply)).unzip();
+    // Autocommit writes wait behind an interactive transaction rather than interleave with it.
+    let _shared = match gate.shared(write_timeout).await {
+        Ok(g) => g,
+        Err(e) => {
+            for reply in replies {
+                let _ = reply.send(Err(ProposeError::Cluster(e.clone())));
+            }
+            return;
+        }
+    };
     let request = Request::Execute {
         requests,
         ctx: ExecContext::now(),

@@ -18,7 +18,7 @@ use tokio::net::TcpStream;
 use crate::codec;
 use crate::db::Statement;
 use crate::error::ClusterError;
-use crate::raft::types::{Node, NodeId, TypeConfig, WriteOutcome};
+use crate::raft::types::{Node, NodeId, TxnId, TxnStep, TypeConfig, WriteOutcome};
 
 /// Largest frame accepted: snapshot chunks and large append batches fit well below it.
 pub const MAX_FRAME: usize = 256 * 1024 * 1024;
@@ -57,6 +57,8 @@ pub enum ForwardRequest {
     Join { id: NodeId, node: Node, voter: bool },
     /// Record a node's current addresses in the membership.
     UpdateNode { id: NodeId, node: Node },
+    /// A step of an interactive transaction; the leader takes the write gate for it at `Begin`.
+    Txn { txn: TxnId, step: TxnStep, lock_timeout_ms: u64 },
     /// Report the receiving node's own view of the cluster (served locally, never forwarded).
     Status,
 }

@@ -21,6 +21,7 @@ use tokio::sync::oneshot;
 use crate::codec;
 use crate::db::{snapshot, Writer};
 use crate::raft::snapshot_store::{SnapshotStore, StoredSnapshot};
+use crate::raft::txn_apply::Transactions;
 use crate::raft::types::{
     Entry, LogId, Request, Response, Snapshot, SnapshotMeta, StorageError, StoredMembership,
     TypeConfig,
@@ -28,6 +29,7 @@ use crate::raft::types::{
 
 const META_LAST_APPLIED: &str = "last_applied";
 const META_MEMBERSHIP: &str = "membership";
+const META_DATA_VERSION: &str = "data_version";
 
 fn sm_err(verb: ErrorVerb, e: impl std::fmt::Display) -> StorageError {
     StorageIOError::new(
@@ -75,6 +77,7 @@ struct WriterState {
     writer: Writer,
     last_applied: Option<LogId>,
     membership: StoredMembership,
+    txns: Transactions,
 }
 
 impl StateMachine {
@@ -84,6 +87,7 @@ impl StateMachine {
     pub fn open(db_path: &Path, snapshot_dir: &Path) -> Result<StateMachine, StorageError> {
         let writer = Writer::open(db_path).map_err(|e| sm_err(ErrorVerb::Read, e))?;
         let (last_applied, membership) = read_applied(&writer)?;
+        let data_version = decode_meta(writer.read_meta(META_DATA_VERSION).map_err(|e| sm_err(ErrorVerb::Read, e))?)?;
         let snapshots =
             SnapshotStore::open(snapshot_dir).map_err(|e| snap_err(ErrorVerb::Read, e))?;
         snapshots.remove_temporaries();
@@ -91,6 +95,7 @@ impl StateMachine {
             writer,
             last_applied,
             membership,
+            txns: Transactions { open: None, data_version },
         };
         if let Some(cur) = snapshots.current() {
             if cur.meta.last_log_id > state.last_applied {
@@ -142,6 +147,18 @@ impl StateMachine {
     }
 }
 
+/// Encoding of metadata values of different types through one closure.
+mod erased {
+    pub trait Encode {
+        fn encode(&self) -> Result<Vec<u8>, crate::codec::CodecError>;
+    }
+    impl<T: serde::Serialize> Encode for T {
+        fn encode(&self) -> Result<Vec<u8>, crate::codec::CodecError> {
+            crate::codec::encode(self)
+        }
+    }
+}
+
 /// Decodes a metadata value, or gives the default when the database has none yet.
 fn decode_meta<T: serde::de::DeserializeOwned + Default>(
     value: Option<Vec<u8>>,
@@ -167,24 +184,35 @@ fn read_applied(writer: &Writer) -> Result<(Option<LogId>, StoredMembership), St
 impl WriterState {
     fn apply(&mut self, entries: Vec<Entry>) -> Result<Vec<Response>, StorageError> {
         let err = |e: rusqlite::Error| sm_err(ErrorVerb::Write, e);
-        self.writer.begin().map_err(err)?;
+        // An interactive transaction left open by the previous batch continues in the same SQLite transaction.
+        if !self.writer.in_transaction() {
+            self.writer.begin().map_err(err)?;
+        }
         let (prev_applied, prev_membership) = (self.last_applied, self.membership.clone());
         let result = (|| {
             let mut responses = Vec::with_capacity(entries.len());
             for entry in entries {
                 let log_id = *entry.get_log_id();
+                let term = log_id.leader_id.term;
+                self.txns.before_entry(&self.writer, term).map_err(err)?;
                 let response = match entry.payload {
                     EntryPayload::Blank => Response::empty(),
                     EntryPayload::Normal(Request::Execute { requests, ctx }) => {
+                        // Autocommit writes never interleave with a transaction on a healthy leader (write gate).
+                        self.txns.abort(&self.writer).map_err(err)?;
                         let mut outcomes = Vec::with_capacity(requests.len());
                         for (i, statements) in requests.iter().enumerate() {
-                            outcomes.push(
-                                self.writer
-                                    .execute_entry(ctx.for_request(i), statements)
-                                    .map_err(err)?,
-                            );
+                            let outcome = self.writer.execute_entry(ctx.for_request(i), statements).map_err(err)?;
+                            if outcome.is_ok() {
+                                self.txns.data_version += 1;
+                            }
+                            outcomes.push(outcome);
                         }
                         Response { outcomes }
+                    }
+                    EntryPayload::Normal(Request::Txn { txn, step, ctx }) => {
+                        let outcome = self.txns.apply_step(&self.writer, txn, term, step, ctx).map_err(err)?;
+                        Response { outcomes: vec![outcome] }
                     }
                     EntryPayload::Membership(m) => {
                         self.membership = StoredMembership::new(Some(log_id), m);
@@ -194,21 +222,20 @@ impl WriterState {
                 self.last_applied = Some(log_id);
                 responses.push(response);
             }
-            let applied =
-                codec::encode(&self.last_applied).map_err(|e| sm_err(ErrorVerb::Write, e))?;
-            let membership =
-                codec::encode(&self.membership).map_err(|e| sm_err(ErrorVerb::Write, e))?;
-            self.writer
-                .write_meta(META_LAST_APPLIED, &applied)
-                .map_err(err)?;
-            self.writer
-                .write_meta(META_MEMBERSHIP, &membership)
-                .map_err(err)?;
-            self.writer.commit().map_err(err)?;
+            let encode = |v: &dyn erased::Encode| v.encode().map_err(|e| sm_err(ErrorVerb::Write, e));
+            self.writer.write_meta(META_LAST_APPLIED, &encode(&self.last_applied)?).map_err(err)?;
+            self.writer.write_meta(META_MEMBERSHIP, &encode(&self.membership)?).map_err(err)?;
+            self.writer.write_meta(META_DATA_VERSION, &encode(&self.txns.data_version)?).map_err(err)?;
+            // While a transaction is open its SQLite transaction (and this batch's metadata) stays uncommitted:
+            // after a crash the node replays the log from what was committed.
+            if self.txns.open.is_none() {
+                self.writer.commit().map_err(err)?;
+            }
             Ok(responses)
         })();
         if result.is_err() {
             self.writer.rollback();
+            self.txns.open = None;
             self.last_applied = prev_applied;
             self.membership = prev_membership;
         }
@@ -220,6 +247,9 @@ impl WriterState {
             tracing::info!(snapshot = ?meta.last_log_id, applied = ?self.last_applied, "snapshot not newer than the database, kept as is");
             return Ok(());
         }
+        // A snapshot replaces everything, including an open transaction and the batches it kept uncommitted.
+        self.txns.open = None;
+        self.writer.rollback();
         self.writer
             .restore_from(path)
             .map_err(|e| snap_err(ErrorVerb::Write, e))?;
@@ -235,6 +265,8 @@ impl WriterState {
         }
         self.last_applied = last_applied;
         self.membership = membership;
+        self.txns.data_version =
+            decode_meta(self.writer.read_meta(META_DATA_VERSION).map_err(|e| sm_err(ErrorVerb::Read, e))?)?;
         Ok(())
     }
 }

@@ -34,6 +34,33 @@ pub enum Request {
         requests: Vec<Vec<Statement>>,
         ctx: ExecContext,
     },
+    /// A step of interactive transaction `txn`.
+    Txn {
+        txn: TxnId,
+        step: TxnStep,
+        ctx: ExecContext,
+    },
+}
+
+/// Identifies one interactive transaction across the cluster (chosen at random by the session's node).
+pub type TxnId = u64;
+
+/// One step of an interactive write transaction. The steps of a transaction form a contiguous run in the
+/// log (the leader's write gate keeps other writes out); the state machine keeps the SQLite transaction open
+/// across apply batches until Commit or Rollback.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum TxnStep {
+    /// Opens the transaction at its first write. `snapshot_version` is the data version the session's
+    /// earlier reads saw; if data changed since, the transaction fails with a serialization error. Savepoints
+    /// the session took before its first write are recreated, then `statements` run.
+    Begin { snapshot_version: Option<u64>, savepoints: Vec<String>, statements: Vec<Statement> },
+    /// Statements inside the transaction (reads included: they see the transaction's own writes).
+    Run(Vec<Statement>),
+    Savepoint(String),
+    Release(String),
+    RollbackTo(String),
+    Commit,
+    Rollback,
 }
 
 /// The result of one client request: the result of each statement, or the SQL error that undid them.
