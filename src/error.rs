@@ -34,6 +34,13 @@ impl SqlError {
     /// Pseudo code: an earlier statement of the transaction failed. Clients see 25P02.
     pub const TXN_FAILED: i32 = -12;
 
+    /// Pseudo code: a write in a READ ONLY transaction (25006).
+    pub const READ_ONLY_TRANSACTION: i32 = -13;
+    /// Pseudo code: a savepoint command outside a transaction block (25P01).
+    pub const NO_TRANSACTION: i32 = -14;
+    /// Pseudo code: the named savepoint does not exist (3B001).
+    pub const NO_SAVEPOINT: i32 = -15;
+
     pub fn new(code: i32, message: impl Into<String>) -> Self {
         SqlError {
             code,

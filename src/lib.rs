@@ -16,4 +16,5 @@ pub mod config;
 pub mod db;
 pub mod error;
 pub mod node;
+pub mod query;
 pub mod raft;

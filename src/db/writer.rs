@@ -75,17 +75,20 @@ impl Writer {
 
     /// Creates a savepoint (raftsql's own, or a client's with an escaped name).
     pub fn savepoint(&self, name: &str) -> rusqlite::Result<()> {
-        self.conn.execute_batch(&format!("SAVEPOINT {}", quote_ident(name)))
+        self.conn
+            .execute_batch(&format!("SAVEPOINT {}", quote_ident(name)))
     }
 
     /// Releases a savepoint and everything nested in it, keeping their changes.
     pub fn release(&self, name: &str) -> rusqlite::Result<()> {
-        self.conn.execute_batch(&format!("RELEASE {}", quote_ident(name)))
+        self.conn
+            .execute_batch(&format!("RELEASE {}", quote_ident(name)))
     }
 
     /// Undoes everything since a savepoint; the savepoint stays.
     pub fn rollback_to(&self, name: &str) -> rusqlite::Result<()> {
-        self.conn.execute_batch(&format!("ROLLBACK TO {}", quote_ident(name)))
+        self.conn
+            .execute_batch(&format!("ROLLBACK TO {}", quote_ident(name)))
     }
 
     /// Rolls back whatever is open (used only when a storage error aborts a batch).

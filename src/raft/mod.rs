@@ -15,4 +15,4 @@ pub mod types;
 pub mod write_gate;
 
 pub use node::{Consistency, NodeCore, RaftNode, RaftOptions};
-pub use types::{Node, NodeId, Request, Response, TypeConfig, WriteOutcome};
+pub use types::{Node, NodeId, Request, Response, TxnId, TxnStep, TypeConfig, WriteOutcome};

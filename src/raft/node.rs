@@ -19,13 +19,13 @@ use crate::error::{ClusterError, ExecError, StartError};
 use crate::raft::log_store::{LogStats, LogStore};
 use crate::raft::network::{ForwardClient, ForwardIoError, NetworkFactory, NetworkFaults};
 use crate::raft::proposer::{ProposeError, Proposer};
-use crate::raft::write_gate::WriteGate;
 use crate::raft::rpc::{
     ForwardError, ForwardRequest, ForwardResponse, NodeStatus, RpcRequest, RpcResponse,
 };
 use crate::raft::rpc_server;
 use crate::raft::state_machine::StateMachine;
 use crate::raft::types::{Node, NodeId, Raft, RaftMetrics, WriteOutcome};
+use crate::raft::write_gate::WriteGate;
 
 /// Everything needed to start the replicated core of one node.
 #[derive(Debug, Clone)]
@@ -200,7 +200,12 @@ impl RaftNode {
             tokio::spawn(async move { core.reap_transactions(idle).await })
         };
         tracing::info!(node_id = core.id, raft_addr = %core.node.raft_addr, "raft node started");
-        Ok(RaftNode { core, server, reaper, stop })
+        Ok(RaftNode {
+            core,
+            server,
+            reaper,
+            stop,
+        })
     }
 
     pub fn core(&self) -> &Arc<NodeCore> {
@@ -259,31 +264,7 @@ impl RaftNode {
         params: Vec<Value>,
         consistency: Consistency,
     ) -> Result<QueryResult, ExecError> {
-        // Classify first, so a write never pays for a read-index round. A statement that does not prepare
-        // here may name a table this node has not applied yet: catch up, then classify again.
-        let access = match self.core.reads.classify(sql).await {
-            Ok(a) => a,
-            Err(_) if consistency == Consistency::Linearizable => {
-                self.core.read_barrier().await?;
-                self.core.reads.classify(sql).await?
-            }
-            Err(e) => return Err(e.into()),
-        };
-        if access == Access::Write {
-            let mut results = self.write(vec![Statement::new(sql, params)]).await?;
-            return Ok(results.pop().unwrap_or_default());
-        }
-        if consistency == Consistency::Linearizable {
-            self.core.read_barrier().await?;
-        }
-        match self.core.reads.query(sql, params.clone()).await {
-            Ok(r) => Ok(r),
-            Err(ReadError::Sql(e)) => Err(e.into()),
-            Err(ReadError::NotReadOnly) => {
-                let mut results = self.write(vec![Statement::new(sql, params)]).await?;
-                Ok(results.pop().unwrap_or_default())
-            }
-        }
+        self.core.execute(sql, params, consistency).await
     }
 
     /// Waits until this node's state machine is at least as fresh as a linearizable read requires.
@@ -330,6 +311,40 @@ impl RaftNode {
 }
 
 impl NodeCore {
+    /// Runs one statement: reads locally at the requested consistency, writes through the log.
+    pub async fn execute(
+        &self,
+        sql: &str,
+        params: Vec<Value>,
+        consistency: Consistency,
+    ) -> Result<QueryResult, ExecError> {
+        // Classify first, so a write never pays for a read-index round. A statement that does not prepare
+        // here may name a table this node has not applied yet: catch up, then classify again.
+        let access = match self.reads.classify(sql).await {
+            Ok(a) => a,
+            Err(_) if consistency == Consistency::Linearizable => {
+                self.read_barrier().await?;
+                self.reads.classify(sql).await?
+            }
+            Err(e) => return Err(e.into()),
+        };
+        if access == Access::Write {
+            let mut results = self.write(vec![Statement::new(sql, params)]).await?;
+            return Ok(results.pop().unwrap_or_default());
+        }
+        if consistency == Consistency::Linearizable {
+            self.read_barrier().await?;
+        }
+        match self.reads.query(sql, params.clone()).await {
+            Ok(r) => Ok(r),
+            Err(ReadError::Sql(e)) => Err(e.into()),
+            Err(ReadError::NotReadOnly) => {
+                let mut results = self.write(vec![Statement::new(sql, params)]).await?;
+                Ok(results.pop().unwrap_or_default())
+            }
+        }
+    }
+
     pub(crate) fn leader_hint(&self) -> Option<(NodeId, Node)> {
         let m = self.raft.metrics().borrow().clone();
         let leader = m.current_leader?;
@@ -592,7 +607,11 @@ impl NodeCore {
             ForwardRequest::Join { id, node, voter } => {
                 Box::pin(self.join_node(id, node, voter)).await
             }
-            ForwardRequest::Txn { txn, step, lock_timeout_ms } => self
+            ForwardRequest::Txn {
+                txn,
+                step,
+                lock_timeout_ms,
+            } => self
                 .leader_txn_step(txn, step, Duration::from_millis(lock_timeout_ms))
                 .await
                 .map(ForwardResponse::Write),

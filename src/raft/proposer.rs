@@ -102,7 +102,12 @@ async fn run(
     }
 }
 
-async fn propose_batch(raft: &Raft, gate: &WriteGate, write_timeout: Duration, batch: Vec<Pending>) {
+async fn propose_batch(
+    raft: &Raft,
+    gate: &WriteGate,
+    write_timeout: Duration,
+    batch: Vec<Pending>,
+) {
     let (requests, replies): (Vec<_>, Vec<_>) =
         batch.into_iter().map(|p| (p.statements, p.reply)).unzip();
     // Autocommit writes wait behind an interactive transaction rather than interleave with it.

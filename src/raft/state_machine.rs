@@ -87,7 +87,11 @@ impl StateMachine {
     pub fn open(db_path: &Path, snapshot_dir: &Path) -> Result<StateMachine, StorageError> {
         let writer = Writer::open(db_path).map_err(|e| sm_err(ErrorVerb::Read, e))?;
         let (last_applied, membership) = read_applied(&writer)?;
-        let data_version = decode_meta(writer.read_meta(META_DATA_VERSION).map_err(|e| sm_err(ErrorVerb::Read, e))?)?;
+        let data_version = decode_meta(
+            writer
+                .read_meta(META_DATA_VERSION)
+                .map_err(|e| sm_err(ErrorVerb::Read, e))?,
+        )?;
         let snapshots =
             SnapshotStore::open(snapshot_dir).map_err(|e| snap_err(ErrorVerb::Read, e))?;
         snapshots.remove_temporaries();
@@ -95,7 +99,10 @@ impl StateMachine {
             writer,
             last_applied,
             membership,
-            txns: Transactions { open: None, data_version },
+            txns: Transactions {
+                open: None,
+                data_version,
+            },
         };
         if let Some(cur) = snapshots.current() {
             if cur.meta.last_log_id > state.last_applied {
@@ -202,7 +209,10 @@ impl WriterState {
                         self.txns.abort(&self.writer).map_err(err)?;
                         let mut outcomes = Vec::with_capacity(requests.len());
                         for (i, statements) in requests.iter().enumerate() {
-                            let outcome = self.writer.execute_entry(ctx.for_request(i), statements).map_err(err)?;
+                            let outcome = self
+                                .writer
+                                .execute_entry(ctx.for_request(i), statements)
+                                .map_err(err)?;
                             if outcome.is_ok() {
                                 self.txns.data_version += 1;
                             }
@@ -211,8 +221,13 @@ impl WriterState {
                         Response { outcomes }
                     }
                     EntryPayload::Normal(Request::Txn { txn, step, ctx }) => {
-                        let outcome = self.txns.apply_step(&self.writer, txn, term, step, ctx).map_err(err)?;
-                        Response { outcomes: vec![outcome] }
+                        let outcome = self
+                            .txns
+                            .apply_step(&self.writer, txn, term, step, ctx)
+                            .map_err(err)?;
+                        Response {
+                            outcomes: vec![outcome],
+                        }
                     }
                     EntryPayload::Membership(m) => {
                         self.membership = StoredMembership::new(Some(log_id), m);
@@ -222,10 +237,17 @@ impl WriterState {
                 self.last_applied = Some(log_id);
                 responses.push(response);
             }
-            let encode = |v: &dyn erased::Encode| v.encode().map_err(|e| sm_err(ErrorVerb::Write, e));
-            self.writer.write_meta(META_LAST_APPLIED, &encode(&self.last_applied)?).map_err(err)?;
-            self.writer.write_meta(META_MEMBERSHIP, &encode(&self.membership)?).map_err(err)?;
-            self.writer.write_meta(META_DATA_VERSION, &encode(&self.txns.data_version)?).map_err(err)?;
+            let encode =
+                |v: &dyn erased::Encode| v.encode().map_err(|e| sm_err(ErrorVerb::Write, e));
+            self.writer
+                .write_meta(META_LAST_APPLIED, &encode(&self.last_applied)?)
+                .map_err(err)?;
+            self.writer
+                .write_meta(META_MEMBERSHIP, &encode(&self.membership)?)
+                .map_err(err)?;
+            self.writer
+                .write_meta(META_DATA_VERSION, &encode(&self.txns.data_version)?)
+                .map_err(err)?;
             // While a transaction is open its SQLite transaction (and this batch's metadata) stays uncommitted:
             // after a crash the node replays the log from what was committed.
             if self.txns.open.is_none() {
@@ -265,8 +287,11 @@ impl WriterState {
         }
         self.last_applied = last_applied;
         self.membership = membership;
-        self.txns.data_version =
-            decode_meta(self.writer.read_meta(META_DATA_VERSION).map_err(|e| sm_err(ErrorVerb::Read, e))?)?;
+        self.txns.data_version = decode_meta(
+            self.writer
+                .read_meta(META_DATA_VERSION)
+                .map_err(|e| sm_err(ErrorVerb::Read, e))?,
+        )?;
         Ok(())
     }
 }

@@ -53,7 +53,11 @@ pub enum TxnStep {
     /// Opens the transaction at its first write. `snapshot_version` is the data version the session's
     /// earlier reads saw; if data changed since, the transaction fails with a serialization error. Savepoints
     /// the session took before its first write are recreated, then `statements` run.
-    Begin { snapshot_version: Option<u64>, savepoints: Vec<String>, statements: Vec<Statement> },
+    Begin {
+        snapshot_version: Option<u64>,
+        savepoints: Vec<String>,
+        statements: Vec<Statement>,
+    },
     /// Statements inside the transaction (reads included: they see the transaction's own writes).
     Run(Vec<Statement>),
     Savepoint(String),

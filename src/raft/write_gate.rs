@@ -26,7 +26,10 @@ pub struct WriteGate {
 
 impl WriteGate {
     /// Shared access for an autocommit batch, waiting at most `timeout`.
-    pub async fn shared(&self, timeout: Duration) -> Result<OwnedRwLockReadGuard<()>, ClusterError> {
+    pub async fn shared(
+        &self,
+        timeout: Duration,
+    ) -> Result<OwnedRwLockReadGuard<()>, ClusterError> {
         tokio::time::timeout(timeout, self.lock.clone().read_owned())
             .await
             .map_err(|_| ClusterError::LockTimeout("canceling statement due to lock timeout: a write transaction holds the write gate".into()))
@@ -37,7 +40,13 @@ impl WriteGate {
         let guard = tokio::time::timeout(timeout, self.lock.clone().write_owned())
             .await
             .map_err(|_| ClusterError::LockTimeout("canceling statement due to lock timeout: another write transaction holds the write gate".into()))?;
-        self.lock_holders().insert(txn, Holder { _guard: guard, last_used: Instant::now() });
+        self.lock_holders().insert(
+            txn,
+            Holder {
+                _guard: guard,
+                last_used: Instant::now(),
+            },
+        );
         Ok(())
     }
 
@@ -64,7 +73,11 @@ impl WriteGate {
 
     /// Transactions idle for longer than `idle`.
     pub fn idle_longer_than(&self, idle: Duration) -> Vec<TxnId> {
-        self.lock_holders().iter().filter(|(_, h)| h.last_used.elapsed() > idle).map(|(id, _)| *id).collect()
+        self.lock_holders()
+            .iter()
+            .filter(|(_, h)| h.last_used.elapsed() > idle)
+            .map(|(id, _)| *id)
+            .collect()
     }
 
     fn lock_holders(&self) -> std::sync::MutexGuard<'_, HashMap<TxnId, Holder>> {

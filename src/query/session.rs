@@ -1,0 +1,341 @@
+//! One client session's transaction state and statement routing, independent of the wire protocol.
+//! Autocommit statements go straight to the node (reads from the read pool after a read-index check, writes
+//! through the log). Inside BEGIN ... COMMIT, reads before the first write come from one pinned snapshot;
+//! the first write opens a transaction on the leader (write gate) and every later statement is a step of it.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use rusqlite::Connection;
+
+use crate::db::exec::{self, Access};
+use crate::db::read_pool::open_reader;
+use crate::db::writer::read_meta;
+use crate::db::{QueryResult, Statement};
+use crate::error::{ClusterError, ExecError, SqlError};
+use crate::raft::{Consistency, NodeCore, TxnId, TxnStep};
+
+/// What a transaction-control statement did (the tag the client sees can differ: COMMIT of a failed
+/// transaction rolls back).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TxnEnd {
+    Committed,
+    RolledBack,
+}
+
+/// Transaction status as ReadyForQuery reports it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TxnStatus {
+    Idle,
+    InTransaction,
+    Failed,
+}
+
+/// A read snapshot pinned for a transaction's reads before its first write.
+struct Snapshot {
+    /// In a mutex only so the session stays `Sync`; it is used by one task at a time.
+    conn: std::sync::Mutex<Connection>,
+    data_version: u64,
+}
+
+struct Active {
+    read_only: bool,
+    failed: bool,
+    snapshot: Option<Snapshot>,
+    /// Set at the first write: the transaction then lives on the leader.
+    txn: Option<TxnId>,
+    /// Savepoints taken before the first write (recreated on the leader at the first write).
+    savepoints: Vec<String>,
+}
+
+/// Per-connection state.
+pub struct Session {
+    node: Arc<NodeCore>,
+    pub consistency: Consistency,
+    pub lock_timeout: Duration,
+    active: Option<Active>,
+}
+
+fn failed_error() -> ExecError {
+    SqlError::new(
+        SqlError::TXN_FAILED,
+        "current transaction is aborted, commands ignored until end of transaction block",
+    )
+    .into()
+}
+
+impl Session {
+    pub fn new(node: Arc<NodeCore>) -> Session {
+        Session {
+            node,
+            consistency: Consistency::Linearizable,
+            lock_timeout: Duration::from_secs(10),
+            active: None,
+        }
+    }
+
+    pub fn node(&self) -> &Arc<NodeCore> {
+        &self.node
+    }
+
+    pub fn status(&self) -> TxnStatus {
+        match &self.active {
+            None => TxnStatus::Idle,
+            Some(a) if a.failed => TxnStatus::Failed,
+            Some(_) => TxnStatus::InTransaction,
+        }
+    }
+
+    /// BEGIN / START TRANSACTION. Inside a transaction it changes nothing (PostgreSQL warns and goes on).
+    pub fn begin(&mut self, read_only: bool) {
+        if self.active.is_none() {
+            self.active = Some(Active {
+                read_only,
+                failed: false,
+                snapshot: None,
+                txn: None,
+                savepoints: Vec::new(),
+            });
+        }
+    }
+
+    /// Marks the open transaction failed (a statement failed in the protocol layer).
+    pub fn fail(&mut self) {
+        if let Some(a) = self.active.as_mut() {
+            a.failed = true;
+        }
+    }
+
+    /// Runs one statement in the current state.
+    pub async fn execute(&mut self, statement: Statement) -> Result<QueryResult, ExecError> {
+        let Some(active) = self.active.as_mut() else {
+            return self.execute_autocommit(statement).await;
+        };
+        if active.failed {
+            return Err(failed_error());
+        }
+        let result = if let Some(txn) = active.txn {
+            self.step(txn, TxnStep::Run(vec![statement]))
+                .await
+                .map(|mut r| r.pop().unwrap_or_default())
+        } else {
+            self.execute_before_first_write(statement).await
+        };
+        if result.is_err() {
+            self.fail();
+        }
+        result
+    }
+
+    async fn execute_autocommit(&self, statement: Statement) -> Result<QueryResult, ExecError> {
+        self.node
+            .execute(&statement.sql, statement.params, self.consistency)
+            .await
+    }
+
+    async fn execute_before_first_write(
+        &mut self,
+        statement: Statement,
+    ) -> Result<QueryResult, ExecError> {
+        let access = match self.node.reads.classify(&statement.sql).await {
+            Ok(a) => a,
+            Err(_) => {
+                self.node.read_barrier().await?;
+                self.node.reads.classify(&statement.sql).await?
+            }
+        };
+        let active = self.active.as_mut().expect("called inside a transaction");
+        if access == Access::ReadOnly {
+            if active.snapshot.is_none() {
+                if self.consistency == Consistency::Linearizable {
+                    self.node.read_barrier().await?;
+                }
+                let path = self.node.reads.path().to_path_buf();
+                let snap = tokio::task::spawn_blocking(move || open_snapshot(&path))
+                    .await
+                    .map_err(|e| ExecError::Cluster(ClusterError::Storage(e.to_string())))??;
+                self.active.as_mut().expect("inside a transaction").snapshot = Some(snap);
+            }
+            let active = self.active.as_mut().expect("inside a transaction");
+            let snap = active.snapshot.take().expect("opened above");
+            let (snap, result) = tokio::task::spawn_blocking(move || {
+                let r = {
+                    let conn = snap.conn.lock().unwrap_or_else(|e| e.into_inner());
+                    exec::execute(
+                        &conn,
+                        &statement.sql,
+                        &statement.params,
+                        Some(Access::ReadOnly),
+                    )
+                };
+                (snap, r)
+            })
+            .await
+            .map_err(|e| ExecError::Cluster(ClusterError::Storage(e.to_string())))?;
+            self.active.as_mut().expect("inside a transaction").snapshot = Some(snap);
+            return result.map_err(|e| {
+                ExecError::Sql(
+                    e.unwrap_or_else(|| SqlError::new(1, "statement changed from read to write")),
+                )
+            });
+        }
+        if active.read_only {
+            return Err(SqlError::new(
+                SqlError::READ_ONLY_TRANSACTION,
+                "cannot execute a write in a read-only transaction",
+            )
+            .into());
+        }
+        let txn: TxnId = rand::random::<u64>() | 1;
+        let snapshot_version = active.snapshot.take().map(|s| s.data_version);
+        let step = TxnStep::Begin {
+            snapshot_version,
+            savepoints: active.savepoints.clone(),
+            statements: vec![statement],
+        };
+        active.txn = Some(txn);
+        self.step(txn, step)
+            .await
+            .map(|mut r| r.pop().unwrap_or_default())
+    }
+
+    async fn step(&self, txn: TxnId, step: TxnStep) -> Result<Vec<QueryResult>, ExecError> {
+        let outcome = self.node.txn_step(txn, step, self.lock_timeout).await?;
+        Ok(outcome?)
+    }
+
+    /// COMMIT / END. A failed transaction is rolled back instead.
+    pub async fn commit(&mut self) -> Result<TxnEnd, ExecError> {
+        let Some(active) = self.active.take() else {
+            return Ok(TxnEnd::Committed);
+        };
+        if active.failed {
+            if let Some(txn) = active.txn {
+                let _ = self.step(txn, TxnStep::Rollback).await;
+            }
+            return Ok(TxnEnd::RolledBack);
+        }
+        match active.txn {
+            Some(txn) => self
+                .step(txn, TxnStep::Commit)
+                .await
+                .map(|_| TxnEnd::Committed),
+            None => Ok(TxnEnd::Committed),
+        }
+    }
+
+    /// ROLLBACK / ABORT.
+    pub async fn rollback(&mut self) -> Result<TxnEnd, ExecError> {
+        if let Some(Active { txn: Some(txn), .. }) = self.active.take() {
+            // Whatever happens, the session is out of the transaction; an unreachable leader rolls it back by
+            // its idle timeout or its own leadership change.
+            let _ = self.step(txn, TxnStep::Rollback).await;
+        }
+        Ok(TxnEnd::RolledBack)
+    }
+
+    /// SAVEPOINT name.
+    pub async fn savepoint(&mut self, name: &str) -> Result<(), ExecError> {
+        let Some(active) = self.active.as_mut() else {
+            return Err(no_transaction("SAVEPOINT"));
+        };
+        if active.failed {
+            return Err(failed_error());
+        }
+        match active.txn {
+            Some(txn) => self
+                .step(txn, TxnStep::Savepoint(name.to_string()))
+                .await
+                .map(|_| ()),
+            None => {
+                active.savepoints.push(name.to_string());
+                Ok(())
+            }
+        }
+    }
+
+    /// RELEASE [SAVEPOINT] name.
+    pub async fn release(&mut self, name: &str) -> Result<(), ExecError> {
+        let Some(active) = self.active.as_mut() else {
+            return Err(no_transaction("RELEASE SAVEPOINT"));
+        };
+        if active.failed {
+            return Err(failed_error());
+        }
+        let result = match active.txn {
+            Some(txn) => self
+                .step(txn, TxnStep::Release(name.to_string()))
+                .await
+                .map(|_| ()),
+            None => match active.savepoints.iter().rposition(|s| s == name) {
+                Some(i) => {
+                    active.savepoints.truncate(i);
+                    Ok(())
+                }
+                None => Err(no_savepoint(name)),
+            },
+        };
+        if result.is_err() {
+            self.fail();
+        }
+        result
+    }
+
+    /// ROLLBACK TO [SAVEPOINT] name: undoes what followed the savepoint and leaves the failed state.
+    pub async fn rollback_to(&mut self, name: &str) -> Result<(), ExecError> {
+        let Some(active) = self.active.as_mut() else {
+            return Err(no_transaction("ROLLBACK TO SAVEPOINT"));
+        };
+        let result = match active.txn {
+            Some(txn) => self
+                .step(txn, TxnStep::RollbackTo(name.to_string()))
+                .await
+                .map(|_| ()),
+            None => match active.savepoints.iter().rposition(|s| s == name) {
+                Some(i) => {
+                    active.savepoints.truncate(i + 1);
+                    Ok(())
+                }
+                None => Err(no_savepoint(name)),
+            },
+        };
+        let active = self.active.as_mut().expect("checked above");
+        match &result {
+            Ok(()) => active.failed = false,
+            Err(_) => active.failed = true,
+        }
+        result
+    }
+}
+
+fn no_transaction(what: &str) -> ExecError {
+    SqlError::new(
+        SqlError::NO_TRANSACTION,
+        format!("{what} can only be used in transaction blocks"),
+    )
+    .into()
+}
+
+fn no_savepoint(name: &str) -> ExecError {
+    SqlError::new(
+        SqlError::NO_SAVEPOINT,
+        format!("savepoint \"{name}\" does not exist"),
+    )
+    .into()
+}
+
+/// Opens a dedicated read connection with a read transaction started, and reads the data version it sees.
+fn open_snapshot(path: &std::path::Path) -> Result<Snapshot, ExecError> {
+    let storage = |e: rusqlite::Error| ExecError::Cluster(ClusterError::Storage(e.to_string()));
+    let conn = open_reader(path).map_err(storage)?;
+    conn.execute_batch("BEGIN").map_err(storage)?;
+    let data_version = match read_meta(&conn, "data_version").map_err(storage)? {
+        Some(bytes) => crate::codec::decode(&bytes)
+            .map_err(|e| ExecError::Cluster(ClusterError::Storage(e.to_string())))?,
+        None => 0,
+    };
+    Ok(Snapshot {
+        conn: std::sync::Mutex::new(conn),
+        data_version,
+    })
+}
