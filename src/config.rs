@@ -29,6 +29,8 @@ pub struct Config {
     pub heartbeat_ms: u64,
     pub election_timeout_ms: u64,
     pub snapshot_every: u64,
+    /// Client connections served at once; more get SQLSTATE 53300.
+    pub max_connections: usize,
 }
 
 /// Parses `1=host:port,2=host:port`.

@@ -51,6 +51,13 @@ impl SqlError {
 
     /// Builds a SQL error from a rusqlite error, keeping SQLite's extended code.
     pub fn from_rusqlite(err: &rusqlite::Error) -> Self {
+        if let rusqlite::Error::SqlInputError { error, msg, .. } = err {
+            return SqlError {
+                code: error.extended_code,
+                message: msg.clone(),
+                statement_index: 0,
+            };
+        }
         let code = match err {
             rusqlite::Error::SqliteFailure(e, _) => e.extended_code,
             rusqlite::Error::MultipleStatement => Self::MULTIPLE_STATEMENTS,

@@ -7,6 +7,8 @@
 //!   writer connection, the read-only pool, consistent snapshot copies. Knows nothing of Raft.
 //! - [`raft`]: OpenRaft. Types, sled log store, state machine over `db`, TCP network and RPC server, and the
 //!   node API (writes with leader forwarding, linearizable reads, membership).
+//! - [`query`]: sessions: transaction state, routing of reads, writes and transaction steps.
+//! - [`pg`]: the PostgreSQL frontend (pgwire): protocol handlers, dialect translation, types, SQLSTATEs.
 //! - [`node`]: wiring of a whole node from a validated [`config::Config`]: bootstrap, signals, shutdown.
 //! - [`codec`]: the one serialization format used on disk and on the wire.
 //! - [`error`]: SQL errors, cluster errors and start-up errors, kept apart.
@@ -16,5 +18,6 @@ pub mod config;
 pub mod db;
 pub mod error;
 pub mod node;
+pub mod pg;
 pub mod query;
 pub mod raft;

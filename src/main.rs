@@ -51,6 +51,9 @@ struct Cli {
     /// Build a snapshot after this many log entries since the last one.
     #[arg(long, env = "RAFTSQL_SNAPSHOT_EVERY", default_value_t = 20000)]
     snapshot_every: u64,
+    /// Maximum number of concurrent PostgreSQL client connections (more are refused with 53300).
+    #[arg(long, env = "RAFTSQL_MAX_CONNECTIONS", default_value_t = 100)]
+    max_connections: usize,
 }
 
 /// Tools that talk to a running node instead of running one.
@@ -133,6 +136,7 @@ impl Cli {
             heartbeat_ms: self.heartbeat_ms,
             election_timeout_ms: self.election_timeout_ms,
             snapshot_every: self.snapshot_every,
+            max_connections: self.max_connections,
         }
         .validate()
     }
@@ -189,7 +193,7 @@ fn main() -> ExitCode {
                 return ExitCode::FAILURE;
             }
         };
-        tracing::info!(id = config.id, raft = %config.raft_advertise, pg = %config.pg_advertise, "node running; PostgreSQL frontend not served yet");
+        tracing::info!(id = config.id, raft = %config.raft_advertise, pg = %node.pg_addr, "node running");
         wait_for_signal().await;
         tracing::info!("signal received, shutting down");
         node.shutdown().await;

@@ -2,7 +2,14 @@
 //! cluster, keeps this node's addresses current in the membership, and shuts down cleanly on a signal.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 use std::time::Duration;
+
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+
+use crate::pg::PgShared;
 
 use crate::config::Config;
 use crate::error::StartError;
@@ -21,9 +28,43 @@ pub fn raft_options(config: &Config) -> RaftOptions {
     o
 }
 
-/// Starts the node and forms (or joins) its cluster. Returns once the node is running.
-pub async fn start(config: &Config) -> Result<RaftNode, StartError> {
-    let node = RaftNode::start(raft_options(config)).await?;
+/// A running node: the replicated core and its PostgreSQL server.
+pub struct RunningNode {
+    pub raft: RaftNode,
+    pub pg: Arc<PgShared>,
+    /// Where the PostgreSQL server listens (the bound address, useful with port 0).
+    pub pg_addr: String,
+    pg_stop: watch::Sender<bool>,
+    pg_task: JoinHandle<()>,
+}
+
+impl RunningNode {
+    /// Stops accepting clients, then stops the replicated core.
+    pub async fn shutdown(self) {
+        let _ = self.pg_stop.send(true);
+        let _ = self.pg_task.await;
+        self.raft.shutdown().await;
+    }
+}
+
+/// Starts the node, forms (or joins) its cluster and serves PostgreSQL clients. Returns once the node runs.
+pub async fn start(config: &Config) -> Result<RunningNode, StartError> {
+    // Bind the client port first: a port in use fails the start before anything touches the data directory.
+    let pg_listener = TcpListener::bind(&config.pg_listen)
+        .await
+        .map_err(|source| StartError::Bind {
+            addr: config.pg_listen.clone(),
+            source,
+        })?;
+    let pg_addr = pg_listener
+        .local_addr()
+        .map_err(|e| StartError::Raft(e.to_string()))?
+        .to_string();
+    let mut options = raft_options(config);
+    if options.pg_advertise.ends_with(":0") || options.pg_advertise.is_empty() {
+        options.pg_advertise = pg_addr.clone();
+    }
+    let node = RaftNode::start(options).await?;
     if let Some(target) = &config.join {
         join(&node, target, !config.learner).await?;
     } else {
@@ -52,7 +93,17 @@ pub async fn start(config: &Config) -> Result<RaftNode, StartError> {
     }
     let core = node.core().clone();
     tokio::spawn(async move { keep_own_addresses_current(core).await });
-    Ok(node)
+    let pg = PgShared::new(node.core().clone(), config.max_connections);
+    let (pg_stop, stop_rx) = watch::channel(false);
+    let pg_task = tokio::spawn(crate::pg::serve(pg_listener, pg.clone(), stop_rx));
+    tracing::info!(pg_addr = %pg_addr, "PostgreSQL server listening");
+    Ok(RunningNode {
+        raft: node,
+        pg,
+        pg_addr,
+        pg_stop,
+        pg_task,
+    })
 }
 
 /// Asks a running member to add this node (as a learner, then as a voter unless `voter` is false).

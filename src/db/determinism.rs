@@ -131,7 +131,7 @@ pub fn register_clock_vfs() {
     });
 }
 
-/// Adds `now()` and `gen_random_uuid()`, which SQLite lacks. Read connections get these too, so a
+/// Adds `now()`, `gen_random_uuid()` and PostgreSQL's information functions, which SQLite lacks. Read connections get these too, so a
 /// statement prepares the same way on the read path and on the writer.
 pub fn register_common_functions(conn: &Connection) -> rusqlite::Result<()> {
     let flags = FunctionFlags::SQLITE_UTF8;
@@ -141,7 +141,31 @@ pub fn register_common_functions(conn: &Connection) -> rusqlite::Result<()> {
     conn.create_scalar_function("now", 0, flags, |_ctx: &mut Context<'_>| {
         Ok(format_timestamp_ms(current_ms()))
     })?;
+    // Session-independent answers to PostgreSQL's information functions.
+    let constant = FunctionFlags::SQLITE_UTF8 | FunctionFlags::SQLITE_DETERMINISTIC;
+    conn.create_scalar_function("version", 0, constant, |_ctx: &mut Context<'_>| {
+        Ok(version_string())
+    })?;
+    conn.create_scalar_function("current_database", 0, constant, |_ctx: &mut Context<'_>| {
+        Ok("raftsql")
+    })?;
+    conn.create_scalar_function("current_schema", 0, constant, |_ctx: &mut Context<'_>| {
+        Ok("public")
+    })?;
+    conn.create_scalar_function("current_user", 0, constant, |_ctx: &mut Context<'_>| {
+        Ok("raftsql")
+    })?;
     Ok(())
+}
+
+/// What `SELECT version()` answers: PostgreSQL-shaped, so drivers that parse it find version 15.
+pub fn version_string() -> String {
+    format!(
+        "PostgreSQL 15.18 (raftsql {}) on {}-linux, replicated SQLite {}",
+        env!("CARGO_PKG_VERSION"),
+        std::env::consts::ARCH,
+        rusqlite::version()
+    )
 }
 
 /// Installs the deterministic replacements of SQLite's random functions on the writer connection, plus

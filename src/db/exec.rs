@@ -48,7 +48,19 @@ fn execute_inner(
     required: Option<Access>,
 ) -> Result<QueryResult, Option<SqlError>> {
     let sql_err = |e: rusqlite::Error| Some(SqlError::from_rusqlite(&e));
-    let mut stmt = conn.prepare_cached(sql).map_err(sql_err)?;
+    let mut stmt = match conn.prepare_cached(sql) {
+        Ok(s) => s,
+        // One client statement can become several SQLite statements (DROP TABLE a, b): run them in order.
+        Err(rusqlite::Error::MultipleStatement)
+            if params.is_empty() && required != Some(Access::ReadOnly) =>
+        {
+            return execute_several(conn, sql).map_err(sql_err);
+        }
+        Err(rusqlite::Error::MultipleStatement) if required == Some(Access::ReadOnly) => {
+            return Err(None)
+        }
+        Err(e) => return Err(sql_err(e)),
+    };
     let readonly = stmt.readonly();
     if required == Some(Access::ReadOnly) && !readonly {
         return Err(None);
@@ -93,6 +105,23 @@ fn execute_inner(
     Ok(QueryResult {
         columns,
         rows,
+        rows_affected,
+    })
+}
+
+/// Runs a parameterless multi-statement string (the translation of one client statement) in order.
+fn execute_several(conn: &Connection, sql: &str) -> rusqlite::Result<QueryResult> {
+    use rusqlite::fallible_iterator::FallibleIterator as _;
+    let mut batch = rusqlite::Batch::new(conn, sql);
+    let mut rows_affected = 0;
+    while let Some(mut stmt) = batch.next()? {
+        let mut rows = stmt.raw_query();
+        while rows.next()?.is_some() {}
+        rows_affected += conn.changes();
+    }
+    Ok(QueryResult {
+        columns: Vec::new(),
+        rows: Vec::new(),
         rows_affected,
     })
 }

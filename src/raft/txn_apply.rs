@@ -135,7 +135,7 @@ impl Transactions {
                     .map_err(|e| no_savepoint(&name, e)))
             }
             TxnStep::RollbackTo(name) => {
-                if !self.open.as_ref().is_some_and(|t| t.id == id) {
+                if self.open.as_ref().is_none_or(|t| t.id != id) {
                     return Ok(Err(SqlError::new(
                         SqlError::TXN_NOT_OPEN,
                         "the transaction was rolled back; retry it",

@@ -1,0 +1,337 @@
+//! Types shared by the PostgreSQL → SQLite translator: PostgreSQL types, parameter hints, statement kinds, errors,
+//! and the mapping of PostgreSQL data types to SQLite cast targets and declared column types.
+
+use std::fmt;
+
+use sqlparser::ast::{CharacterLength, DataType, ExactNumberInfo, ObjectName, TimezoneInfo};
+
+/// A PostgreSQL data type that raftsql understands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PgType {
+    Bool,
+    Int2,
+    Int4,
+    Int8,
+    Float4,
+    Float8,
+    Numeric,
+    Text,
+    Varchar,
+    Bpchar,
+    Bytea,
+    Date,
+    Time,
+    Timestamp,
+    Timestamptz,
+    Json,
+    Jsonb,
+    Uuid,
+}
+
+impl PgType {
+    /// From a PostgreSQL type name as written in SQL (any case, common aliases, extra spaces allowed).
+    /// `serial`/`bigserial`/`smallserial` give the integer type they are based on.
+    pub fn from_name(name: &str) -> Option<PgType> {
+        let words: Vec<String> = name
+            .split_whitespace()
+            .map(|w| w.to_ascii_lowercase())
+            .collect();
+        let norm = words.join(" ");
+        let norm = norm.strip_prefix("pg_catalog.").unwrap_or(&norm);
+        Some(match norm {
+            "bool" | "boolean" => PgType::Bool,
+            "int2" | "smallint" | "smallserial" | "serial2" => PgType::Int2,
+            "int" | "integer" | "int4" | "serial" | "serial4" => PgType::Int4,
+            "int8" | "bigint" | "bigserial" | "serial8" => PgType::Int8,
+            "real" | "float4" => PgType::Float4,
+            "double precision" | "float8" | "float" | "double" => PgType::Float8,
+            "numeric" | "decimal" => PgType::Numeric,
+            "text" => PgType::Text,
+            "varchar" | "character varying" => PgType::Varchar,
+            "char" | "character" | "bpchar" => PgType::Bpchar,
+            "bytea" => PgType::Bytea,
+            "date" => PgType::Date,
+            "time" | "time without time zone" => PgType::Time,
+            "timestamp" | "timestamp without time zone" => PgType::Timestamp,
+            "timestamptz" | "timestamp with time zone" => PgType::Timestamptz,
+            "json" => PgType::Json,
+            "jsonb" => PgType::Jsonb,
+            "uuid" => PgType::Uuid,
+            _ => return None,
+        })
+    }
+
+    /// From a parsed sqlparser data type (`None` for types raftsql does not support, including arrays).
+    pub fn from_data_type(dt: &DataType) -> Option<PgType> {
+        Some(match dt {
+            DataType::Bool | DataType::Boolean => PgType::Bool,
+            DataType::Int2(_) | DataType::SmallInt(_) => PgType::Int2,
+            DataType::Int(_) | DataType::Integer(_) | DataType::Int4(_) => PgType::Int4,
+            DataType::Int8(_) | DataType::BigInt(_) => PgType::Int8,
+            DataType::Real | DataType::Float4 => PgType::Float4,
+            DataType::Float(ExactNumberInfo::Precision(p)) if *p <= 24 => PgType::Float4,
+            DataType::Float(_)
+            | DataType::Float8
+            | DataType::DoublePrecision
+            | DataType::Double(_) => PgType::Float8,
+            DataType::Numeric(_) | DataType::Decimal(_) | DataType::Dec(_) => PgType::Numeric,
+            DataType::Text => PgType::Text,
+            DataType::Varchar(_) | DataType::CharacterVarying(_) | DataType::CharVarying(_) => {
+                PgType::Varchar
+            }
+            DataType::Char(_) | DataType::Character(_) => PgType::Bpchar,
+            DataType::Bytea => PgType::Bytea,
+            DataType::Date => PgType::Date,
+            DataType::Time(_, TimezoneInfo::None | TimezoneInfo::WithoutTimeZone) => PgType::Time,
+            DataType::Timestamp(_, TimezoneInfo::None | TimezoneInfo::WithoutTimeZone) => {
+                PgType::Timestamp
+            }
+            DataType::Timestamp(_, TimezoneInfo::Tz | TimezoneInfo::WithTimeZone) => {
+                PgType::Timestamptz
+            }
+            DataType::JSON => PgType::Json,
+            DataType::JSONB => PgType::Jsonb,
+            DataType::Uuid => PgType::Uuid,
+            DataType::Custom(name, _) => return PgType::from_name(&object_name_text(name)),
+            _ => return None,
+        })
+    }
+
+    /// The SQLite type to `CAST` a value of this type to, or `None` when the value is kept as is (stored as text).
+    pub fn sqlite_cast_target(self) -> Option<&'static str> {
+        match self {
+            PgType::Int2 | PgType::Int4 | PgType::Int8 => Some("INTEGER"),
+            PgType::Float4 | PgType::Float8 => Some("REAL"),
+            PgType::Numeric => Some("NUMERIC"),
+            PgType::Text | PgType::Varchar | PgType::Bpchar => Some("TEXT"),
+            PgType::Bytea => Some("BLOB"),
+            PgType::Bool => Some("BOOLEAN"),
+            _ => None,
+        }
+    }
+}
+
+/// Plain text of an object name (`public.t` → `public.t`, quotes removed).
+pub(crate) fn object_name_text(name: &ObjectName) -> String {
+    let parts: Vec<String> = name
+        .0
+        .iter()
+        .map(|p| {
+            p.as_ident()
+                .map(|i| i.value.clone())
+                .unwrap_or_else(|| p.to_string())
+        })
+        .collect();
+    parts.join(".")
+}
+
+/// How a column type is declared in SQLite DDL.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum ColumnType {
+    /// `serial`-like: becomes `INTEGER PRIMARY KEY` (the rowid alias).
+    Serial,
+    /// A declared type name that SQLite keeps.
+    Declared(String),
+}
+
+/// Maps a column's PostgreSQL data type to its SQLite declared type.
+pub(crate) fn column_type(dt: &DataType) -> Result<ColumnType, DialectError> {
+    if let DataType::Custom(name, _) = dt {
+        let text = object_name_text(name).to_ascii_lowercase();
+        if matches!(
+            text.as_str(),
+            "serial" | "serial4" | "bigserial" | "serial8" | "smallserial" | "serial2"
+        ) {
+            return Ok(ColumnType::Serial);
+        }
+    }
+    let len = |l: &Option<CharacterLength>| match l {
+        Some(CharacterLength::IntegerLength { length, .. }) => format!("({length})"),
+        _ => String::new(),
+    };
+    let pg = PgType::from_data_type(dt).ok_or_else(|| unsupported_type(dt))?;
+    let name = match (pg, dt) {
+        (
+            PgType::Varchar,
+            DataType::Varchar(l) | DataType::CharacterVarying(l) | DataType::CharVarying(l),
+        ) => {
+            format!("VARCHAR{}", len(l))
+        }
+        (PgType::Bpchar, DataType::Char(l) | DataType::Character(l)) => format!("CHAR{}", len(l)),
+        (PgType::Varchar, _) => "VARCHAR".into(),
+        (PgType::Bpchar, _) => "CHAR".into(),
+        (PgType::Bool, _) => "BOOLEAN".into(),
+        (PgType::Int2, _) => "INT2".into(),
+        (PgType::Int4, _) => "INT4".into(),
+        (PgType::Int8, _) => "INT8".into(),
+        (PgType::Float4, _) => "FLOAT4".into(),
+        (PgType::Float8, _) => "FLOAT8".into(),
+        (PgType::Numeric, _) => "NUMERIC".into(),
+        (PgType::Text, _) => "TEXT".into(),
+        (PgType::Bytea, _) => "BLOB".into(),
+        (PgType::Date, _) => "DATE".into(),
+        (PgType::Time, _) => "TIME".into(),
+        (PgType::Timestamp, _) => "TIMESTAMP".into(),
+        (PgType::Timestamptz, _) => "TIMESTAMPTZ".into(),
+        (PgType::Json, _) => "JSON".into(),
+        (PgType::Jsonb, _) => "JSONB".into(),
+        (PgType::Uuid, _) => "UUID".into(),
+    };
+    Ok(ColumnType::Declared(name))
+}
+
+/// The 0A000 error for a data type raftsql does not support.
+pub(crate) fn unsupported_type(dt: &DataType) -> DialectError {
+    match dt {
+        DataType::Array(_) => DialectError::unsupported("arrays are not supported"),
+        _ => DialectError::unsupported(format!("type {dt} is not supported")),
+    }
+}
+
+/// What is known about a parameter's type.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ParamHint {
+    /// Nothing is known.
+    Unknown,
+    /// `$1::int8`, `CAST($1 AS text)`, ...
+    Cast(PgType),
+    /// Compared with (=, <>, <, <=, >, >=, IN (...), BETWEEN, LIKE/ILIKE), inserted into (INSERT column list) or
+    /// assigned to (UPDATE SET col = $1, ON CONFLICT DO UPDATE SET) a column. `table` is the qualifying table if
+    /// written (`t.col`, aliases resolved), else the statement's single target/from table if there is exactly one,
+    /// else None.
+    Column {
+        /// Table of the column, when known.
+        table: Option<String>,
+        /// Column name as written (unquoted).
+        column: String,
+    },
+    /// INSERT without a column list: the `position`-th (0-based) column of `table`.
+    TablePosition {
+        /// The INSERT target table.
+        table: String,
+        /// 0-based column position.
+        position: usize,
+    },
+    /// LIMIT $n / OFFSET $n.
+    Limit,
+}
+
+impl ParamHint {
+    /// Higher wins when one parameter is seen in several places.
+    pub(crate) fn priority(&self) -> u8 {
+        match self {
+            ParamHint::Unknown => 0,
+            ParamHint::Limit => 1,
+            ParamHint::Column { .. } | ParamHint::TablePosition { .. } => 2,
+            ParamHint::Cast(_) => 3,
+        }
+    }
+}
+
+/// What kind of statement a client sent.
+#[derive(Debug, Clone, PartialEq)]
+pub enum StatementKind {
+    Select,
+    Insert,
+    Update,
+    Delete,
+    CreateTable,
+    CreateIndex,
+    CreateView,
+    DropTable,
+    DropIndex,
+    DropView,
+    AlterTable,
+    Truncate,
+    /// BEGIN / START TRANSACTION.
+    Begin {
+        /// `READ ONLY` was given.
+        read_only: bool,
+    },
+    Commit,
+    Rollback,
+    Savepoint(String),
+    Release(String),
+    RollbackTo(String),
+    /// `SET [SESSION|LOCAL] name = value | TO value`, `SET TIME ZONE x` (name "timezone"), `SET NAMES x`
+    /// (client_encoding). name lowercased; value unquoted; `DEFAULT` gives "default"; lists joined with ", ".
+    Set {
+        /// Lowercased setting name.
+        name: String,
+        /// Unquoted value.
+        value: String,
+        /// `SET LOCAL`.
+        local: bool,
+    },
+    /// SHOW name (lowercased; `SHOW ALL` gives "all"; `SHOW TIME ZONE` gives "timezone").
+    Show(String),
+    /// RESET name / RESET ALL ("all").
+    Reset(String),
+    /// Anything else that is supported, with its PostgreSQL command tag.
+    Other(String),
+}
+
+impl StatementKind {
+    /// The CommandComplete tag exactly as PostgreSQL writes it; `rows` is used by SELECT/INSERT/UPDATE/DELETE.
+    pub fn command_tag(&self, rows: u64) -> String {
+        let tag = match self {
+            StatementKind::Select => return format!("SELECT {rows}"),
+            StatementKind::Insert => return format!("INSERT 0 {rows}"),
+            StatementKind::Update => return format!("UPDATE {rows}"),
+            StatementKind::Delete => return format!("DELETE {rows}"),
+            StatementKind::CreateTable => "CREATE TABLE",
+            StatementKind::CreateIndex => "CREATE INDEX",
+            StatementKind::CreateView => "CREATE VIEW",
+            StatementKind::DropTable => "DROP TABLE",
+            StatementKind::DropIndex => "DROP INDEX",
+            StatementKind::DropView => "DROP VIEW",
+            StatementKind::AlterTable => "ALTER TABLE",
+            StatementKind::Truncate => "TRUNCATE TABLE",
+            StatementKind::Begin { .. } => "BEGIN",
+            StatementKind::Commit => "COMMIT",
+            StatementKind::Rollback | StatementKind::RollbackTo(_) => "ROLLBACK",
+            StatementKind::Savepoint(_) => "SAVEPOINT",
+            StatementKind::Release(_) => "RELEASE",
+            StatementKind::Set { .. } => "SET",
+            StatementKind::Show(_) => "SHOW",
+            StatementKind::Reset(_) => "RESET",
+            StatementKind::Other(tag) => return tag.clone(),
+        };
+        tag.to_string()
+    }
+}
+
+/// A translation error with its PostgreSQL SQLSTATE.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DialectError {
+    /// `42601` (syntax error), `0A000` (feature not supported), `42P02` (undefined parameter).
+    pub sqlstate: &'static str,
+    /// Human-readable message, PostgreSQL style.
+    pub message: String,
+}
+
+impl DialectError {
+    /// A 42601 syntax error.
+    pub fn syntax(message: impl Into<String>) -> Self {
+        DialectError {
+            sqlstate: "42601",
+            message: message.into(),
+        }
+    }
+
+    /// A 0A000 feature-not-supported error.
+    pub fn unsupported(message: impl Into<String>) -> Self {
+        DialectError {
+            sqlstate: "0A000",
+            message: message.into(),
+        }
+    }
+}
+
+impl fmt::Display for DialectError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} ({})", self.message, self.sqlstate)
+    }
+}
+
+impl std::error::Error for DialectError {}

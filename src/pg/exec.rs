@@ -1,0 +1,199 @@
+//! Runs one translated statement for a PostgreSQL session: transaction control and session commands are
+//! answered here, everything else goes through the query layer's Session. Shared by the simple and the
+//! extended query protocol.
+
+use std::time::Duration;
+
+use pgwire::api::Type;
+use pgwire::error::ErrorInfo;
+
+use crate::db::{QueryResult, Statement, Value};
+use crate::pg::dialect::{StatementKind, Translated};
+use crate::pg::errors::{error, exec_error};
+use crate::pg::settings::Settings;
+use crate::pg::types::{type_for_decl, type_for_value};
+use crate::query::{Session, TxnEnd};
+use crate::raft::Consistency;
+
+/// What a statement produced, before encoding.
+pub enum Outcome {
+    /// Rows with their column names and types, and the command tag without the row count
+    /// (`SELECT`, `INSERT 0`, ...): the count is appended as rows are sent.
+    Rows {
+        fields: Vec<(String, Type)>,
+        rows: Vec<Vec<Value>>,
+        tag_prefix: String,
+    },
+    /// A command without rows and its complete tag.
+    Command {
+        tag: String,
+        parameter_status: Vec<(String, String)>,
+    },
+}
+
+/// The tag of a row-returning statement without its count.
+pub fn tag_prefix(kind: &StatementKind) -> &'static str {
+    match kind {
+        StatementKind::Insert => "INSERT 0",
+        StatementKind::Update => "UPDATE",
+        StatementKind::Delete => "DELETE",
+        _ => "SELECT",
+    }
+}
+
+/// Result column types: declared types where SQLite knows them, otherwise from the first non-NULL value.
+pub fn fields_from_result(r: &QueryResult) -> Vec<(String, Type)> {
+    r.columns
+        .iter()
+        .enumerate()
+        .map(|(i, c)| {
+            let ty = type_for_decl(c.decl_type.as_deref()).unwrap_or_else(|| {
+                r.rows
+                    .iter()
+                    .map(|row| &row[i])
+                    .find(|v| !matches!(v, Value::Null))
+                    .map(type_for_value)
+                    .unwrap_or(Type::TEXT)
+            });
+            (c.name.clone(), ty)
+        })
+        .collect()
+}
+
+fn command(tag: impl Into<String>) -> Outcome {
+    Outcome::Command {
+        tag: tag.into(),
+        parameter_status: Vec::new(),
+    }
+}
+
+/// Applies the session parameters that the query layer acts on.
+pub fn apply_settings(session: &mut Session, settings: &Settings) {
+    session.consistency = match settings.get("raftsql.read_consistency").as_deref() {
+        Some("stale") => Consistency::Stale,
+        _ => Consistency::Linearizable,
+    };
+    session.lock_timeout = settings
+        .duration("lock_timeout")
+        .unwrap_or(Duration::from_secs(10));
+}
+
+/// Runs one statement. Errors inside a transaction block put it in the failed state.
+pub async fn run(
+    session: &mut Session,
+    settings: &std::sync::Mutex<Settings>,
+    t: &Translated,
+    params: Vec<Value>,
+) -> Result<Outcome, ErrorInfo> {
+    let result = run_inner(session, settings, t, params).await;
+    if result.is_err() {
+        session.fail();
+    }
+    result
+}
+
+fn lock(settings: &std::sync::Mutex<Settings>) -> std::sync::MutexGuard<'_, Settings> {
+    settings.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+async fn run_inner(
+    session: &mut Session,
+    settings: &std::sync::Mutex<Settings>,
+    t: &Translated,
+    params: Vec<Value>,
+) -> Result<Outcome, ErrorInfo> {
+    let exec = |e: crate::error::ExecError| exec_error(&e);
+    match &t.kind {
+        StatementKind::Begin { read_only } => {
+            session.begin(*read_only);
+            Ok(command("BEGIN"))
+        }
+        StatementKind::Commit => match session.commit().await.map_err(exec)? {
+            TxnEnd::Committed => Ok(command("COMMIT")),
+            TxnEnd::RolledBack => Ok(command("ROLLBACK")),
+        },
+        StatementKind::Rollback => {
+            session.rollback().await.map_err(exec)?;
+            Ok(command("ROLLBACK"))
+        }
+        StatementKind::Savepoint(name) => {
+            session.savepoint(name).await.map_err(exec)?;
+            Ok(command("SAVEPOINT"))
+        }
+        StatementKind::Release(name) => {
+            session.release(name).await.map_err(exec)?;
+            Ok(command("RELEASE"))
+        }
+        StatementKind::RollbackTo(name) => {
+            session.rollback_to(name).await.map_err(exec)?;
+            Ok(command("ROLLBACK"))
+        }
+        StatementKind::Set { name, value, .. } => {
+            let change = {
+                let mut s = lock(settings);
+                let change = s
+                    .set(name, value)
+                    .map_err(|e| error(e.sqlstate, e.message))?;
+                apply_settings(session, &s);
+                change
+            };
+            Ok(Outcome::Command {
+                tag: "SET".into(),
+                parameter_status: change.into_iter().collect(),
+            })
+        }
+        StatementKind::Reset(name) => {
+            let changes = {
+                let mut s = lock(settings);
+                let changes = s.reset(name);
+                apply_settings(session, &s);
+                changes
+            };
+            Ok(Outcome::Command {
+                tag: "RESET".into(),
+                parameter_status: changes,
+            })
+        }
+        StatementKind::Show(name) => {
+            let s = lock(settings);
+            if name == "all" {
+                let rows = s
+                    .all()
+                    .into_iter()
+                    .map(|(k, v)| vec![Value::Text(k), Value::Text(v)])
+                    .collect();
+                return Ok(Outcome::Rows {
+                    fields: vec![("name".into(), Type::TEXT), ("setting".into(), Type::TEXT)],
+                    rows,
+                    tag_prefix: "SHOW".into(),
+                });
+            }
+            let value = s.get(name).ok_or_else(|| {
+                error(
+                    "42704",
+                    format!("unrecognized configuration parameter \"{name}\""),
+                )
+            })?;
+            Ok(Outcome::Rows {
+                fields: vec![(name.clone(), Type::TEXT)],
+                rows: vec![vec![Value::Text(value)]],
+                tag_prefix: "SHOW".into(),
+            })
+        }
+        kind => {
+            let result = session
+                .execute(Statement::new(t.sqlite_sql.clone(), params))
+                .await
+                .map_err(exec)?;
+            if t.returns_rows {
+                Ok(Outcome::Rows {
+                    fields: fields_from_result(&result),
+                    rows: result.rows,
+                    tag_prefix: tag_prefix(kind).into(),
+                })
+            } else {
+                Ok(command(kind.command_tag(result.rows_affected)))
+            }
+        }
+    }
+}

@@ -1,0 +1,21 @@
+//! The PostgreSQL frontend: wire protocol (pgwire), sessions, dialect translation, type mapping, errors.
+//!
+//! Errors here are pgwire's `ErrorInfo` (a PostgreSQL error response), which is large; boxing it at every
+//! return would only add noise, so the lint about large `Err` variants is off for these modules.
+
+pub mod dialect;
+pub mod dialect_types;
+#[allow(clippy::result_large_err)]
+pub mod errors;
+#[allow(clippy::result_large_err)]
+pub mod exec;
+#[allow(clippy::result_large_err)]
+pub mod handler;
+pub mod infer;
+#[allow(clippy::result_large_err)]
+pub mod parser;
+pub mod server;
+pub mod settings;
+pub mod types;
+
+pub use server::{serve, PgShared};

@@ -1,0 +1,249 @@
+//! Parse for the extended protocol: translates the statement, infers the types of parameters the client
+//! left unspecified (from casts, from the column a parameter is compared with, inserted into or assigned
+//! to, from LIMIT/OFFSET; text only as the last resort) and works out the result columns that Describe
+//! announces (declared column types, or types inferred from the expressions).
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use pgwire::api::portal::Format;
+use pgwire::api::results::FieldInfo;
+use pgwire::api::stmt::QueryParser;
+use pgwire::api::{ClientInfo, Type};
+use pgwire::error::PgWireResult;
+use rusqlite::Connection;
+
+use crate::pg::dialect::{translate, ParamHint, PgType, StatementKind, Translated};
+use crate::pg::errors::{error, sql_error, user_error};
+use crate::pg::infer::infer_projection;
+use crate::pg::types::type_for_decl;
+use crate::raft::NodeCore;
+
+/// A parsed (prepared) statement.
+#[derive(Debug, Clone)]
+pub struct Prepared {
+    pub translated: Translated,
+    /// Inferred type of each parameter.
+    pub param_types: Vec<Type>,
+    /// Result columns; empty for statements without rows.
+    pub fields: Vec<(String, Type)>,
+}
+
+impl Prepared {
+    /// Parameter types: the client's where it gave one, inferred ones otherwise.
+    pub fn merged_param_types(&self, client: &[Option<Type>]) -> Vec<Type> {
+        (0..self.param_types.len())
+            .map(|i| match client.get(i) {
+                Some(Some(t)) if *t != Type::UNKNOWN => t.clone(),
+                _ => self.param_types[i].clone(),
+            })
+            .collect()
+    }
+}
+
+/// The PostgreSQL type of a dialect type.
+pub fn pg_type(t: PgType) -> Type {
+    match t {
+        PgType::Bool => Type::BOOL,
+        PgType::Int2 => Type::INT2,
+        PgType::Int4 => Type::INT4,
+        PgType::Int8 => Type::INT8,
+        PgType::Float4 => Type::FLOAT4,
+        PgType::Float8 => Type::FLOAT8,
+        PgType::Numeric => Type::NUMERIC,
+        PgType::Text => Type::TEXT,
+        PgType::Varchar => Type::VARCHAR,
+        PgType::Bpchar => Type::BPCHAR,
+        PgType::Bytea => Type::BYTEA,
+        PgType::Date => Type::DATE,
+        PgType::Time => Type::TIME,
+        PgType::Timestamp => Type::TIMESTAMP,
+        PgType::Timestamptz => Type::TIMESTAMPTZ,
+        PgType::Json => Type::JSON,
+        PgType::Jsonb => Type::JSONB,
+        PgType::Uuid => Type::UUID,
+    }
+}
+
+/// Parses statements for pgwire's extended query handler.
+pub struct Parser {
+    core: Arc<NodeCore>,
+}
+
+fn column_decl(conn: &Connection, table: &str, column: &str) -> Option<String> {
+    conn.query_row(
+        "SELECT type FROM pragma_table_info(?1) WHERE name = ?2 COLLATE NOCASE",
+        [table, column],
+        |r| r.get(0),
+    )
+    .ok()
+}
+
+fn position_decl(conn: &Connection, table: &str, position: usize) -> Option<String> {
+    conn.query_row(
+        "SELECT type FROM pragma_table_info(?1) WHERE cid = ?2",
+        rusqlite::params![table, position as i64],
+        |r| r.get(0),
+    )
+    .ok()
+}
+
+/// Parameter types and result columns (name, type) of a statement.
+type Description = (Vec<Type>, Vec<(String, Type)>);
+
+/// Parameter types and result columns of `t`, read from the schema on a read connection.
+fn describe(
+    conn: &Connection,
+    t: &Translated,
+    original_sql: &str,
+) -> Result<Description, rusqlite::Error> {
+    let decl_type = |decl: Option<String>| decl.and_then(|d| type_for_decl(Some(&d)));
+    let params = t
+        .param_hints
+        .iter()
+        .map(|hint| {
+            let ty = match hint {
+                ParamHint::Cast(p) => Some(pg_type(*p)),
+                ParamHint::Column {
+                    table: Some(table),
+                    column,
+                } => decl_type(column_decl(conn, table, column)),
+                ParamHint::Column {
+                    table: None,
+                    column,
+                } => t
+                    .tables
+                    .iter()
+                    .find_map(|table| decl_type(column_decl(conn, table, column))),
+                ParamHint::TablePosition { table, position } => {
+                    decl_type(position_decl(conn, table, *position))
+                }
+                ParamHint::Limit => Some(Type::INT8),
+                ParamHint::Unknown => None,
+            };
+            ty.unwrap_or(Type::TEXT)
+        })
+        .collect();
+    let fields = match &t.kind {
+        StatementKind::Show(name) if name == "all" => {
+            vec![("name".into(), Type::TEXT), ("setting".into(), Type::TEXT)]
+        }
+        StatementKind::Show(name) => vec![(name.clone(), Type::TEXT)],
+        _ if t.returns_rows => {
+            let stmt = conn.prepare(&t.sqlite_sql)?;
+            let inferred = infer_projection(original_sql, stmt.column_count());
+            stmt.columns()
+                .enumerate()
+                .map(|(i, c)| {
+                    let ty = type_for_decl(c.decl_type())
+                        .or_else(|| inferred.get(i).cloned().flatten())
+                        .unwrap_or(Type::TEXT);
+                    (c.name().to_string(), ty)
+                })
+                .collect()
+        }
+        _ => Vec::new(),
+    };
+    Ok((params, fields))
+}
+
+impl Parser {
+    pub fn new(core: Arc<NodeCore>) -> Parser {
+        Parser { core }
+    }
+
+    async fn describe(
+        &self,
+        t: &Translated,
+        sql: &str,
+    ) -> Result<Description, rusqlite::Error> {
+        let (t2, sql2) = (t.clone(), sql.to_string());
+        self.core
+            .reads
+            .with_connection(move |conn| describe(conn, &t2, &sql2))
+            .await
+    }
+}
+
+#[async_trait]
+impl QueryParser for Parser {
+    type Statement = Prepared;
+
+    async fn parse_sql<C>(
+        &self,
+        _client: &C,
+        sql: &str,
+        _types: &[Option<Type>],
+    ) -> PgWireResult<Option<Prepared>>
+    where
+        C: ClientInfo + Unpin + Send + Sync,
+    {
+        let mut statements =
+            translate(sql).map_err(|e| user_error(error(e.sqlstate, e.message)))?;
+        if statements.is_empty() {
+            return Ok(None);
+        }
+        if statements.len() > 1 {
+            return Err(user_error(error(
+                "42601",
+                "cannot insert multiple commands into a prepared statement",
+            )));
+        }
+        let translated = statements.remove(0);
+        let described = match self.describe(&translated, sql).await {
+            Ok(d) => d,
+            // The schema may be behind the leader's (a table created a moment ago): catch up and look again.
+            Err(_) => {
+                let _ = self.core.read_barrier().await;
+                match self.describe(&translated, sql).await {
+                    Ok(d) => d,
+                    // A statement without rows may name a table created earlier in the client's own, still
+                    // uncommitted transaction: its parameters fall back to their casts or text.
+                    Err(_) if !translated.returns_rows => {
+                        let params = translated
+                            .param_hints
+                            .iter()
+                            .map(|h| match h {
+                                ParamHint::Cast(p) => pg_type(*p),
+                                ParamHint::Limit => Type::INT8,
+                                _ => Type::TEXT,
+                            })
+                            .collect();
+                        (params, Vec::new())
+                    }
+                    Err(e) => {
+                        return Err(user_error(sql_error(
+                            &crate::error::SqlError::from_rusqlite(&e),
+                        )))
+                    }
+                }
+            }
+        };
+        let (param_types, fields) = described;
+        Ok(Some(Prepared {
+            translated,
+            param_types,
+            fields,
+        }))
+    }
+
+    fn get_parameter_types(&self, stmt: &Prepared) -> PgWireResult<Vec<Type>> {
+        Ok(stmt.param_types.clone())
+    }
+
+    fn get_result_schema(
+        &self,
+        stmt: &Prepared,
+        format: Option<&Format>,
+    ) -> PgWireResult<Vec<FieldInfo>> {
+        let format = format.cloned().unwrap_or_default();
+        Ok(stmt
+            .fields
+            .iter()
+            .enumerate()
+            .map(|(i, (n, t))| {
+                FieldInfo::new(n.clone(), None, None, t.clone(), format.format_for(i))
+            })
+            .collect())
+    }
+}

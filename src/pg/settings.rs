@@ -1,0 +1,265 @@
+//! Session parameters: what SET, SHOW and RESET act on, their defaults, and which changes are reported to
+//! the client with ParameterStatus (as PostgreSQL does for GUC_REPORT parameters).
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+/// The PostgreSQL version raftsql reports, so drivers pick their PostgreSQL 15 code paths.
+pub const SERVER_VERSION: &str = concat!("15.18 (raftsql ", env!("CARGO_PKG_VERSION"), ")");
+/// Parameters reported to the client at startup and whenever they change.
+const REPORTED: &[&str] = &[
+    "application_name",
+    "client_encoding",
+    "datestyle",
+    "default_transaction_read_only",
+    "in_hot_standby",
+    "integer_datetimes",
+    "intervalstyle",
+    "is_superuser",
+    "server_encoding",
+    "server_version",
+    "session_authorization",
+    "standard_conforming_strings",
+    "timezone",
+];
+
+/// Canonical spelling of reported parameter names (PostgreSQL reports "DateStyle", "TimeZone"...).
+fn display_name(name: &str) -> &str {
+    match name {
+        "datestyle" => "DateStyle",
+        "timezone" => "TimeZone",
+        "intervalstyle" => "IntervalStyle",
+        other => other,
+    }
+}
+
+fn defaults() -> BTreeMap<String, String> {
+    [
+        ("application_name", ""),
+        ("client_encoding", "UTF8"),
+        ("datestyle", "ISO, MDY"),
+        ("default_transaction_read_only", "off"),
+        ("extra_float_digits", "1"),
+        ("idle_in_transaction_session_timeout", "0"),
+        ("in_hot_standby", "off"),
+        ("integer_datetimes", "on"),
+        ("intervalstyle", "postgres"),
+        ("is_superuser", "on"),
+        ("lock_timeout", "0"),
+        ("max_identifier_length", "63"),
+        ("raftsql.read_consistency", "linearizable"),
+        ("search_path", "\"$user\", public"),
+        ("server_encoding", "UTF8"),
+        ("server_version", SERVER_VERSION),
+        ("server_version_num", "150018"),
+        ("session_authorization", ""),
+        ("standard_conforming_strings", "on"),
+        ("statement_timeout", "0"),
+        ("timezone", "UTC"),
+        ("transaction_isolation", "serializable"),
+        ("default_transaction_isolation", "serializable"),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_string(), v.to_string()))
+    .collect()
+}
+
+/// Why a SET was refused.
+#[derive(Debug)]
+pub struct SettingError {
+    pub sqlstate: &'static str,
+    pub message: String,
+}
+
+/// One session's parameters.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    values: BTreeMap<String, String>,
+}
+
+impl Settings {
+    /// Defaults, with the startup packet's parameters (user, application_name, client_encoding...) applied.
+    pub fn new(startup: &std::collections::HashMap<String, String>) -> Settings {
+        let mut s = Settings { values: defaults() };
+        for (k, v) in startup {
+            let k = k.to_ascii_lowercase();
+            match k.as_str() {
+                "user" => {
+                    s.values.insert("session_authorization".into(), v.clone());
+                }
+                "database" | "options" | "replication" => {}
+                _ => {
+                    let _ = s.set(&k, v);
+                }
+            }
+        }
+        s
+    }
+
+    /// The parameters sent in ParameterStatus messages at startup.
+    pub fn reported(&self) -> Vec<(String, String)> {
+        REPORTED
+            .iter()
+            .map(|k| (display_name(k).to_string(), self.get(k).unwrap_or_default()))
+            .collect()
+    }
+
+    /// SHOW name; `None` for an unknown parameter.
+    pub fn get(&self, name: &str) -> Option<String> {
+        self.values.get(&name.to_ascii_lowercase()).cloned()
+    }
+
+    /// Every parameter (SHOW ALL).
+    pub fn all(&self) -> Vec<(String, String)> {
+        self.values
+            .iter()
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect()
+    }
+
+    /// SET name = value. Returns the ParameterStatus to send when the parameter is reported.
+    pub fn set(
+        &mut self,
+        name: &str,
+        value: &str,
+    ) -> Result<Option<(String, String)>, SettingError> {
+        let name = name.to_ascii_lowercase();
+        let value = if value.eq_ignore_ascii_case("default") {
+            defaults().get(&name).cloned().unwrap_or_default()
+        } else {
+            value.to_string()
+        };
+        let invalid = |msg: String| SettingError {
+            sqlstate: "22023",
+            message: msg,
+        };
+        match name.as_str() {
+            "client_encoding" => {
+                let v = value.to_ascii_uppercase().replace('-', "");
+                if v != "UTF8" && v != "UNICODE" {
+                    return Err(SettingError {
+                        sqlstate: "0A000",
+                        message: format!("client encoding \"{value}\" is not supported: raftsql speaks UTF8 only"),
+                    });
+                }
+                self.values.insert(name.clone(), "UTF8".into());
+                return Ok(Some((name, "UTF8".into())));
+            }
+            "statement_timeout" | "lock_timeout" | "idle_in_transaction_session_timeout" => {
+                parse_duration(&value).ok_or_else(|| {
+                    invalid(format!(
+                        "invalid value for parameter \"{name}\": \"{value}\""
+                    ))
+                })?;
+            }
+            "raftsql.read_consistency" => {
+                let v = value.to_ascii_lowercase();
+                if v != "linearizable" && v != "stale" {
+                    return Err(invalid(format!(
+                        "invalid value for parameter \"raftsql.read_consistency\": \"{value}\" (expected linearizable or stale)"
+                    )));
+                }
+                self.values.insert(name, v);
+                return Ok(None);
+            }
+            "extra_float_digits" => {
+                value.trim().parse::<i32>().map_err(|_| {
+                    invalid(format!(
+                        "invalid value for parameter \"{name}\": \"{value}\""
+                    ))
+                })?;
+            }
+            "standard_conforming_strings"
+                if !matches!(value.to_ascii_lowercase().as_str(), "on" | "true" | "1") =>
+            {
+                return Err(SettingError {
+                    sqlstate: "0A000",
+                    message: "standard_conforming_strings can only be on".into(),
+                });
+            }
+            "server_version" | "server_encoding" | "integer_datetimes" | "server_version_num"
+            | "is_superuser" | "in_hot_standby" => {
+                return Err(SettingError {
+                    sqlstate: "55P02",
+                    message: format!("parameter \"{name}\" cannot be changed"),
+                });
+            }
+            _ => {}
+        }
+        self.values.insert(name.clone(), value.clone());
+        Ok(REPORTED
+            .contains(&name.as_str())
+            .then(|| (display_name(&name).to_string(), value)))
+    }
+
+    /// RESET name / RESET ALL.
+    pub fn reset(&mut self, name: &str) -> Vec<(String, String)> {
+        let mut changes = Vec::new();
+        let names: Vec<String> = if name.eq_ignore_ascii_case("all") {
+            defaults().keys().cloned().collect()
+        } else {
+            vec![name.to_ascii_lowercase()]
+        };
+        for n in names {
+            if let Some(d) = defaults().get(&n) {
+                if let Ok(Some(change)) = self.set(&n, d) {
+                    changes.push(change);
+                }
+            }
+        }
+        changes
+    }
+
+    /// A duration parameter; zero means "no limit".
+    pub fn duration(&self, name: &str) -> Option<Duration> {
+        self.get(name)
+            .and_then(|v| parse_duration(&v))
+            .filter(|d| !d.is_zero())
+    }
+}
+
+/// Parses PostgreSQL's time units: "500", "500ms", "2s", "1min", "1h" (a bare number is milliseconds).
+pub fn parse_duration(v: &str) -> Option<Duration> {
+    let v = v.trim().trim_matches('\'');
+    let split = v
+        .find(|c: char| !c.is_ascii_digit() && c != '.')
+        .unwrap_or(v.len());
+    let (num, unit) = v.split_at(split);
+    let n: f64 = num.parse().ok()?;
+    let ms = match unit.trim() {
+        "" | "ms" => n,
+        "s" => n * 1000.0,
+        "min" => n * 60_000.0,
+        "h" => n * 3_600_000.0,
+        "us" => n / 1000.0,
+        _ => return None,
+    };
+    (ms >= 0.0).then(|| Duration::from_micros((ms * 1000.0) as u64))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn set_show_reset() {
+        let mut s = Settings::new(&Default::default());
+        assert_eq!(s.get("TimeZone").as_deref(), Some("UTC"));
+        assert_eq!(
+            s.set("application_name", "app").unwrap(),
+            Some(("application_name".into(), "app".into()))
+        );
+        assert_eq!(s.set("statement_timeout", "2s").unwrap(), None);
+        assert_eq!(
+            s.duration("statement_timeout"),
+            Some(Duration::from_secs(2))
+        );
+        assert!(s.set("statement_timeout", "soon").is_err());
+        assert!(s.set("raftsql.read_consistency", "bogus").is_err());
+        s.set("raftsql.read_consistency", "STALE").unwrap();
+        assert_eq!(s.get("raftsql.read_consistency").as_deref(), Some("stale"));
+        s.reset("all");
+        assert_eq!(s.get("application_name").as_deref(), Some(""));
+        assert_eq!(s.duration("statement_timeout"), None);
+    }
+}

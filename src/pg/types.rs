@@ -1,0 +1,698 @@
+//! Maps between SQLite values and PostgreSQL types: column type selection, text/binary output encoding and
+//! Bind parameter decoding into raftsql's SQLite storage conventions.
+
+use std::fmt;
+
+use pgwire::api::Type;
+use pgwire::error::{ErrorInfo, PgWireError};
+
+use crate::db::Value;
+mod numeric;
+mod time;
+
+use numeric::{decode_numeric, encode_numeric, numeric_to_value, parse_numeric, value_to_numeric};
+
+use time::{fmt_date, fmt_time, fmt_ts, parse_date, parse_time, parse_ts, DtErr, Ts};
+
+/// A conversion error carrying a PostgreSQL SQLSTATE and a PostgreSQL-style message.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TypeError {
+    /// The five-character SQLSTATE code, e.g. "22P02".
+    pub sqlstate: &'static str,
+    /// Human-readable message, worded like PostgreSQL's.
+    pub message: String,
+}
+
+impl TypeError {
+    /// Creates an error from a SQLSTATE and a message.
+    pub fn new(sqlstate: &'static str, message: impl Into<String>) -> Self {
+        TypeError {
+            sqlstate,
+            message: message.into(),
+        }
+    }
+}
+
+impl fmt::Display for TypeError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} ({})", self.message, self.sqlstate)
+    }
+}
+
+impl std::error::Error for TypeError {}
+
+impl From<TypeError> for PgWireError {
+    fn from(e: TypeError) -> Self {
+        PgWireError::UserError(Box::new(ErrorInfo::new(
+            "ERROR".to_owned(),
+            e.sqlstate.to_owned(),
+            e.message,
+        )))
+    }
+}
+
+fn syntax(tyname: &str, input: &str) -> TypeError {
+    TypeError::new(
+        "22P02",
+        format!("invalid input syntax for type {tyname}: \"{input}\""),
+    )
+}
+
+fn insufficient() -> TypeError {
+    TypeError::new("08P01", "insufficient data left in message")
+}
+
+fn bad_binary() -> TypeError {
+    TypeError::new("22P03", "incorrect binary data format in bind parameter")
+}
+
+fn dt_error(e: DtErr, tyname: &str, input: &str) -> TypeError {
+    match e {
+        DtErr::Syntax => TypeError::new(
+            "22007",
+            format!("invalid input syntax for type {tyname}: \"{input}\""),
+        ),
+        DtErr::Range => TypeError::new(
+            "22008",
+            format!("date/time field value out of range: \"{input}\""),
+        ),
+    }
+}
+
+/// The handled type families.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Bool,
+    Int2,
+    Int4,
+    Int8,
+    Float4,
+    Float8,
+    Numeric,
+    Text,
+    Bytea,
+    Date,
+    Time,
+    Timestamp,
+    TimestampTz,
+    Json,
+    Jsonb,
+    Uuid,
+    Other,
+}
+
+fn kind(ty: &Type) -> Kind {
+    match *ty {
+        Type::BOOL => Kind::Bool,
+        Type::INT2 => Kind::Int2,
+        Type::INT4 => Kind::Int4,
+        Type::INT8 => Kind::Int8,
+        Type::FLOAT4 => Kind::Float4,
+        Type::FLOAT8 => Kind::Float8,
+        Type::NUMERIC => Kind::Numeric,
+        Type::TEXT | Type::VARCHAR | Type::BPCHAR | Type::NAME => Kind::Text,
+        Type::BYTEA => Kind::Bytea,
+        Type::DATE => Kind::Date,
+        Type::TIME => Kind::Time,
+        Type::TIMESTAMP => Kind::Timestamp,
+        Type::TIMESTAMPTZ => Kind::TimestampTz,
+        Type::JSON => Kind::Json,
+        Type::JSONB => Kind::Jsonb,
+        Type::UUID => Kind::Uuid,
+        _ => Kind::Other,
+    }
+}
+
+/// The PostgreSQL type for a column declared with `decl` (SQLite's declared type string, any case, optionally with
+/// "(n)" or "(p,s)"). `INTEGER` (SQLite's rowid alias) maps to INT8, `INT`/`INT4` to INT4. Returns `None` for a
+/// missing or unknown declared type (the caller then types the column from its values).
+pub fn type_for_decl(decl: Option<&str>) -> Option<Type> {
+    let decl = decl?;
+    // Drop any "(...)" modifiers, normalize case and whitespace.
+    let mut base = String::with_capacity(decl.len());
+    let mut depth = 0usize;
+    for c in decl.chars() {
+        match c {
+            '(' => depth += 1,
+            ')' => depth = depth.saturating_sub(1),
+            _ if depth == 0 => base.push(c.to_ascii_uppercase()),
+            _ => {}
+        }
+    }
+    let base = base.split_whitespace().collect::<Vec<_>>().join(" ");
+    let ty = match base.as_str() {
+        "INT2" | "SMALLINT" | "SMALLSERIAL" => Type::INT2,
+        "INT4" | "INT" | "MEDIUMINT" | "SERIAL" => Type::INT4,
+        "INTEGER" | "INT8" | "BIGINT" | "BIGSERIAL" => Type::INT8,
+        "FLOAT4" | "REAL" => Type::FLOAT4,
+        "FLOAT8" | "DOUBLE" | "DOUBLE PRECISION" | "FLOAT" => Type::FLOAT8,
+        "NUMERIC" | "DECIMAL" => Type::NUMERIC,
+        "TEXT" | "CLOB" => Type::TEXT,
+        "VARCHAR" | "CHARACTER VARYING" => Type::VARCHAR,
+        "CHAR" | "CHARACTER" | "BPCHAR" => Type::BPCHAR,
+        "NAME" => Type::NAME,
+        "BLOB" | "BYTEA" => Type::BYTEA,
+        "BOOLEAN" | "BOOL" => Type::BOOL,
+        "DATE" => Type::DATE,
+        "TIME" | "TIME WITHOUT TIME ZONE" => Type::TIME,
+        "TIMESTAMP" | "TIMESTAMP WITHOUT TIME ZONE" | "DATETIME" => Type::TIMESTAMP,
+        "TIMESTAMPTZ" | "TIMESTAMP WITH TIME ZONE" => Type::TIMESTAMPTZ,
+        "JSON" => Type::JSON,
+        "JSONB" => Type::JSONB,
+        "UUID" => Type::UUID,
+        _ => return None,
+    };
+    Some(ty)
+}
+
+/// The type of an expression column from a value: Integer→INT8, Real→FLOAT8, Text→TEXT, Blob→BYTEA, Null→TEXT.
+pub fn type_for_value(v: &Value) -> Type {
+    match v {
+        Value::Integer(_) => Type::INT8,
+        Value::Real(_) => Type::FLOAT8,
+        Value::Blob(_) => Type::BYTEA,
+        Value::Null | Value::Text(_) => Type::TEXT,
+    }
+}
+
+fn hex_bytes(b: &[u8]) -> String {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let mut s = String::with_capacity(2 + 2 * b.len());
+    s.push_str("\\x");
+    for &x in b {
+        s.push(HEX[(x >> 4) as usize] as char);
+        s.push(HEX[(x & 15) as usize] as char);
+    }
+    s
+}
+
+/// A value's natural text (what a text column would show).
+fn natural_text(v: &Value) -> String {
+    match v {
+        Value::Null => String::new(),
+        Value::Integer(i) => i.to_string(),
+        Value::Real(f) => fmt_float(*f, false),
+        Value::Text(s) => s.clone(),
+        Value::Blob(b) => match std::str::from_utf8(b) {
+            Ok(s) => s.to_owned(),
+            Err(_) => hex_bytes(b),
+        },
+    }
+}
+
+/// Formats a float like PostgreSQL 12+ (shortest round-trip digits, exponent outside [-4, 15) or [-4, 6) for float4).
+fn fmt_float(f: f64, single: bool) -> String {
+    if f.is_nan() {
+        return "NaN".into();
+    }
+    if f.is_infinite() {
+        return if f > 0.0 {
+            "Infinity".into()
+        } else {
+            "-Infinity".into()
+        };
+    }
+    let s = if single {
+        format!("{:e}", f as f32)
+    } else {
+        format!("{f:e}")
+    };
+    let Some((mant, exp)) = s.split_once('e') else {
+        return f.to_string();
+    };
+    let Ok(exp) = exp.parse::<i32>() else {
+        return f.to_string();
+    };
+    let (sign, mant) = match mant.strip_prefix('-') {
+        Some(m) => ("-", m),
+        None => ("", mant),
+    };
+    let limit = if single { 6 } else { 15 };
+    if exp < -4 || exp >= limit {
+        let esign = if exp < 0 { '-' } else { '+' };
+        return format!("{sign}{mant}e{esign}{:02}", exp.unsigned_abs());
+    }
+    let digits: String = mant.chars().filter(|c| *c != '.').collect();
+    let body = if exp < 0 {
+        format!("0.{}{digits}", "0".repeat((-exp - 1) as usize))
+    } else {
+        let int_len = exp as usize + 1;
+        if digits.len() <= int_len {
+            format!("{digits}{}", "0".repeat(int_len - digits.len()))
+        } else {
+            format!("{}.{}", &digits[..int_len], &digits[int_len..])
+        }
+    };
+    format!("{sign}{body}")
+}
+
+fn parse_bool(s: &str) -> Option<bool> {
+    match s.trim().to_ascii_lowercase().as_str() {
+        "t" | "tr" | "tru" | "true" | "y" | "ye" | "yes" | "on" | "1" => Some(true),
+        "f" | "fa" | "fal" | "fals" | "false" | "n" | "no" | "of" | "off" | "0" => Some(false),
+        _ => None,
+    }
+}
+
+/// PostgreSQL's name and range for an integer kind.
+fn int_info(k: Kind) -> (&'static str, i64, i64, &'static str) {
+    match k {
+        Kind::Int2 => (
+            "smallint",
+            i16::MIN as i64,
+            i16::MAX as i64,
+            "smallint out of range",
+        ),
+        Kind::Int4 => (
+            "integer",
+            i32::MIN as i64,
+            i32::MAX as i64,
+            "integer out of range",
+        ),
+        _ => ("bigint", i64::MIN, i64::MAX, "bigint out of range"),
+    }
+}
+
+/// Parses integer text by PostgreSQL's input rules (trimmed, optional sign, decimal digits), range-checked.
+fn parse_int(s: &str, k: Kind) -> Result<i64, TypeError> {
+    let (name, min, max, _) = int_info(k);
+    let t = s.trim();
+    let (neg, digits) = match t.as_bytes().first() {
+        Some(b'-') => (true, &t[1..]),
+        Some(b'+') => (false, &t[1..]),
+        _ => (false, t),
+    };
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(syntax(name, s));
+    }
+    let mut acc: i128 = 0;
+    for b in digits.bytes() {
+        acc = acc * 10 + i128::from(b - b'0');
+        if acc > i128::from(u64::MAX) {
+            break;
+        }
+    }
+    let v = if neg { -acc } else { acc };
+    if v < i128::from(min) || v > i128::from(max) {
+        return Err(TypeError::new(
+            "22003",
+            format!("value \"{s}\" is out of range for type {name}"),
+        ));
+    }
+    Ok(v as i64)
+}
+
+/// Parses float text by PostgreSQL's rules (trimmed; NaN/Infinity accepted), range-checked.
+fn parse_float(s: &str, single: bool) -> Result<f64, TypeError> {
+    let name = if single { "real" } else { "double precision" };
+    let t = s.trim();
+    let f: f64 = t.parse().map_err(|_| syntax(name, s))?;
+    let explicit_inf = t.to_ascii_lowercase().contains("inf");
+    let out = if single { f64::from(f as f32) } else { f };
+    if out.is_infinite() && !explicit_inf {
+        return Err(TypeError::new(
+            "22003",
+            format!("\"{s}\" is out of range for type {name}"),
+        ));
+    }
+    Ok(out)
+}
+
+/// Converts any stored value to an integer for an int column's binary output.
+fn value_to_int(v: &Value, k: Kind) -> Result<i64, TypeError> {
+    let (name, min, max, range_msg) = int_info(k);
+    let i = match v {
+        Value::Integer(i) => *i,
+        Value::Real(f) => {
+            let r = f.round_ties_even();
+            if !(-9.223_372_036_854_776e18..9.223_372_036_854_776e18).contains(&r) {
+                return Err(TypeError::new("22003", range_msg));
+            }
+            r as i64
+        }
+        Value::Text(s) => parse_int(s, k)?,
+        Value::Blob(_) | Value::Null => return Err(syntax(name, &natural_text(v))),
+    };
+    if i < min || i > max {
+        return Err(TypeError::new("22003", range_msg));
+    }
+    Ok(i)
+}
+
+fn value_to_float(v: &Value, single: bool) -> Result<f64, TypeError> {
+    match v {
+        Value::Integer(i) => Ok(*i as f64),
+        Value::Real(f) => Ok(*f),
+        Value::Text(s) => parse_float(s, single),
+        _ => Err(syntax(
+            if single { "real" } else { "double precision" },
+            &natural_text(v),
+        )),
+    }
+}
+
+fn value_to_bool(v: &Value) -> Result<bool, TypeError> {
+    match v {
+        Value::Integer(i) => Ok(*i != 0),
+        Value::Real(f) => Ok(*f != 0.0),
+        Value::Text(s) => parse_bool(s).ok_or_else(|| syntax("boolean", s)),
+        _ => Err(syntax("boolean", &natural_text(v))),
+    }
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// uuid
+// ---------------------------------------------------------------------------------------------------------------
+
+fn parse_uuid(s: &str) -> Option<[u8; 16]> {
+    let t = s.trim();
+    let t = t
+        .strip_prefix('{')
+        .and_then(|x| x.strip_suffix('}'))
+        .unwrap_or(t);
+    let hex: Vec<u8> = t.bytes().filter(|b| *b != b'-').collect();
+    if hex.len() != 32 || t.starts_with('-') || t.ends_with('-') || t.contains("--") {
+        return None;
+    }
+    let mut out = [0u8; 16];
+    for (i, pair) in hex.chunks(2).enumerate() {
+        let hi = (pair[0] as char).to_digit(16)?;
+        let lo = (pair[1] as char).to_digit(16)?;
+        out[i] = (hi * 16 + lo) as u8;
+    }
+    Some(out)
+}
+
+fn fmt_uuid(b: &[u8; 16]) -> String {
+    let h = hex_bytes(b);
+    let h = &h[2..];
+    format!(
+        "{}-{}-{}-{}-{}",
+        &h[0..8],
+        &h[8..12],
+        &h[12..16],
+        &h[16..20],
+        &h[20..32]
+    )
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// bytea
+// ---------------------------------------------------------------------------------------------------------------
+
+fn parse_bytea(s: &str) -> Result<Vec<u8>, TypeError> {
+    if let Some(hex) = s.strip_prefix("\\x").or_else(|| s.strip_prefix("\\X")) {
+        let digits: Vec<u8> = hex.bytes().filter(|b| !b.is_ascii_whitespace()).collect();
+        if !digits.len().is_multiple_of(2) {
+            return Err(TypeError::new(
+                "22P02",
+                "invalid hexadecimal data: odd number of digits",
+            ));
+        }
+        let val = |c: u8| {
+            (c as char).to_digit(16).ok_or_else(|| {
+                TypeError::new(
+                    "22P02",
+                    format!("invalid hexadecimal digit: \"{}\"", c as char),
+                )
+            })
+        };
+        return digits
+            .chunks(2)
+            .map(|p| Ok((val(p[0])? * 16 + val(p[1])?) as u8))
+            .collect();
+    }
+    // Escape format: \\ is a backslash, \ooo an octal byte, anything else literal.
+    let b = s.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] != b'\\' {
+            out.push(b[i]);
+            i += 1;
+        } else if b.get(i + 1) == Some(&b'\\') {
+            out.push(b'\\');
+            i += 2;
+        } else {
+            let oct = b
+                .get(i + 1..i + 4)
+                .filter(|o| o[0] <= b'3' && o.iter().all(|c| (b'0'..=b'7').contains(c)));
+            let Some(o) = oct else {
+                return Err(syntax("bytea", s));
+            };
+            out.push(
+                o.iter()
+                    .fold(0u8, |a, c| a.wrapping_mul(8).wrapping_add(c - b'0')),
+            );
+            i += 4;
+        }
+    }
+    Ok(out)
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// text output
+// ---------------------------------------------------------------------------------------------------------------
+
+/// Encodes a value for a DataRow in text format (PostgreSQL's output function format); `None` for NULL.
+/// Values of an unexpected storage class render as their natural text.
+pub fn encode_text(v: &Value, ty: &Type) -> Result<Option<Vec<u8>>, TypeError> {
+    if *v == Value::Null {
+        return Ok(None);
+    }
+    let k = kind(ty);
+    let s = match (k, v) {
+        (Kind::Bool, Value::Integer(i)) => if *i != 0 { "t" } else { "f" }.to_owned(),
+        (Kind::Bool, Value::Real(f)) => if *f != 0.0 { "t" } else { "f" }.to_owned(),
+        (Kind::Bool, Value::Text(s)) => match parse_bool(s) {
+            Some(b) => if b { "t" } else { "f" }.to_owned(),
+            None => s.clone(),
+        },
+        (Kind::Float4, Value::Real(f)) => fmt_float(*f, true),
+        (Kind::Numeric, Value::Real(f)) if f.is_finite() => value_to_numeric(v)
+            .map(|n| n.to_plain())
+            .unwrap_or_else(|_| f.to_string()),
+        (Kind::Numeric, Value::Text(s)) => parse_numeric(s)
+            .map(|n| n.to_plain())
+            .unwrap_or_else(|| s.clone()),
+        (Kind::Numeric, Value::Real(f)) => fmt_float(*f, false),
+        (Kind::Bytea, Value::Blob(b)) => hex_bytes(b),
+        (Kind::Bytea, _) => hex_bytes(natural_text(v).as_bytes()),
+        (Kind::Uuid, Value::Blob(b)) => match <[u8; 16]>::try_from(b.as_slice()) {
+            Ok(a) => fmt_uuid(&a),
+            Err(_) => natural_text(v),
+        },
+        (Kind::Date, Value::Text(s)) => parse_date(s).map(fmt_date).unwrap_or_else(|_| s.clone()),
+        (Kind::Time, Value::Text(s)) => parse_time(s).map(fmt_time).unwrap_or_else(|_| s.clone()),
+        (Kind::Timestamp, Value::Text(s)) => {
+            parse_ts(s, false).map(fmt_ts).unwrap_or_else(|_| s.clone())
+        }
+        (Kind::TimestampTz, Value::Text(s)) => match parse_ts(s, true) {
+            Ok(Ts::At(us)) => format!("{}+00", fmt_ts(Ts::At(us))),
+            Ok(t) => fmt_ts(t),
+            Err(_) => s.clone(),
+        },
+        _ => natural_text(v),
+    };
+    Ok(Some(s.into_bytes()))
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// binary output
+// ---------------------------------------------------------------------------------------------------------------
+
+/// Microseconds from 1970-01-01 to 2000-01-01.
+const PG_EPOCH_US: i64 = 946_684_800_000_000;
+/// Days from 1970-01-01 to 2000-01-01.
+const PG_EPOCH_DAYS: i64 = 10_957;
+
+fn text_of<'a>(v: &'a Value, tyname: &str) -> Result<std::borrow::Cow<'a, str>, TypeError> {
+    match v {
+        Value::Text(s) => Ok(std::borrow::Cow::Borrowed(s)),
+        _ => Err(syntax(tyname, &natural_text(v))),
+    }
+}
+
+/// Encodes a value in binary format as PostgreSQL's send functions do; `None` for NULL. Converts values of an
+/// unexpected storage class when possible, else returns an error (22P02 syntax, 22003 out of range).
+pub fn encode_binary(v: &Value, ty: &Type) -> Result<Option<Vec<u8>>, TypeError> {
+    if *v == Value::Null {
+        return Ok(None);
+    }
+    let k = kind(ty);
+    let out = match k {
+        Kind::Bool => vec![u8::from(value_to_bool(v)?)],
+        Kind::Int2 => (value_to_int(v, k)? as i16).to_be_bytes().to_vec(),
+        Kind::Int4 => (value_to_int(v, k)? as i32).to_be_bytes().to_vec(),
+        Kind::Int8 => value_to_int(v, k)?.to_be_bytes().to_vec(),
+        Kind::Float4 => (value_to_float(v, true)? as f32).to_be_bytes().to_vec(),
+        Kind::Float8 => value_to_float(v, false)?.to_be_bytes().to_vec(),
+        Kind::Numeric => encode_numeric(&value_to_numeric(v)?)?,
+        Kind::Text | Kind::Json => natural_text(v).into_bytes(),
+        Kind::Jsonb => {
+            let mut o = vec![1u8];
+            o.extend_from_slice(natural_text(v).as_bytes());
+            o
+        }
+        Kind::Bytea => match v {
+            Value::Blob(b) => b.clone(),
+            _ => natural_text(v).into_bytes(),
+        },
+        Kind::Uuid => match v {
+            Value::Blob(b) if b.len() == 16 => b.clone(),
+            _ => {
+                let s = natural_text(v);
+                parse_uuid(&s).ok_or_else(|| syntax("uuid", &s))?.to_vec()
+            }
+        },
+        Kind::Date => {
+            let s = text_of(v, "date")?;
+            let days = match parse_date(&s).map_err(|e| dt_error(e, "date", &s))? {
+                Ts::NegInf => i32::MIN,
+                Ts::PosInf => i32::MAX,
+                Ts::At(d) => i32::try_from(d - PG_EPOCH_DAYS)
+                    .map_err(|_| TypeError::new("22008", "date out of range"))?,
+            };
+            days.to_be_bytes().to_vec()
+        }
+        Kind::Time => {
+            let s = text_of(v, "time without time zone")?;
+            parse_time(&s)
+                .map_err(|e| dt_error(e, "time", &s))?
+                .to_be_bytes()
+                .to_vec()
+        }
+        Kind::Timestamp | Kind::TimestampTz => {
+            let name = if k == Kind::Timestamp {
+                "timestamp"
+            } else {
+                "timestamp with time zone"
+            };
+            let s = text_of(v, name)?;
+            let us =
+                match parse_ts(&s, k == Kind::TimestampTz).map_err(|e| dt_error(e, name, &s))? {
+                    Ts::NegInf => i64::MIN,
+                    Ts::PosInf => i64::MAX,
+                    Ts::At(us) => us
+                        .checked_sub(PG_EPOCH_US)
+                        .ok_or_else(|| TypeError::new("22008", "timestamp out of range"))?,
+                };
+            us.to_be_bytes().to_vec()
+        }
+        Kind::Other => match v {
+            Value::Integer(i) => i.to_be_bytes().to_vec(),
+            Value::Real(f) => f.to_be_bytes().to_vec(),
+            Value::Blob(b) => b.clone(),
+            _ => natural_text(v).into_bytes(),
+        },
+    };
+    Ok(Some(out))
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// parameter decoding
+// ---------------------------------------------------------------------------------------------------------------
+
+/// Exactly `N` bytes, or 08P01 (too few) / 22P03 (too many).
+fn fixed<const N: usize>(b: &[u8]) -> Result<[u8; N], TypeError> {
+    match b.len().cmp(&N) {
+        std::cmp::Ordering::Less => Err(insufficient()),
+        std::cmp::Ordering::Greater => Err(bad_binary()),
+        std::cmp::Ordering::Equal => <[u8; N]>::try_from(b).map_err(|_| bad_binary()),
+    }
+}
+
+fn utf8(b: &[u8]) -> Result<&str, TypeError> {
+    std::str::from_utf8(b)
+        .map_err(|_| TypeError::new("22021", "invalid byte sequence for encoding \"UTF8\""))
+}
+
+/// Decodes one Bind parameter (`None` = SQL NULL) sent in text (`binary == false`) or binary format for parameter
+/// type `ty` into raftsql's storage convention. Unknown types: text → `Value::Text`, binary → `Value::Blob`.
+pub fn decode_param(bytes: Option<&[u8]>, binary: bool, ty: &Type) -> Result<Value, TypeError> {
+    let Some(b) = bytes else {
+        return Ok(Value::Null);
+    };
+    if binary {
+        decode_binary(b, kind(ty))
+    } else {
+        decode_text(utf8(b)?, kind(ty))
+    }
+}
+
+fn decode_text(s: &str, k: Kind) -> Result<Value, TypeError> {
+    Ok(match k {
+        Kind::Bool => Value::Integer(i64::from(
+            parse_bool(s).ok_or_else(|| syntax("boolean", s))?,
+        )),
+        Kind::Int2 | Kind::Int4 | Kind::Int8 => Value::Integer(parse_int(s, k)?),
+        Kind::Float4 | Kind::Float8 => Value::Real(parse_float(s, k == Kind::Float4)?),
+        Kind::Numeric => numeric_to_value(&parse_numeric(s).ok_or_else(|| syntax("numeric", s))?),
+        Kind::Bytea => Value::Blob(parse_bytea(s)?),
+        Kind::Uuid => Value::Text(fmt_uuid(&parse_uuid(s).ok_or_else(|| syntax("uuid", s))?)),
+        Kind::Date => Value::Text(fmt_date(parse_date(s).map_err(|e| dt_error(e, "date", s))?)),
+        Kind::Time => Value::Text(fmt_time(parse_time(s).map_err(|e| dt_error(e, "time", s))?)),
+        Kind::Timestamp => Value::Text(fmt_ts(
+            parse_ts(s, false).map_err(|e| dt_error(e, "timestamp", s))?,
+        )),
+        Kind::TimestampTz => {
+            let t = parse_ts(s, true).map_err(|e| dt_error(e, "timestamp with time zone", s))?;
+            Value::Text(fmt_ts(t))
+        }
+        Kind::Text | Kind::Json | Kind::Jsonb | Kind::Other => Value::Text(s.to_owned()),
+    })
+}
+
+fn decode_binary(b: &[u8], k: Kind) -> Result<Value, TypeError> {
+    Ok(match k {
+        Kind::Bool => Value::Integer(i64::from(fixed::<1>(b)?[0] != 0)),
+        Kind::Int2 => Value::Integer(i64::from(i16::from_be_bytes(fixed(b)?))),
+        Kind::Int4 => Value::Integer(i64::from(i32::from_be_bytes(fixed(b)?))),
+        Kind::Int8 => Value::Integer(i64::from_be_bytes(fixed(b)?)),
+        Kind::Float4 => Value::Real(f64::from(f32::from_be_bytes(fixed(b)?))),
+        Kind::Float8 => Value::Real(f64::from_be_bytes(fixed(b)?)),
+        Kind::Numeric => numeric_to_value(&decode_numeric(b)?),
+        Kind::Text | Kind::Json => Value::Text(utf8(b)?.to_owned()),
+        Kind::Jsonb => match b.split_first() {
+            Some((1, rest)) => Value::Text(utf8(rest)?.to_owned()),
+            Some((v, _)) => {
+                return Err(TypeError::new(
+                    "22P03",
+                    format!("unsupported jsonb version number {v}"),
+                ))
+            }
+            None => return Err(insufficient()),
+        },
+        Kind::Bytea | Kind::Other => Value::Blob(b.to_vec()),
+        Kind::Uuid => Value::Text(fmt_uuid(&fixed::<16>(b)?)),
+        Kind::Date => {
+            let d = i32::from_be_bytes(fixed(b)?);
+            Value::Text(fmt_date(match d {
+                i32::MIN => Ts::NegInf,
+                i32::MAX => Ts::PosInf,
+                d => Ts::At(i64::from(d) + PG_EPOCH_DAYS),
+            }))
+        }
+        Kind::Time => {
+            let us = i64::from_be_bytes(fixed(b)?);
+            if !(0..=86_400_000_000).contains(&us) {
+                return Err(TypeError::new("22008", "time out of range"));
+            }
+            Value::Text(fmt_time(us))
+        }
+        Kind::Timestamp | Kind::TimestampTz => {
+            let us = i64::from_be_bytes(fixed(b)?);
+            Value::Text(fmt_ts(match us {
+                i64::MIN => Ts::NegInf,
+                i64::MAX => Ts::PosInf,
+                us => Ts::At(
+                    us.checked_add(PG_EPOCH_US)
+                        .ok_or_else(|| TypeError::new("22008", "timestamp out of range"))?,
+                ),
+            }))
+        }
+    })
+}
+
+#[cfg(test)]
+mod tests;
