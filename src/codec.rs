@@ -15,13 +15,9 @@ pub fn encode<T: Serialize>(value: &T) -> Result<Vec<u8>, CodecError> {
 
 /// Deserializes a value, refusing trailing bytes (they would mean a framing bug or corruption).
 pub fn decode<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, CodecError> {
-    let (value, used) = bincode::serde::decode_from_slice(bytes, config())
-        .map_err(|e| CodecError(e.to_string()))?;
+    let (value, used) = bincode::serde::decode_from_slice(bytes, config()).map_err(|e| CodecError(e.to_string()))?;
     if used != bytes.len() {
-        return Err(CodecError(format!(
-            "{} trailing bytes after value",
-            bytes.len() - used
-        )));
+        return Err(CodecError(format!("{} trailing bytes after value", bytes.len() - used)));
     }
     Ok(value)
 }

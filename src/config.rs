@@ -37,27 +37,17 @@ pub struct Config {
 pub fn parse_peers(spec: &str) -> Result<BTreeMap<NodeId, String>, StartError> {
     let mut peers = BTreeMap::new();
     for part in spec.split(',').map(str::trim).filter(|p| !p.is_empty()) {
-        let (id, addr) = part.split_once('=').ok_or_else(|| {
-            StartError::Config(format!("peer '{part}' is not of the form <id>=<host:port>"))
-        })?;
-        let id: NodeId = id
-            .trim()
-            .parse()
-            .map_err(|_| StartError::Config(format!("peer id '{id}' is not a number")))?;
+        let (id, addr) = part
+            .split_once('=')
+            .ok_or_else(|| StartError::Config(format!("peer '{part}' is not of the form <id>=<host:port>")))?;
+        let id: NodeId =
+            id.trim().parse().map_err(|_| StartError::Config(format!("peer id '{id}' is not a number")))?;
         let addr = addr.trim();
-        if addr
-            .rsplit_once(':')
-            .and_then(|(_, p)| p.parse::<u16>().ok())
-            .is_none()
-        {
-            return Err(StartError::Config(format!(
-                "peer {id} address '{addr}' is not of the form host:port"
-            )));
+        if addr.rsplit_once(':').and_then(|(_, p)| p.parse::<u16>().ok()).is_none() {
+            return Err(StartError::Config(format!("peer {id} address '{addr}' is not of the form host:port")));
         }
         if peers.insert(id, addr.to_string()).is_some() {
-            return Err(StartError::Config(format!(
-                "peer id {id} appears twice in --peers"
-            )));
+            return Err(StartError::Config(format!("peer id {id} appears twice in --peers")));
         }
     }
     Ok(peers)
@@ -70,9 +60,7 @@ impl Config {
             return Err(StartError::Config("--join and --peers exclude each other: a node either bootstraps with the initial voters or joins a running cluster".into()));
         }
         if self.learner && self.join.is_none() {
-            return Err(StartError::Config(
-                "--learner only applies to a node started with --join".into(),
-            ));
+            return Err(StartError::Config("--learner only applies to a node started with --join".into()));
         }
         if !self.peers.is_empty() && !self.peers.contains_key(&self.id) {
             let ids: Vec<String> = self.peers.keys().map(|k| k.to_string()).collect();

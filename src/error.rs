@@ -42,21 +42,13 @@ impl SqlError {
     pub const NO_SAVEPOINT: i32 = -15;
 
     pub fn new(code: i32, message: impl Into<String>) -> Self {
-        SqlError {
-            code,
-            message: message.into(),
-            statement_index: 0,
-        }
+        SqlError { code, message: message.into(), statement_index: 0 }
     }
 
     /// Builds a SQL error from a rusqlite error, keeping SQLite's extended code.
     pub fn from_rusqlite(err: &rusqlite::Error) -> Self {
         if let rusqlite::Error::SqlInputError { error, msg, .. } = err {
-            return SqlError {
-                code: error.extended_code,
-                message: msg.clone(),
-                statement_index: 0,
-            };
+            return SqlError { code: error.extended_code, message: msg.clone(), statement_index: 0 };
         }
         let code = match err {
             rusqlite::Error::SqliteFailure(e, _) => e.extended_code,
@@ -69,11 +61,7 @@ impl SqlError {
             rusqlite::Error::SqliteFailure(e, None) => e.to_string(),
             other => other.to_string(),
         };
-        SqlError {
-            code,
-            message,
-            statement_index: 0,
-        }
+        SqlError { code, message, statement_index: 0 }
     }
 }
 
@@ -115,15 +103,9 @@ pub enum StartError {
     #[error("invalid configuration: {0}")]
     Config(String),
     #[error("i/o error on {path}: {source}")]
-    Io {
-        path: String,
-        source: std::io::Error,
-    },
+    Io { path: String, source: std::io::Error },
     #[error("cannot bind {addr}: {source}")]
-    Bind {
-        addr: String,
-        source: std::io::Error,
-    },
+    Bind { addr: String, source: std::io::Error },
     #[error("raft log store: {0}")]
     LogStore(String),
     #[error("state machine: {0}")]

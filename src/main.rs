@@ -75,10 +75,7 @@ enum ClusterCommand {
 }
 
 fn run_tool(command: Command) -> ExitCode {
-    let Ok(runtime) = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-    else {
+    let Ok(runtime) = tokio::runtime::Builder::new_current_thread().enable_all().build() else {
         eprintln!("raftsql: cannot start the async runtime");
         return ExitCode::FAILURE;
     };
@@ -93,16 +90,9 @@ fn run_tool(command: Command) -> ExitCode {
                         s.term,
                         s.current_leader.map_or("none".into(), |l| l.to_string())
                     );
-                    println!(
-                        "last log index {:?}, last applied {:?}",
-                        s.last_log_index, s.last_applied
-                    );
+                    println!("last log index {:?}, last applied {:?}", s.last_log_index, s.last_applied);
                     for (id, n) in &s.nodes {
-                        let role = if s.voters.contains(id) {
-                            "voter"
-                        } else {
-                            "learner"
-                        };
+                        let role = if s.voters.contains(id) { "voter" } else { "learner" };
                         println!("  {id}\t{role}\traft={}\tpg={}", n.raft_addr, n.pg_addr);
                     }
                     ExitCode::SUCCESS
@@ -119,10 +109,8 @@ fn run_tool(command: Command) -> ExitCode {
 impl Cli {
     fn into_config(self) -> Result<Config, raftsql::error::StartError> {
         let peers = parse_peers(&self.peers)?;
-        let raft_advertise = self
-            .raft_advertise
-            .or_else(|| peers.get(&self.id).cloned())
-            .unwrap_or_else(|| self.raft_addr.clone());
+        let raft_advertise =
+            self.raft_advertise.or_else(|| peers.get(&self.id).cloned()).unwrap_or_else(|| self.raft_addr.clone());
         Config {
             id: self.id,
             data_dir: self.data_dir,
@@ -159,9 +147,8 @@ async fn wait_for_signal() {
 fn main() -> ExitCode {
     tracing_subscriber::fmt()
         .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| {
-                tracing_subscriber::EnvFilter::new("info,openraft=warn,sled=warn")
-            }),
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,openraft=warn,sled=warn")),
         )
         .init();
     let mut cli = Cli::parse();
@@ -175,10 +162,7 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-    {
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(r) => r,
         Err(e) => {
             eprintln!("raftsql: cannot start the async runtime: {e}");

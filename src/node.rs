@@ -52,14 +52,8 @@ pub async fn start(config: &Config) -> Result<RunningNode, StartError> {
     // Bind the client port first: a port in use fails the start before anything touches the data directory.
     let pg_listener = TcpListener::bind(&config.pg_listen)
         .await
-        .map_err(|source| StartError::Bind {
-            addr: config.pg_listen.clone(),
-            source,
-        })?;
-    let pg_addr = pg_listener
-        .local_addr()
-        .map_err(|e| StartError::Raft(e.to_string()))?
-        .to_string();
+        .map_err(|source| StartError::Bind { addr: config.pg_listen.clone(), source })?;
+    let pg_addr = pg_listener.local_addr().map_err(|e| StartError::Raft(e.to_string()))?.to_string();
     let mut options = raft_options(config);
     if options.pg_advertise.ends_with(":0") || options.pg_advertise.is_empty() {
         options.pg_advertise = pg_addr.clone();
@@ -76,20 +70,10 @@ pub async fn start(config: &Config) -> Result<RunningNode, StartError> {
             config
                 .peers
                 .iter()
-                .map(|(id, addr)| {
-                    (
-                        *id,
-                        Node {
-                            raft_addr: addr.clone(),
-                            pg_addr: String::new(),
-                        },
-                    )
-                })
+                .map(|(id, addr)| (*id, Node { raft_addr: addr.clone(), pg_addr: String::new() }))
                 .collect()
         };
-        node.initialize(members)
-            .await
-            .map_err(|e| StartError::Raft(e.to_string()))?;
+        node.initialize(members).await.map_err(|e| StartError::Raft(e.to_string()))?;
     }
     let core = node.core().clone();
     tokio::spawn(async move { keep_own_addresses_current(core).await });
@@ -97,23 +81,12 @@ pub async fn start(config: &Config) -> Result<RunningNode, StartError> {
     let (pg_stop, stop_rx) = watch::channel(false);
     let pg_task = tokio::spawn(crate::pg::serve(pg_listener, pg.clone(), stop_rx));
     tracing::info!(pg_addr = %pg_addr, "PostgreSQL server listening");
-    Ok(RunningNode {
-        raft: node,
-        pg,
-        pg_addr,
-        pg_stop,
-        pg_task,
-    })
+    Ok(RunningNode { raft: node, pg, pg_addr, pg_stop, pg_task })
 }
 
 /// Asks a running member to add this node (as a learner, then as a voter unless `voter` is false).
 async fn join(node: &RaftNode, target: &str, voter: bool) -> Result<(), StartError> {
-    let already_member = node
-        .metrics()
-        .membership_config
-        .membership()
-        .get_node(&node.id())
-        .is_some();
+    let already_member = node.metrics().membership_config.membership().get_node(&node.id()).is_some();
     if already_member {
         return Ok(());
     }
@@ -125,11 +98,7 @@ async fn join(node: &RaftNode, target: &str, voter: bool) -> Result<(), StartErr
                 tracing::warn!(%target, error = %e, "join failed, retrying");
                 tokio::time::sleep(Duration::from_millis(500)).await;
             }
-            Err(e) => {
-                return Err(StartError::Raft(format!(
-                    "could not join through {target}: {e}"
-                )))
-            }
+            Err(e) => return Err(StartError::Raft(format!("could not join through {target}: {e}"))),
         }
     }
 }
@@ -140,12 +109,7 @@ async fn join(node: &RaftNode, target: &str, voter: bool) -> Result<(), StartErr
 async fn keep_own_addresses_current(core: std::sync::Arc<crate::raft::NodeCore>) {
     let mut rx = core.raft.metrics();
     loop {
-        let recorded = rx
-            .borrow()
-            .membership_config
-            .membership()
-            .get_node(&core.id)
-            .cloned();
+        let recorded = rx.borrow().membership_config.membership().get_node(&core.id).cloned();
         let has_leader = rx.borrow().current_leader.is_some();
         if has_leader && recorded.as_ref().is_some_and(|n| *n != core.node) {
             if let Err(e) = core.update_own_addresses().await {

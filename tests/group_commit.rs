@@ -18,22 +18,11 @@ const WRITES_PER_WRITER: usize = 40;
 async fn concurrent_writers_share_appends() {
     let c = std::sync::Arc::new(TestCluster::start(3).await);
     let l = c.leader().await;
-    c.exec(
-        l,
-        "CREATE TABLE g (writer INTEGER, seq INTEGER, PRIMARY KEY (writer, seq))",
-    )
-    .await
-    .unwrap();
+    c.exec(l, "CREATE TABLE g (writer INTEGER, seq INTEGER, PRIMARY KEY (writer, seq))").await.unwrap();
     let stats = c.node(l).core().log_stats.clone();
-    let (f0, e0) = (
-        stats.append_flushes.load(Ordering::Relaxed),
-        stats.appended_entries.load(Ordering::Relaxed),
-    );
+    let (f0, e0) = (stats.append_flushes.load(Ordering::Relaxed), stats.appended_entries.load(Ordering::Relaxed));
     let proposals = c.node(l).core().proposer.stats.clone();
-    let (p0, r0) = (
-        proposals.entries.load(Ordering::Relaxed),
-        proposals.requests.load(Ordering::Relaxed),
-    );
+    let (p0, r0) = (proposals.entries.load(Ordering::Relaxed), proposals.requests.load(Ordering::Relaxed));
     let started = Instant::now();
     let mut tasks = Vec::new();
     for w in 0..WRITERS {
@@ -71,19 +60,10 @@ async fn concurrent_writers_share_appends() {
         requests as f64 / proposed.max(1) as f64,
         entries as f64 / batches.max(1) as f64
     );
-    assert_eq!(
-        requests, total as u64,
-        "every write went through the leader's proposer once"
-    );
-    assert_eq!(
-        int(&c.exec(2, "SELECT count(*) FROM g").await.unwrap()),
-        total as i64
-    );
+    assert_eq!(requests, total as u64, "every write went through the leader's proposer once");
+    assert_eq!(int(&c.exec(2, "SELECT count(*) FROM g").await.unwrap()), total as i64);
     // Batching depends on timing (how long a flush takes against how fast entries arrive), so it is
     // reported, not asserted; what is asserted is that no entry was acknowledged without a flush.
-    assert!(
-        entries >= proposed && batches >= 1 && batches <= entries,
-        "{entries} entries, {batches} flushes"
-    );
+    assert!(entries >= proposed && batches >= 1 && batches <= entries, "{entries} entries, {batches} flushes");
     c.assert_identical(&[1, 2, 3]).await;
 }

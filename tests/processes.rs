@@ -10,11 +10,7 @@ use std::time::{Duration, Instant};
 use raftsql::raft::rpc::{fetch_status, NodeStatus};
 
 fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
+    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
 }
 
 struct Proc(Child);
@@ -28,14 +24,7 @@ impl Drop for Proc {
 
 fn spawn(id: u64, dir: &Path, raft: &str, extra: &[&str]) -> Proc {
     let child = Command::new(env!("CARGO_BIN_EXE_raftsql"))
-        .args([
-            "--id",
-            &id.to_string(),
-            "--raft-addr",
-            raft,
-            "--pg-addr",
-            &format!("127.0.0.1:{}", free_port()),
-        ])
+        .args(["--id", &id.to_string(), "--raft-addr", raft, "--pg-addr", &format!("127.0.0.1:{}", free_port())])
         .arg("--data-dir")
         .arg(dir.join(format!("n{id}")))
         .args(["--heartbeat-ms", "100", "--election-timeout-ms", "600"])
@@ -58,9 +47,7 @@ async fn agreed(addrs: &[String], voters: &[u64]) -> Vec<NodeStatus> {
         if let Ok(views) = views.iter().cloned().collect::<Result<Vec<_>, _>>() {
             let leader = views[0].current_leader;
             if leader.is_some()
-                && views.iter().all(|v| {
-                    v.current_leader == leader && v.voters == voters && v.term == views[0].term
-                })
+                && views.iter().all(|v| v.current_leader == leader && v.voters == voters && v.term == views[0].term)
             {
                 return views;
             }
@@ -73,30 +60,17 @@ async fn agreed(addrs: &[String], voters: &[u64]) -> Vec<NodeStatus> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn peers_form_a_cluster_on_start_and_restart_and_a_node_joins() {
     let dir = tempfile::tempdir().unwrap();
-    let addrs: Vec<String> = (0..3)
-        .map(|_| format!("127.0.0.1:{}", free_port()))
-        .collect();
+    let addrs: Vec<String> = (0..3).map(|_| format!("127.0.0.1:{}", free_port())).collect();
     let peers = format!("1={},2={},3={}", addrs[0], addrs[1], addrs[2]);
     let start_all = || -> Vec<Proc> {
-        (1..=3u64)
-            .map(|id| {
-                spawn(
-                    id,
-                    dir.path(),
-                    &addrs[id as usize - 1],
-                    &["--peers", &peers],
-                )
-            })
-            .collect()
+        (1..=3u64).map(|id| spawn(id, dir.path(), &addrs[id as usize - 1], &["--peers", &peers])).collect()
     };
     let procs = start_all();
     let first = agreed(&addrs, &[1, 2, 3]).await;
     // Every node's PostgreSQL address ends up recorded in the membership.
     let deadline = Instant::now() + Duration::from_secs(30);
     loop {
-        let s = fetch_status(&addrs[0], Duration::from_secs(2))
-            .await
-            .unwrap();
+        let s = fetch_status(&addrs[0], Duration::from_secs(2)).await.unwrap();
         if s.nodes.iter().all(|(_, n)| !n.pg_addr.is_empty()) {
             break;
         }
@@ -109,30 +83,13 @@ async fn peers_form_a_cluster_on_start_and_restart_and_a_node_joins() {
     let procs = start_all();
     let second = agreed(&addrs, &[1, 2, 3]).await;
     assert!(second[0].term >= first[0].term);
-    assert!(
-        second
-            .iter()
-            .all(|s| s.last_applied >= first[0].last_applied),
-        "{first:?} then {second:?}"
-    );
-    assert!(
-        second[0].nodes.iter().all(|(_, n)| !n.pg_addr.is_empty()),
-        "addresses survive restart: {second:?}"
-    );
+    assert!(second.iter().all(|s| s.last_applied >= first[0].last_applied), "{first:?} then {second:?}");
+    assert!(second[0].nodes.iter().all(|(_, n)| !n.pg_addr.is_empty()), "addresses survive restart: {second:?}");
 
     // A fourth node joins through a follower and becomes a voter.
-    let follower = second
-        .iter()
-        .find(|s| Some(s.id) != s.current_leader)
-        .unwrap()
-        .id;
+    let follower = second.iter().find(|s| Some(s.id) != s.current_leader).unwrap().id;
     let a4 = format!("127.0.0.1:{}", free_port());
-    let _p4 = spawn(
-        4,
-        dir.path(),
-        &a4,
-        &["--join", &addrs[follower as usize - 1]],
-    );
+    let _p4 = spawn(4, dir.path(), &a4, &["--join", &addrs[follower as usize - 1]]);
     let mut all = addrs.clone();
     all.push(a4);
     agreed(&all, &[1, 2, 3, 4]).await;

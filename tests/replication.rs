@@ -11,21 +11,13 @@ use raftsql::error::{ExecError, SqlError};
 async fn write_through_any_node_is_read_identically_everywhere() {
     let c = TestCluster::start(3).await;
     let leader = c.leader().await;
-    c.exec(
-        leader,
-        "CREATE TABLE kv (k INTEGER PRIMARY KEY, v TEXT NOT NULL)",
-    )
-    .await
-    .unwrap();
+    c.exec(leader, "CREATE TABLE kv (k INTEGER PRIMARY KEY, v TEXT NOT NULL)").await.unwrap();
     for id in 1..=3u64 {
         let r = c
             .exec_params(
                 id,
                 "INSERT INTO kv (k, v) VALUES (?1, ?2)",
-                vec![
-                    Value::Integer(id as i64),
-                    Value::Text(format!("from node {id}")),
-                ],
+                vec![Value::Integer(id as i64), Value::Text(format!("from node {id}"))],
             )
             .await
             .unwrap();
@@ -36,9 +28,7 @@ async fn write_through_any_node_is_read_identically_everywhere() {
         let r = c.exec(id, "SELECT k, v FROM kv ORDER BY k").await.unwrap();
         assert_eq!(
             r.rows,
-            (1..=3)
-                .map(|k| vec![Value::Integer(k), Value::Text(format!("from node {k}"))])
-                .collect::<Vec<_>>(),
+            (1..=3).map(|k| vec![Value::Integer(k), Value::Text(format!("from node {k}"))]).collect::<Vec<_>>(),
             "rows on node {id}"
         );
         assert_eq!(r.columns[0].decl_type.as_deref(), Some("INTEGER"));
@@ -52,12 +42,7 @@ async fn write_through_any_node_is_read_identically_everywhere() {
 async fn sql_errors_are_data_and_entries_are_atomic() {
     let c = TestCluster::start(3).await;
     let f = c.follower().await;
-    c.exec(
-        f,
-        "CREATE TABLE u (id INTEGER PRIMARY KEY, email TEXT UNIQUE NOT NULL)",
-    )
-    .await
-    .unwrap();
+    c.exec(f, "CREATE TABLE u (id INTEGER PRIMARY KEY, email TEXT UNIQUE NOT NULL)").await.unwrap();
     c.exec(f, "INSERT INTO u VALUES (1, 'a@x')").await.unwrap();
     match c.exec(f, "INSERT INTO u VALUES (2, 'a@x')").await {
         Err(ExecError::Sql(SqlError { code, .. })) => {
@@ -68,10 +53,7 @@ async fn sql_errors_are_data_and_entries_are_atomic() {
     // A multi-statement entry whose second statement fails leaves nothing behind.
     let err = c
         .node(f)
-        .write(vec![
-            stmt("INSERT INTO u VALUES (3, 'c@x')"),
-            stmt("INSERT INTO u VALUES (4, NULL)"),
-        ])
+        .write(vec![stmt("INSERT INTO u VALUES (3, 'c@x')"), stmt("INSERT INTO u VALUES (4, NULL)")])
         .await
         .unwrap_err();
     match err {
@@ -82,26 +64,11 @@ async fn sql_errors_are_data_and_entries_are_atomic() {
         other => panic!("expected a NOT NULL violation, got {other:?}"),
     }
     // Transaction control and raftsql's own tables are refused inside entries.
-    assert!(matches!(
-        c.node(f).write(vec![stmt("BEGIN")]).await,
-        Err(ExecError::Sql(_))
-    ));
-    assert!(matches!(
-        c.node(f)
-            .write(vec![stmt("DELETE FROM __raftsql_meta")])
-            .await,
-        Err(ExecError::Sql(_))
-    ));
-    assert!(matches!(
-        c.exec(f, "SELEC 1").await,
-        Err(ExecError::Sql(SqlError { code: 1, .. }))
-    ));
+    assert!(matches!(c.node(f).write(vec![stmt("BEGIN")]).await, Err(ExecError::Sql(_))));
+    assert!(matches!(c.node(f).write(vec![stmt("DELETE FROM __raftsql_meta")]).await, Err(ExecError::Sql(_))));
+    assert!(matches!(c.exec(f, "SELEC 1").await, Err(ExecError::Sql(SqlError { code: 1, .. }))));
     for id in 1..=3 {
-        assert_eq!(
-            int(&c.exec(id, "SELECT count(*) FROM u").await.unwrap()),
-            1,
-            "node {id}"
-        );
+        assert_eq!(int(&c.exec(id, "SELECT count(*) FROM u").await.unwrap()), 1, "node {id}");
     }
     c.assert_identical(&[1, 2, 3]).await;
     c.shutdown().await;
@@ -136,16 +103,10 @@ async fn random_and_time_are_identical_on_every_node() {
     randoms.dedup();
     assert_eq!(randoms.len(), 20);
     // And the timestamps are the leader's clock, not zero.
-    let Value::Text(at) = &rows[0][4] else {
-        panic!("timestamp")
-    };
+    let Value::Text(at) = &rows[0][4] else { panic!("timestamp") };
     assert!(at.starts_with("20"), "timestamp {at}");
     for id in [2, 3] {
-        assert_eq!(
-            c.local_rows(id, "SELECT * FROM ev ORDER BY id").await,
-            rows,
-            "node {id}"
-        );
+        assert_eq!(c.local_rows(id, "SELECT * FROM ev ORDER BY id").await, rows, "node {id}");
     }
     c.shutdown().await;
 }

@@ -15,23 +15,14 @@ fn small_snapshots(o: &mut RaftOptions) {
 async fn new_node_catches_up_from_a_snapshot() {
     let mut c = TestCluster::start_with(3, small_snapshots).await;
     let l = c.leader().await;
-    c.exec(
-        l,
-        "CREATE TABLE big (id INTEGER PRIMARY KEY, payload BLOB NOT NULL)",
-    )
-    .await
-    .unwrap();
+    c.exec(l, "CREATE TABLE big (id INTEGER PRIMARY KEY, payload BLOB NOT NULL)").await.unwrap();
     // ~6 MB of incompressible data (several snapshot chunks), then enough small entries to pass the
     // snapshot threshold twice.
     for _ in 0..60 {
-        c.exec(l, "INSERT INTO big (payload) VALUES (randomblob(100000))")
-            .await
-            .unwrap();
+        c.exec(l, "INSERT INTO big (payload) VALUES (randomblob(100000))").await.unwrap();
     }
     for i in 0..450 {
-        c.exec(1 + (i % 3), "INSERT INTO big (payload) VALUES (x'00')")
-            .await
-            .unwrap();
+        c.exec(1 + (i % 3), "INSERT INTO big (payload) VALUES (x'00')").await.unwrap();
     }
     let l = c.leader().await;
     // The leader has built a snapshot and purged the log behind it.
@@ -41,10 +32,7 @@ async fn new_node_catches_up_from_a_snapshot() {
         if m.snapshot.is_some() && m.purged.map(|p| p.index).unwrap_or(0) > 100 {
             break;
         }
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "no snapshot/purge: {m:?}"
-        );
+        assert!(tokio::time::Instant::now() < deadline, "no snapshot/purge: {m:?}");
         tokio::time::sleep(std::time::Duration::from_millis(20)).await;
     }
     let purged = c.node(l).metrics().purged.unwrap().index;
@@ -60,26 +48,14 @@ async fn new_node_catches_up_from_a_snapshot() {
         .await
         .map(|m| m.snapshot.unwrap().index);
     let installed = installed.unwrap_or_else(|e| panic!("node 4 has no snapshot: {e}"));
-    assert!(
-        installed >= purged,
-        "node 4 installed snapshot {installed}, log purged to {purged}"
-    );
+    assert!(installed >= purged, "node 4 installed snapshot {installed}, log purged to {purged}");
     c.converge(&[1, 2, 3, 4]).await;
-    assert_eq!(
-        int(&c.exec(4, "SELECT count(*) FROM big").await.unwrap()),
-        510
-    );
+    assert_eq!(int(&c.exec(4, "SELECT count(*) FROM big").await.unwrap()), 510);
     c.assert_identical(&[1, 2, 3, 4]).await;
 
     // The snapshot survives restarts: node 4 restarts from its own snapshot and log.
     c.restart(4).await;
     c.converge(&[1, 2, 3, 4]).await;
-    assert_eq!(
-        int(&c
-            .exec(4, "SELECT sum(length(payload)) FROM big")
-            .await
-            .unwrap()),
-        60 * 100_000 + 450
-    );
+    assert_eq!(int(&c.exec(4, "SELECT sum(length(payload)) FROM big").await.unwrap()), 60 * 100_000 + 450);
     c.shutdown().await;
 }

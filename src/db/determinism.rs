@@ -35,10 +35,7 @@ impl ExecContext {
         let mut z = self.seed ^ (i as u64).wrapping_mul(0xD1B5_4A32_D192_ED03);
         z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
         z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        ExecContext {
-            timestamp_ms: self.timestamp_ms,
-            seed: z ^ (z >> 31),
-        }
+        ExecContext { timestamp_ms: self.timestamp_ms, seed: z ^ (z >> 31) }
     }
 
     /// A context for a new entry, from this machine's clock and a fresh random seed.
@@ -47,10 +44,7 @@ impl ExecContext {
             .duration_since(std::time::UNIX_EPOCH)
             .map(|d| d.as_millis() as i64)
             .unwrap_or(0);
-        ExecContext {
-            timestamp_ms,
-            seed: rand::random(),
-        }
+        ExecContext { timestamp_ms, seed: rand::random() }
     }
 }
 
@@ -138,23 +132,13 @@ pub fn register_common_functions(conn: &Connection) -> rusqlite::Result<()> {
     conn.create_scalar_function("gen_random_uuid", 0, flags, |_ctx: &mut Context<'_>| {
         Ok(format_uuid_v4(next_random(), next_random()))
     })?;
-    conn.create_scalar_function("now", 0, flags, |_ctx: &mut Context<'_>| {
-        Ok(format_timestamp_ms(current_ms()))
-    })?;
+    conn.create_scalar_function("now", 0, flags, |_ctx: &mut Context<'_>| Ok(format_timestamp_ms(current_ms())))?;
     // Session-independent answers to PostgreSQL's information functions.
     let constant = FunctionFlags::SQLITE_UTF8 | FunctionFlags::SQLITE_DETERMINISTIC;
-    conn.create_scalar_function("version", 0, constant, |_ctx: &mut Context<'_>| {
-        Ok(version_string())
-    })?;
-    conn.create_scalar_function("current_database", 0, constant, |_ctx: &mut Context<'_>| {
-        Ok("raftsql")
-    })?;
-    conn.create_scalar_function("current_schema", 0, constant, |_ctx: &mut Context<'_>| {
-        Ok("public")
-    })?;
-    conn.create_scalar_function("current_user", 0, constant, |_ctx: &mut Context<'_>| {
-        Ok("raftsql")
-    })?;
+    conn.create_scalar_function("version", 0, constant, |_ctx: &mut Context<'_>| Ok(version_string()))?;
+    conn.create_scalar_function("current_database", 0, constant, |_ctx: &mut Context<'_>| Ok("raftsql"))?;
+    conn.create_scalar_function("current_schema", 0, constant, |_ctx: &mut Context<'_>| Ok("public"))?;
+    conn.create_scalar_function("current_user", 0, constant, |_ctx: &mut Context<'_>| Ok("raftsql"))?;
     Ok(())
 }
 
@@ -174,9 +158,7 @@ pub fn register_functions(conn: &Connection) -> rusqlite::Result<()> {
     register_common_functions(conn)?;
     // Not SQLITE_DETERMINISTIC: each call must draw a new value, only the sequence is fixed by the seed.
     let flags = FunctionFlags::SQLITE_UTF8;
-    conn.create_scalar_function("random", 0, flags, |_ctx: &mut Context<'_>| {
-        Ok(next_random() as i64)
-    })?;
+    conn.create_scalar_function("random", 0, flags, |_ctx: &mut Context<'_>| Ok(next_random() as i64))?;
     conn.create_scalar_function("randomblob", 1, flags, |ctx: &mut Context<'_>| {
         let n = ctx.get::<i64>(0).unwrap_or(1).clamp(1, 1 << 20) as usize;
         let mut out = Vec::with_capacity(n + 8);
@@ -190,9 +172,7 @@ pub fn register_functions(conn: &Connection) -> rusqlite::Result<()> {
 }
 
 fn current_ms() -> i64 {
-    CLOCK_MS
-        .with(|c| c.get())
-        .unwrap_or_else(|| ExecContext::now().timestamp_ms)
+    CLOCK_MS.with(|c| c.get()).unwrap_or_else(|| ExecContext::now().timestamp_ms)
 }
 
 fn format_uuid_v4(hi: u64, lo: u64) -> String {
@@ -238,25 +218,17 @@ mod tests {
     #[test]
     fn formats_timestamps_like_sqlite() {
         assert_eq!(format_timestamp_ms(0), "1970-01-01 00:00:00.000");
-        assert_eq!(
-            format_timestamp_ms(1_709_210_096_789),
-            "2024-02-29 12:34:56.789"
-        );
+        assert_eq!(format_timestamp_ms(1_709_210_096_789), "2024-02-29 12:34:56.789");
     }
 
     #[test]
     fn clock_vfs_fixes_current_timestamp() {
         register_clock_vfs();
         let dir = tempfile::tempdir().unwrap();
-        let flags =
-            rusqlite::OpenFlags::SQLITE_OPEN_READ_WRITE | rusqlite::OpenFlags::SQLITE_OPEN_CREATE;
-        let conn =
-            Connection::open_with_flags_and_vfs(dir.path().join("t.db"), flags, CLOCK_VFS).unwrap();
+        let flags = rusqlite::OpenFlags::SQLITE_OPEN_READ_WRITE | rusqlite::OpenFlags::SQLITE_OPEN_CREATE;
+        let conn = Connection::open_with_flags_and_vfs(dir.path().join("t.db"), flags, CLOCK_VFS).unwrap();
         register_functions(&conn).unwrap();
-        let ctx = ExecContext {
-            timestamp_ms: 1_709_210_096_789,
-            seed: 7,
-        };
+        let ctx = ExecContext { timestamp_ms: 1_709_210_096_789, seed: 7 };
         let read = |sql: &str| -> String { conn.query_row(sql, [], |r| r.get(0)).unwrap() };
         let (a, b, c, d) = with_context(ctx, || {
             (

@@ -51,14 +51,10 @@ fn execute_inner(
     let mut stmt = match conn.prepare_cached(sql) {
         Ok(s) => s,
         // One client statement can become several SQLite statements (DROP TABLE a, b): run them in order.
-        Err(rusqlite::Error::MultipleStatement)
-            if params.is_empty() && required != Some(Access::ReadOnly) =>
-        {
+        Err(rusqlite::Error::MultipleStatement) if params.is_empty() && required != Some(Access::ReadOnly) => {
             return execute_several(conn, sql).map_err(sql_err);
         }
-        Err(rusqlite::Error::MultipleStatement) if required == Some(Access::ReadOnly) => {
-            return Err(None)
-        }
+        Err(rusqlite::Error::MultipleStatement) if required == Some(Access::ReadOnly) => return Err(None),
         Err(e) => return Err(sql_err(e)),
     };
     let readonly = stmt.readonly();
@@ -69,10 +65,7 @@ fn execute_inner(
     if expected != params.len() {
         return Err(Some(SqlError::new(
             SqlError::BAD_PARAMETERS,
-            format!(
-                "statement expects {expected} parameters, {} given",
-                params.len()
-            ),
+            format!("statement expects {expected} parameters, {} given", params.len()),
         )));
     }
     for (i, p) in params.iter().enumerate() {
@@ -80,10 +73,7 @@ fn execute_inner(
     }
     let columns: Vec<Column> = stmt
         .columns()
-        .map(|c| Column {
-            name: c.name().to_string(),
-            decl_type: c.decl_type().map(str::to_string),
-        })
+        .map(|c| Column { name: c.name().to_string(), decl_type: c.decl_type().map(str::to_string) })
         .collect();
     let width = columns.len();
     let mut rows = Vec::new();
@@ -97,16 +87,8 @@ fn execute_inner(
             rows.push(out);
         }
     }
-    let rows_affected = if readonly {
-        rows.len() as u64
-    } else {
-        conn.changes()
-    };
-    Ok(QueryResult {
-        columns,
-        rows,
-        rows_affected,
-    })
+    let rows_affected = if readonly { rows.len() as u64 } else { conn.changes() };
+    Ok(QueryResult { columns, rows, rows_affected })
 }
 
 /// Runs a parameterless multi-statement string (the translation of one client statement) in order.
@@ -119,11 +101,7 @@ fn execute_several(conn: &Connection, sql: &str) -> rusqlite::Result<QueryResult
         while rows.next()?.is_some() {}
         rows_affected += conn.changes();
     }
-    Ok(QueryResult {
-        columns: Vec::new(),
-        rows: Vec::new(),
-        rows_affected,
-    })
+    Ok(QueryResult { columns: Vec::new(), rows: Vec::new(), rows_affected })
 }
 
 /// Authorizer for the state machine's writer connection.
@@ -163,18 +141,11 @@ pub fn writer_authorizer(ctx: AuthContext<'_>) -> Authorization {
 pub fn reader_authorizer(ctx: AuthContext<'_>) -> Authorization {
     match ctx.action {
         AuthAction::Attach { .. } | AuthAction::Detach { .. } => Authorization::Deny,
-        AuthAction::Pragma {
-            pragma_value: Some(_),
-            pragma_name,
-        } if !matches!(
-            pragma_name,
-            "table_info"
-                | "table_xinfo"
-                | "index_list"
-                | "index_info"
-                | "index_xinfo"
-                | "foreign_key_list"
-        ) =>
+        AuthAction::Pragma { pragma_value: Some(_), pragma_name }
+            if !matches!(
+                pragma_name,
+                "table_info" | "table_xinfo" | "index_list" | "index_info" | "index_xinfo" | "foreign_key_list"
+            ) =>
         {
             Authorization::Deny
         }

@@ -41,11 +41,7 @@ impl ReadPool {
         }
         let n = idle.len();
         Ok(ReadPool {
-            inner: Arc::new(PoolInner {
-                path: path.to_path_buf(),
-                idle: Mutex::new(idle),
-                permits: Semaphore::new(n),
-            }),
+            inner: Arc::new(PoolInner { path: path.to_path_buf(), idle: Mutex::new(idle), permits: Semaphore::new(n) }),
         })
     }
 
@@ -60,12 +56,7 @@ impl ReadPool {
         F: FnOnce(&Connection) -> R + Send + 'static,
         R: Send + 'static,
     {
-        let _permit = self
-            .inner
-            .permits
-            .acquire()
-            .await
-            .expect("read pool semaphore is never closed");
+        let _permit = self.inner.permits.acquire().await.expect("read pool semaphore is never closed");
         let conn = self
             .inner
             .idle
@@ -80,21 +71,13 @@ impl ReadPool {
         .await;
         match joined {
             Ok((conn, out)) => {
-                self.inner
-                    .idle
-                    .lock()
-                    .unwrap_or_else(|e| e.into_inner())
-                    .push(conn);
+                self.inner.idle.lock().unwrap_or_else(|e| e.into_inner()).push(conn);
                 out
             }
             Err(e) => {
                 // The connection died with the task: replace it so the pool keeps its size.
                 if let Ok(conn) = open_reader(&self.inner.path) {
-                    self.inner
-                        .idle
-                        .lock()
-                        .unwrap_or_else(|e| e.into_inner())
-                        .push(conn);
+                    self.inner.idle.lock().unwrap_or_else(|e| e.into_inner()).push(conn);
                 }
                 std::panic::resume_unwind(e.into_panic())
             }
@@ -105,14 +88,8 @@ impl ReadPool {
     pub async fn classify(&self, sql: &str) -> Result<Access, SqlError> {
         let sql = sql.to_string();
         self.with_connection(move |conn| {
-            let stmt = conn
-                .prepare_cached(&sql)
-                .map_err(|e| SqlError::from_rusqlite(&e))?;
-            Ok(if stmt.readonly() {
-                Access::ReadOnly
-            } else {
-                Access::Write
-            })
+            let stmt = conn.prepare_cached(&sql).map_err(|e| SqlError::from_rusqlite(&e))?;
+            Ok(if stmt.readonly() { Access::ReadOnly } else { Access::Write })
         })
         .await
     }
@@ -120,12 +97,10 @@ impl ReadPool {
     /// Runs one statement if SQLite classifies it as read-only.
     pub async fn query(&self, sql: &str, params: Vec<Value>) -> Result<QueryResult, ReadError> {
         let sql = sql.to_string();
-        self.with_connection(move |conn| {
-            match exec::execute(conn, &sql, &params, Some(Access::ReadOnly)) {
-                Ok(r) => Ok(r),
-                Err(None) => Err(ReadError::NotReadOnly),
-                Err(Some(e)) => Err(ReadError::Sql(e)),
-            }
+        self.with_connection(move |conn| match exec::execute(conn, &sql, &params, Some(Access::ReadOnly)) {
+            Ok(r) => Ok(r),
+            Err(None) => Err(ReadError::NotReadOnly),
+            Err(Some(e)) => Err(ReadError::Sql(e)),
         })
         .await
     }
@@ -133,9 +108,7 @@ impl ReadPool {
 
 /// Opens one read-only connection with raftsql's reader settings.
 pub fn open_reader(path: &Path) -> rusqlite::Result<Connection> {
-    let flags = OpenFlags::SQLITE_OPEN_READ_ONLY
-        | OpenFlags::SQLITE_OPEN_NO_MUTEX
-        | OpenFlags::SQLITE_OPEN_URI;
+    let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX | OpenFlags::SQLITE_OPEN_URI;
     let mut conn = Connection::open_with_flags(path, flags)?;
     conn.busy_timeout(std::time::Duration::from_secs(5))?;
     conn.set_prepared_statement_cache_capacity(128);

@@ -90,9 +90,6 @@ pub struct Statement {
 
 impl Statement {
     pub fn new(sql: impl Into<String>, params: Vec<Value>) -> Self {
-        Statement {
-            sql: sql.into(),
-            params,
-        }
+        Statement { sql: sql.into(), params }
     }
 }

@@ -25,9 +25,7 @@ impl Writer {
     /// Opens (creating if needed) the database at `path` in WAL mode.
     pub fn open(path: &Path) -> rusqlite::Result<Writer> {
         determinism::register_clock_vfs();
-        let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
-            | OpenFlags::SQLITE_OPEN_CREATE
-            | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
         let mut conn = Connection::open_with_flags_and_vfs(path, flags, determinism::CLOCK_VFS)?;
         conn.busy_timeout(Duration::from_secs(30))?;
         // WAL + NORMAL: a commit is durable once the WAL is synced at checkpoint; a power loss may drop the
@@ -51,9 +49,8 @@ impl Writer {
 
     /// Writes one metadata value inside the current transaction.
     pub fn write_meta(&self, key: &str, value: &[u8]) -> rusqlite::Result<()> {
-        let mut stmt = self.conn.prepare_cached(&format!(
-            "INSERT OR REPLACE INTO {META_TABLE} (key, value) VALUES (?1, ?2)"
-        ))?;
+        let mut stmt =
+            self.conn.prepare_cached(&format!("INSERT OR REPLACE INTO {META_TABLE} (key, value) VALUES (?1, ?2)"))?;
         stmt.execute(rusqlite::params![key, value])?;
         Ok(())
     }
@@ -75,20 +72,17 @@ impl Writer {
 
     /// Creates a savepoint (raftsql's own, or a client's with an escaped name).
     pub fn savepoint(&self, name: &str) -> rusqlite::Result<()> {
-        self.conn
-            .execute_batch(&format!("SAVEPOINT {}", quote_ident(name)))
+        self.conn.execute_batch(&format!("SAVEPOINT {}", quote_ident(name)))
     }
 
     /// Releases a savepoint and everything nested in it, keeping their changes.
     pub fn release(&self, name: &str) -> rusqlite::Result<()> {
-        self.conn
-            .execute_batch(&format!("RELEASE {}", quote_ident(name)))
+        self.conn.execute_batch(&format!("RELEASE {}", quote_ident(name)))
     }
 
     /// Undoes everything since a savepoint; the savepoint stays.
     pub fn rollback_to(&self, name: &str) -> rusqlite::Result<()> {
-        self.conn
-            .execute_batch(&format!("ROLLBACK TO {}", quote_ident(name)))
+        self.conn.execute_batch(&format!("ROLLBACK TO {}", quote_ident(name)))
     }
 
     /// Rolls back whatever is open (used only when a storage error aborts a batch).
@@ -150,9 +144,7 @@ impl Writer {
     /// Checkpoints the WAL into the database file and syncs it, so everything committed so far survives a
     /// power loss. Used before shutdown.
     pub fn checkpoint(&self) -> rusqlite::Result<()> {
-        self.conn
-            .query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))
-            .optional()?;
+        self.conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(())).optional()?;
         Ok(())
     }
 }
@@ -164,10 +156,5 @@ pub fn quote_ident(name: &str) -> String {
 
 /// Reads one metadata value through any connection.
 pub fn read_meta(conn: &Connection, key: &str) -> rusqlite::Result<Option<Vec<u8>>> {
-    conn.query_row(
-        &format!("SELECT value FROM {META_TABLE} WHERE key = ?1"),
-        [key],
-        |r| r.get(0),
-    )
-    .optional()
+    conn.query_row(&format!("SELECT value FROM {META_TABLE} WHERE key = ?1"), [key], |r| r.get(0)).optional()
 }

@@ -13,13 +13,11 @@ use std::collections::BTreeMap;
 use std::ops::ControlFlow;
 
 use sqlparser::ast::{
-    AlterTableOperation, AssignmentTarget, BinaryOperator, CastKind, ColumnDef, ColumnOption,
-    ContextModifier, CreateIndex, CreateTable, DataType, Delete, Expr, FromTable, Function,
-    FunctionArg, FunctionArgExpr, FunctionArgumentList, FunctionArguments, Ident, IndexType,
-    Insert, LimitClause, ObjectName, ObjectNamePart, ObjectType, OffsetRows, OnConflictAction,
-    OnInsert, Query, Set, SetExpr, Statement, TableConstraint, TableFactor, TableObject,
-    TransactionAccessMode, TransactionMode, UnaryOperator, Value, ValueWithSpan, VisitMut,
-    VisitorMut,
+    AlterTableOperation, AssignmentTarget, BinaryOperator, CastKind, ColumnDef, ColumnOption, ContextModifier,
+    CreateIndex, CreateTable, DataType, Delete, Expr, FromTable, Function, FunctionArg, FunctionArgExpr,
+    FunctionArgumentList, FunctionArguments, Ident, IndexType, Insert, LimitClause, ObjectName, ObjectNamePart,
+    ObjectType, OffsetRows, OnConflictAction, OnInsert, Query, Set, SetExpr, Statement, TableConstraint, TableFactor,
+    TableObject, TransactionAccessMode, TransactionMode, UnaryOperator, Value, ValueWithSpan, VisitMut, VisitorMut,
 };
 use sqlparser::dialect::PostgreSqlDialect;
 use sqlparser::parser::Parser;
@@ -54,19 +52,13 @@ pub fn translate(sql: &str) -> Result<Vec<Translated>, DialectError> {
         .map_err(|e| DialectError::syntax(format!("syntax error: {e}")))?;
     let mut out = Vec::new();
     let mut chunk: Vec<TokenWithSpan> = Vec::new();
-    for tok in tokens
-        .into_iter()
-        .chain(std::iter::once(TokenWithSpan::wrap(Token::SemiColon)))
-    {
+    for tok in tokens.into_iter().chain(std::iter::once(TokenWithSpan::wrap(Token::SemiColon))) {
         if tok.token != Token::SemiColon {
             chunk.push(tok);
             continue;
         }
-        let words: Vec<Token> = chunk
-            .iter()
-            .map(|t| t.token.clone())
-            .filter(|t| !matches!(t, Token::Whitespace(_)))
-            .collect();
+        let words: Vec<Token> =
+            chunk.iter().map(|t| t.token.clone()).filter(|t| !matches!(t, Token::Whitespace(_))).collect();
         if !words.is_empty() {
             out.push(translate_one(&words, std::mem::take(&mut chunk))?);
         }
@@ -93,25 +85,16 @@ fn translate_one(words: &[Token], tokens: Vec<TokenWithSpan>) -> Result<Translat
         return parse_and_translate(tokens);
     }
     if words.len() > MAX_TOKENS {
-        return Err(DialectError {
-            sqlstate: "54000",
-            message: "statement is too large".into(),
-        });
+        return Err(DialectError { sqlstate: "54000", message: "statement is too large".into() });
     }
     std::thread::scope(|s| {
         let handle = std::thread::Builder::new()
             .name("sql-translate".into())
             .stack_size(BIG_STACK)
             .spawn_scoped(s, move || parse_and_translate(tokens))
-            .map_err(|e| DialectError {
-                sqlstate: "53000",
-                message: format!("could not start translation: {e}"),
-            })?;
+            .map_err(|e| DialectError { sqlstate: "53000", message: format!("could not start translation: {e}") })?;
         handle.join().unwrap_or_else(|_| {
-            Err(DialectError {
-                sqlstate: "XX000",
-                message: "internal error while translating statement".into(),
-            })
+            Err(DialectError { sqlstate: "XX000", message: "internal error while translating statement".into() })
         })
     })
 }
@@ -120,14 +103,10 @@ fn translate_one(words: &[Token], tokens: Vec<TokenWithSpan>) -> Result<Translat
 fn parse_and_translate(tokens: Vec<TokenWithSpan>) -> Result<Translated, DialectError> {
     let dialect = PostgreSqlDialect {};
     let mut parser = Parser::new(&dialect).with_tokens_with_locations(tokens);
-    let stmt = parser
-        .parse_statement()
-        .map_err(|e| syntax_error(&e.to_string()))?;
+    let stmt = parser.parse_statement().map_err(|e| syntax_error(&e.to_string()))?;
     let next = parser.peek_token().token;
     if next != Token::EOF {
-        return Err(DialectError::syntax(format!(
-            "syntax error at or near \"{next}\""
-        )));
+        return Err(DialectError::syntax(format!("syntax error at or near \"{next}\"")));
     }
     translate_statement(stmt)
 }
@@ -162,9 +141,7 @@ fn reset_or_abort(words: &[Token]) -> Result<Option<StatementKind>, DialectError
         Some("reset") => {
             let names: Option<Vec<String>> = rest.into_iter().collect();
             match names {
-                Some(n) if !n.is_empty() => {
-                    Ok(Some(StatementKind::Reset(setting_name(&n.join(" ")))))
-                }
+                Some(n) if !n.is_empty() => Ok(Some(StatementKind::Reset(setting_name(&n.join(" "))))),
                 _ => Err(DialectError::syntax("syntax error at or near \"RESET\"")),
             }
         }
@@ -206,18 +183,12 @@ fn control(kind: StatementKind) -> Translated {
 fn set_value(e: &Expr) -> String {
     match e {
         Expr::Value(v) => match &v.value {
-            Value::SingleQuotedString(s)
-            | Value::EscapedStringLiteral(s)
-            | Value::DoubleQuotedString(s) => s.clone(),
+            Value::SingleQuotedString(s) | Value::EscapedStringLiteral(s) | Value::DoubleQuotedString(s) => s.clone(),
             Value::Number(n, _) => n.clone(),
             Value::Boolean(b) => if *b { "on" } else { "off" }.into(),
             other => other.to_string(),
         },
-        Expr::Identifier(i)
-            if i.quote_style.is_none() && i.value.eq_ignore_ascii_case("default") =>
-        {
-            "default".into()
-        }
+        Expr::Identifier(i) if i.quote_style.is_none() && i.value.eq_ignore_ascii_case("default") => "default".into(),
         Expr::Identifier(i) => i.value.clone(),
         other => other.to_string(),
     }
@@ -226,32 +197,16 @@ fn set_value(e: &Expr) -> String {
 /// Classifies session statements (transactions, SET, SHOW, ...); `None` for statements that run on SQLite.
 fn session_kind(stmt: &Statement) -> Result<Option<StatementKind>, DialectError> {
     Ok(Some(match stmt {
-        Statement::StartTransaction {
-            modes,
-            statements,
-            exception,
-            has_end_keyword,
-            ..
-        } => {
+        Statement::StartTransaction { modes, statements, exception, has_end_keyword, .. } => {
             if !statements.is_empty() || exception.is_some() || *has_end_keyword {
-                return Err(DialectError::unsupported(
-                    "BEGIN ... END blocks are not supported",
-                ));
+                return Err(DialectError::unsupported("BEGIN ... END blocks are not supported"));
             }
-            let read_only = modes.contains(&TransactionMode::AccessMode(
-                TransactionAccessMode::ReadOnly,
-            ));
+            let read_only = modes.contains(&TransactionMode::AccessMode(TransactionAccessMode::ReadOnly));
             StatementKind::Begin { read_only }
         }
         Statement::Commit { chain: false, .. } => StatementKind::Commit,
-        Statement::Rollback {
-            chain: false,
-            savepoint: None,
-        } => StatementKind::Rollback,
-        Statement::Rollback {
-            chain: false,
-            savepoint: Some(s),
-        } => StatementKind::RollbackTo(s.value.clone()),
+        Statement::Rollback { chain: false, savepoint: None } => StatementKind::Rollback,
+        Statement::Rollback { chain: false, savepoint: Some(s) } => StatementKind::RollbackTo(s.value.clone()),
         Statement::Commit { .. } | Statement::Rollback { .. } => {
             return Err(DialectError::unsupported("AND CHAIN is not supported"))
         }
@@ -262,37 +217,21 @@ fn session_kind(stmt: &Statement) -> Result<Option<StatementKind>, DialectError>
             StatementKind::Show(setting_name(&parts.join(" ")))
         }
         Statement::Set(set) => match set {
-            Set::SingleAssignment {
-                scope,
-                variable,
-                values,
-                ..
-            } => StatementKind::Set {
+            Set::SingleAssignment { scope, variable, values, .. } => StatementKind::Set {
                 name: setting_name(&object_name_text(variable)),
                 value: values.iter().map(set_value).collect::<Vec<_>>().join(", "),
                 local: matches!(scope, Some(ContextModifier::Local)),
             },
-            Set::SetTimeZone { local, value } => StatementKind::Set {
-                name: "timezone".into(),
-                value: set_value(value),
-                local: *local,
-            },
-            Set::SetNames { charset_name, .. } => StatementKind::Set {
-                name: "client_encoding".into(),
-                value: charset_name.value.clone(),
-                local: false,
-            },
-            Set::SetTransaction { .. } => StatementKind::Other("SET".into()),
-            other => {
-                return Err(DialectError::unsupported(format!(
-                    "{} is not supported",
-                    leading_words(other)
-                )))
+            Set::SetTimeZone { local, value } => {
+                StatementKind::Set { name: "timezone".into(), value: set_value(value), local: *local }
             }
+            Set::SetNames { charset_name, .. } => {
+                StatementKind::Set { name: "client_encoding".into(), value: charset_name.value.clone(), local: false }
+            }
+            Set::SetTransaction { .. } => StatementKind::Other("SET".into()),
+            other => return Err(DialectError::unsupported(format!("{} is not supported", leading_words(other)))),
         },
-        Statement::Discard { object_type } => {
-            StatementKind::Other(format!("DISCARD {object_type}"))
-        }
+        Statement::Discard { object_type } => StatementKind::Other(format!("DISCARD {object_type}")),
         Statement::Deallocate { .. } => StatementKind::Other("DEALLOCATE".into()),
         _ => return Ok(None),
     }))
@@ -309,21 +248,13 @@ fn leading_words(stmt: &impl std::fmt::Display) -> String {
     let mut out = vec![first];
     for w in words {
         let w = w.to_ascii_uppercase();
-        let filler = matches!(
-            w.as_str(),
-            "OR" | "REPLACE" | "TEMPORARY" | "TEMP" | "UNLOGGED" | "MATERIALIZED"
-        );
+        let filler = matches!(w.as_str(), "OR" | "REPLACE" | "TEMPORARY" | "TEMP" | "UNLOGGED" | "MATERIALIZED");
         out.push(w);
         if !filler {
             break;
         }
     }
-    out.retain(|w| {
-        !matches!(
-            w.as_str(),
-            "OR" | "REPLACE" | "TEMPORARY" | "TEMP" | "UNLOGGED"
-        )
-    });
+    out.retain(|w| !matches!(w.as_str(), "OR" | "REPLACE" | "TEMPORARY" | "TEMP" | "UNLOGGED"));
     out.join(" ")
 }
 
@@ -350,18 +281,9 @@ fn translate_statement(mut stmt: Statement) -> Result<Translated, DialectError> 
         Statement::CreateView { .. } => StatementKind::CreateView,
         Statement::AlterTable { .. } => StatementKind::AlterTable,
         Statement::Truncate { .. } => StatementKind::Truncate,
-        Statement::Drop {
-            object_type: ObjectType::Table,
-            ..
-        } => StatementKind::DropTable,
-        Statement::Drop {
-            object_type: ObjectType::Index,
-            ..
-        } => StatementKind::DropIndex,
-        Statement::Drop {
-            object_type: ObjectType::View,
-            ..
-        } => StatementKind::DropView,
+        Statement::Drop { object_type: ObjectType::Table, .. } => StatementKind::DropTable,
+        Statement::Drop { object_type: ObjectType::Index, .. } => StatementKind::DropIndex,
+        Statement::Drop { object_type: ObjectType::View, .. } => StatementKind::DropView,
         other => return Err(unsupported_statement(other)),
     };
     let mut x = Xform::default();
@@ -379,35 +301,18 @@ fn translate_statement(mut stmt: Statement) -> Result<Translated, DialectError> 
             returns_rows = ins.returning.is_some();
             insert_sql(ins, &mut x)?
         }
-        Statement::Update {
-            table,
-            assignments,
-            returning,
-            or,
-            limit,
-            ..
-        } => {
+        Statement::Update { table, assignments, returning, or, limit, .. } => {
             returns_rows = returning.is_some();
             if or.is_some() || limit.is_some() || !table.joins.is_empty() {
-                return Err(DialectError::unsupported(
-                    "this form of UPDATE is not supported",
-                ));
+                return Err(DialectError::unsupported("this form of UPDATE is not supported"));
             }
             let target = match &table.relation {
                 TableFactor::Table { name, .. } => Some(object_name_text(name)),
                 _ => None,
             };
             for a in assignments.iter() {
-                if let (AssignmentTarget::ColumnName(col), Some(n)) =
-                    (&a.target, param_index(&a.value))
-                {
-                    x.hint(
-                        n,
-                        ParamHint::Column {
-                            table: target.clone(),
-                            column: last_part(col),
-                        },
-                    );
+                if let (AssignmentTarget::ColumnName(col), Some(n)) = (&a.target, param_index(&a.value)) {
+                    x.hint(n, ParamHint::Column { table: target.clone(), column: last_part(col) });
                 }
             }
             stmt.to_string()
@@ -431,18 +336,11 @@ fn translate_statement(mut stmt: Statement) -> Result<Translated, DialectError> 
             ..
         } => {
             if *or_alter || *or_replace || *materialized {
-                return Err(DialectError::unsupported(format!(
-                    "{} is not supported",
-                    leading_words(&stmt)
-                )));
+                return Err(DialectError::unsupported(format!("{} is not supported", leading_words(&stmt))));
             }
             check_query(query)?;
             let cols: Vec<String> = columns.iter().map(|c| c.name.to_string()).collect();
-            let cols = if cols.is_empty() {
-                String::new()
-            } else {
-                format!(" ({})", cols.join(", "))
-            };
+            let cols = if cols.is_empty() { String::new() } else { format!(" ({})", cols.join(", ")) };
             format!(
                 "CREATE {}VIEW {}{}{} AS {}",
                 if *temporary { "TEMPORARY " } else { "" },
@@ -452,41 +350,22 @@ fn translate_statement(mut stmt: Statement) -> Result<Translated, DialectError> 
                 query
             )
         }
-        Statement::AlterTable {
-            name,
-            if_exists,
-            operations,
-            ..
-        } => {
+        Statement::AlterTable { name, if_exists, operations, .. } => {
             if *if_exists {
-                return Err(DialectError::unsupported(
-                    "ALTER TABLE IF EXISTS is not supported",
-                ));
+                return Err(DialectError::unsupported("ALTER TABLE IF EXISTS is not supported"));
             }
-            let ops: Result<Vec<String>, DialectError> =
-                operations.iter().map(|op| alter_sql(name, op)).collect();
+            let ops: Result<Vec<String>, DialectError> = operations.iter().map(|op| alter_sql(name, op)).collect();
             ops?.join("; ")
         }
         Statement::Truncate { table_names, .. } => {
-            let parts: Vec<String> = table_names
-                .iter()
-                .map(|t| format!("DELETE FROM {}", t.name))
-                .collect();
+            let parts: Vec<String> = table_names.iter().map(|t| format!("DELETE FROM {}", t.name)).collect();
             parts.join("; ")
         }
-        Statement::Drop {
-            object_type,
-            if_exists,
-            names,
-            ..
-        } => {
+        Statement::Drop { object_type, if_exists, names, .. } => {
             let mut parts = Vec::new();
             for n in names.iter_mut() {
                 strip_schema(n)?;
-                parts.push(format!(
-                    "DROP {object_type} {}{n}",
-                    if *if_exists { "IF EXISTS " } else { "" }
-                ));
+                parts.push(format!("DROP {object_type} {}{n}", if *if_exists { "IF EXISTS " } else { "" }));
             }
             parts.join("; ")
         }
@@ -508,9 +387,7 @@ fn check_set_expr(body: &SetExpr) -> Result<(), DialectError> {
     match body {
         SetExpr::Select(s) => {
             if matches!(s.distinct, Some(sqlparser::ast::Distinct::On(_))) {
-                return Err(DialectError::unsupported(
-                    "SELECT DISTINCT ON is not supported",
-                ));
+                return Err(DialectError::unsupported("SELECT DISTINCT ON is not supported"));
             }
             if s.into.is_some() {
                 return Err(DialectError::unsupported("SELECT INTO is not supported"));
@@ -529,19 +406,11 @@ fn check_delete(del: &Delete) -> Result<(), DialectError> {
     let from = match &del.from {
         FromTable::WithFromKeyword(f) | FromTable::WithoutKeyword(f) => f,
     };
-    if del.using.is_some()
-        || !del.tables.is_empty()
-        || from.len() != 1
-        || from.iter().any(|t| !t.joins.is_empty())
-    {
-        return Err(DialectError::unsupported(
-            "DELETE ... USING is not supported",
-        ));
+    if del.using.is_some() || !del.tables.is_empty() || from.len() != 1 || from.iter().any(|t| !t.joins.is_empty()) {
+        return Err(DialectError::unsupported("DELETE ... USING is not supported"));
     }
     if del.limit.is_some() || !del.order_by.is_empty() {
-        return Err(DialectError::unsupported(
-            "DELETE ... ORDER BY / LIMIT is not supported",
-        ));
+        return Err(DialectError::unsupported("DELETE ... ORDER BY / LIMIT is not supported"));
     }
     Ok(())
 }
@@ -551,20 +420,11 @@ fn insert_sql(ins: &mut Insert, x: &mut Xform) -> Result<String, DialectError> {
     let table = match &ins.table {
         TableObject::TableName(n) => object_name_text(n),
         TableObject::TableFunction(_) => {
-            return Err(DialectError::unsupported(
-                "INSERT INTO FUNCTION is not supported",
-            ))
+            return Err(DialectError::unsupported("INSERT INTO FUNCTION is not supported"))
         }
     };
-    if ins.or.is_some()
-        || ins.ignore
-        || ins.overwrite
-        || ins.replace_into
-        || !ins.assignments.is_empty()
-    {
-        return Err(DialectError::unsupported(
-            "this form of INSERT is not supported",
-        ));
+    if ins.or.is_some() || ins.ignore || ins.overwrite || ins.replace_into || !ins.assignments.is_empty() {
+        return Err(DialectError::unsupported("this form of INSERT is not supported"));
     }
     if let Some(src) = ins.source.as_mut() {
         check_query(src)?;
@@ -573,14 +433,10 @@ fn insert_sql(ins: &mut Insert, x: &mut Xform) -> Result<String, DialectError> {
                 for (i, e) in row.iter().enumerate() {
                     let Some(n) = param_index(e) else { continue };
                     let hint = match ins.columns.get(i) {
-                        Some(c) => ParamHint::Column {
-                            table: Some(table.clone()),
-                            column: c.value.clone(),
-                        },
-                        None if ins.columns.is_empty() => ParamHint::TablePosition {
-                            table: table.clone(),
-                            position: i,
-                        },
+                        Some(c) => ParamHint::Column { table: Some(table.clone()), column: c.value.clone() },
+                        None if ins.columns.is_empty() => {
+                            ParamHint::TablePosition { table: table.clone(), position: i }
+                        }
                         None => continue,
                     };
                     x.hint(n, hint);
@@ -591,26 +447,13 @@ fn insert_sql(ins: &mut Insert, x: &mut Xform) -> Result<String, DialectError> {
     match &mut ins.on {
         None => {}
         Some(OnInsert::OnConflict(oc)) => {
-            if matches!(
-                oc.conflict_target,
-                Some(sqlparser::ast::ConflictTarget::OnConstraint(_))
-            ) {
-                return Err(DialectError::unsupported(
-                    "ON CONFLICT ON CONSTRAINT is not supported",
-                ));
+            if matches!(oc.conflict_target, Some(sqlparser::ast::ConflictTarget::OnConstraint(_))) {
+                return Err(DialectError::unsupported("ON CONFLICT ON CONSTRAINT is not supported"));
             }
             if let OnConflictAction::DoUpdate(du) = &oc.action {
                 for a in &du.assignments {
-                    if let (AssignmentTarget::ColumnName(col), Some(n)) =
-                        (&a.target, param_index(&a.value))
-                    {
-                        x.hint(
-                            n,
-                            ParamHint::Column {
-                                table: Some(table.clone()),
-                                column: last_part(col),
-                            },
-                        );
+                    if let (AssignmentTarget::ColumnName(col), Some(n)) = (&a.target, param_index(&a.value)) {
+                        x.hint(n, ParamHint::Column { table: Some(table.clone()), column: last_part(col) });
                     }
                 }
             }
@@ -621,11 +464,7 @@ fn insert_sql(ins: &mut Insert, x: &mut Xform) -> Result<String, DialectError> {
                 }
             }
         }
-        Some(_) => {
-            return Err(DialectError::unsupported(
-                "ON DUPLICATE KEY UPDATE is not supported",
-            ))
-        }
+        Some(_) => return Err(DialectError::unsupported("ON DUPLICATE KEY UPDATE is not supported")),
     }
     Ok(ins.to_string())
 }
@@ -634,22 +473,11 @@ fn insert_sql(ins: &mut Insert, x: &mut Xform) -> Result<String, DialectError> {
 fn column_sql(col: &ColumnDef) -> Result<(String, bool), DialectError> {
     let mut serial = column_type(&col.data_type)? == ColumnType::Serial;
     let identity = col.options.iter().any(|o| {
-        matches!(
-            &o.option,
-            ColumnOption::Generated {
-                generation_expr: None,
-                ..
-            } | ColumnOption::Identity(_)
-        )
+        matches!(&o.option, ColumnOption::Generated { generation_expr: None, .. } | ColumnOption::Identity(_))
     });
     if identity {
-        if !matches!(
-            PgType::from_data_type(&col.data_type),
-            Some(PgType::Int2 | PgType::Int4 | PgType::Int8)
-        ) {
-            return Err(DialectError::unsupported(
-                "identity columns must be integers",
-            ));
+        if !matches!(PgType::from_data_type(&col.data_type), Some(PgType::Int2 | PgType::Int4 | PgType::Int8)) {
+            return Err(DialectError::unsupported("identity columns must be integers"));
         }
         serial = true;
     }
@@ -662,21 +490,14 @@ fn column_sql(col: &ColumnDef) -> Result<(String, bool), DialectError> {
     }
     for o in &col.options {
         let keep = match &o.option {
-            ColumnOption::Null
-            | ColumnOption::NotNull
-            | ColumnOption::Default(_)
-            | ColumnOption::Unique { .. } => !serial,
-            ColumnOption::Generated {
-                generation_expr: None,
-                ..
+            ColumnOption::Null | ColumnOption::NotNull | ColumnOption::Default(_) | ColumnOption::Unique { .. } => {
+                !serial
             }
-            | ColumnOption::Identity(_) => false,
+            ColumnOption::Generated { generation_expr: None, .. } | ColumnOption::Identity(_) => false,
             ColumnOption::Check(_) => true,
             ColumnOption::ForeignKey { .. } => true,
             other => {
-                return Err(DialectError::unsupported(format!(
-                    "column option {other} is not supported"
-                )));
+                return Err(DialectError::unsupported(format!("column option {other} is not supported")));
             }
         };
         if keep {
@@ -702,31 +523,18 @@ fn column_sql(col: &ColumnDef) -> Result<(String, bool), DialectError> {
 
 /// Renders CREATE TABLE for SQLite with mapped column types and serial handling.
 fn create_table_sql(ct: &mut CreateTable) -> Result<String, DialectError> {
-    if ct.or_replace
-        || ct.like.is_some()
-        || ct.clone.is_some()
-        || ct.inherits.is_some()
-        || ct.partition_by.is_some()
-    {
-        return Err(DialectError::unsupported(
-            "this form of CREATE TABLE is not supported",
-        ));
+    if ct.or_replace || ct.like.is_some() || ct.clone.is_some() || ct.inherits.is_some() || ct.partition_by.is_some() {
+        return Err(DialectError::unsupported("this form of CREATE TABLE is not supported"));
     }
     let head = format!(
         "CREATE {}TABLE {}{}",
         if ct.temporary { "TEMPORARY " } else { "" },
-        if ct.if_not_exists {
-            "IF NOT EXISTS "
-        } else {
-            ""
-        },
+        if ct.if_not_exists { "IF NOT EXISTS " } else { "" },
         ct.name
     );
     if let Some(q) = ct.query.as_mut() {
         if !ct.columns.is_empty() {
-            return Err(DialectError::unsupported(
-                "CREATE TABLE AS with a column list is not supported",
-            ));
+            return Err(DialectError::unsupported("CREATE TABLE AS with a column list is not supported"));
         }
         check_query(q)?;
         return Ok(format!("{head} AS {q}"));
@@ -738,15 +546,7 @@ fn create_table_sql(ct: &mut CreateTable) -> Result<String, DialectError> {
         let (sql, serial) = column_sql(col)?;
         if serial {
             serials.push(col.name.value.clone());
-        } else if col.options.iter().any(|o| {
-            matches!(
-                o.option,
-                ColumnOption::Unique {
-                    is_primary: true,
-                    ..
-                }
-            )
-        }) {
+        } else if col.options.iter().any(|o| matches!(o.option, ColumnOption::Unique { is_primary: true, .. })) {
             other_pk = true;
         }
         defs.push(sql);
@@ -755,21 +555,15 @@ fn create_table_sql(ct: &mut CreateTable) -> Result<String, DialectError> {
     for c in &ct.constraints {
         match c {
             TableConstraint::PrimaryKey { columns, .. } => {
-                let names: Vec<String> =
-                    columns.iter().map(|c| c.column.expr.to_string()).collect();
-                let unquoted: Vec<String> = names
-                    .iter()
-                    .map(|n| n.trim_matches('"').to_string())
-                    .collect();
+                let names: Vec<String> = columns.iter().map(|c| c.column.expr.to_string()).collect();
+                let unquoted: Vec<String> = names.iter().map(|n| n.trim_matches('"').to_string()).collect();
                 if serials.len() == 1 && unquoted.len() == 1 && unquoted[0] == serials[0] {
                     continue; // the serial column already carries PRIMARY KEY
                 }
                 other_pk = true;
                 constraints.push(format!("PRIMARY KEY ({})", names.join(", ")));
             }
-            TableConstraint::Unique { .. } | TableConstraint::Check { .. } => {
-                constraints.push(c.to_string())
-            }
+            TableConstraint::Unique { .. } | TableConstraint::Check { .. } => constraints.push(c.to_string()),
             TableConstraint::ForeignKey { .. } => {
                 let mut c = c.clone();
                 if let TableConstraint::ForeignKey { foreign_table, .. } = &mut c {
@@ -777,17 +571,11 @@ fn create_table_sql(ct: &mut CreateTable) -> Result<String, DialectError> {
                 }
                 constraints.push(c.to_string());
             }
-            other => {
-                return Err(DialectError::unsupported(format!(
-                    "table constraint {other} is not supported"
-                )))
-            }
+            other => return Err(DialectError::unsupported(format!("table constraint {other} is not supported"))),
         }
     }
     if serials.len() > 1 || (!serials.is_empty() && other_pk) {
-        return Err(DialectError::unsupported(
-            "serial column that is not the primary key is not supported",
-        ));
+        return Err(DialectError::unsupported("serial column that is not the primary key is not supported"));
     }
     defs.extend(constraints);
     Ok(format!("{head} ({})", defs.join(", ")))
@@ -797,16 +585,10 @@ fn create_table_sql(ct: &mut CreateTable) -> Result<String, DialectError> {
 fn create_index_sql(ci: &mut CreateIndex) -> Result<String, DialectError> {
     match &ci.using {
         None | Some(IndexType::BTree) => {}
-        Some(other) => {
-            return Err(DialectError::unsupported(format!(
-                "index method {other} is not supported"
-            )))
-        }
+        Some(other) => return Err(DialectError::unsupported(format!("index method {other} is not supported"))),
     }
     if !ci.include.is_empty() || !ci.with.is_empty() || ci.nulls_distinct.is_some() {
-        return Err(DialectError::unsupported(
-            "this form of CREATE INDEX is not supported",
-        ));
+        return Err(DialectError::unsupported("this form of CREATE INDEX is not supported"));
     }
     let cols: Vec<String> = ci
         .columns
@@ -827,28 +609,16 @@ fn create_index_sql(ci: &mut CreateIndex) -> Result<String, DialectError> {
         }
         None => {
             let mut parts = vec![object_name_text(&ci.table_name)];
-            parts.extend(
-                ci.columns
-                    .iter()
-                    .map(|c| c.column.expr.to_string().trim_matches('"').to_string()),
-            );
+            parts.extend(ci.columns.iter().map(|c| c.column.expr.to_string().trim_matches('"').to_string()));
             parts.push("idx".into());
             Ident::with_quote('"', parts.join("_")).to_string()
         }
     };
-    let pred = ci
-        .predicate
-        .as_ref()
-        .map(|p| format!(" WHERE {p}"))
-        .unwrap_or_default();
+    let pred = ci.predicate.as_ref().map(|p| format!(" WHERE {p}")).unwrap_or_default();
     Ok(format!(
         "CREATE {}INDEX {}{name} ON {} ({}){pred}",
         if ci.unique { "UNIQUE " } else { "" },
-        if ci.if_not_exists {
-            "IF NOT EXISTS "
-        } else {
-            ""
-        },
+        if ci.if_not_exists { "IF NOT EXISTS " } else { "" },
         ci.table_name,
         cols.join(", ")
     ))
@@ -857,45 +627,26 @@ fn create_index_sql(ci: &mut CreateIndex) -> Result<String, DialectError> {
 /// Renders one ALTER TABLE action for SQLite.
 fn alter_sql(table: &ObjectName, op: &AlterTableOperation) -> Result<String, DialectError> {
     let action = match op {
-        AlterTableOperation::AddColumn {
-            if_not_exists: false,
-            column_def,
-            column_position: None,
-            ..
-        } => {
+        AlterTableOperation::AddColumn { if_not_exists: false, column_def, column_position: None, .. } => {
             let (sql, serial) = column_sql(column_def)?;
             if serial {
-                return Err(DialectError::unsupported(
-                    "adding a serial column is not supported",
-                ));
+                return Err(DialectError::unsupported("adding a serial column is not supported"));
             }
             format!("ADD COLUMN {sql}")
         }
-        AlterTableOperation::DropColumn {
-            column_names,
-            if_exists: false,
-            ..
-        } if column_names.len() == 1 => {
+        AlterTableOperation::DropColumn { column_names, if_exists: false, .. } if column_names.len() == 1 => {
             format!("DROP COLUMN {}", column_names[0])
         }
-        AlterTableOperation::RenameColumn {
-            old_column_name,
-            new_column_name,
-        } => {
+        AlterTableOperation::RenameColumn { old_column_name, new_column_name } => {
             format!("RENAME COLUMN {old_column_name} TO {new_column_name}")
         }
         AlterTableOperation::RenameTable { table_name } => {
-            let (sqlparser::ast::RenameTableNameKind::As(n)
-            | sqlparser::ast::RenameTableNameKind::To(n)) = table_name;
+            let (sqlparser::ast::RenameTableNameKind::As(n) | sqlparser::ast::RenameTableNameKind::To(n)) = table_name;
             let mut n = n.clone();
             strip_schema(&mut n)?;
             format!("RENAME TO {n}")
         }
-        other => {
-            return Err(DialectError::unsupported(format!(
-                "ALTER TABLE {other} is not supported"
-            )))
-        }
+        other => return Err(DialectError::unsupported(format!("ALTER TABLE {other} is not supported"))),
     };
     Ok(format!("ALTER TABLE {table} {action}"))
 }
@@ -909,32 +660,22 @@ fn strip_schema(name: &mut ObjectName) -> Result<(), DialectError> {
         }
     }
     if name.0.len() > 1 {
-        return Err(DialectError::unsupported(format!(
-            "schema-qualified name {name} is not supported"
-        )));
+        return Err(DialectError::unsupported(format!("schema-qualified name {name} is not supported")));
     }
     Ok(())
 }
 
 /// Last part of an object name, unquoted.
 fn last_part(name: &ObjectName) -> String {
-    name.0
-        .last()
-        .and_then(ObjectNamePart::as_ident)
-        .map(|i| i.value.clone())
-        .unwrap_or_default()
+    name.0.last().and_then(ObjectNamePart::as_ident).map(|i| i.value.clone()).unwrap_or_default()
 }
 
 /// The parameter number of a `$n` / `?n` placeholder expression.
 fn param_index(e: &Expr) -> Option<usize> {
     match e {
-        Expr::Value(ValueWithSpan {
-            value: Value::Placeholder(p),
-            ..
-        }) => p
-            .strip_prefix(['$', '?'])
-            .and_then(|n| n.parse::<usize>().ok())
-            .filter(|n| *n > 0),
+        Expr::Value(ValueWithSpan { value: Value::Placeholder(p), .. }) => {
+            p.strip_prefix(['$', '?']).and_then(|n| n.parse::<usize>().ok()).filter(|n| *n > 0)
+        }
         Expr::Nested(inner) => param_index(inner),
         _ => None,
     }
@@ -944,10 +685,9 @@ fn param_index(e: &Expr) -> Option<usize> {
 fn column_ref(e: &Expr) -> Option<(Option<String>, String)> {
     match e {
         Expr::Identifier(i) => Some((None, i.value.clone())),
-        Expr::CompoundIdentifier(parts) if parts.len() >= 2 => Some((
-            Some(parts[parts.len() - 2].value.clone()),
-            parts[parts.len() - 1].value.clone(),
-        )),
+        Expr::CompoundIdentifier(parts) if parts.len() >= 2 => {
+            Some((Some(parts[parts.len() - 2].value.clone()), parts[parts.len() - 1].value.clone()))
+        }
         Expr::Nested(inner) => column_ref(inner),
         _ => None,
     }
@@ -961,10 +701,7 @@ fn call(name: &str, args: Vec<Expr>) -> Expr {
         parameters: FunctionArguments::None,
         args: FunctionArguments::List(FunctionArgumentList {
             duplicate_treatment: None,
-            args: args
-                .into_iter()
-                .map(|a| FunctionArg::Unnamed(FunctionArgExpr::Expr(a)))
-                .collect(),
+            args: args.into_iter().map(|a| FunctionArg::Unnamed(FunctionArgExpr::Expr(a))).collect(),
             clauses: Vec::new(),
         }),
         filter: None,
@@ -977,11 +714,7 @@ fn call(name: &str, args: Vec<Expr>) -> Expr {
 /// Wraps an expression in parentheses unless it is atomic, so replacing a node keeps precedence.
 fn nested(e: Expr) -> Expr {
     match e {
-        Expr::Identifier(_)
-        | Expr::CompoundIdentifier(_)
-        | Expr::Value(_)
-        | Expr::Function(_)
-        | Expr::Nested(_) => e,
+        Expr::Identifier(_) | Expr::CompoundIdentifier(_) | Expr::Value(_) | Expr::Function(_) | Expr::Nested(_) => e,
         other => Expr::Nested(Box::new(other)),
     }
 }
@@ -991,10 +724,7 @@ fn sqlite_cast(e: Expr, target: &str) -> Expr {
     Expr::Cast {
         kind: CastKind::Cast,
         expr: Box::new(e),
-        data_type: DataType::Custom(
-            ObjectName(vec![ObjectNamePart::Identifier(Ident::new(target))]),
-            Vec::new(),
-        ),
+        data_type: DataType::Custom(ObjectName(vec![ObjectNamePart::Identifier(Ident::new(target))]), Vec::new()),
         format: None,
     }
 }
@@ -1004,10 +734,7 @@ fn bool_cast(e: Expr) -> Expr {
     let lowered = call("lower", vec![sqlite_cast(e, "TEXT")]);
     let list = |words: &[&str]| Expr::InList {
         expr: Box::new(lowered.clone()),
-        list: words
-            .iter()
-            .map(|w| Expr::Value(Value::SingleQuotedString((*w).into()).into()))
-            .collect(),
+        list: words.iter().map(|w| Expr::Value(Value::SingleQuotedString((*w).into()).into())).collect(),
         negated: false,
     };
     let num = |n: &str| Expr::Value(Value::Number(n.into(), false).into());
@@ -1016,14 +743,8 @@ fn bool_cast(e: Expr) -> Expr {
         end_token: sqlparser::ast::helpers::attached_token::AttachedToken::empty(),
         operand: None,
         conditions: vec![
-            sqlparser::ast::CaseWhen {
-                condition: list(&["t", "true", "1", "yes", "on", "y"]),
-                result: num("1"),
-            },
-            sqlparser::ast::CaseWhen {
-                condition: list(&["f", "false", "0", "no", "off", "n"]),
-                result: num("0"),
-            },
+            sqlparser::ast::CaseWhen { condition: list(&["t", "true", "1", "yes", "on", "y"]), result: num("1") },
+            sqlparser::ast::CaseWhen { condition: list(&["f", "false", "0", "no", "off", "n"]), result: num("0") },
         ],
         else_result: Some(Box::new(Expr::Value(Value::Null.into()))),
     }))
@@ -1043,10 +764,7 @@ fn translate_cast(e: Expr, dt: &DataType) -> Result<Expr, DialectError> {
 
 /// The 54001 error for trees nested too deeply.
 fn too_deep() -> DialectError {
-    DialectError {
-        sqlstate: "54001",
-        message: "stack depth limit exceeded: expression is nested too deeply".into(),
-    }
+    DialectError { sqlstate: "54001", message: "stack depth limit exceeded: expression is nested too deeply".into() }
 }
 
 /// Length of the left spine of a binary-operator chain (`a + b + c ...`), counted without recursion.
@@ -1126,22 +844,14 @@ impl Xform {
 
     /// Resolves hint tables and builds the result.
     fn finish(mut self, sqlite_sql: String, kind: StatementKind, returns_rows: bool) -> Translated {
-        let single = if self.tables.len() == 1 {
-            self.tables.first().cloned()
-        } else {
-            None
-        };
+        let single = if self.tables.len() == 1 { self.tables.first().cloned() } else { None };
         let param_hints = (1..=self.max_param)
             .map(|n| match self.hints.remove(&n) {
                 Some(ParamHint::Column { table, column }) => {
                     let table = match table {
-                        Some(q) => Some(
-                            self.aliases
-                                .iter()
-                                .find(|(a, _)| *a == q)
-                                .map(|(_, t)| t.clone())
-                                .unwrap_or(q),
-                        ),
+                        Some(q) => {
+                            Some(self.aliases.iter().find(|(a, _)| *a == q).map(|(_, t)| t.clone()).unwrap_or(q))
+                        }
                         None => single.clone(),
                     };
                     ParamHint::Column { table, column }
@@ -1150,21 +860,12 @@ impl Xform {
                 None => ParamHint::Unknown,
             })
             .collect();
-        Translated {
-            sqlite_sql,
-            kind,
-            param_count: self.max_param,
-            param_hints,
-            tables: self.tables,
-            returns_rows,
-        }
+        Translated { sqlite_sql, kind, param_count: self.max_param, param_hints, tables: self.tables, returns_rows }
     }
 }
 
 fn unsupported_expr(what: &str) -> ControlFlow<DialectError> {
-    ControlFlow::Break(DialectError::unsupported(format!(
-        "{what} is not supported"
-    )))
+    ControlFlow::Break(DialectError::unsupported(format!("{what} is not supported")))
 }
 
 impl VisitorMut for Xform {
@@ -1172,41 +873,27 @@ impl VisitorMut for Xform {
 
     fn pre_visit_query(&mut self, q: &mut Query) -> ControlFlow<DialectError> {
         if set_depth(&q.body) > MAX_EXPR_DEPTH {
-            let empty = SetExpr::Values(sqlparser::ast::Values {
-                explicit_row: false,
-                rows: Vec::new(),
-            });
+            let empty = SetExpr::Values(sqlparser::ast::Values { explicit_row: false, rows: Vec::new() });
             dismantle_set(std::mem::replace(q.body.as_mut(), empty));
             return ControlFlow::Break(too_deep());
         }
         if let Some(with) = &q.with {
-            self.ctes
-                .extend(with.cte_tables.iter().map(|c| c.alias.name.value.clone()));
+            self.ctes.extend(with.cte_tables.iter().map(|c| c.alias.name.value.clone()));
         }
         if let Some(fetch) = q.fetch.take() {
             if fetch.with_ties || fetch.percent {
                 return unsupported_expr("FETCH WITH TIES / PERCENT");
             }
-            let qty = fetch
-                .quantity
-                .unwrap_or(Expr::Value(Value::Number("1".into(), false).into()));
+            let qty = fetch.quantity.unwrap_or(Expr::Value(Value::Number("1".into(), false).into()));
             match &mut q.limit_clause {
                 Some(LimitClause::LimitOffset { limit, .. }) => *limit = Some(qty),
                 _ => {
-                    q.limit_clause = Some(LimitClause::LimitOffset {
-                        limit: Some(qty),
-                        offset: None,
-                        limit_by: vec![],
-                    })
+                    q.limit_clause = Some(LimitClause::LimitOffset { limit: Some(qty), offset: None, limit_by: vec![] })
                 }
             }
         }
         match &mut q.limit_clause {
-            Some(LimitClause::LimitOffset {
-                limit,
-                offset,
-                limit_by,
-            }) => {
+            Some(LimitClause::LimitOffset { limit, offset, limit_by }) => {
                 if !limit_by.is_empty() {
                     return unsupported_expr("LIMIT BY");
                 }
@@ -1223,9 +910,7 @@ impl VisitorMut for Xform {
                     self.hint(n, ParamHint::Limit);
                 }
             }
-            Some(LimitClause::OffsetCommaLimit { .. }) => {
-                return unsupported_expr("LIMIT offset, count")
-            }
+            Some(LimitClause::OffsetCommaLimit { .. }) => return unsupported_expr("LIMIT offset, count"),
             None => {}
         }
         ControlFlow::Continue(())
@@ -1244,9 +929,7 @@ impl VisitorMut for Xform {
 
     fn pre_visit_table_factor(&mut self, tf: &mut TableFactor) -> ControlFlow<DialectError> {
         match tf {
-            TableFactor::Table {
-                name, alias, args, ..
-            } => {
+            TableFactor::Table { name, alias, args, .. } => {
                 if args.is_some() {
                     return unsupported_expr("table functions");
                 }
@@ -1255,9 +938,7 @@ impl VisitorMut for Xform {
                 }
                 ControlFlow::Continue(())
             }
-            TableFactor::Derived { .. } | TableFactor::NestedJoin { .. } => {
-                ControlFlow::Continue(())
-            }
+            TableFactor::Derived { .. } | TableFactor::NestedJoin { .. } => ControlFlow::Continue(()),
             TableFactor::UNNEST { .. } => unsupported_expr("UNNEST"),
             _ => unsupported_expr("this FROM item"),
         }
@@ -1278,18 +959,12 @@ impl VisitorMut for Xform {
                 }
             }
             Expr::InList { expr, list, .. } => list.iter().for_each(|p| self.column_hint(expr, p)),
-            Expr::Between {
-                expr, low, high, ..
-            } => {
+            Expr::Between { expr, low, high, .. } => {
                 self.column_hint(expr, low);
                 self.column_hint(expr, high);
             }
-            Expr::Like { expr, pattern, .. } | Expr::ILike { expr, pattern, .. } => {
-                self.column_hint(expr, pattern)
-            }
-            Expr::Cast {
-                expr, data_type, ..
-            } => {
+            Expr::Like { expr, pattern, .. } | Expr::ILike { expr, pattern, .. } => self.column_hint(expr, pattern),
+            Expr::Cast { expr, data_type, .. } => {
                 if let Some(n) = param_index(expr) {
                     match PgType::from_data_type(data_type) {
                         Some(t) => self.hint(n, ParamHint::Cast(t)),
@@ -1306,12 +981,7 @@ impl VisitorMut for Xform {
         use BinaryOperator as B;
         self.depth = self.depth.saturating_sub(1);
         let replacement = match e {
-            Expr::Cast {
-                expr,
-                data_type,
-                format: None,
-                ..
-            } => {
+            Expr::Cast { expr, data_type, format: None, .. } => {
                 let inner = std::mem::replace(expr.as_mut(), Expr::Value(Value::Null.into()));
                 if param_index(&inner).is_some() {
                     inner
@@ -1332,13 +1002,7 @@ impl VisitorMut for Xform {
                     Err(err) => return ControlFlow::Break(err),
                 }
             }
-            Expr::ILike {
-                negated,
-                any: false,
-                expr,
-                pattern,
-                escape_char,
-            } => Expr::Like {
+            Expr::ILike { negated, any: false, expr, pattern, escape_char } => Expr::Like {
                 negated: *negated,
                 any: false,
                 expr: expr.clone(),
@@ -1348,50 +1012,29 @@ impl VisitorMut for Xform {
             Expr::Function(f) if matches!(f.args, FunctionArguments::None) => {
                 let name = last_part(&f.name).to_ascii_lowercase();
                 match name.as_str() {
-                    "current_user" | "session_user" | "user" | "current_role" => {
-                        call("current_user", vec![])
-                    }
+                    "current_user" | "session_user" | "user" | "current_role" => call("current_user", vec![]),
                     "current_catalog" => call("current_database", vec![]),
                     "localtimestamp" => {
-                        f.name = ObjectName(vec![ObjectNamePart::Identifier(Ident::new(
-                            "CURRENT_TIMESTAMP",
-                        ))]);
+                        f.name = ObjectName(vec![ObjectNamePart::Identifier(Ident::new("CURRENT_TIMESTAMP"))]);
                         return ControlFlow::Continue(());
                     }
                     "localtime" => {
-                        f.name = ObjectName(vec![ObjectNamePart::Identifier(Ident::new(
-                            "CURRENT_TIME",
-                        ))]);
+                        f.name = ObjectName(vec![ObjectNamePart::Identifier(Ident::new("CURRENT_TIME"))]);
                         return ControlFlow::Continue(());
                     }
                     _ => return ControlFlow::Continue(()),
                 }
             }
-            Expr::Substring {
-                expr,
-                substring_from,
-                substring_for,
-                ..
-            } => {
+            Expr::Substring { expr, substring_from, substring_for, .. } => {
                 let mut args = vec![expr.as_ref().clone()];
                 args.push(
-                    substring_from
-                        .as_deref()
-                        .cloned()
-                        .unwrap_or(Expr::Value(Value::Number("1".into(), false).into())),
+                    substring_from.as_deref().cloned().unwrap_or(Expr::Value(Value::Number("1".into(), false).into())),
                 );
                 args.extend(substring_for.as_deref().cloned());
                 call("substr", args)
             }
-            Expr::Position { expr, r#in } => {
-                call("instr", vec![r#in.as_ref().clone(), expr.as_ref().clone()])
-            }
-            Expr::Trim {
-                expr,
-                trim_where,
-                trim_what,
-                trim_characters: None,
-            } => {
+            Expr::Position { expr, r#in } => call("instr", vec![r#in.as_ref().clone(), expr.as_ref().clone()]),
+            Expr::Trim { expr, trim_where, trim_what, trim_characters: None } => {
                 let f = match trim_where {
                     Some(sqlparser::ast::TrimWhereField::Leading) => "ltrim",
                     Some(sqlparser::ast::TrimWhereField::Trailing) => "rtrim",
@@ -1433,30 +1076,20 @@ impl VisitorMut for Xform {
             Expr::UnaryOp { op, .. } => {
                 if !matches!(
                     op,
-                    UnaryOperator::Plus
-                        | UnaryOperator::Minus
-                        | UnaryOperator::Not
-                        | UnaryOperator::PGBitwiseNot
+                    UnaryOperator::Plus | UnaryOperator::Minus | UnaryOperator::Not | UnaryOperator::PGBitwiseNot
                 ) {
                     return unsupported_expr(&format!("operator {op}"));
                 }
                 return ControlFlow::Continue(());
             }
-            Expr::Array(_)
-            | Expr::CompoundFieldAccess { .. }
-            | Expr::AnyOp { .. }
-            | Expr::AllOp { .. } => {
+            Expr::Array(_) | Expr::CompoundFieldAccess { .. } | Expr::AnyOp { .. } | Expr::AllOp { .. } => {
                 return ControlFlow::Break(DialectError::unsupported("arrays are not supported"))
             }
             Expr::Interval(_) => return unsupported_expr("intervals"),
             Expr::AtTimeZone { .. } => return unsupported_expr("AT TIME ZONE"),
             Expr::Extract { .. } => return unsupported_expr("EXTRACT"),
-            Expr::SimilarTo { .. } | Expr::RLike { .. } => {
-                return unsupported_expr("regular expressions")
-            }
-            Expr::GroupingSets(_) | Expr::Cube(_) | Expr::Rollup(_) => {
-                return unsupported_expr("grouping sets")
-            }
+            Expr::SimilarTo { .. } | Expr::RLike { .. } => return unsupported_expr("regular expressions"),
+            Expr::GroupingSets(_) | Expr::Cube(_) | Expr::Rollup(_) => return unsupported_expr("grouping sets"),
             Expr::Cast { .. }
             | Expr::Overlay { .. }
             | Expr::Struct { .. }
@@ -1491,14 +1124,10 @@ impl VisitorMut for Xform {
                 self.max_param = self.max_param.max(n);
                 *p = format!("?{n}");
             }
-            Value::EscapedStringLiteral(s)
-            | Value::NationalStringLiteral(s)
-            | Value::UnicodeStringLiteral(s) => {
+            Value::EscapedStringLiteral(s) | Value::NationalStringLiteral(s) | Value::UnicodeStringLiteral(s) => {
                 *v = Value::SingleQuotedString(std::mem::take(s));
             }
-            Value::DollarQuotedString(d) => {
-                *v = Value::SingleQuotedString(std::mem::take(&mut d.value))
-            }
+            Value::DollarQuotedString(d) => *v = Value::SingleQuotedString(std::mem::take(&mut d.value)),
             _ => {}
         }
         ControlFlow::Continue(())
@@ -1524,28 +1153,15 @@ mod tests {
     }
 
     fn col(table: Option<&str>, column: &str) -> ParamHint {
-        ParamHint::Column {
-            table: table.map(String::from),
-            column: column.into(),
-        }
+        ParamHint::Column { table: table.map(String::from), column: column.into() }
     }
 
     #[test]
     fn placeholders_and_select_hints() {
         let t = one("SELECT * FROM t WHERE id = $1 AND name = $2 LIMIT $3");
-        assert_eq!(
-            t.sqlite_sql,
-            "SELECT * FROM t WHERE id = ?1 AND name = ?2 LIMIT ?3"
-        );
+        assert_eq!(t.sqlite_sql, "SELECT * FROM t WHERE id = ?1 AND name = ?2 LIMIT ?3");
         assert_eq!(t.param_count, 3);
-        assert_eq!(
-            t.param_hints,
-            vec![
-                col(Some("t"), "id"),
-                col(Some("t"), "name"),
-                ParamHint::Limit
-            ]
-        );
+        assert_eq!(t.param_hints, vec![col(Some("t"), "id"), col(Some("t"), "name"), ParamHint::Limit]);
         assert_eq!(t.tables, vec!["t"]);
         assert!(t.returns_rows);
         assert_eq!(t.kind, StatementKind::Select);
@@ -1558,14 +1174,8 @@ mod tests {
         assert_eq!(
             t.param_hints,
             vec![
-                ParamHint::TablePosition {
-                    table: "t".into(),
-                    position: 0
-                },
-                ParamHint::TablePosition {
-                    table: "t".into(),
-                    position: 1
-                }
+                ParamHint::TablePosition { table: "t".into(), position: 0 },
+                ParamHint::TablePosition { table: "t".into(), position: 1 }
             ]
         );
         assert!(!t.returns_rows);
@@ -1575,10 +1185,7 @@ mod tests {
     fn insert_with_columns_gives_columns() {
         let t = one("INSERT INTO public.t (a, b) VALUES ($2, $1)");
         assert_eq!(t.sqlite_sql, "INSERT INTO t (a, b) VALUES (?2, ?1)");
-        assert_eq!(
-            t.param_hints,
-            vec![col(Some("t"), "b"), col(Some("t"), "a")]
-        );
+        assert_eq!(t.param_hints, vec![col(Some("t"), "b"), col(Some("t"), "a")]);
     }
 
     #[test]
@@ -1586,10 +1193,7 @@ mod tests {
         let t = one("UPDATE t SET a = $1 WHERE b = $2");
         assert_eq!(t.sqlite_sql, "UPDATE t SET a = ?1 WHERE b = ?2");
         assert_eq!(t.kind, StatementKind::Update);
-        assert_eq!(
-            t.param_hints,
-            vec![col(Some("t"), "a"), col(Some("t"), "b")]
-        );
+        assert_eq!(t.param_hints, vec![col(Some("t"), "a"), col(Some("t"), "b")]);
     }
 
     #[test]
@@ -1598,11 +1202,7 @@ mod tests {
         assert_eq!(t.sqlite_sql, "SELECT ?1, ?2, ?3");
         assert_eq!(
             t.param_hints,
-            vec![
-                ParamHint::Cast(PgType::Int8),
-                ParamHint::Cast(PgType::Text),
-                ParamHint::Unknown
-            ]
+            vec![ParamHint::Cast(PgType::Int8), ParamHint::Cast(PgType::Text), ParamHint::Unknown]
         );
     }
 
@@ -1621,13 +1221,7 @@ mod tests {
         assert_eq!(t.tables, vec!["t", "u"]);
         assert_eq!(
             t.param_hints,
-            vec![
-                col(Some("t"), "a"),
-                col(Some("t"), "a"),
-                col(None, "b"),
-                col(None, "b"),
-                col(Some("u"), "c")
-            ]
+            vec![col(Some("t"), "a"), col(Some("t"), "a"), col(None, "b"), col(None, "b"), col(Some("u"), "c")]
         );
     }
 
@@ -1646,10 +1240,7 @@ mod tests {
             "SELECT CAST('1' AS INTEGER), CAST(a AS INTEGER), CAST(b AS REAL), CAST(c AS NUMERIC), CAST(d AS TEXT), \
              CAST(e AS BLOB) FROM t"
         );
-        assert_eq!(
-            out("SELECT CAST(a + 1 AS date) * 2 FROM t"),
-            "SELECT (a + 1) * 2 FROM t"
-        );
+        assert_eq!(out("SELECT CAST(a + 1 AS date) * 2 FROM t"), "SELECT (a + 1) * 2 FROM t");
         assert_eq!(
             out("SELECT '2020-01-01'::date, DATE '2020-01-02', x::uuid FROM t"),
             "SELECT '2020-01-01', '2020-01-02', x FROM t"
@@ -1667,16 +1258,10 @@ mod tests {
 
     #[test]
     fn unsupported_types() {
-        assert_eq!(
-            err("SELECT x::int[] FROM t").message,
-            "arrays are not supported"
-        );
+        assert_eq!(err("SELECT x::int[] FROM t").message, "arrays are not supported");
         assert_eq!(err("SELECT $1::int[]").sqlstate, "0A000");
         assert_eq!(err("SELECT x::regclass FROM t").sqlstate, "0A000");
-        assert_eq!(
-            err("SELECT ARRAY[1, 2]").message,
-            "arrays are not supported"
-        );
+        assert_eq!(err("SELECT ARRAY[1, 2]").message, "arrays are not supported");
         assert_eq!(err("SELECT 1 FROM t WHERE a = ANY($1)").sqlstate, "0A000");
     }
 
@@ -1693,15 +1278,9 @@ mod tests {
              s CHAR(2), u BLOB, v BOOLEAN, w BOOLEAN, x DATE, y TIME, z TIMESTAMP, aa TIMESTAMP, ab TIMESTAMPTZ, \
              ac TIMESTAMPTZ, ad JSON, ae JSONB, af UUID)"
         );
-        assert_eq!(
-            one("CREATE TABLE t (a int)").kind,
-            StatementKind::CreateTable
-        );
+        assert_eq!(one("CREATE TABLE t (a int)").kind, StatementKind::CreateTable);
         assert_eq!(err("CREATE TABLE t (a money)").sqlstate, "0A000");
-        assert_eq!(
-            err("CREATE TABLE t (a int[])").message,
-            "arrays are not supported"
-        );
+        assert_eq!(err("CREATE TABLE t (a int[])").message, "arrays are not supported");
     }
 
     #[test]
@@ -1737,15 +1316,9 @@ mod tests {
         let e = err("CREATE TABLE t (id serial, x int PRIMARY KEY)");
         assert_eq!(
             (e.sqlstate, e.message.as_str()),
-            (
-                "0A000",
-                "serial column that is not the primary key is not supported"
-            )
+            ("0A000", "serial column that is not the primary key is not supported")
         );
-        assert_eq!(
-            err("CREATE TABLE t (id serial, x int, PRIMARY KEY (id, x))").sqlstate,
-            "0A000"
-        );
+        assert_eq!(err("CREATE TABLE t (id serial, x int, PRIMARY KEY (id, x))").sqlstate, "0A000");
     }
 
     #[test]
@@ -1753,23 +1326,11 @@ mod tests {
         let t = one("ALTER TABLE t ADD COLUMN c int8 DEFAULT 1");
         assert_eq!(t.sqlite_sql, "ALTER TABLE t ADD COLUMN c INT8 DEFAULT 1");
         assert_eq!(t.kind, StatementKind::AlterTable);
-        assert_eq!(
-            out("ALTER TABLE t RENAME COLUMN a TO b"),
-            "ALTER TABLE t RENAME COLUMN a TO b"
-        );
-        assert_eq!(
-            out("ALTER TABLE t RENAME TO u"),
-            "ALTER TABLE t RENAME TO u"
-        );
-        assert_eq!(
-            out("ALTER TABLE t DROP COLUMN a"),
-            "ALTER TABLE t DROP COLUMN a"
-        );
+        assert_eq!(out("ALTER TABLE t RENAME COLUMN a TO b"), "ALTER TABLE t RENAME COLUMN a TO b");
+        assert_eq!(out("ALTER TABLE t RENAME TO u"), "ALTER TABLE t RENAME TO u");
+        assert_eq!(out("ALTER TABLE t DROP COLUMN a"), "ALTER TABLE t DROP COLUMN a");
         assert_eq!(err("ALTER TABLE t ADD COLUMN id serial").sqlstate, "0A000");
-        assert_eq!(
-            err("ALTER TABLE t ALTER COLUMN a SET NOT NULL").sqlstate,
-            "0A000"
-        );
+        assert_eq!(err("ALTER TABLE t ALTER COLUMN a SET NOT NULL").sqlstate, "0A000");
     }
 
     #[test]
@@ -1792,10 +1353,7 @@ mod tests {
         );
         assert_eq!(out(r"SELECT E'a\nb''c\'d'"), "SELECT 'a\nb''c''d'");
         assert_eq!(out("SELECT $$it's$$"), "SELECT 'it''s'");
-        assert_eq!(
-            out("SELECT \"Weird Col\" FROM \"T\""),
-            "SELECT \"Weird Col\" FROM \"T\""
-        );
+        assert_eq!(out("SELECT \"Weird Col\" FROM \"T\""), "SELECT \"Weird Col\" FROM \"T\"");
         assert_eq!(
             out("SELECT substring(a from 2 for 3), position('x' in a), trim(both 'x' from a) FROM t"),
             "SELECT substr(a, 2, 3), instr(a, 'x'), trim(a, 'x') FROM t"
@@ -1806,14 +1364,8 @@ mod tests {
     #[test]
     fn limit_offset_fetch() {
         assert_eq!(out("SELECT a FROM t LIMIT ALL"), "SELECT a FROM t");
-        assert_eq!(
-            out("SELECT a FROM t LIMIT ALL OFFSET 5"),
-            "SELECT a FROM t LIMIT -1 OFFSET 5"
-        );
-        assert_eq!(
-            out("SELECT a FROM t OFFSET 2 ROWS FETCH FIRST 3 ROWS ONLY"),
-            "SELECT a FROM t LIMIT 3 OFFSET 2"
-        );
+        assert_eq!(out("SELECT a FROM t LIMIT ALL OFFSET 5"), "SELECT a FROM t LIMIT -1 OFFSET 5");
+        assert_eq!(out("SELECT a FROM t OFFSET 2 ROWS FETCH FIRST 3 ROWS ONLY"), "SELECT a FROM t LIMIT 3 OFFSET 2");
         assert_eq!(
             out("SELECT a FROM t ORDER BY a DESC LIMIT 10 OFFSET 20"),
             "SELECT a FROM t ORDER BY a DESC LIMIT 10 OFFSET 20"
@@ -1827,10 +1379,7 @@ mod tests {
         let sql = "WITH c AS (SELECT a FROM u) SELECT t.a, count(*) FROM t LEFT JOIN c ON t.a = c.a \
                    WHERE t.b IN (SELECT b FROM v) GROUP BY t.a HAVING count(*) > 1 UNION SELECT 1, 2";
         let t = one(sql);
-        assert_eq!(
-            t.sqlite_sql,
-            sql.split_whitespace().collect::<Vec<_>>().join(" ")
-        );
+        assert_eq!(t.sqlite_sql, sql.split_whitespace().collect::<Vec<_>>().join(" "));
         assert_eq!(t.tables, vec!["u", "t", "v"]);
         assert!(one("VALUES (1, 2)").returns_rows);
         assert_eq!(out("SELECT a FROM t FOR UPDATE"), "SELECT a FROM t");
@@ -1839,10 +1388,7 @@ mod tests {
     #[test]
     fn truncate() {
         let t = one("TRUNCATE TABLE t");
-        assert_eq!(
-            (t.sqlite_sql.as_str(), t.kind.clone()),
-            ("DELETE FROM t", StatementKind::Truncate)
-        );
+        assert_eq!((t.sqlite_sql.as_str(), t.kind.clone()), ("DELETE FROM t", StatementKind::Truncate));
         assert_eq!(out("TRUNCATE a, public.b"), "DELETE FROM a; DELETE FROM b");
         assert_eq!(t.kind.command_tag(0), "TRUNCATE TABLE");
     }
@@ -1864,34 +1410,19 @@ mod tests {
             out("INSERT INTO t SELECT * FROM u ON CONFLICT DO NOTHING"),
             "INSERT INTO t SELECT * FROM u WHERE true ON CONFLICT DO NOTHING"
         );
-        assert_eq!(
-            out("INSERT INTO t DEFAULT VALUES"),
-            "INSERT INTO t DEFAULT VALUES"
-        );
+        assert_eq!(out("INSERT INTO t DEFAULT VALUES"), "INSERT INTO t DEFAULT VALUES");
         let u = one("UPDATE t SET a = a + 1 RETURNING a");
         assert!(u.returns_rows);
         let d = one("DELETE FROM t WHERE id = $1 RETURNING id");
-        assert_eq!(
-            (d.sqlite_sql.as_str(), d.returns_rows),
-            ("DELETE FROM t WHERE id = ?1 RETURNING id", true)
-        );
+        assert_eq!((d.sqlite_sql.as_str(), d.returns_rows), ("DELETE FROM t WHERE id = ?1 RETURNING id", true));
         assert!(!one("DELETE FROM t").returns_rows);
-        assert_eq!(
-            err("INSERT INTO t VALUES (1) ON CONFLICT ON CONSTRAINT c DO NOTHING").sqlstate,
-            "0A000"
-        );
+        assert_eq!(err("INSERT INTO t VALUES (1) ON CONFLICT ON CONSTRAINT c DO NOTHING").sqlstate, "0A000");
     }
 
     #[test]
     fn transaction_control() {
         use StatementKind as K;
-        let kinds = |sql: &str| {
-            translate(sql)
-                .unwrap()
-                .into_iter()
-                .map(|t| t.kind)
-                .collect::<Vec<_>>()
-        };
+        let kinds = |sql: &str| translate(sql).unwrap().into_iter().map(|t| t.kind).collect::<Vec<_>>();
         assert_eq!(
             kinds(
                 "BEGIN; BEGIN WORK; BEGIN TRANSACTION; START TRANSACTION ISOLATION LEVEL SERIALIZABLE READ ONLY; \
@@ -1924,54 +1455,20 @@ mod tests {
 
     #[test]
     fn set_show_reset() {
-        let set = |n: &str, v: &str, l: bool| StatementKind::Set {
-            name: n.into(),
-            value: v.into(),
-            local: l,
-        };
-        assert_eq!(
-            one("SET search_path TO public").kind,
-            set("search_path", "public", false)
-        );
-        assert_eq!(
-            one("SET LOCAL statement_timeout = '5s'").kind,
-            set("statement_timeout", "5s", true)
-        );
-        assert_eq!(
-            one("SET SESSION DateStyle = ISO").kind,
-            set("datestyle", "ISO", false)
-        );
-        assert_eq!(
-            one("SET extra_float_digits = 3").kind,
-            set("extra_float_digits", "3", false)
-        );
-        assert_eq!(
-            one("SET TIME ZONE 'UTC'").kind,
-            set("timezone", "UTC", false)
-        );
-        assert_eq!(
-            one("SET NAMES 'UTF8'").kind,
-            set("client_encoding", "UTF8", false)
-        );
+        let set = |n: &str, v: &str, l: bool| StatementKind::Set { name: n.into(), value: v.into(), local: l };
+        assert_eq!(one("SET search_path TO public").kind, set("search_path", "public", false));
+        assert_eq!(one("SET LOCAL statement_timeout = '5s'").kind, set("statement_timeout", "5s", true));
+        assert_eq!(one("SET SESSION DateStyle = ISO").kind, set("datestyle", "ISO", false));
+        assert_eq!(one("SET extra_float_digits = 3").kind, set("extra_float_digits", "3", false));
+        assert_eq!(one("SET TIME ZONE 'UTC'").kind, set("timezone", "UTC", false));
+        assert_eq!(one("SET NAMES 'UTF8'").kind, set("client_encoding", "UTF8", false));
         assert_eq!(one("SET x TO DEFAULT").kind, set("x", "default", false));
-        assert_eq!(
-            one("SHOW TIME ZONE").kind,
-            StatementKind::Show("timezone".into())
-        );
+        assert_eq!(one("SHOW TIME ZONE").kind, StatementKind::Show("timezone".into()));
         assert_eq!(one("SHOW ALL").kind, StatementKind::Show("all".into()));
-        assert_eq!(
-            one("SHOW server_version").kind,
-            StatementKind::Show("server_version".into())
-        );
+        assert_eq!(one("SHOW server_version").kind, StatementKind::Show("server_version".into()));
         assert_eq!(one("RESET ALL").kind, StatementKind::Reset("all".into()));
-        assert_eq!(
-            one("RESET search_path").kind,
-            StatementKind::Reset("search_path".into())
-        );
-        assert_eq!(
-            one("RESET TIME ZONE").kind,
-            StatementKind::Reset("timezone".into())
-        );
+        assert_eq!(one("RESET search_path").kind, StatementKind::Reset("search_path".into()));
+        assert_eq!(one("RESET TIME ZONE").kind, StatementKind::Reset("timezone".into()));
         assert_eq!(err("RESET").sqlstate, "42601");
     }
 
@@ -1980,56 +1477,33 @@ mod tests {
         let t = one("CREATE INDEX IF NOT EXISTS i ON t USING btree (a, b DESC)");
         assert_eq!(
             (t.sqlite_sql.as_str(), t.kind.clone()),
-            (
-                "CREATE INDEX IF NOT EXISTS i ON t (a, b DESC)",
-                StatementKind::CreateIndex
-            )
+            ("CREATE INDEX IF NOT EXISTS i ON t (a, b DESC)", StatementKind::CreateIndex)
         );
-        assert_eq!(
-            out("CREATE UNIQUE INDEX u ON t (a) WHERE b > 0"),
-            "CREATE UNIQUE INDEX u ON t (a) WHERE b > 0"
-        );
-        assert_eq!(
-            out("CREATE INDEX ON t (a, b)"),
-            "CREATE INDEX \"t_a_b_idx\" ON t (a, b)"
-        );
+        assert_eq!(out("CREATE UNIQUE INDEX u ON t (a) WHERE b > 0"), "CREATE UNIQUE INDEX u ON t (a) WHERE b > 0");
+        assert_eq!(out("CREATE INDEX ON t (a, b)"), "CREATE INDEX \"t_a_b_idx\" ON t (a, b)");
         assert_eq!(err("CREATE INDEX i ON t USING gin (a)").sqlstate, "0A000");
         let d = one("DROP TABLE IF EXISTS a, b CASCADE");
         assert_eq!(
             (d.sqlite_sql.as_str(), d.kind),
-            (
-                "DROP TABLE IF EXISTS a; DROP TABLE IF EXISTS b",
-                StatementKind::DropTable
-            )
+            ("DROP TABLE IF EXISTS a; DROP TABLE IF EXISTS b", StatementKind::DropTable)
         );
         assert_eq!(one("DROP INDEX i").kind, StatementKind::DropIndex);
         assert_eq!(out("DROP INDEX IF EXISTS i"), "DROP INDEX IF EXISTS i");
         let v = one("CREATE VIEW v AS SELECT a FROM t WHERE b = 'x'::text");
         assert_eq!(
             (v.sqlite_sql.as_str(), v.kind),
-            (
-                "CREATE VIEW v AS SELECT a FROM t WHERE b = CAST('x' AS TEXT)",
-                StatementKind::CreateView
-            )
+            ("CREATE VIEW v AS SELECT a FROM t WHERE b = CAST('x' AS TEXT)", StatementKind::CreateView)
         );
         assert_eq!(one("DROP VIEW v").kind, StatementKind::DropView);
-        assert_eq!(
-            err("CREATE OR REPLACE VIEW v AS SELECT 1").sqlstate,
-            "0A000"
-        );
+        assert_eq!(err("CREATE OR REPLACE VIEW v AS SELECT 1").sqlstate, "0A000");
     }
 
     #[test]
     fn multi_statement_comments_and_empty() {
         let v = translate("SELECT 1; -- one\n/* two */ SELECT 'a;b';;").unwrap();
-        assert_eq!(
-            v.iter().map(|t| t.sqlite_sql.as_str()).collect::<Vec<_>>(),
-            vec!["SELECT 1", "SELECT 'a;b'"]
-        );
+        assert_eq!(v.iter().map(|t| t.sqlite_sql.as_str()).collect::<Vec<_>>(), vec!["SELECT 1", "SELECT 'a;b'"]);
         assert!(translate("").unwrap().is_empty());
-        assert!(translate(" ; ;\n-- only a comment\n/* c */;")
-            .unwrap()
-            .is_empty());
+        assert!(translate(" ; ;\n-- only a comment\n/* c */;").unwrap().is_empty());
         let v = translate("BEGIN; INSERT INTO t VALUES (1); COMMIT").unwrap();
         assert_eq!(v.len(), 3);
         assert_eq!(v[1].sqlite_sql, "INSERT INTO t VALUES (1)");
@@ -2038,10 +1512,7 @@ mod tests {
     #[test]
     fn syntax_errors() {
         let e = err("SELEC 1");
-        assert_eq!(
-            (e.sqlstate, e.message.as_str()),
-            ("42601", "syntax error at or near \"SELEC\"")
-        );
+        assert_eq!((e.sqlstate, e.message.as_str()), ("42601", "syntax error at or near \"SELEC\""));
         assert_eq!(err("SELECT 1 +").message, "syntax error at end of input");
         assert_eq!(err("SELECT 'unterminated").sqlstate, "42601");
         assert_eq!(err("SELECT 1; SELEC 2").sqlstate, "42601");
@@ -2051,30 +1522,17 @@ mod tests {
     #[test]
     fn unsupported_statements() {
         let e = err("CREATE FUNCTION f() RETURNS int AS $$ SELECT 1 $$ LANGUAGE sql");
+        assert_eq!((e.sqlstate, e.message.as_str()), ("0A000", "CREATE FUNCTION is not supported"));
         assert_eq!(
-            (e.sqlstate, e.message.as_str()),
-            ("0A000", "CREATE FUNCTION is not supported")
-        );
-        assert_eq!(
-            err("CREATE OR REPLACE FUNCTION f() RETURNS int AS $$ SELECT 1 $$ LANGUAGE sql")
-                .message,
+            err("CREATE OR REPLACE FUNCTION f() RETURNS int AS $$ SELECT 1 $$ LANGUAGE sql").message,
             "CREATE FUNCTION is not supported"
         );
-        assert_eq!(
-            err("COPY t FROM STDIN").message,
-            "COPY is not supported yet"
-        );
+        assert_eq!(err("COPY t FROM STDIN").message, "COPY is not supported yet");
         assert_eq!(err("LISTEN x").message, "LISTEN is not supported");
         assert_eq!(err("NOTIFY x").message, "NOTIFY is not supported");
-        assert_eq!(
-            err("CREATE SCHEMA s").message,
-            "CREATE SCHEMA is not supported"
-        );
+        assert_eq!(err("CREATE SCHEMA s").message, "CREATE SCHEMA is not supported");
         assert_eq!(err("SELECT * FROM other.t").sqlstate, "0A000");
-        assert_eq!(
-            err("DELETE FROM t USING u WHERE t.a = u.a").sqlstate,
-            "0A000"
-        );
+        assert_eq!(err("DELETE FROM t USING u WHERE t.a = u.a").sqlstate, "0A000");
     }
 
     #[test]
@@ -2089,15 +1547,7 @@ mod tests {
         assert_eq!(K::Begin { read_only: true }.command_tag(0), "BEGIN");
         assert_eq!(K::RollbackTo("s".into()).command_tag(0), "ROLLBACK");
         assert_eq!(K::Release("s".into()).command_tag(0), "RELEASE");
-        assert_eq!(
-            K::Set {
-                name: "a".into(),
-                value: "b".into(),
-                local: false
-            }
-            .command_tag(0),
-            "SET"
-        );
+        assert_eq!(K::Set { name: "a".into(), value: "b".into(), local: false }.command_tag(0), "SET");
         assert_eq!(K::Show("a".into()).command_tag(0), "SHOW");
         assert_eq!(K::Reset("all".into()).command_tag(0), "RESET");
         assert_eq!(one("DISCARD ALL").kind.command_tag(0), "DISCARD ALL");
@@ -2108,20 +1558,12 @@ mod tests {
         assert_eq!(PgType::from_name("INTEGER"), Some(PgType::Int4));
         assert_eq!(PgType::from_name("bigserial"), Some(PgType::Int8));
         assert_eq!(PgType::from_name("Double  Precision"), Some(PgType::Float8));
-        assert_eq!(
-            PgType::from_name("timestamp with time zone"),
-            Some(PgType::Timestamptz)
-        );
-        assert_eq!(
-            PgType::from_name("character varying"),
-            Some(PgType::Varchar)
-        );
+        assert_eq!(PgType::from_name("timestamp with time zone"), Some(PgType::Timestamptz));
+        assert_eq!(PgType::from_name("character varying"), Some(PgType::Varchar));
         assert_eq!(PgType::from_name("bpchar"), Some(PgType::Bpchar));
         assert_eq!(PgType::from_name("money"), None);
         assert_eq!(
-            PgType::from_data_type(&DataType::Float(
-                sqlparser::ast::ExactNumberInfo::Precision(10)
-            )),
+            PgType::from_data_type(&DataType::Float(sqlparser::ast::ExactNumberInfo::Precision(10))),
             Some(PgType::Float4)
         );
     }
@@ -2136,18 +1578,7 @@ mod tests {
         assert_eq!(err(&unions).sqlstate, "54001");
         let parens = format!("SELECT {}1{}", "(".repeat(10_000), ")".repeat(10_000));
         assert_eq!(err(&parens).sqlstate, "42601");
-        for s in [
-            "$",
-            "$1",
-            "'",
-            "\"",
-            "E'\\",
-            "::",
-            ";;;",
-            "SELECT $99999999999999999999",
-            "\u{0}",
-            "ÿ 日本",
-        ] {
+        for s in ["$", "$1", "'", "\"", "E'\\", "::", ";;;", "SELECT $99999999999999999999", "\u{0}", "ÿ 日本"] {
             let _ = translate(s);
         }
     }
@@ -2161,10 +1592,7 @@ mod tests {
 
     #[test]
     fn cte_names_are_not_tables() {
-        assert_eq!(
-            one("WITH c AS (SELECT * FROM t) SELECT * FROM c").tables,
-            vec!["t"]
-        );
+        assert_eq!(one("WITH c AS (SELECT * FROM t) SELECT * FROM c").tables, vec!["t"]);
     }
 
     #[test]
@@ -2195,26 +1623,15 @@ mod tests {
 
     #[test]
     fn parameters_in_subqueries_and_functions() {
-        let t = one(
-            "SELECT * FROM t WHERE a IN (SELECT b FROM u WHERE c = $1) AND lower(d) = lower($2)",
-        );
-        assert_eq!(
-            t.sqlite_sql,
-            "SELECT * FROM t WHERE a IN (SELECT b FROM u WHERE c = ?1) AND lower(d) = lower(?2)"
-        );
+        let t = one("SELECT * FROM t WHERE a IN (SELECT b FROM u WHERE c = $1) AND lower(d) = lower($2)");
+        assert_eq!(t.sqlite_sql, "SELECT * FROM t WHERE a IN (SELECT b FROM u WHERE c = ?1) AND lower(d) = lower(?2)");
         assert_eq!(t.param_hints, vec![col(None, "c"), ParamHint::Unknown]);
     }
 
     #[test]
     fn discard_and_deallocate_are_other() {
-        assert_eq!(
-            one("DISCARD ALL").kind,
-            StatementKind::Other("DISCARD ALL".into())
-        );
-        assert_eq!(
-            one("DEALLOCATE ALL").kind,
-            StatementKind::Other("DEALLOCATE".into())
-        );
+        assert_eq!(one("DISCARD ALL").kind, StatementKind::Other("DISCARD ALL".into()));
+        assert_eq!(one("DEALLOCATE ALL").kind, StatementKind::Other("DEALLOCATE".into()));
     }
 
     #[test]
@@ -2234,10 +1651,7 @@ mod tests {
     fn select_without_from_and_placeholders_in_projection() {
         let t = one("SELECT $1 || 'x', $2::bool");
         assert_eq!(t.sqlite_sql, "SELECT ?1 || 'x', ?2");
-        assert_eq!(
-            t.param_hints,
-            vec![ParamHint::Unknown, ParamHint::Cast(PgType::Bool)]
-        );
+        assert_eq!(t.param_hints, vec![ParamHint::Unknown, ParamHint::Cast(PgType::Bool)]);
         assert!(t.tables.is_empty());
     }
 

@@ -32,10 +32,7 @@ impl PgType {
     /// From a PostgreSQL type name as written in SQL (any case, common aliases, extra spaces allowed).
     /// `serial`/`bigserial`/`smallserial` give the integer type they are based on.
     pub fn from_name(name: &str) -> Option<PgType> {
-        let words: Vec<String> = name
-            .split_whitespace()
-            .map(|w| w.to_ascii_lowercase())
-            .collect();
+        let words: Vec<String> = name.split_whitespace().map(|w| w.to_ascii_lowercase()).collect();
         let norm = words.join(" ");
         let norm = norm.strip_prefix("pg_catalog.").unwrap_or(&norm);
         Some(match norm {
@@ -70,25 +67,16 @@ impl PgType {
             DataType::Int8(_) | DataType::BigInt(_) => PgType::Int8,
             DataType::Real | DataType::Float4 => PgType::Float4,
             DataType::Float(ExactNumberInfo::Precision(p)) if *p <= 24 => PgType::Float4,
-            DataType::Float(_)
-            | DataType::Float8
-            | DataType::DoublePrecision
-            | DataType::Double(_) => PgType::Float8,
+            DataType::Float(_) | DataType::Float8 | DataType::DoublePrecision | DataType::Double(_) => PgType::Float8,
             DataType::Numeric(_) | DataType::Decimal(_) | DataType::Dec(_) => PgType::Numeric,
             DataType::Text => PgType::Text,
-            DataType::Varchar(_) | DataType::CharacterVarying(_) | DataType::CharVarying(_) => {
-                PgType::Varchar
-            }
+            DataType::Varchar(_) | DataType::CharacterVarying(_) | DataType::CharVarying(_) => PgType::Varchar,
             DataType::Char(_) | DataType::Character(_) => PgType::Bpchar,
             DataType::Bytea => PgType::Bytea,
             DataType::Date => PgType::Date,
             DataType::Time(_, TimezoneInfo::None | TimezoneInfo::WithoutTimeZone) => PgType::Time,
-            DataType::Timestamp(_, TimezoneInfo::None | TimezoneInfo::WithoutTimeZone) => {
-                PgType::Timestamp
-            }
-            DataType::Timestamp(_, TimezoneInfo::Tz | TimezoneInfo::WithTimeZone) => {
-                PgType::Timestamptz
-            }
+            DataType::Timestamp(_, TimezoneInfo::None | TimezoneInfo::WithoutTimeZone) => PgType::Timestamp,
+            DataType::Timestamp(_, TimezoneInfo::Tz | TimezoneInfo::WithTimeZone) => PgType::Timestamptz,
             DataType::JSON => PgType::Json,
             DataType::JSONB => PgType::Jsonb,
             DataType::Uuid => PgType::Uuid,
@@ -113,15 +101,8 @@ impl PgType {
 
 /// Plain text of an object name (`public.t` → `public.t`, quotes removed).
 pub(crate) fn object_name_text(name: &ObjectName) -> String {
-    let parts: Vec<String> = name
-        .0
-        .iter()
-        .map(|p| {
-            p.as_ident()
-                .map(|i| i.value.clone())
-                .unwrap_or_else(|| p.to_string())
-        })
-        .collect();
+    let parts: Vec<String> =
+        name.0.iter().map(|p| p.as_ident().map(|i| i.value.clone()).unwrap_or_else(|| p.to_string())).collect();
     parts.join(".")
 }
 
@@ -138,10 +119,7 @@ pub(crate) enum ColumnType {
 pub(crate) fn column_type(dt: &DataType) -> Result<ColumnType, DialectError> {
     if let DataType::Custom(name, _) = dt {
         let text = object_name_text(name).to_ascii_lowercase();
-        if matches!(
-            text.as_str(),
-            "serial" | "serial4" | "bigserial" | "serial8" | "smallserial" | "serial2"
-        ) {
+        if matches!(text.as_str(), "serial" | "serial4" | "bigserial" | "serial8" | "smallserial" | "serial2") {
             return Ok(ColumnType::Serial);
         }
     }
@@ -151,10 +129,7 @@ pub(crate) fn column_type(dt: &DataType) -> Result<ColumnType, DialectError> {
     };
     let pg = PgType::from_data_type(dt).ok_or_else(|| unsupported_type(dt))?;
     let name = match (pg, dt) {
-        (
-            PgType::Varchar,
-            DataType::Varchar(l) | DataType::CharacterVarying(l) | DataType::CharVarying(l),
-        ) => {
+        (PgType::Varchar, DataType::Varchar(l) | DataType::CharacterVarying(l) | DataType::CharVarying(l)) => {
             format!("VARCHAR{}", len(l))
         }
         (PgType::Bpchar, DataType::Char(l) | DataType::Character(l)) => format!("CHAR{}", len(l)),
@@ -313,18 +288,12 @@ pub struct DialectError {
 impl DialectError {
     /// A 42601 syntax error.
     pub fn syntax(message: impl Into<String>) -> Self {
-        DialectError {
-            sqlstate: "42601",
-            message: message.into(),
-        }
+        DialectError { sqlstate: "42601", message: message.into() }
     }
 
     /// A 0A000 feature-not-supported error.
     pub fn unsupported(message: impl Into<String>) -> Self {
-        DialectError {
-            sqlstate: "0A000",
-            message: message.into(),
-        }
+        DialectError { sqlstate: "0A000", message: message.into() }
     }
 }
 

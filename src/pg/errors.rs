@@ -35,24 +35,12 @@ pub fn sql_error(e: &SqlError) -> ErrorInfo {
         SqlError::NO_TRANSACTION => ("25P01", msg.to_string()),
         SqlError::NO_SAVEPOINT => ("3B001", msg.to_string()),
         SqlError::BAD_PARAMETERS => ("08P01", msg.to_string()),
-        SqlError::MULTIPLE_STATEMENTS => (
-            "42601",
-            "cannot insert multiple commands into a prepared statement".into(),
-        ),
+        SqlError::MULTIPLE_STATEMENTS => ("42601", "cannot insert multiple commands into a prepared statement".into()),
         SqlError::NOT_ALLOWED => ("42501", msg.to_string()),
         // Constraint violations (extended result codes).
-        2067 | 1555 => (
-            "23505",
-            format!("duplicate key value violates unique constraint: {msg}"),
-        ),
-        1299 => (
-            "23502",
-            format!("null value violates not-null constraint: {msg}"),
-        ),
-        787 => (
-            "23503",
-            format!("insert or update violates foreign key constraint: {msg}"),
-        ),
+        2067 | 1555 => ("23505", format!("duplicate key value violates unique constraint: {msg}")),
+        1299 => ("23502", format!("null value violates not-null constraint: {msg}")),
+        787 => ("23503", format!("insert or update violates foreign key constraint: {msg}")),
         275 => ("23514", format!("new row violates check constraint: {msg}")),
         19 => ("23000", msg.to_string()),
         // SQLITE_AUTH: the authorizer refused (transaction control inside a statement, ATTACH, PRAGMA...).
@@ -69,13 +57,7 @@ pub fn sql_error(e: &SqlError) -> ErrorInfo {
 /// SQLite reports most compile-time errors as SQLITE_ERROR; the message tells which PostgreSQL error it is.
 fn classify_message(msg: &str) -> (&'static str, String) {
     if let Some(t) = after(msg, "no such table:") {
-        return (
-            "42P01",
-            format!(
-                "relation \"{}\" does not exist",
-                t.trim_start_matches("main.")
-            ),
-        );
+        return ("42P01", format!("relation \"{}\" does not exist", t.trim_start_matches("main.")));
     }
     if let Some(c) = after(msg, "no such column:") {
         return ("42703", format!("column \"{c}\" does not exist"));
@@ -112,15 +94,10 @@ fn classify_message(msg: &str) -> (&'static str, String) {
 pub fn cluster_error(e: &ClusterError) -> ErrorInfo {
     match e {
         ClusterError::Unavailable(m) => error("57P03", format!("no leader available: {m}")),
-        ClusterError::OutcomeUnknown(m) => {
-            error("40003", format!("statement completion unknown: {m}"))
-        }
+        ClusterError::OutcomeUnknown(m) => error("40003", format!("statement completion unknown: {m}")),
         ClusterError::LockTimeout(m) => error("55P03", m.clone()),
         ClusterError::TransactionLost(m) => error("40001", m.clone()),
-        ClusterError::ShuttingDown => fatal(
-            "57P01",
-            "terminating connection due to administrator command",
-        ),
+        ClusterError::ShuttingDown => fatal("57P01", "terminating connection due to administrator command"),
         ClusterError::Storage(m) => error("58030", format!("storage failure: {m}")),
     }
 }

@@ -19,16 +19,9 @@ use crate::raft::Consistency;
 pub enum Outcome {
     /// Rows with their column names and types, and the command tag without the row count
     /// (`SELECT`, `INSERT 0`, ...): the count is appended as rows are sent.
-    Rows {
-        fields: Vec<(String, Type)>,
-        rows: Vec<Vec<Value>>,
-        tag_prefix: String,
-    },
+    Rows { fields: Vec<(String, Type)>, rows: Vec<Vec<Value>>, tag_prefix: String },
     /// A command without rows and its complete tag.
-    Command {
-        tag: String,
-        parameter_status: Vec<(String, String)>,
-    },
+    Command { tag: String, parameter_status: Vec<(String, String)> },
 }
 
 /// The tag of a row-returning statement without its count.
@@ -61,10 +54,7 @@ pub fn fields_from_result(r: &QueryResult) -> Vec<(String, Type)> {
 }
 
 fn command(tag: impl Into<String>) -> Outcome {
-    Outcome::Command {
-        tag: tag.into(),
-        parameter_status: Vec::new(),
-    }
+    Outcome::Command { tag: tag.into(), parameter_status: Vec::new() }
 }
 
 /// Applies the session parameters that the query layer acts on.
@@ -73,9 +63,7 @@ pub fn apply_settings(session: &mut Session, settings: &Settings) {
         Some("stale") => Consistency::Stale,
         _ => Consistency::Linearizable,
     };
-    session.lock_timeout = settings
-        .duration("lock_timeout")
-        .unwrap_or(Duration::from_secs(10));
+    session.lock_timeout = settings.duration("lock_timeout").unwrap_or(Duration::from_secs(10));
 }
 
 /// Runs one statement. Errors inside a transaction block put it in the failed state.
@@ -131,16 +119,11 @@ async fn run_inner(
         StatementKind::Set { name, value, .. } => {
             let change = {
                 let mut s = lock(settings);
-                let change = s
-                    .set(name, value)
-                    .map_err(|e| error(e.sqlstate, e.message))?;
+                let change = s.set(name, value).map_err(|e| error(e.sqlstate, e.message))?;
                 apply_settings(session, &s);
                 change
             };
-            Ok(Outcome::Command {
-                tag: "SET".into(),
-                parameter_status: change.into_iter().collect(),
-            })
+            Ok(Outcome::Command { tag: "SET".into(), parameter_status: change.into_iter().collect() })
         }
         StatementKind::Reset(name) => {
             let changes = {
@@ -149,31 +132,21 @@ async fn run_inner(
                 apply_settings(session, &s);
                 changes
             };
-            Ok(Outcome::Command {
-                tag: "RESET".into(),
-                parameter_status: changes,
-            })
+            Ok(Outcome::Command { tag: "RESET".into(), parameter_status: changes })
         }
         StatementKind::Show(name) => {
             let s = lock(settings);
             if name == "all" {
-                let rows = s
-                    .all()
-                    .into_iter()
-                    .map(|(k, v)| vec![Value::Text(k), Value::Text(v)])
-                    .collect();
+                let rows = s.all().into_iter().map(|(k, v)| vec![Value::Text(k), Value::Text(v)]).collect();
                 return Ok(Outcome::Rows {
                     fields: vec![("name".into(), Type::TEXT), ("setting".into(), Type::TEXT)],
                     rows,
                     tag_prefix: "SHOW".into(),
                 });
             }
-            let value = s.get(name).ok_or_else(|| {
-                error(
-                    "42704",
-                    format!("unrecognized configuration parameter \"{name}\""),
-                )
-            })?;
+            let value = s
+                .get(name)
+                .ok_or_else(|| error("42704", format!("unrecognized configuration parameter \"{name}\"")))?;
             Ok(Outcome::Rows {
                 fields: vec![(name.clone(), Type::TEXT)],
                 rows: vec![vec![Value::Text(value)]],
@@ -181,10 +154,7 @@ async fn run_inner(
             })
         }
         kind => {
-            let result = session
-                .execute(Statement::new(t.sqlite_sql.clone(), params))
-                .await
-                .map_err(exec)?;
+            let result = session.execute(Statement::new(t.sqlite_sql.clone(), params)).await.map_err(exec)?;
             if t.returns_rows {
                 Ok(Outcome::Rows {
                     fields: fields_from_result(&result),

@@ -13,21 +13,17 @@ use bytes::{BufMut, BytesMut};
 use futures::sink::{Sink, SinkExt};
 use futures::stream;
 use pgwire::api::auth::{
-    finish_authentication, protocol_negotiation, save_startup_parameters_to_metadata,
-    ServerParameterProvider, StartupHandler,
+    finish_authentication, protocol_negotiation, save_startup_parameters_to_metadata, ServerParameterProvider,
+    StartupHandler,
 };
 use pgwire::api::portal::{Format, Portal};
 use pgwire::api::query::{ExtendedQueryHandler, SimpleQueryHandler};
 use pgwire::api::results::{
-    DescribePortalResponse, DescribeStatementResponse, FieldFormat, FieldInfo, QueryResponse,
-    Response, Tag,
+    DescribePortalResponse, DescribeStatementResponse, FieldFormat, FieldInfo, QueryResponse, Response, Tag,
 };
 use pgwire::api::stmt::StoredStatement;
 use pgwire::api::store::PortalStore;
-use pgwire::api::{
-    ClientInfo, ClientPortalStore, ConnectionHandle, PgWireConnectionState, PgWireServerHandlers,
-    Type,
-};
+use pgwire::api::{ClientInfo, ClientPortalStore, ConnectionHandle, PgWireConnectionState, PgWireServerHandlers, Type};
 use pgwire::error::{ErrorInfo, PgWireError, PgWireResult};
 use pgwire::messages::data::DataRow;
 use pgwire::messages::extendedquery::{Execute, Sync as PgSync};
@@ -79,9 +75,7 @@ impl PgWireServerHandlers for Handlers {
         self.0.clone()
     }
     fn cancel_handler(&self) -> Arc<impl pgwire::api::cancel::CancelHandler> {
-        Arc::new(pgwire::api::cancel::DefaultCancelHandler::new(
-            self.0.shared.connections.clone(),
-        ))
+        Arc::new(pgwire::api::cancel::DefaultCancelHandler::new(self.0.shared.connections.clone()))
     }
 }
 
@@ -112,28 +106,23 @@ impl PgConnection {
         session: &mut Session,
         t: &crate::pg::dialect::Translated,
         params: Vec<Value>,
+        watch_cancel: bool,
     ) -> Result<Outcome, ErrorInfo>
     where
         C: ClientInfo,
     {
-        let timeout = self
-            .settings
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .duration("statement_timeout");
+        let timeout = self.settings.lock().unwrap_or_else(|e| e.into_inner()).duration("statement_timeout");
+        // pgwire already watches for a CancelRequest around Execute; the simple-query path is ours.
         let cancel = match client.session_extensions().get::<Arc<ConnectionHandle>>() {
-            Some(h) => Some(h.start_query().await),
-            None => None,
+            Some(h) if watch_cancel => Some(h.start_query().await),
+            _ => None,
         };
         let work = exec::run(session, &self.settings, t, params);
         let timed = async {
             match timeout {
-                Some(d) => tokio::time::timeout(d, work).await.unwrap_or_else(|_| {
-                    Err(error(
-                        "57014",
-                        "canceling statement due to statement timeout",
-                    ))
-                }),
+                Some(d) => tokio::time::timeout(d, work)
+                    .await
+                    .unwrap_or_else(|_| Err(error("57014", "canceling statement due to statement timeout"))),
                 None => work.await,
             }
         };
@@ -174,9 +163,7 @@ fn field_infos(fields: &[(String, Type)], format: &Format) -> Vec<FieldInfo> {
     fields
         .iter()
         .enumerate()
-        .map(|(i, (name, ty))| {
-            FieldInfo::new(name.clone(), None, None, ty.clone(), format.format_for(i))
-        })
+        .map(|(i, (name, ty))| FieldInfo::new(name.clone(), None, None, ty.clone(), format.format_for(i)))
         .collect()
 }
 
@@ -202,11 +189,7 @@ impl ServerParameterProvider for StartupParameters {
 
 #[async_trait]
 impl StartupHandler for PgConnection {
-    async fn on_startup<C>(
-        &self,
-        client: &mut C,
-        message: PgWireFrontendMessage,
-    ) -> PgWireResult<()>
+    async fn on_startup<C>(&self, client: &mut C, message: PgWireFrontendMessage) -> PgWireResult<()>
     where
         C: ClientInfo + Sink<PgWireBackendMessage> + Unpin + Send,
         C::Error: Debug,
@@ -218,19 +201,14 @@ impl StartupHandler for PgConnection {
         protocol_negotiation(client, startup).await?;
         save_startup_parameters_to_metadata(client, startup);
         if !self.shared.take_slot() {
-            return Err(user_error(fatal(
-                "53300",
-                "sorry, too many clients already",
-            )));
+            return Err(user_error(fatal("53300", "sorry, too many clients already")));
         }
         self.admitted.store(true, Ordering::Relaxed);
         let pid = (rand::random::<u32>() >> 1) as i32;
         let secret = SecretKey::I32(rand::random::<i32>());
         client.set_pid_and_secret_key(pid, secret.clone());
         let (handle, guard) = self.shared.connections.register(pid, secret);
-        client
-            .session_extensions()
-            .insert::<Arc<ConnectionHandle>>(handle);
+        client.session_extensions().insert::<Arc<ConnectionHandle>>(handle);
         client.session_extensions().insert(guard);
         let settings = Settings::new(client.metadata());
         let reported = settings.reported();
@@ -257,16 +235,11 @@ impl SimpleQueryHandler for PgConnection {
         }
         client.set_state(PgWireConnectionState::QueryInProgress);
         let mut session = self.session.lock().await;
-        self.simple_query(client, &mut session, &query.query)
-            .await?;
+        self.simple_query(client, &mut session, &query.query).await?;
         let status = Self::status(&session);
         client.set_state(PgWireConnectionState::ReadyForQuery);
         client.set_transaction_status(status);
-        client
-            .send(PgWireBackendMessage::ReadyForQuery(ReadyForQuery::new(
-                status,
-            )))
-            .await?;
+        client.send(PgWireBackendMessage::ReadyForQuery(ReadyForQuery::new(status))).await?;
         Ok(())
     }
 
@@ -278,10 +251,7 @@ impl SimpleQueryHandler for PgConnection {
         PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
     {
         // `on_query` is overridden and never calls this.
-        Err(user_error(error(
-            "XX000",
-            "internal: simple query path not used",
-        )))
+        Err(user_error(error("XX000", "internal: simple query path not used")))
     }
 }
 
@@ -291,20 +261,13 @@ impl PgConnection {
         C: Sink<PgWireBackendMessage> + Unpin + Send,
         PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
     {
-        client
-            .feed(PgWireBackendMessage::ErrorResponse(info.into()))
-            .await?;
+        client.feed(PgWireBackendMessage::ErrorResponse(info.into())).await?;
         Ok(())
     }
 
     /// A simple-query string: its statements run in order; without an explicit transaction, several
     /// statements form one implicit transaction (all or nothing), as in PostgreSQL.
-    async fn simple_query<C>(
-        &self,
-        client: &mut C,
-        session: &mut Session,
-        sql: &str,
-    ) -> PgWireResult<()>
+    async fn simple_query<C>(&self, client: &mut C, session: &mut Session, sql: &str) -> PgWireResult<()>
     where
         C: ClientInfo + Sink<PgWireBackendMessage> + Unpin + Send + Sync,
         C::Error: Debug,
@@ -318,11 +281,7 @@ impl PgConnection {
             }
         };
         if statements.is_empty() {
-            client
-                .feed(PgWireBackendMessage::EmptyQueryResponse(
-                    EmptyQueryResponse::new(),
-                ))
-                .await?;
+            client.feed(PgWireBackendMessage::EmptyQueryResponse(EmptyQueryResponse::new())).await?;
             return Ok(());
         }
         let controls_txn = statements.iter().any(|t| {
@@ -341,29 +300,16 @@ impl PgConnection {
             session.begin(false);
         }
         for t in &statements {
-            match self.run_statement(client, session, t, Vec::new()).await {
-                Ok(Outcome::Rows {
-                    fields,
-                    rows,
-                    tag_prefix,
-                }) => {
+            match self.run_statement(client, session, t, Vec::new(), true).await {
+                Ok(Outcome::Rows { fields, rows, tag_prefix }) => {
                     let fields = field_infos(&fields, &Format::UnifiedText);
                     let response = query_response(fields, rows, tag_prefix);
                     pgwire::api::query::send_query_response(client, response, true).await?;
                 }
-                Ok(Outcome::Command {
-                    tag,
-                    parameter_status,
-                }) => {
-                    client
-                        .feed(PgWireBackendMessage::CommandComplete(Tag::new(&tag).into()))
-                        .await?;
+                Ok(Outcome::Command { tag, parameter_status }) => {
+                    client.feed(PgWireBackendMessage::CommandComplete(Tag::new(&tag).into())).await?;
                     for (k, v) in parameter_status {
-                        client
-                            .feed(PgWireBackendMessage::ParameterStatus(ParameterStatus::new(
-                                k, v,
-                            )))
-                            .await?;
+                        client.feed(PgWireBackendMessage::ParameterStatus(ParameterStatus::new(k, v))).await?;
                     }
                 }
                 Err(info) => {
@@ -417,11 +363,7 @@ impl ExtendedQueryHandler for PgConnection {
         client.portal_store().rm_portal(pgwire::api::DEFAULT_NAME);
         let status = Self::status(&*self.session.lock().await);
         client.set_transaction_status(status);
-        client
-            .send(PgWireBackendMessage::ReadyForQuery(ReadyForQuery::new(
-                status,
-            )))
-            .await?;
+        client.send(PgWireBackendMessage::ReadyForQuery(ReadyForQuery::new(status))).await?;
         client.flush().await?;
         Ok(())
     }
@@ -463,34 +405,16 @@ impl ExtendedQueryHandler for PgConnection {
                 }
             }
         }
-        match self
-            .run_statement(client, &mut session, &prepared.translated, params)
-            .await
-        {
-            Ok(Outcome::Rows {
-                fields,
-                rows,
-                tag_prefix,
-            }) => {
+        match self.run_statement(client, &mut session, &prepared.translated, params, false).await {
+            Ok(Outcome::Rows { fields, rows, tag_prefix }) => {
                 // Rows are encoded as Describe announced them when the statement knew its columns.
-                let fields = if prepared.fields.len() == fields.len() {
-                    prepared.fields.clone()
-                } else {
-                    fields
-                };
+                let fields = if prepared.fields.len() == fields.len() { prepared.fields.clone() } else { fields };
                 let infos = field_infos(&fields, &portal.result_column_format);
                 Ok(Response::Query(query_response(infos, rows, tag_prefix)))
             }
-            Ok(Outcome::Command {
-                tag,
-                parameter_status,
-            }) => {
+            Ok(Outcome::Command { tag, parameter_status }) => {
                 for (k, v) in parameter_status {
-                    client
-                        .feed(PgWireBackendMessage::ParameterStatus(ParameterStatus::new(
-                            k, v,
-                        )))
-                        .await?;
+                    client.feed(PgWireBackendMessage::ParameterStatus(ParameterStatus::new(k, v))).await?;
                 }
                 Ok(Response::Execution(Tag::new(&tag)))
             }
@@ -511,10 +435,7 @@ impl ExtendedQueryHandler for PgConnection {
     {
         let p = &target.statement;
         let params = p.merged_param_types(&target.parameter_types);
-        Ok(DescribeStatementResponse::new(
-            params,
-            field_infos(&p.fields, &Format::UnifiedText),
-        ))
+        Ok(DescribeStatementResponse::new(params, field_infos(&p.fields, &Format::UnifiedText)))
     }
 
     async fn do_describe_portal<C>(
@@ -529,9 +450,6 @@ impl ExtendedQueryHandler for PgConnection {
         PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
     {
         let p = &portal.statement.statement;
-        Ok(DescribePortalResponse::new(field_infos(
-            &p.fields,
-            &portal.result_column_format,
-        )))
+        Ok(DescribePortalResponse::new(field_infos(&p.fields, &portal.result_column_format)))
     }
 }

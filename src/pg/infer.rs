@@ -4,8 +4,8 @@
 
 use pgwire::api::Type;
 use sqlparser::ast::{
-    BinaryOperator, CastKind, Expr, FunctionArg, FunctionArgExpr, FunctionArguments, SelectItem,
-    SetExpr, Statement, UnaryOperator, Value as SqlValue,
+    BinaryOperator, CastKind, Expr, FunctionArg, FunctionArgExpr, FunctionArguments, SelectItem, SetExpr, Statement,
+    UnaryOperator, Value as SqlValue,
 };
 use sqlparser::dialect::PostgreSqlDialect;
 use sqlparser::parser::Parser;
@@ -34,12 +34,7 @@ pub fn infer_projection(sql: &str, columns: usize) -> Vec<Option<Type>> {
     };
     // A wildcard makes positions unknowable; its columns have declared types anyway.
     if items.len() != columns
-        || items.iter().any(|i| {
-            matches!(
-                i,
-                SelectItem::Wildcard(_) | SelectItem::QualifiedWildcard(..)
-            )
-        })
+        || items.iter().any(|i| matches!(i, SelectItem::Wildcard(_) | SelectItem::QualifiedWildcard(..)))
     {
         return vec![None; columns];
     }
@@ -72,9 +67,9 @@ fn expr_type(e: &Expr) -> Option<Type> {
             } else {
                 Type::INT8
             }),
-            SqlValue::SingleQuotedString(_)
-            | SqlValue::DoubleQuotedString(_)
-            | SqlValue::EscapedStringLiteral(_) => Some(Type::TEXT),
+            SqlValue::SingleQuotedString(_) | SqlValue::DoubleQuotedString(_) | SqlValue::EscapedStringLiteral(_) => {
+                Some(Type::TEXT)
+            }
             SqlValue::Boolean(_) => Some(Type::BOOL),
             _ => None,
         },
@@ -84,10 +79,7 @@ fn expr_type(e: &Expr) -> Option<Type> {
             ..
         } => PgType::from_name(&data_type.to_string()).map(pg_type),
         Expr::Nested(inner) => expr_type(inner),
-        Expr::UnaryOp {
-            op: UnaryOperator::Not,
-            ..
-        } => Some(Type::BOOL),
+        Expr::UnaryOp { op: UnaryOperator::Not, .. } => Some(Type::BOOL),
         Expr::UnaryOp { expr, .. } => expr_type(expr),
         Expr::BinaryOp { left, op, right } => match op {
             BinaryOperator::Eq
@@ -105,15 +97,9 @@ fn expr_type(e: &Expr) -> Option<Type> {
             | BinaryOperator::Divide
             | BinaryOperator::Modulo => match (expr_type(left), expr_type(right)) {
                 (Some(a), Some(b)) if is_float(&a) || is_float(&b) => Some(Type::FLOAT8),
-                (Some(a), Some(b)) if a == Type::NUMERIC || b == Type::NUMERIC => {
-                    Some(Type::NUMERIC)
-                }
+                (Some(a), Some(b)) if a == Type::NUMERIC || b == Type::NUMERIC => Some(Type::NUMERIC),
                 (Some(a), Some(b)) if is_int(&a) && is_int(&b) => {
-                    Some(if a == Type::INT8 || b == Type::INT8 {
-                        Type::INT8
-                    } else {
-                        Type::INT4
-                    })
+                    Some(if a == Type::INT8 || b == Type::INT8 { Type::INT8 } else { Type::INT4 })
                 }
                 _ => None,
             },
@@ -129,42 +115,27 @@ fn expr_type(e: &Expr) -> Option<Type> {
         | Expr::Like { .. }
         | Expr::ILike { .. }
         | Expr::Exists { .. } => Some(Type::BOOL),
-        Expr::Case {
-            conditions,
-            else_result,
-            ..
-        } => conditions
-            .first()
-            .and_then(|c| expr_type(&c.result))
-            .or_else(|| else_result.as_deref().and_then(expr_type)),
+        Expr::Case { conditions, else_result, .. } => {
+            conditions.first().and_then(|c| expr_type(&c.result)).or_else(|| else_result.as_deref().and_then(expr_type))
+        }
         Expr::Function(f) => {
             let name = f.name.to_string().to_ascii_lowercase();
             match name.as_str() {
-                "count" | "random" | "changes" | "total_changes" | "last_insert_rowid" => {
-                    Some(Type::INT8)
-                }
-                "length" | "char_length" | "character_length" | "octet_length" | "instr"
-                | "strpos" | "pg_backend_pid" => Some(Type::INT4),
+                "count" | "random" | "changes" | "total_changes" | "last_insert_rowid" => Some(Type::INT8),
+                "length" | "char_length" | "character_length" | "octet_length" | "instr" | "strpos"
+                | "pg_backend_pid" => Some(Type::INT4),
                 "sum" => first_arg(&f.args)
                     .and_then(expr_type)
-                    .map(|t| {
-                        if is_float(&t) {
-                            Type::FLOAT8
-                        } else {
-                            Type::INT8
-                        }
-                    })
+                    .map(|t| if is_float(&t) { Type::FLOAT8 } else { Type::INT8 })
                     .or(Some(Type::INT8)),
                 "avg" | "total" => Some(Type::FLOAT8),
                 "now" | "current_timestamp" => Some(Type::TIMESTAMPTZ),
                 "gen_random_uuid" => Some(Type::UUID),
-                "lower" | "upper" | "trim" | "ltrim" | "rtrim" | "substr" | "substring"
-                | "replace" | "concat" | "version" | "current_database" | "current_user"
-                | "session_user" | "current_setting" | "current_schema" | "typeof" | "hex"
-                | "quote" | "printf" | "format" | "group_concat" | "string_agg" => Some(Type::TEXT),
-                "max" | "min" | "coalesce" | "ifnull" | "abs" | "nullif" => {
-                    first_arg(&f.args).and_then(expr_type)
-                }
+                "lower" | "upper" | "trim" | "ltrim" | "rtrim" | "substr" | "substring" | "replace" | "concat"
+                | "version" | "current_database" | "current_user" | "session_user" | "current_setting"
+                | "current_schema" | "typeof" | "hex" | "quote" | "printf" | "format" | "group_concat"
+                | "string_agg" => Some(Type::TEXT),
+                "max" | "min" | "coalesce" | "ifnull" | "abs" | "nullif" => first_arg(&f.args).and_then(expr_type),
                 _ => None,
             }
         }
@@ -186,10 +157,7 @@ mod tests {
 
     #[test]
     fn infers_common_expressions() {
-        let t = infer_projection(
-            "SELECT count(*), 1, 'a', now(), 1 = 1, $1::int8, x FROM t",
-            7,
-        );
+        let t = infer_projection("SELECT count(*), 1, 'a', now(), 1 = 1, $1::int8, x FROM t", 7);
         assert_eq!(
             t,
             vec![
@@ -202,9 +170,6 @@ mod tests {
                 None
             ]
         );
-        assert_eq!(
-            infer_projection("SELECT * FROM t", 3),
-            vec![None, None, None]
-        );
+        assert_eq!(infer_projection("SELECT * FROM t", 3), vec![None, None, None]);
     }
 }

@@ -71,11 +71,9 @@ pub struct Parser {
 }
 
 fn column_decl(conn: &Connection, table: &str, column: &str) -> Option<String> {
-    conn.query_row(
-        "SELECT type FROM pragma_table_info(?1) WHERE name = ?2 COLLATE NOCASE",
-        [table, column],
-        |r| r.get(0),
-    )
+    conn.query_row("SELECT type FROM pragma_table_info(?1) WHERE name = ?2 COLLATE NOCASE", [table, column], |r| {
+        r.get(0)
+    })
     .ok()
 }
 
@@ -92,11 +90,7 @@ fn position_decl(conn: &Connection, table: &str, position: usize) -> Option<Stri
 type Description = (Vec<Type>, Vec<(String, Type)>);
 
 /// Parameter types and result columns of `t`, read from the schema on a read connection.
-fn describe(
-    conn: &Connection,
-    t: &Translated,
-    original_sql: &str,
-) -> Result<Description, rusqlite::Error> {
+fn describe(conn: &Connection, t: &Translated, original_sql: &str) -> Result<Description, rusqlite::Error> {
     let decl_type = |decl: Option<String>| decl.and_then(|d| type_for_decl(Some(&d)));
     let params = t
         .param_hints
@@ -104,20 +98,11 @@ fn describe(
         .map(|hint| {
             let ty = match hint {
                 ParamHint::Cast(p) => Some(pg_type(*p)),
-                ParamHint::Column {
-                    table: Some(table),
-                    column,
-                } => decl_type(column_decl(conn, table, column)),
-                ParamHint::Column {
-                    table: None,
-                    column,
-                } => t
-                    .tables
-                    .iter()
-                    .find_map(|table| decl_type(column_decl(conn, table, column))),
-                ParamHint::TablePosition { table, position } => {
-                    decl_type(position_decl(conn, table, *position))
+                ParamHint::Column { table: Some(table), column } => decl_type(column_decl(conn, table, column)),
+                ParamHint::Column { table: None, column } => {
+                    t.tables.iter().find_map(|table| decl_type(column_decl(conn, table, column)))
                 }
+                ParamHint::TablePosition { table, position } => decl_type(position_decl(conn, table, *position)),
                 ParamHint::Limit => Some(Type::INT8),
                 ParamHint::Unknown => None,
             };
@@ -152,16 +137,9 @@ impl Parser {
         Parser { core }
     }
 
-    async fn describe(
-        &self,
-        t: &Translated,
-        sql: &str,
-    ) -> Result<Description, rusqlite::Error> {
+    async fn describe(&self, t: &Translated, sql: &str) -> Result<Description, rusqlite::Error> {
         let (t2, sql2) = (t.clone(), sql.to_string());
-        self.core
-            .reads
-            .with_connection(move |conn| describe(conn, &t2, &sql2))
-            .await
+        self.core.reads.with_connection(move |conn| describe(conn, &t2, &sql2)).await
     }
 }
 
@@ -169,25 +147,16 @@ impl Parser {
 impl QueryParser for Parser {
     type Statement = Prepared;
 
-    async fn parse_sql<C>(
-        &self,
-        _client: &C,
-        sql: &str,
-        _types: &[Option<Type>],
-    ) -> PgWireResult<Option<Prepared>>
+    async fn parse_sql<C>(&self, _client: &C, sql: &str, _types: &[Option<Type>]) -> PgWireResult<Option<Prepared>>
     where
         C: ClientInfo + Unpin + Send + Sync,
     {
-        let mut statements =
-            translate(sql).map_err(|e| user_error(error(e.sqlstate, e.message)))?;
+        let mut statements = translate(sql).map_err(|e| user_error(error(e.sqlstate, e.message)))?;
         if statements.is_empty() {
             return Ok(None);
         }
         if statements.len() > 1 {
-            return Err(user_error(error(
-                "42601",
-                "cannot insert multiple commands into a prepared statement",
-            )));
+            return Err(user_error(error("42601", "cannot insert multiple commands into a prepared statement")));
         }
         let translated = statements.remove(0);
         let described = match self.describe(&translated, sql).await {
@@ -211,39 +180,25 @@ impl QueryParser for Parser {
                             .collect();
                         (params, Vec::new())
                     }
-                    Err(e) => {
-                        return Err(user_error(sql_error(
-                            &crate::error::SqlError::from_rusqlite(&e),
-                        )))
-                    }
+                    Err(e) => return Err(user_error(sql_error(&crate::error::SqlError::from_rusqlite(&e)))),
                 }
             }
         };
         let (param_types, fields) = described;
-        Ok(Some(Prepared {
-            translated,
-            param_types,
-            fields,
-        }))
+        Ok(Some(Prepared { translated, param_types, fields }))
     }
 
     fn get_parameter_types(&self, stmt: &Prepared) -> PgWireResult<Vec<Type>> {
         Ok(stmt.param_types.clone())
     }
 
-    fn get_result_schema(
-        &self,
-        stmt: &Prepared,
-        format: Option<&Format>,
-    ) -> PgWireResult<Vec<FieldInfo>> {
+    fn get_result_schema(&self, stmt: &Prepared, format: Option<&Format>) -> PgWireResult<Vec<FieldInfo>> {
         let format = format.cloned().unwrap_or_default();
         Ok(stmt
             .fields
             .iter()
             .enumerate()
-            .map(|(i, (n, t))| {
-                FieldInfo::new(n.clone(), None, None, t.clone(), format.format_for(i))
-            })
+            .map(|(i, (n, t))| FieldInfo::new(n.clone(), None, None, t.clone(), format.format_for(i)))
             .collect())
     }
 }

@@ -32,9 +32,7 @@ impl PgShared {
     /// Takes a connection slot; false when all are in use.
     pub fn take_slot(&self) -> bool {
         self.open
-            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| {
-                (n < self.max_connections).then_some(n + 1)
-            })
+            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| (n < self.max_connections).then_some(n + 1))
             .is_ok()
     }
 

@@ -98,10 +98,7 @@ impl Settings {
 
     /// The parameters sent in ParameterStatus messages at startup.
     pub fn reported(&self) -> Vec<(String, String)> {
-        REPORTED
-            .iter()
-            .map(|k| (display_name(k).to_string(), self.get(k).unwrap_or_default()))
-            .collect()
+        REPORTED.iter().map(|k| (display_name(k).to_string(), self.get(k).unwrap_or_default())).collect()
     }
 
     /// SHOW name; `None` for an unknown parameter.
@@ -111,28 +108,18 @@ impl Settings {
 
     /// Every parameter (SHOW ALL).
     pub fn all(&self) -> Vec<(String, String)> {
-        self.values
-            .iter()
-            .map(|(k, v)| (k.clone(), v.clone()))
-            .collect()
+        self.values.iter().map(|(k, v)| (k.clone(), v.clone())).collect()
     }
 
     /// SET name = value. Returns the ParameterStatus to send when the parameter is reported.
-    pub fn set(
-        &mut self,
-        name: &str,
-        value: &str,
-    ) -> Result<Option<(String, String)>, SettingError> {
+    pub fn set(&mut self, name: &str, value: &str) -> Result<Option<(String, String)>, SettingError> {
         let name = name.to_ascii_lowercase();
         let value = if value.eq_ignore_ascii_case("default") {
             defaults().get(&name).cloned().unwrap_or_default()
         } else {
             value.to_string()
         };
-        let invalid = |msg: String| SettingError {
-            sqlstate: "22023",
-            message: msg,
-        };
+        let invalid = |msg: String| SettingError { sqlstate: "22023", message: msg };
         match name.as_str() {
             "client_encoding" => {
                 let v = value.to_ascii_uppercase().replace('-', "");
@@ -146,11 +133,8 @@ impl Settings {
                 return Ok(Some((name, "UTF8".into())));
             }
             "statement_timeout" | "lock_timeout" | "idle_in_transaction_session_timeout" => {
-                parse_duration(&value).ok_or_else(|| {
-                    invalid(format!(
-                        "invalid value for parameter \"{name}\": \"{value}\""
-                    ))
-                })?;
+                parse_duration(&value)
+                    .ok_or_else(|| invalid(format!("invalid value for parameter \"{name}\": \"{value}\"")))?;
             }
             "raftsql.read_consistency" => {
                 let v = value.to_ascii_lowercase();
@@ -163,22 +147,19 @@ impl Settings {
                 return Ok(None);
             }
             "extra_float_digits" => {
-                value.trim().parse::<i32>().map_err(|_| {
-                    invalid(format!(
-                        "invalid value for parameter \"{name}\": \"{value}\""
-                    ))
-                })?;
+                value
+                    .trim()
+                    .parse::<i32>()
+                    .map_err(|_| invalid(format!("invalid value for parameter \"{name}\": \"{value}\"")))?;
             }
-            "standard_conforming_strings"
-                if !matches!(value.to_ascii_lowercase().as_str(), "on" | "true" | "1") =>
-            {
+            "standard_conforming_strings" if !matches!(value.to_ascii_lowercase().as_str(), "on" | "true" | "1") => {
                 return Err(SettingError {
                     sqlstate: "0A000",
                     message: "standard_conforming_strings can only be on".into(),
                 });
             }
-            "server_version" | "server_encoding" | "integer_datetimes" | "server_version_num"
-            | "is_superuser" | "in_hot_standby" => {
+            "server_version" | "server_encoding" | "integer_datetimes" | "server_version_num" | "is_superuser"
+            | "in_hot_standby" => {
                 return Err(SettingError {
                     sqlstate: "55P02",
                     message: format!("parameter \"{name}\" cannot be changed"),
@@ -187,9 +168,7 @@ impl Settings {
             _ => {}
         }
         self.values.insert(name.clone(), value.clone());
-        Ok(REPORTED
-            .contains(&name.as_str())
-            .then(|| (display_name(&name).to_string(), value)))
+        Ok(REPORTED.contains(&name.as_str()).then(|| (display_name(&name).to_string(), value)))
     }
 
     /// RESET name / RESET ALL.
@@ -212,18 +191,14 @@ impl Settings {
 
     /// A duration parameter; zero means "no limit".
     pub fn duration(&self, name: &str) -> Option<Duration> {
-        self.get(name)
-            .and_then(|v| parse_duration(&v))
-            .filter(|d| !d.is_zero())
+        self.get(name).and_then(|v| parse_duration(&v)).filter(|d| !d.is_zero())
     }
 }
 
 /// Parses PostgreSQL's time units: "500", "500ms", "2s", "1min", "1h" (a bare number is milliseconds).
 pub fn parse_duration(v: &str) -> Option<Duration> {
     let v = v.trim().trim_matches('\'');
-    let split = v
-        .find(|c: char| !c.is_ascii_digit() && c != '.')
-        .unwrap_or(v.len());
+    let split = v.find(|c: char| !c.is_ascii_digit() && c != '.').unwrap_or(v.len());
     let (num, unit) = v.split_at(split);
     let n: f64 = num.parse().ok()?;
     let ms = match unit.trim() {
@@ -245,15 +220,9 @@ mod tests {
     fn set_show_reset() {
         let mut s = Settings::new(&Default::default());
         assert_eq!(s.get("TimeZone").as_deref(), Some("UTC"));
-        assert_eq!(
-            s.set("application_name", "app").unwrap(),
-            Some(("application_name".into(), "app".into()))
-        );
+        assert_eq!(s.set("application_name", "app").unwrap(), Some(("application_name".into(), "app".into())));
         assert_eq!(s.set("statement_timeout", "2s").unwrap(), None);
-        assert_eq!(
-            s.duration("statement_timeout"),
-            Some(Duration::from_secs(2))
-        );
+        assert_eq!(s.duration("statement_timeout"), Some(Duration::from_secs(2)));
         assert!(s.set("statement_timeout", "soon").is_err());
         assert!(s.set("raftsql.read_consistency", "bogus").is_err());
         s.set("raftsql.read_consistency", "STALE").unwrap();

@@ -26,10 +26,7 @@ pub struct TypeError {
 impl TypeError {
     /// Creates an error from a SQLSTATE and a message.
     pub fn new(sqlstate: &'static str, message: impl Into<String>) -> Self {
-        TypeError {
-            sqlstate,
-            message: message.into(),
-        }
+        TypeError { sqlstate, message: message.into() }
     }
 }
 
@@ -43,19 +40,12 @@ impl std::error::Error for TypeError {}
 
 impl From<TypeError> for PgWireError {
     fn from(e: TypeError) -> Self {
-        PgWireError::UserError(Box::new(ErrorInfo::new(
-            "ERROR".to_owned(),
-            e.sqlstate.to_owned(),
-            e.message,
-        )))
+        PgWireError::UserError(Box::new(ErrorInfo::new("ERROR".to_owned(), e.sqlstate.to_owned(), e.message)))
     }
 }
 
 fn syntax(tyname: &str, input: &str) -> TypeError {
-    TypeError::new(
-        "22P02",
-        format!("invalid input syntax for type {tyname}: \"{input}\""),
-    )
+    TypeError::new("22P02", format!("invalid input syntax for type {tyname}: \"{input}\""))
 }
 
 fn insufficient() -> TypeError {
@@ -68,14 +58,8 @@ fn bad_binary() -> TypeError {
 
 fn dt_error(e: DtErr, tyname: &str, input: &str) -> TypeError {
     match e {
-        DtErr::Syntax => TypeError::new(
-            "22007",
-            format!("invalid input syntax for type {tyname}: \"{input}\""),
-        ),
-        DtErr::Range => TypeError::new(
-            "22008",
-            format!("date/time field value out of range: \"{input}\""),
-        ),
+        DtErr::Syntax => TypeError::new("22007", format!("invalid input syntax for type {tyname}: \"{input}\"")),
+        DtErr::Range => TypeError::new("22008", format!("date/time field value out of range: \"{input}\"")),
     }
 }
 
@@ -206,17 +190,9 @@ fn fmt_float(f: f64, single: bool) -> String {
         return "NaN".into();
     }
     if f.is_infinite() {
-        return if f > 0.0 {
-            "Infinity".into()
-        } else {
-            "-Infinity".into()
-        };
+        return if f > 0.0 { "Infinity".into() } else { "-Infinity".into() };
     }
-    let s = if single {
-        format!("{:e}", f as f32)
-    } else {
-        format!("{f:e}")
-    };
+    let s = if single { format!("{:e}", f as f32) } else { format!("{f:e}") };
     let Some((mant, exp)) = s.split_once('e') else {
         return f.to_string();
     };
@@ -257,18 +233,8 @@ fn parse_bool(s: &str) -> Option<bool> {
 /// PostgreSQL's name and range for an integer kind.
 fn int_info(k: Kind) -> (&'static str, i64, i64, &'static str) {
     match k {
-        Kind::Int2 => (
-            "smallint",
-            i16::MIN as i64,
-            i16::MAX as i64,
-            "smallint out of range",
-        ),
-        Kind::Int4 => (
-            "integer",
-            i32::MIN as i64,
-            i32::MAX as i64,
-            "integer out of range",
-        ),
+        Kind::Int2 => ("smallint", i16::MIN as i64, i16::MAX as i64, "smallint out of range"),
+        Kind::Int4 => ("integer", i32::MIN as i64, i32::MAX as i64, "integer out of range"),
         _ => ("bigint", i64::MIN, i64::MAX, "bigint out of range"),
     }
 }
@@ -294,10 +260,7 @@ fn parse_int(s: &str, k: Kind) -> Result<i64, TypeError> {
     }
     let v = if neg { -acc } else { acc };
     if v < i128::from(min) || v > i128::from(max) {
-        return Err(TypeError::new(
-            "22003",
-            format!("value \"{s}\" is out of range for type {name}"),
-        ));
+        return Err(TypeError::new("22003", format!("value \"{s}\" is out of range for type {name}")));
     }
     Ok(v as i64)
 }
@@ -310,10 +273,7 @@ fn parse_float(s: &str, single: bool) -> Result<f64, TypeError> {
     let explicit_inf = t.to_ascii_lowercase().contains("inf");
     let out = if single { f64::from(f as f32) } else { f };
     if out.is_infinite() && !explicit_inf {
-        return Err(TypeError::new(
-            "22003",
-            format!("\"{s}\" is out of range for type {name}"),
-        ));
+        return Err(TypeError::new("22003", format!("\"{s}\" is out of range for type {name}")));
     }
     Ok(out)
 }
@@ -344,10 +304,7 @@ fn value_to_float(v: &Value, single: bool) -> Result<f64, TypeError> {
         Value::Integer(i) => Ok(*i as f64),
         Value::Real(f) => Ok(*f),
         Value::Text(s) => parse_float(s, single),
-        _ => Err(syntax(
-            if single { "real" } else { "double precision" },
-            &natural_text(v),
-        )),
+        _ => Err(syntax(if single { "real" } else { "double precision" }, &natural_text(v))),
     }
 }
 
@@ -366,10 +323,7 @@ fn value_to_bool(v: &Value) -> Result<bool, TypeError> {
 
 fn parse_uuid(s: &str) -> Option<[u8; 16]> {
     let t = s.trim();
-    let t = t
-        .strip_prefix('{')
-        .and_then(|x| x.strip_suffix('}'))
-        .unwrap_or(t);
+    let t = t.strip_prefix('{').and_then(|x| x.strip_suffix('}')).unwrap_or(t);
     let hex: Vec<u8> = t.bytes().filter(|b| *b != b'-').collect();
     if hex.len() != 32 || t.starts_with('-') || t.ends_with('-') || t.contains("--") {
         return None;
@@ -386,14 +340,7 @@ fn parse_uuid(s: &str) -> Option<[u8; 16]> {
 fn fmt_uuid(b: &[u8; 16]) -> String {
     let h = hex_bytes(b);
     let h = &h[2..];
-    format!(
-        "{}-{}-{}-{}-{}",
-        &h[0..8],
-        &h[8..12],
-        &h[12..16],
-        &h[16..20],
-        &h[20..32]
-    )
+    format!("{}-{}-{}-{}-{}", &h[0..8], &h[8..12], &h[12..16], &h[16..20], &h[20..32])
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -404,23 +351,14 @@ fn parse_bytea(s: &str) -> Result<Vec<u8>, TypeError> {
     if let Some(hex) = s.strip_prefix("\\x").or_else(|| s.strip_prefix("\\X")) {
         let digits: Vec<u8> = hex.bytes().filter(|b| !b.is_ascii_whitespace()).collect();
         if !digits.len().is_multiple_of(2) {
-            return Err(TypeError::new(
-                "22P02",
-                "invalid hexadecimal data: odd number of digits",
-            ));
+            return Err(TypeError::new("22P02", "invalid hexadecimal data: odd number of digits"));
         }
         let val = |c: u8| {
-            (c as char).to_digit(16).ok_or_else(|| {
-                TypeError::new(
-                    "22P02",
-                    format!("invalid hexadecimal digit: \"{}\"", c as char),
-                )
-            })
+            (c as char)
+                .to_digit(16)
+                .ok_or_else(|| TypeError::new("22P02", format!("invalid hexadecimal digit: \"{}\"", c as char)))
         };
-        return digits
-            .chunks(2)
-            .map(|p| Ok((val(p[0])? * 16 + val(p[1])?) as u8))
-            .collect();
+        return digits.chunks(2).map(|p| Ok((val(p[0])? * 16 + val(p[1])?) as u8)).collect();
     }
     // Escape format: \\ is a backslash, \ooo an octal byte, anything else literal.
     let b = s.as_bytes();
@@ -434,16 +372,11 @@ fn parse_bytea(s: &str) -> Result<Vec<u8>, TypeError> {
             out.push(b'\\');
             i += 2;
         } else {
-            let oct = b
-                .get(i + 1..i + 4)
-                .filter(|o| o[0] <= b'3' && o.iter().all(|c| (b'0'..=b'7').contains(c)));
+            let oct = b.get(i + 1..i + 4).filter(|o| o[0] <= b'3' && o.iter().all(|c| (b'0'..=b'7').contains(c)));
             let Some(o) = oct else {
                 return Err(syntax("bytea", s));
             };
-            out.push(
-                o.iter()
-                    .fold(0u8, |a, c| a.wrapping_mul(8).wrapping_add(c - b'0')),
-            );
+            out.push(o.iter().fold(0u8, |a, c| a.wrapping_mul(8).wrapping_add(c - b'0')));
             i += 4;
         }
     }
@@ -469,12 +402,10 @@ pub fn encode_text(v: &Value, ty: &Type) -> Result<Option<Vec<u8>>, TypeError> {
             None => s.clone(),
         },
         (Kind::Float4, Value::Real(f)) => fmt_float(*f, true),
-        (Kind::Numeric, Value::Real(f)) if f.is_finite() => value_to_numeric(v)
-            .map(|n| n.to_plain())
-            .unwrap_or_else(|_| f.to_string()),
-        (Kind::Numeric, Value::Text(s)) => parse_numeric(s)
-            .map(|n| n.to_plain())
-            .unwrap_or_else(|| s.clone()),
+        (Kind::Numeric, Value::Real(f)) if f.is_finite() => {
+            value_to_numeric(v).map(|n| n.to_plain()).unwrap_or_else(|_| f.to_string())
+        }
+        (Kind::Numeric, Value::Text(s)) => parse_numeric(s).map(|n| n.to_plain()).unwrap_or_else(|| s.clone()),
         (Kind::Numeric, Value::Real(f)) => fmt_float(*f, false),
         (Kind::Bytea, Value::Blob(b)) => hex_bytes(b),
         (Kind::Bytea, _) => hex_bytes(natural_text(v).as_bytes()),
@@ -482,11 +413,11 @@ pub fn encode_text(v: &Value, ty: &Type) -> Result<Option<Vec<u8>>, TypeError> {
             Ok(a) => fmt_uuid(&a),
             Err(_) => natural_text(v),
         },
+        // A literal written in SQL is stored as typed; PostgreSQL always prints the canonical form.
+        (Kind::Uuid, Value::Text(s)) => parse_uuid(s).map(|u| fmt_uuid(&u)).unwrap_or_else(|| s.clone()),
         (Kind::Date, Value::Text(s)) => parse_date(s).map(fmt_date).unwrap_or_else(|_| s.clone()),
         (Kind::Time, Value::Text(s)) => parse_time(s).map(fmt_time).unwrap_or_else(|_| s.clone()),
-        (Kind::Timestamp, Value::Text(s)) => {
-            parse_ts(s, false).map(fmt_ts).unwrap_or_else(|_| s.clone())
-        }
+        (Kind::Timestamp, Value::Text(s)) => parse_ts(s, false).map(fmt_ts).unwrap_or_else(|_| s.clone()),
         (Kind::TimestampTz, Value::Text(s)) => match parse_ts(s, true) {
             Ok(Ts::At(us)) => format!("{}+00", fmt_ts(Ts::At(us))),
             Ok(t) => fmt_ts(t),
@@ -550,33 +481,26 @@ pub fn encode_binary(v: &Value, ty: &Type) -> Result<Option<Vec<u8>>, TypeError>
             let days = match parse_date(&s).map_err(|e| dt_error(e, "date", &s))? {
                 Ts::NegInf => i32::MIN,
                 Ts::PosInf => i32::MAX,
-                Ts::At(d) => i32::try_from(d - PG_EPOCH_DAYS)
-                    .map_err(|_| TypeError::new("22008", "date out of range"))?,
+                Ts::At(d) => {
+                    i32::try_from(d - PG_EPOCH_DAYS).map_err(|_| TypeError::new("22008", "date out of range"))?
+                }
             };
             days.to_be_bytes().to_vec()
         }
         Kind::Time => {
             let s = text_of(v, "time without time zone")?;
-            parse_time(&s)
-                .map_err(|e| dt_error(e, "time", &s))?
-                .to_be_bytes()
-                .to_vec()
+            parse_time(&s).map_err(|e| dt_error(e, "time", &s))?.to_be_bytes().to_vec()
         }
         Kind::Timestamp | Kind::TimestampTz => {
-            let name = if k == Kind::Timestamp {
-                "timestamp"
-            } else {
-                "timestamp with time zone"
-            };
+            let name = if k == Kind::Timestamp { "timestamp" } else { "timestamp with time zone" };
             let s = text_of(v, name)?;
-            let us =
-                match parse_ts(&s, k == Kind::TimestampTz).map_err(|e| dt_error(e, name, &s))? {
-                    Ts::NegInf => i64::MIN,
-                    Ts::PosInf => i64::MAX,
-                    Ts::At(us) => us
-                        .checked_sub(PG_EPOCH_US)
-                        .ok_or_else(|| TypeError::new("22008", "timestamp out of range"))?,
-                };
+            let us = match parse_ts(&s, k == Kind::TimestampTz).map_err(|e| dt_error(e, name, &s))? {
+                Ts::NegInf => i64::MIN,
+                Ts::PosInf => i64::MAX,
+                Ts::At(us) => {
+                    us.checked_sub(PG_EPOCH_US).ok_or_else(|| TypeError::new("22008", "timestamp out of range"))?
+                }
+            };
             us.to_be_bytes().to_vec()
         }
         Kind::Other => match v {
@@ -603,8 +527,7 @@ fn fixed<const N: usize>(b: &[u8]) -> Result<[u8; N], TypeError> {
 }
 
 fn utf8(b: &[u8]) -> Result<&str, TypeError> {
-    std::str::from_utf8(b)
-        .map_err(|_| TypeError::new("22021", "invalid byte sequence for encoding \"UTF8\""))
+    std::str::from_utf8(b).map_err(|_| TypeError::new("22021", "invalid byte sequence for encoding \"UTF8\""))
 }
 
 /// Decodes one Bind parameter (`None` = SQL NULL) sent in text (`binary == false`) or binary format for parameter
@@ -622,9 +545,7 @@ pub fn decode_param(bytes: Option<&[u8]>, binary: bool, ty: &Type) -> Result<Val
 
 fn decode_text(s: &str, k: Kind) -> Result<Value, TypeError> {
     Ok(match k {
-        Kind::Bool => Value::Integer(i64::from(
-            parse_bool(s).ok_or_else(|| syntax("boolean", s))?,
-        )),
+        Kind::Bool => Value::Integer(i64::from(parse_bool(s).ok_or_else(|| syntax("boolean", s))?)),
         Kind::Int2 | Kind::Int4 | Kind::Int8 => Value::Integer(parse_int(s, k)?),
         Kind::Float4 | Kind::Float8 => Value::Real(parse_float(s, k == Kind::Float4)?),
         Kind::Numeric => numeric_to_value(&parse_numeric(s).ok_or_else(|| syntax("numeric", s))?),
@@ -632,9 +553,7 @@ fn decode_text(s: &str, k: Kind) -> Result<Value, TypeError> {
         Kind::Uuid => Value::Text(fmt_uuid(&parse_uuid(s).ok_or_else(|| syntax("uuid", s))?)),
         Kind::Date => Value::Text(fmt_date(parse_date(s).map_err(|e| dt_error(e, "date", s))?)),
         Kind::Time => Value::Text(fmt_time(parse_time(s).map_err(|e| dt_error(e, "time", s))?)),
-        Kind::Timestamp => Value::Text(fmt_ts(
-            parse_ts(s, false).map_err(|e| dt_error(e, "timestamp", s))?,
-        )),
+        Kind::Timestamp => Value::Text(fmt_ts(parse_ts(s, false).map_err(|e| dt_error(e, "timestamp", s))?)),
         Kind::TimestampTz => {
             let t = parse_ts(s, true).map_err(|e| dt_error(e, "timestamp with time zone", s))?;
             Value::Text(fmt_ts(t))
@@ -655,12 +574,7 @@ fn decode_binary(b: &[u8], k: Kind) -> Result<Value, TypeError> {
         Kind::Text | Kind::Json => Value::Text(utf8(b)?.to_owned()),
         Kind::Jsonb => match b.split_first() {
             Some((1, rest)) => Value::Text(utf8(rest)?.to_owned()),
-            Some((v, _)) => {
-                return Err(TypeError::new(
-                    "22P03",
-                    format!("unsupported jsonb version number {v}"),
-                ))
-            }
+            Some((v, _)) => return Err(TypeError::new("22P03", format!("unsupported jsonb version number {v}"))),
             None => return Err(insufficient()),
         },
         Kind::Bytea | Kind::Other => Value::Blob(b.to_vec()),
@@ -686,8 +600,7 @@ fn decode_binary(b: &[u8], k: Kind) -> Result<Value, TypeError> {
                 i64::MIN => Ts::NegInf,
                 i64::MAX => Ts::PosInf,
                 us => Ts::At(
-                    us.checked_add(PG_EPOCH_US)
-                        .ok_or_else(|| TypeError::new("22008", "timestamp out of range"))?,
+                    us.checked_add(PG_EPOCH_US).ok_or_else(|| TypeError::new("22008", "timestamp out of range"))?,
                 ),
             }))
         }

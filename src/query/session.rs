@@ -66,12 +66,7 @@ fn failed_error() -> ExecError {
 
 impl Session {
     pub fn new(node: Arc<NodeCore>) -> Session {
-        Session {
-            node,
-            consistency: Consistency::Linearizable,
-            lock_timeout: Duration::from_secs(10),
-            active: None,
-        }
+        Session { node, consistency: Consistency::Linearizable, lock_timeout: Duration::from_secs(10), active: None }
     }
 
     pub fn node(&self) -> &Arc<NodeCore> {
@@ -89,13 +84,7 @@ impl Session {
     /// BEGIN / START TRANSACTION. Inside a transaction it changes nothing (PostgreSQL warns and goes on).
     pub fn begin(&mut self, read_only: bool) {
         if self.active.is_none() {
-            self.active = Some(Active {
-                read_only,
-                failed: false,
-                snapshot: None,
-                txn: None,
-                savepoints: Vec::new(),
-            });
+            self.active = Some(Active { read_only, failed: false, snapshot: None, txn: None, savepoints: Vec::new() });
         }
     }
 
@@ -115,9 +104,7 @@ impl Session {
             return Err(failed_error());
         }
         let result = if let Some(txn) = active.txn {
-            self.step(txn, TxnStep::Run(vec![statement]))
-                .await
-                .map(|mut r| r.pop().unwrap_or_default())
+            self.step(txn, TxnStep::Run(vec![statement])).await.map(|mut r| r.pop().unwrap_or_default())
         } else {
             self.execute_before_first_write(statement).await
         };
@@ -128,15 +115,10 @@ impl Session {
     }
 
     async fn execute_autocommit(&self, statement: Statement) -> Result<QueryResult, ExecError> {
-        self.node
-            .execute(&statement.sql, statement.params, self.consistency)
-            .await
+        self.node.execute(&statement.sql, statement.params, self.consistency).await
     }
 
-    async fn execute_before_first_write(
-        &mut self,
-        statement: Statement,
-    ) -> Result<QueryResult, ExecError> {
+    async fn execute_before_first_write(&mut self, statement: Statement) -> Result<QueryResult, ExecError> {
         let access = match self.node.reads.classify(&statement.sql).await {
             Ok(a) => a,
             Err(_) => {
@@ -161,12 +143,7 @@ impl Session {
             let (snap, result) = tokio::task::spawn_blocking(move || {
                 let r = {
                     let conn = snap.conn.lock().unwrap_or_else(|e| e.into_inner());
-                    exec::execute(
-                        &conn,
-                        &statement.sql,
-                        &statement.params,
-                        Some(Access::ReadOnly),
-                    )
+                    exec::execute(&conn, &statement.sql, &statement.params, Some(Access::ReadOnly))
                 };
                 (snap, r)
             })
@@ -174,9 +151,7 @@ impl Session {
             .map_err(|e| ExecError::Cluster(ClusterError::Storage(e.to_string())))?;
             self.active.as_mut().expect("inside a transaction").snapshot = Some(snap);
             return result.map_err(|e| {
-                ExecError::Sql(
-                    e.unwrap_or_else(|| SqlError::new(1, "statement changed from read to write")),
-                )
+                ExecError::Sql(e.unwrap_or_else(|| SqlError::new(1, "statement changed from read to write")))
             });
         }
         if active.read_only {
@@ -188,15 +163,10 @@ impl Session {
         }
         let txn: TxnId = rand::random::<u64>() | 1;
         let snapshot_version = active.snapshot.take().map(|s| s.data_version);
-        let step = TxnStep::Begin {
-            snapshot_version,
-            savepoints: active.savepoints.clone(),
-            statements: vec![statement],
-        };
+        let step =
+            TxnStep::Begin { snapshot_version, savepoints: active.savepoints.clone(), statements: vec![statement] };
         active.txn = Some(txn);
-        self.step(txn, step)
-            .await
-            .map(|mut r| r.pop().unwrap_or_default())
+        self.step(txn, step).await.map(|mut r| r.pop().unwrap_or_default())
     }
 
     async fn step(&self, txn: TxnId, step: TxnStep) -> Result<Vec<QueryResult>, ExecError> {
@@ -216,10 +186,7 @@ impl Session {
             return Ok(TxnEnd::RolledBack);
         }
         match active.txn {
-            Some(txn) => self
-                .step(txn, TxnStep::Commit)
-                .await
-                .map(|_| TxnEnd::Committed),
+            Some(txn) => self.step(txn, TxnStep::Commit).await.map(|_| TxnEnd::Committed),
             None => Ok(TxnEnd::Committed),
         }
     }
@@ -243,10 +210,7 @@ impl Session {
             return Err(failed_error());
         }
         match active.txn {
-            Some(txn) => self
-                .step(txn, TxnStep::Savepoint(name.to_string()))
-                .await
-                .map(|_| ()),
+            Some(txn) => self.step(txn, TxnStep::Savepoint(name.to_string())).await.map(|_| ()),
             None => {
                 active.savepoints.push(name.to_string());
                 Ok(())
@@ -263,10 +227,7 @@ impl Session {
             return Err(failed_error());
         }
         let result = match active.txn {
-            Some(txn) => self
-                .step(txn, TxnStep::Release(name.to_string()))
-                .await
-                .map(|_| ()),
+            Some(txn) => self.step(txn, TxnStep::Release(name.to_string())).await.map(|_| ()),
             None => match active.savepoints.iter().rposition(|s| s == name) {
                 Some(i) => {
                     active.savepoints.truncate(i);
@@ -287,10 +248,7 @@ impl Session {
             return Err(no_transaction("ROLLBACK TO SAVEPOINT"));
         };
         let result = match active.txn {
-            Some(txn) => self
-                .step(txn, TxnStep::RollbackTo(name.to_string()))
-                .await
-                .map(|_| ()),
+            Some(txn) => self.step(txn, TxnStep::RollbackTo(name.to_string())).await.map(|_| ()),
             None => match active.savepoints.iter().rposition(|s| s == name) {
                 Some(i) => {
                     active.savepoints.truncate(i + 1);
@@ -309,19 +267,11 @@ impl Session {
 }
 
 fn no_transaction(what: &str) -> ExecError {
-    SqlError::new(
-        SqlError::NO_TRANSACTION,
-        format!("{what} can only be used in transaction blocks"),
-    )
-    .into()
+    SqlError::new(SqlError::NO_TRANSACTION, format!("{what} can only be used in transaction blocks")).into()
 }
 
 fn no_savepoint(name: &str) -> ExecError {
-    SqlError::new(
-        SqlError::NO_SAVEPOINT,
-        format!("savepoint \"{name}\" does not exist"),
-    )
-    .into()
+    SqlError::new(SqlError::NO_SAVEPOINT, format!("savepoint \"{name}\" does not exist")).into()
 }
 
 /// Opens a dedicated read connection with a read transaction started, and reads the data version it sees.
@@ -330,12 +280,10 @@ fn open_snapshot(path: &std::path::Path) -> Result<Snapshot, ExecError> {
     let conn = open_reader(path).map_err(storage)?;
     conn.execute_batch("BEGIN").map_err(storage)?;
     let data_version = match read_meta(&conn, "data_version").map_err(storage)? {
-        Some(bytes) => crate::codec::decode(&bytes)
-            .map_err(|e| ExecError::Cluster(ClusterError::Storage(e.to_string())))?,
+        Some(bytes) => {
+            crate::codec::decode(&bytes).map_err(|e| ExecError::Cluster(ClusterError::Storage(e.to_string())))?
+        }
         None => 0,
     };
-    Ok(Snapshot {
-        conn: std::sync::Mutex::new(conn),
-        data_version,
-    })
+    Ok(Snapshot { conn: std::sync::Mutex::new(conn), data_version })
 }

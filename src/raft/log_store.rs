@@ -64,9 +64,7 @@ fn run_flusher(db: sled::Db, stats: Arc<LogStats>, queue: mpsc::Receiver<Pending
         let result = db.flush().map(|_| ());
         stats.append_flushes.fetch_add(1, Ordering::Relaxed);
         for pending in batch {
-            stats
-                .appended_entries
-                .fetch_add(pending.entries, Ordering::Relaxed);
+            stats.appended_entries.fetch_add(pending.entries, Ordering::Relaxed);
             let outcome = match &result {
                 Ok(()) => Ok(()),
                 Err(e) => Err(io::Error::other(e.to_string())),
@@ -89,11 +87,7 @@ pub struct LogStore {
     flusher: mpsc::Sender<PendingAppend>,
 }
 
-fn io_err(
-    subject: ErrorSubject<u64>,
-    verb: ErrorVerb,
-    e: impl std::error::Error + 'static,
-) -> StorageError {
+fn io_err(subject: ErrorSubject<u64>, verb: ErrorVerb, e: impl std::error::Error + 'static) -> StorageError {
     StorageIOError::new(subject, verb, openraft::AnyError::new(&e)).into()
 }
 
@@ -110,10 +104,7 @@ impl LogStore {
     pub fn open(dir: &Path) -> Result<LogStore, sled::Error> {
         // Flushes are explicit (before every acknowledgement); sled's background flusher stays on as a
         // safety net for the trees' internal state.
-        let db = sled::Config::new()
-            .path(dir)
-            .cache_capacity(64 * 1024 * 1024)
-            .open()?;
+        let db = sled::Config::new().path(dir).cache_capacity(64 * 1024 * 1024).open()?;
         let logs = db.open_tree("logs")?;
         let meta = db.open_tree("meta")?;
         let stats = Arc::<LogStats>::default();
@@ -123,13 +114,7 @@ impl LogStore {
             .name("raft-log-flush".into())
             .spawn(move || run_flusher(flush_db, flush_stats, queue))
             .map_err(sled::Error::Io)?;
-        Ok(LogStore {
-            db,
-            logs,
-            meta,
-            stats,
-            flusher,
-        })
+        Ok(LogStore { db, logs, meta, stats, flusher })
     }
 
     fn get_meta<T: DeserializeOwned>(&self, key: &[u8]) -> Result<Option<T>, StorageError> {
@@ -202,10 +187,7 @@ impl RaftLogStorage<TypeConfig> for LogStore {
             Some((_, v)) => Some(*decode_entry(&v)?.get_log_id()),
             None => last_purged,
         };
-        Ok(LogState {
-            last_purged_log_id: last_purged,
-            last_log_id: last,
-        })
+        Ok(LogState { last_purged_log_id: last_purged, last_log_id: last })
     }
 
     async fn get_log_reader(&mut self) -> Self::LogReader {
@@ -213,13 +195,8 @@ impl RaftLogStorage<TypeConfig> for LogStore {
     }
 
     async fn save_vote(&mut self, vote: &Vote) -> Result<(), StorageError> {
-        self.put_meta(KEY_VOTE, vote).map_err(|_| {
-            io_err(
-                ErrorSubject::Vote,
-                ErrorVerb::Write,
-                io::Error::other("writing the vote failed"),
-            )
-        })?;
+        self.put_meta(KEY_VOTE, vote)
+            .map_err(|_| io_err(ErrorSubject::Vote, ErrorVerb::Write, io::Error::other("writing the vote failed")))?;
         self.flush().await
     }
 
@@ -237,11 +214,7 @@ impl RaftLogStorage<TypeConfig> for LogStore {
         Ok(self.get_meta::<Option<LogId>>(KEY_COMMITTED)?.flatten())
     }
 
-    async fn append<I>(
-        &mut self,
-        entries: I,
-        callback: LogFlushed<TypeConfig>,
-    ) -> Result<(), StorageError>
+    async fn append<I>(&mut self, entries: I, callback: LogFlushed<TypeConfig>) -> Result<(), StorageError>
     where
         I: IntoIterator<Item = Entry> + OptionalSend,
         I::IntoIter: OptionalSend,
@@ -258,10 +231,7 @@ impl RaftLogStorage<TypeConfig> for LogStore {
         // Durable only once the flusher has flushed; OpenRaft may go on appending meanwhile, and those
         // appends share the next flush.
         self.flusher
-            .send(PendingAppend {
-                callback,
-                entries: count,
-            })
+            .send(PendingAppend { callback, entries: count })
             .map_err(|_| write_err(io::Error::other("raft log flusher has stopped")))?;
         Ok(())
     }

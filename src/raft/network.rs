@@ -7,13 +7,11 @@ use std::io;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use openraft::error::{
-    InstallSnapshotError, NetworkError, RPCError, RaftError, RemoteError, Timeout, Unreachable,
-};
+use openraft::error::{InstallSnapshotError, NetworkError, RPCError, RaftError, RemoteError, Timeout, Unreachable};
 use openraft::network::{RPCOption, RaftNetwork, RaftNetworkFactory};
 use openraft::raft::{
-    AppendEntriesRequest, AppendEntriesResponse, InstallSnapshotRequest, InstallSnapshotResponse,
-    VoteRequest, VoteResponse,
+    AppendEntriesRequest, AppendEntriesResponse, InstallSnapshotRequest, InstallSnapshotResponse, VoteRequest,
+    VoteResponse,
 };
 use openraft::RPCTypes;
 
@@ -102,31 +100,17 @@ impl PeerClient {
     ) -> RpcResult<RpcResponse, E> {
         if self.faults.is_cut(self.target) {
             self.conn = None;
-            return Err(RPCError::Unreachable(Unreachable::new(&io::Error::other(
-                "link cut by fault injection",
-            ))));
+            return Err(RPCError::Unreachable(Unreachable::new(&io::Error::other("link cut by fault injection"))));
         }
-        let timeout_err = || {
-            RPCError::Timeout(Timeout {
-                action,
-                id: self.my_id,
-                target: self.target,
-                timeout: ttl,
-            })
-        };
+        let timeout_err = || RPCError::Timeout(Timeout { action, id: self.my_id, target: self.target, timeout: ttl });
         let connect_timeout = self.connect_timeout.min(ttl);
         if self.conn.is_none() {
-            match Connection::open(&self.addr, self.my_id, Some(self.target), connect_timeout).await
-            {
+            match Connection::open(&self.addr, self.my_id, Some(self.target), connect_timeout).await {
                 Ok(c) => self.conn = Some(c),
-                Err(ConnectError::Unreachable(e)) => {
-                    return Err(RPCError::Unreachable(Unreachable::new(&e)))
-                }
+                Err(ConnectError::Unreachable(e)) => return Err(RPCError::Unreachable(Unreachable::new(&e))),
                 Err(ConnectError::WrongPeer(why)) => {
                     tracing::error!(target = self.target, addr = %self.addr, %why, "peer identity mismatch");
-                    return Err(RPCError::Unreachable(Unreachable::new(&io::Error::other(
-                        why,
-                    ))));
+                    return Err(RPCError::Unreachable(Unreachable::new(&io::Error::other(why))));
                 }
             }
         }
@@ -147,9 +131,7 @@ impl PeerClient {
 
     fn unexpected<E: std::error::Error>(&mut self, resp: RpcResponse) -> RPCError<NodeId, Node, E> {
         self.conn = None;
-        RPCError::Network(NetworkError::new(&io::Error::other(format!(
-            "unexpected response {resp:?}"
-        ))))
+        RPCError::Network(NetworkError::new(&io::Error::other(format!("unexpected response {resp:?}"))))
     }
 }
 
@@ -159,18 +141,9 @@ impl RaftNetwork<TypeConfig> for PeerClient {
         rpc: AppendEntriesRequest<TypeConfig>,
         option: RPCOption,
     ) -> RpcResult<AppendEntriesResponse<NodeId>, RaftError<NodeId>> {
-        match self
-            .call(
-                RPCTypes::AppendEntries,
-                RpcRequest::AppendEntries(rpc),
-                option.hard_ttl(),
-            )
-            .await?
-        {
+        match self.call(RPCTypes::AppendEntries, RpcRequest::AppendEntries(rpc), option.hard_ttl()).await? {
             RpcResponse::AppendEntries(Ok(r)) => Ok(r),
-            RpcResponse::AppendEntries(Err(e)) => {
-                Err(RPCError::RemoteError(RemoteError::new(self.target, e)))
-            }
+            RpcResponse::AppendEntries(Err(e)) => Err(RPCError::RemoteError(RemoteError::new(self.target, e))),
             other => Err(self.unexpected(other)),
         }
     }
@@ -180,18 +153,9 @@ impl RaftNetwork<TypeConfig> for PeerClient {
         rpc: InstallSnapshotRequest<TypeConfig>,
         option: RPCOption,
     ) -> RpcResult<InstallSnapshotResponse<NodeId>, RaftError<NodeId, InstallSnapshotError>> {
-        match self
-            .call(
-                RPCTypes::InstallSnapshot,
-                RpcRequest::InstallSnapshot(rpc),
-                option.hard_ttl(),
-            )
-            .await?
-        {
+        match self.call(RPCTypes::InstallSnapshot, RpcRequest::InstallSnapshot(rpc), option.hard_ttl()).await? {
             RpcResponse::InstallSnapshot(Ok(r)) => Ok(r),
-            RpcResponse::InstallSnapshot(Err(e)) => {
-                Err(RPCError::RemoteError(RemoteError::new(self.target, e)))
-            }
+            RpcResponse::InstallSnapshot(Err(e)) => Err(RPCError::RemoteError(RemoteError::new(self.target, e))),
             other => Err(self.unexpected(other)),
         }
     }
@@ -201,14 +165,9 @@ impl RaftNetwork<TypeConfig> for PeerClient {
         rpc: VoteRequest<NodeId>,
         option: RPCOption,
     ) -> RpcResult<VoteResponse<NodeId>, RaftError<NodeId>> {
-        match self
-            .call(RPCTypes::Vote, RpcRequest::Vote(rpc), option.hard_ttl())
-            .await?
-        {
+        match self.call(RPCTypes::Vote, RpcRequest::Vote(rpc), option.hard_ttl()).await? {
             RpcResponse::Vote(Ok(r)) => Ok(r),
-            RpcResponse::Vote(Err(e)) => {
-                Err(RPCError::RemoteError(RemoteError::new(self.target, e)))
-            }
+            RpcResponse::Vote(Err(e)) => Err(RPCError::RemoteError(RemoteError::new(self.target, e))),
             other => Err(self.unexpected(other)),
         }
     }
@@ -228,12 +187,7 @@ const MAX_IDLE_FORWARD_CONNECTIONS: usize = 64;
 
 impl ForwardClient {
     pub fn new(my_id: NodeId, faults: Arc<NetworkFaults>, connect_timeout: Duration) -> Self {
-        ForwardClient {
-            my_id,
-            faults,
-            connect_timeout,
-            idle: Mutex::new(HashMap::new()),
-        }
+        ForwardClient { my_id, faults, connect_timeout, idle: Mutex::new(HashMap::new()) }
     }
 
     /// Sends `req` to node `target` at `addr` and waits up to `timeout` for the answer. `Err` means the
@@ -246,9 +200,7 @@ impl ForwardClient {
         timeout: Duration,
     ) -> Result<RpcResponse, ForwardIoError> {
         if self.faults.is_cut(target) {
-            return Err(ForwardIoError::NotSent(io::Error::other(
-                "link cut by fault injection",
-            )));
+            return Err(ForwardIoError::NotSent(io::Error::other("link cut by fault injection")));
         }
         let key = (target, addr.to_string());
         let pooled = {
@@ -259,15 +211,11 @@ impl ForwardClient {
         };
         let mut conn = match pooled {
             Some(c) => c,
-            None => {
-                match Connection::open(addr, self.my_id, Some(target), self.connect_timeout).await {
-                    Ok(c) => c,
-                    Err(ConnectError::Unreachable(e)) => return Err(ForwardIoError::NotSent(e)),
-                    Err(ConnectError::WrongPeer(why)) => {
-                        return Err(ForwardIoError::NotSent(io::Error::other(why)))
-                    }
-                }
-            }
+            None => match Connection::open(addr, self.my_id, Some(target), self.connect_timeout).await {
+                Ok(c) => c,
+                Err(ConnectError::Unreachable(e)) => return Err(ForwardIoError::NotSent(e)),
+                Err(ConnectError::WrongPeer(why)) => return Err(ForwardIoError::NotSent(io::Error::other(why))),
+            },
         };
         match tokio::time::timeout(timeout, conn.call(&req)).await {
             Ok(Ok(resp)) => {
@@ -279,10 +227,7 @@ impl ForwardClient {
                 Ok(resp)
             }
             Ok(Err(e)) => Err(ForwardIoError::Lost(e)),
-            Err(_) => Err(ForwardIoError::Lost(io::Error::new(
-                io::ErrorKind::TimedOut,
-                "no answer in time",
-            ))),
+            Err(_) => Err(ForwardIoError::Lost(io::Error::new(io::ErrorKind::TimedOut, "no answer in time"))),
         }
     }
 }
@@ -299,17 +244,12 @@ impl ForwardClient {
         let mut conn = match Connection::open(addr, self.my_id, None, self.connect_timeout).await {
             Ok(c) => c,
             Err(ConnectError::Unreachable(e)) => return Err(ForwardIoError::NotSent(e)),
-            Err(ConnectError::WrongPeer(why)) => {
-                return Err(ForwardIoError::NotSent(io::Error::other(why)))
-            }
+            Err(ConnectError::WrongPeer(why)) => return Err(ForwardIoError::NotSent(io::Error::other(why))),
         };
         match tokio::time::timeout(timeout, conn.call(&req)).await {
             Ok(Ok(resp)) => Ok(resp),
             Ok(Err(e)) => Err(ForwardIoError::Lost(e)),
-            Err(_) => Err(ForwardIoError::Lost(io::Error::new(
-                io::ErrorKind::TimedOut,
-                "no answer in time",
-            ))),
+            Err(_) => Err(ForwardIoError::Lost(io::Error::new(io::ErrorKind::TimedOut, "no answer in time"))),
         }
     }
 }

@@ -19,9 +19,7 @@ use crate::error::{ClusterError, ExecError, StartError};
 use crate::raft::log_store::{LogStats, LogStore};
 use crate::raft::network::{ForwardClient, ForwardIoError, NetworkFactory, NetworkFaults};
 use crate::raft::proposer::{ProposeError, Proposer};
-use crate::raft::rpc::{
-    ForwardError, ForwardRequest, ForwardResponse, NodeStatus, RpcRequest, RpcResponse,
-};
+use crate::raft::rpc::{ForwardError, ForwardRequest, ForwardResponse, NodeStatus, RpcRequest, RpcResponse};
 use crate::raft::rpc_server;
 use crate::raft::state_machine::StateMachine;
 use crate::raft::types::{Node, NodeId, Raft, RaftMetrics, WriteOutcome};
@@ -122,25 +120,20 @@ impl RaftNode {
             move |source| StartError::Io { path, source }
         };
         std::fs::create_dir_all(&options.data_dir).map_err(io(&options.data_dir))?;
-        let log_store = LogStore::open(&options.data_dir.join("raft-log"))
-            .map_err(|e| StartError::LogStore(e.to_string()))?;
+        let log_store =
+            LogStore::open(&options.data_dir.join("raft-log")).map_err(|e| StartError::LogStore(e.to_string()))?;
         let log_stats = log_store.stats();
         let db_path = options.data_dir.join("state.db");
         let state_machine = StateMachine::open(&db_path, &options.data_dir.join("snapshots"))
             .map_err(|e| StartError::StateMachine(e.to_string()))?;
-        let reads = ReadPool::open(&db_path, options.read_pool_size)
-            .map_err(|e| StartError::StateMachine(e.to_string()))?;
+        let reads =
+            ReadPool::open(&db_path, options.read_pool_size).map_err(|e| StartError::StateMachine(e.to_string()))?;
         let listener = TcpListener::bind(&options.raft_listen)
             .await
-            .map_err(|source| StartError::Bind {
-                addr: options.raft_listen.clone(),
-                source,
-            })?;
+            .map_err(|source| StartError::Bind { addr: options.raft_listen.clone(), source })?;
         let bound = listener.local_addr().map_err(start_err)?.to_string();
-        let node = Node {
-            raft_addr: options.raft_advertise.clone().unwrap_or(bound),
-            pg_addr: options.pg_advertise.clone(),
-        };
+        let node =
+            Node { raft_addr: options.raft_advertise.clone().unwrap_or(bound), pg_addr: options.pg_advertise.clone() };
 
         let config = openraft::Config {
             cluster_name: "raftsql".into(),
@@ -156,26 +149,14 @@ impl RaftNode {
             max_payload_entries: 512,
             ..Default::default()
         };
-        let config = Arc::new(
-            config
-                .validate()
-                .map_err(|e| StartError::Config(e.to_string()))?,
-        );
+        let config = Arc::new(config.validate().map_err(|e| StartError::Config(e.to_string()))?);
         let faults = Arc::new(NetworkFaults::default());
         let network = NetworkFactory {
             my_id: options.id,
             faults: faults.clone(),
             connect_timeout: Duration::from_millis(options.heartbeat_ms.max(100) * 2),
         };
-        let raft = Raft::new(
-            options.id,
-            config,
-            network,
-            log_store,
-            state_machine.clone(),
-        )
-        .await
-        .map_err(start_err)?;
+        let raft = Raft::new(options.id, config, network, log_store, state_machine.clone()).await.map_err(start_err)?;
         let gate = Arc::new(WriteGate::default());
         let proposer = Proposer::start(raft.clone(), gate.clone(), options.write_timeout);
         let forward = ForwardClient::new(options.id, faults.clone(), Duration::from_secs(2));
@@ -200,12 +181,7 @@ impl RaftNode {
             tokio::spawn(async move { core.reap_transactions(idle).await })
         };
         tracing::info!(node_id = core.id, raft_addr = %core.node.raft_addr, "raft node started");
-        Ok(RaftNode {
-            core,
-            server,
-            reaper,
-            stop,
-        })
+        Ok(RaftNode { core, server, reaper, stop })
     }
 
     pub fn core(&self) -> &Arc<NodeCore> {
@@ -236,13 +212,7 @@ impl RaftNode {
     /// Bootstraps a cluster of `members` if this node has never been part of one. Every initial voter may
     /// call it with the same list; calling it again (on restart) changes nothing.
     pub async fn initialize(&self, members: BTreeMap<NodeId, Node>) -> Result<(), ClusterError> {
-        if self
-            .core
-            .raft
-            .is_initialized()
-            .await
-            .map_err(|e| ClusterError::Storage(e.to_string()))?
-        {
+        if self.core.raft.is_initialized().await.map_err(|e| ClusterError::Storage(e.to_string()))? {
             return Ok(());
         }
         match self.core.raft.initialize(members).await {
@@ -274,9 +244,7 @@ impl RaftNode {
 
     /// Adds a learner (it starts receiving the log) and waits until it has caught up.
     pub async fn add_learner(&self, id: NodeId, node: Node) -> Result<(), ClusterError> {
-        self.core
-            .admin(ForwardRequest::AddLearner { id, node })
-            .await
+        self.core.admin(ForwardRequest::AddLearner { id, node }).await
     }
 
     /// Makes exactly `voters` the voting members.
@@ -362,11 +330,7 @@ impl NodeCore {
             match tokio::time::timeout_at(deadline, rx.changed()).await {
                 Ok(Ok(())) => continue,
                 Ok(Err(_)) => return Err(ClusterError::ShuttingDown),
-                Err(_) => {
-                    return Err(ClusterError::Unavailable(
-                        "no leader elected in time".into(),
-                    ))
-                }
+                Err(_) => return Err(ClusterError::Unavailable("no leader elected in time".into())),
             }
         }
     }
@@ -374,11 +338,7 @@ impl NodeCore {
     /// Waits for the metrics to change (a new leader, a new term) or a short pause, whichever comes first.
     pub(crate) async fn wait_for_change(&self) {
         let mut rx = self.raft.metrics();
-        let _ = tokio::time::timeout(
-            Duration::from_millis(self.options.heartbeat_ms),
-            rx.changed(),
-        )
-        .await;
+        let _ = tokio::time::timeout(Duration::from_millis(self.options.heartbeat_ms), rx.changed()).await;
     }
 
     /// Proposes on the local Raft (through the group-commit batcher) if it leads.
@@ -400,13 +360,8 @@ impl NodeCore {
         loop {
             let target = hint.take().or_else(|| self.leader_hint());
             let outcome = match target {
-                Some((leader, _)) if leader == self.id => {
-                    self.propose_locally(statements.clone()).await
-                }
-                Some((leader, node)) => {
-                    self.forward_write(leader, &node, &statements, deadline)
-                        .await
-                }
+                Some((leader, _)) if leader == self.id => self.propose_locally(statements.clone()).await,
+                Some((leader, node)) => self.forward_write(leader, &node, &statements, deadline).await,
                 None => Err(Ok(None)),
             };
             match outcome {
@@ -414,10 +369,7 @@ impl NodeCore {
                 Err(Err(e)) => return Err(e.into()),
                 Err(Ok(next)) => {
                     if Instant::now() >= deadline {
-                        return Err(ClusterError::Unavailable(
-                            "no leader accepted the write in time".into(),
-                        )
-                        .into());
+                        return Err(ClusterError::Unavailable("no leader accepted the write in time".into()).into());
                     }
                     if next.is_none() {
                         self.wait_for_change().await;
@@ -435,24 +387,18 @@ impl NodeCore {
         statements: &[Statement],
         deadline: Instant,
     ) -> Result<WriteOutcome, Result<Option<(NodeId, Node)>, ClusterError>> {
-        let timeout = deadline
-            .saturating_duration_since(Instant::now())
-            .max(Duration::from_millis(100));
+        let timeout = deadline.saturating_duration_since(Instant::now()).max(Duration::from_millis(100));
         let req = RpcRequest::Forward(ForwardRequest::Write(statements.to_vec()));
-        match self
-            .forward
-            .call(leader, &node.raft_addr, req, timeout)
-            .await
-        {
+        match self.forward.call(leader, &node.raft_addr, req, timeout).await {
             Ok(RpcResponse::Forward(Ok(ForwardResponse::Write(resp)))) => Ok(resp),
             Ok(RpcResponse::Forward(Err(ForwardError::NotLeader { leader: next }))) => {
                 // Only follow a hint that points elsewhere, otherwise wait for the cluster to settle.
                 Err(Ok(next.filter(|(id, _)| *id != leader)))
             }
             Ok(RpcResponse::Forward(Err(ForwardError::Cluster(e)))) => Err(Err(e)),
-            Ok(other) => Err(Err(ClusterError::OutcomeUnknown(format!(
-                "unexpected answer from the leader: {other:?}"
-            )))),
+            Ok(other) => {
+                Err(Err(ClusterError::OutcomeUnknown(format!("unexpected answer from the leader: {other:?}"))))
+            }
             Err(ForwardIoError::NotSent(e)) => {
                 tracing::debug!(leader, error = %e, "leader unreachable, waiting for a new one");
                 self.wait_for_change().await;
@@ -491,16 +437,10 @@ impl NodeCore {
                     .applied_index_at_least(Some(index), "linearizable read")
                     .await
                     .map(|_| ())
-                    .map_err(|e| {
-                        ClusterError::Unavailable(format!(
-                            "not caught up with the leader in time: {e}"
-                        ))
-                    });
+                    .map_err(|e| ClusterError::Unavailable(format!("not caught up with the leader in time: {e}")));
             }
             if Instant::now() >= deadline {
-                return Err(ClusterError::Unavailable(
-                    "no leader confirmed the read in time".into(),
-                ));
+                return Err(ClusterError::Unavailable("no leader confirmed the read in time".into()));
             }
             self.wait_for_change().await;
         }
@@ -508,11 +448,7 @@ impl NodeCore {
 
     async fn remote_read_index(&self, leader: NodeId, node: &Node) -> Option<u64> {
         let req = RpcRequest::Forward(ForwardRequest::ReadIndex);
-        match self
-            .forward
-            .call(leader, &node.raft_addr, req, self.options.write_timeout)
-            .await
-        {
+        match self.forward.call(leader, &node.raft_addr, req, self.options.write_timeout).await {
             Ok(RpcResponse::Forward(Ok(ForwardResponse::ReadIndex(i)))) => Some(i),
             other => {
                 tracing::debug!(leader, answer = ?other.map(|_| ()), "read index from leader failed");
@@ -526,18 +462,12 @@ impl NodeCore {
     async fn admin(&self, req: ForwardRequest) -> Result<(), ClusterError> {
         let deadline = Instant::now() + self.options.write_timeout;
         loop {
-            let leader = self
-                .wait_for_leader(deadline.saturating_duration_since(Instant::now()))
-                .await?;
+            let leader = self.wait_for_leader(deadline.saturating_duration_since(Instant::now())).await?;
             let outcome = match self.leader_hint() {
                 _ if leader == self.id => self.handle_forward(req.clone()).await,
                 Some((id, node)) => {
                     let call = RpcRequest::Forward(req.clone());
-                    match self
-                        .forward
-                        .call(id, &node.raft_addr, call, self.options.write_timeout)
-                        .await
-                    {
+                    match self.forward.call(id, &node.raft_addr, call, self.options.write_timeout).await {
                         Ok(RpcResponse::Forward(res)) => res,
                         _ => Err(ForwardError::NotLeader { leader: None }),
                     }
@@ -547,26 +477,18 @@ impl NodeCore {
             match outcome {
                 Ok(_) => return Ok(()),
                 Err(ForwardError::Cluster(e)) => return Err(e),
-                Err(ForwardError::NotLeader { .. }) if Instant::now() < deadline => {
-                    self.wait_for_change().await
-                }
+                Err(ForwardError::NotLeader { .. }) if Instant::now() < deadline => self.wait_for_change().await,
                 Err(ForwardError::NotLeader { .. }) => {
-                    return Err(ClusterError::Unavailable(
-                        "no leader accepted the request in time".into(),
-                    ))
+                    return Err(ClusterError::Unavailable("no leader accepted the request in time".into()))
                 }
             }
         }
     }
 
     /// Serves a request forwarded by another node (or an admin request of this one) as the leader.
-    pub async fn handle_forward(
-        &self,
-        req: ForwardRequest,
-    ) -> Result<ForwardResponse, ForwardError> {
-        let not_leader = |leader: Option<NodeId>, node: Option<Node>| ForwardError::NotLeader {
-            leader: leader.zip(node),
-        };
+    pub async fn handle_forward(&self, req: ForwardRequest) -> Result<ForwardResponse, ForwardError> {
+        let not_leader =
+            |leader: Option<NodeId>, node: Option<Node>| ForwardError::NotLeader { leader: leader.zip(node) };
         match req {
             ForwardRequest::Write(statements) => match self.propose_locally(statements).await {
                 Ok(resp) => Ok(ForwardResponse::Write(resp)),
@@ -574,15 +496,11 @@ impl NodeCore {
                 Err(Err(e)) => Err(ForwardError::Cluster(e)),
             },
             ForwardRequest::ReadIndex => match self.raft.get_read_log_id().await {
-                Ok((read_log_id, _)) => Ok(ForwardResponse::ReadIndex(
-                    read_log_id.map(|l| l.index).unwrap_or(0),
-                )),
+                Ok((read_log_id, _)) => Ok(ForwardResponse::ReadIndex(read_log_id.map(|l| l.index).unwrap_or(0))),
                 Err(RaftError::APIError(CheckIsLeaderError::ForwardToLeader(f))) => {
                     Err(not_leader(f.leader_id, f.leader_node))
                 }
-                Err(e) => Err(ForwardError::Cluster(ClusterError::Unavailable(
-                    e.to_string(),
-                ))),
+                Err(e) => Err(ForwardError::Cluster(ClusterError::Unavailable(e.to_string()))),
             },
             ForwardRequest::AddLearner { id, node } => {
                 membership_result(self.raft.add_learner(id, node, true).await, not_leader)
@@ -596,22 +514,13 @@ impl NodeCore {
                 let is_voter = m.membership().voter_ids().any(|v| v == id);
                 if is_voter {
                     let change = ChangeMembers::RemoveVoters(BTreeSet::from([id]));
-                    membership_result(
-                        self.raft.change_membership(change, false).await,
-                        not_leader,
-                    )?;
+                    membership_result(self.raft.change_membership(change, false).await, not_leader)?;
                 }
                 let change = ChangeMembers::RemoveNodes(BTreeSet::from([id]));
                 membership_result(self.raft.change_membership(change, false).await, not_leader)
             }
-            ForwardRequest::Join { id, node, voter } => {
-                Box::pin(self.join_node(id, node, voter)).await
-            }
-            ForwardRequest::Txn {
-                txn,
-                step,
-                lock_timeout_ms,
-            } => self
+            ForwardRequest::Join { id, node, voter } => Box::pin(self.join_node(id, node, voter)).await,
+            ForwardRequest::Txn { txn, step, lock_timeout_ms } => self
                 .leader_txn_step(txn, step, Duration::from_millis(lock_timeout_ms))
                 .await
                 .map(ForwardResponse::Write),
@@ -630,15 +539,11 @@ fn membership_result<T>(
 ) -> Result<ForwardResponse, ForwardError> {
     match r {
         Ok(_) => Ok(ForwardResponse::Done),
-        Err(RaftError::APIError(ClientWriteError::ForwardToLeader(f))) => {
-            Err(not_leader(f.leader_id, f.leader_node))
+        Err(RaftError::APIError(ClientWriteError::ForwardToLeader(f))) => Err(not_leader(f.leader_id, f.leader_node)),
+        Err(RaftError::APIError(ClientWriteError::ChangeMembershipError(e))) => {
+            Err(ForwardError::Cluster(ClusterError::Unavailable(e.to_string())))
         }
-        Err(RaftError::APIError(ClientWriteError::ChangeMembershipError(e))) => Err(
-            ForwardError::Cluster(ClusterError::Unavailable(e.to_string())),
-        ),
-        Err(RaftError::Fatal(e)) => Err(ForwardError::Cluster(ClusterError::OutcomeUnknown(
-            e.to_string(),
-        ))),
+        Err(RaftError::Fatal(e)) => Err(ForwardError::Cluster(ClusterError::OutcomeUnknown(e.to_string()))),
     }
 }
 
@@ -662,53 +567,30 @@ impl NodeCore {
 
     /// Records this node's advertised addresses in the membership.
     pub async fn update_own_addresses(&self) -> Result<(), ClusterError> {
-        self.admin(ForwardRequest::UpdateNode {
-            id: self.id,
-            node: self.node.clone(),
-        })
-        .await
+        self.admin(ForwardRequest::UpdateNode { id: self.id, node: self.node.clone() }).await
     }
 
     /// Asks the member at `target` (a Raft address) to add this node: as a learner, caught up, then promoted
     /// to voter when `voter` is true.
     pub async fn request_join(&self, target: &str, voter: bool) -> Result<(), ClusterError> {
-        let req = RpcRequest::Forward(ForwardRequest::Join {
-            id: self.id,
-            node: self.node.clone(),
-            voter,
-        });
-        match self
-            .forward
-            .call_any(target, req, Duration::from_secs(120))
-            .await
-        {
+        let req = RpcRequest::Forward(ForwardRequest::Join { id: self.id, node: self.node.clone(), voter });
+        match self.forward.call_any(target, req, Duration::from_secs(120)).await {
             Ok(RpcResponse::Forward(Ok(_))) => Ok(()),
             Ok(RpcResponse::Forward(Err(ForwardError::Cluster(e)))) => Err(e),
-            Ok(other) => Err(ClusterError::Unavailable(format!(
-                "unexpected answer {other:?}"
-            ))),
+            Ok(other) => Err(ClusterError::Unavailable(format!("unexpected answer {other:?}"))),
             Err(e) => Err(ClusterError::Unavailable(format!("{e:?}"))),
         }
     }
 
     /// Adds a joining node through the leader, wherever it is.
-    async fn join_node(
-        &self,
-        id: NodeId,
-        node: Node,
-        voter: bool,
-    ) -> Result<ForwardResponse, ForwardError> {
-        self.admin(ForwardRequest::AddLearner { id, node })
-            .await
-            .map_err(ForwardError::Cluster)?;
+    async fn join_node(&self, id: NodeId, node: Node, voter: bool) -> Result<ForwardResponse, ForwardError> {
+        self.admin(ForwardRequest::AddLearner { id, node }).await.map_err(ForwardError::Cluster)?;
         if voter {
             let m = self.raft.metrics().borrow().membership_config.clone();
             let mut voters: Vec<NodeId> = m.membership().voter_ids().collect();
             if !voters.contains(&id) {
                 voters.push(id);
-                self.admin(ForwardRequest::ChangeVoters(voters))
-                    .await
-                    .map_err(ForwardError::Cluster)?;
+                self.admin(ForwardRequest::ChangeVoters(voters)).await.map_err(ForwardError::Cluster)?;
             }
         }
         Ok(ForwardResponse::Done)

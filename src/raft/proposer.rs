@@ -63,10 +63,9 @@ impl Proposer {
         if self.queue.send(Pending { statements, reply }).is_err() {
             return Err(ProposeError::Cluster(ClusterError::ShuttingDown));
         }
-        rx.await
-            .unwrap_or(Err(ProposeError::Cluster(ClusterError::OutcomeUnknown(
-                "the proposal was dropped while in flight".into(),
-            ))))
+        rx.await.unwrap_or(Err(ProposeError::Cluster(ClusterError::OutcomeUnknown(
+            "the proposal was dropped while in flight".into(),
+        ))))
     }
 }
 
@@ -91,9 +90,7 @@ async fn run(
             }
         }
         stats.entries.fetch_add(1, Ordering::Relaxed);
-        stats
-            .requests
-            .fetch_add(batch.len() as u64, Ordering::Relaxed);
+        stats.requests.fetch_add(batch.len() as u64, Ordering::Relaxed);
         let (raft, gate) = (raft.clone(), gate.clone());
         tokio::spawn(async move {
             propose_batch(&raft, &gate, write_timeout, batch).await;
@@ -102,14 +99,8 @@ async fn run(
     }
 }
 
-async fn propose_batch(
-    raft: &Raft,
-    gate: &WriteGate,
-    write_timeout: Duration,
-    batch: Vec<Pending>,
-) {
-    let (requests, replies): (Vec<_>, Vec<_>) =
-        batch.into_iter().map(|p| (p.statements, p.reply)).unzip();
+async fn propose_batch(raft: &Raft, gate: &WriteGate, write_timeout: Duration, batch: Vec<Pending>) {
+    let (requests, replies): (Vec<_>, Vec<_>) = batch.into_iter().map(|p| (p.statements, p.reply)).unzip();
     // Autocommit writes wait behind an interactive transaction rather than interleave with it.
     let _shared = match gate.shared(write_timeout).await {
         Ok(g) => g,
@@ -120,10 +111,7 @@ async fn propose_batch(
             return;
         }
     };
-    let request = Request::Execute {
-        requests,
-        ctx: ExecContext::now(),
-    };
+    let request = Request::Execute { requests, ctx: ExecContext::now() };
     let failure = match tokio::time::timeout(write_timeout, raft.client_write(request)).await {
         Ok(Ok(resp)) => {
             for (reply, outcome) in replies.into_iter().zip(resp.data.outcomes) {
@@ -141,9 +129,7 @@ async fn propose_batch(
         Ok(Err(RaftError::APIError(ClientWriteError::ChangeMembershipError(e)))) => {
             ProposeError::Cluster(ClusterError::Unavailable(e.to_string()))
         }
-        Ok(Err(RaftError::Fatal(e))) => {
-            ProposeError::Cluster(ClusterError::OutcomeUnknown(e.to_string()))
-        }
+        Ok(Err(RaftError::Fatal(e))) => ProposeError::Cluster(ClusterError::OutcomeUnknown(e.to_string())),
     };
     for reply in replies {
         let _ = reply.send(Err(failure.clone()));

@@ -7,8 +7,8 @@ use std::time::Duration;
 
 use openraft::error::{InstallSnapshotError, RaftError};
 use openraft::raft::{
-    AppendEntriesRequest, AppendEntriesResponse, InstallSnapshotRequest, InstallSnapshotResponse,
-    VoteRequest, VoteResponse,
+    AppendEntriesRequest, AppendEntriesResponse, InstallSnapshotRequest, InstallSnapshotResponse, VoteRequest,
+    VoteResponse,
 };
 use serde::{Deserialize, Serialize};
 use tokio::io::{AsyncReadExt, AsyncWriteExt, BufReader, BufWriter};
@@ -58,11 +58,7 @@ pub enum ForwardRequest {
     /// Record a node's current addresses in the membership.
     UpdateNode { id: NodeId, node: Node },
     /// A step of an interactive transaction; the leader takes the write gate for it at `Begin`.
-    Txn {
-        txn: TxnId,
-        step: TxnStep,
-        lock_timeout_ms: u64,
-    },
+    Txn { txn: TxnId, step: TxnStep, lock_timeout_ms: u64 },
     /// Report the receiving node's own view of the cluster (served locally, never forwarded).
     Status,
 }
@@ -94,15 +90,11 @@ pub struct NodeStatus {
 /// A response, one per request, in order.
 #[derive(Debug, Serialize, Deserialize)]
 pub enum RpcResponse {
-    Hello {
-        node_id: NodeId,
-    },
+    Hello { node_id: NodeId },
     HelloRejected(String),
     AppendEntries(Result<AppendEntriesResponse<NodeId>, RaftError<NodeId>>),
     Vote(Result<VoteResponse<NodeId>, RaftError<NodeId>>),
-    InstallSnapshot(
-        Result<InstallSnapshotResponse<NodeId>, RaftError<NodeId, InstallSnapshotError>>,
-    ),
+    InstallSnapshot(Result<InstallSnapshotResponse<NodeId>, RaftError<NodeId, InstallSnapshotError>>),
     Forward(Result<ForwardResponse, ForwardError>),
 }
 
@@ -119,10 +111,7 @@ pub enum ForwardError {
 /// Writes one frame.
 pub async fn write_frame<W: AsyncWriteExt + Unpin>(w: &mut W, payload: &[u8]) -> io::Result<()> {
     if payload.len() > MAX_FRAME {
-        return Err(io::Error::new(
-            io::ErrorKind::InvalidInput,
-            "frame too large",
-        ));
+        return Err(io::Error::new(io::ErrorKind::InvalidInput, "frame too large"));
     }
     w.write_all(&(payload.len() as u32).to_be_bytes()).await?;
     w.write_all(payload).await?;
@@ -139,10 +128,7 @@ pub async fn read_frame<R: AsyncReadExt + Unpin>(r: &mut R) -> io::Result<Option
     }
     let len = u32::from_be_bytes(len) as usize;
     if len > MAX_FRAME {
-        return Err(io::Error::new(
-            io::ErrorKind::InvalidData,
-            format!("frame of {len} bytes exceeds the limit"),
-        ));
+        return Err(io::Error::new(io::ErrorKind::InvalidData, format!("frame of {len} bytes exceeds the limit")));
     }
     let mut buf = vec![0u8; len];
     r.read_exact(&mut buf).await?;
@@ -178,18 +164,12 @@ impl Connection {
             Ok(Ok(s)) => s,
             Ok(Err(e)) => return Err(ConnectError::Unreachable(e)),
             Err(_) => {
-                return Err(ConnectError::Unreachable(io::Error::new(
-                    io::ErrorKind::TimedOut,
-                    "connect timed out",
-                )))
+                return Err(ConnectError::Unreachable(io::Error::new(io::ErrorKind::TimedOut, "connect timed out")))
             }
         };
         let _ = stream.set_nodelay(true);
         let (r, w) = stream.into_split();
-        let mut conn = Connection {
-            reader: BufReader::new(r),
-            writer: BufWriter::new(w),
-        };
+        let mut conn = Connection { reader: BufReader::new(r), writer: BufWriter::new(w) };
         let hello = tokio::time::timeout(timeout, conn.call(&RpcRequest::Hello { from, to })).await;
         match hello {
             Ok(Ok(RpcResponse::Hello { node_id })) if to.is_none_or(|t| t == node_id) => Ok(conn),
@@ -198,14 +178,9 @@ impl Connection {
                 to.unwrap_or_default()
             ))),
             Ok(Ok(RpcResponse::HelloRejected(why))) => Err(ConnectError::WrongPeer(why)),
-            Ok(Ok(other)) => Err(ConnectError::WrongPeer(format!(
-                "unexpected handshake answer {other:?}"
-            ))),
+            Ok(Ok(other)) => Err(ConnectError::WrongPeer(format!("unexpected handshake answer {other:?}"))),
             Ok(Err(e)) => Err(ConnectError::Unreachable(e)),
-            Err(_) => Err(ConnectError::Unreachable(io::Error::new(
-                io::ErrorKind::TimedOut,
-                "handshake timed out",
-            ))),
+            Err(_) => Err(ConnectError::Unreachable(io::Error::new(io::ErrorKind::TimedOut, "handshake timed out"))),
         }
     }
 
@@ -222,10 +197,7 @@ impl Connection {
         write_frame(&mut self.writer, &bytes).await?;
         match read_frame(&mut self.reader).await? {
             Some(frame) => codec::decode(&frame).map_err(codec_io),
-            None => Err(io::Error::new(
-                io::ErrorKind::UnexpectedEof,
-                "peer closed the connection",
-            )),
+            None => Err(io::Error::new(io::ErrorKind::UnexpectedEof, "peer closed the connection")),
         }
     }
 }
@@ -235,15 +207,8 @@ pub const CLIENT_ID: NodeId = 0;
 
 /// Asks whichever node listens at `addr` (a Raft address) for its view of the cluster.
 pub async fn fetch_status(addr: &str, timeout: Duration) -> Result<NodeStatus, String> {
-    let mut conn = Connection::open(addr, CLIENT_ID, None, timeout)
-        .await
-        .map_err(|e| format!("{e:?}"))?;
-    match tokio::time::timeout(
-        timeout,
-        conn.call(&RpcRequest::Forward(ForwardRequest::Status)),
-    )
-    .await
-    {
+    let mut conn = Connection::open(addr, CLIENT_ID, None, timeout).await.map_err(|e| format!("{e:?}"))?;
+    match tokio::time::timeout(timeout, conn.call(&RpcRequest::Forward(ForwardRequest::Status))).await {
         Ok(Ok(RpcResponse::Forward(Ok(ForwardResponse::Status(s))))) => Ok(s),
         Ok(Ok(other)) => Err(format!("unexpected answer {other:?}")),
         Ok(Err(e)) => Err(e.to_string()),

@@ -39,10 +39,7 @@ pub async fn serve(listener: TcpListener, core: Arc<NodeCore>, mut stop: watch::
     connections.shutdown().await;
 }
 
-async fn send(
-    w: &mut BufWriter<tokio::net::tcp::OwnedWriteHalf>,
-    resp: &RpcResponse,
-) -> std::io::Result<()> {
+async fn send(w: &mut BufWriter<tokio::net::tcp::OwnedWriteHalf>, resp: &RpcResponse) -> std::io::Result<()> {
     let bytes = codec::encode(resp).map_err(crate::raft::rpc::codec_io)?;
     write_frame(w, &bytes).await
 }
@@ -63,20 +60,12 @@ async fn serve_connection(stream: TcpStream, core: Arc<NodeCore>) -> std::io::Re
             from
         }
         RpcRequest::Hello { to, .. } => {
-            let why = format!(
-                "this is node {}, not node {}",
-                core.id,
-                to.unwrap_or_default()
-            );
+            let why = format!("this is node {}, not node {}", core.id, to.unwrap_or_default());
             send(&mut writer, &RpcResponse::HelloRejected(why)).await?;
             return Ok(());
         }
         _ => {
-            send(
-                &mut writer,
-                &RpcResponse::HelloRejected("handshake expected".into()),
-            )
-            .await?;
+            send(&mut writer, &RpcResponse::HelloRejected("handshake expected".into())).await?;
             return Ok(());
         }
     };
@@ -87,13 +76,9 @@ async fn serve_connection(stream: TcpStream, core: Arc<NodeCore>) -> std::io::Re
         }
         let req: RpcRequest = codec::decode(&frame).map_err(crate::raft::rpc::codec_io)?;
         let resp = match req {
-            RpcRequest::AppendEntries(rpc) => {
-                RpcResponse::AppendEntries(core.raft.append_entries(rpc).await)
-            }
+            RpcRequest::AppendEntries(rpc) => RpcResponse::AppendEntries(core.raft.append_entries(rpc).await),
             RpcRequest::Vote(rpc) => RpcResponse::Vote(core.raft.vote(rpc).await),
-            RpcRequest::InstallSnapshot(rpc) => {
-                RpcResponse::InstallSnapshot(core.raft.install_snapshot(rpc).await)
-            }
+            RpcRequest::InstallSnapshot(rpc) => RpcResponse::InstallSnapshot(core.raft.install_snapshot(rpc).await),
             RpcRequest::Forward(f) => RpcResponse::Forward(core.handle_forward(f).await),
             RpcRequest::Hello { .. } => RpcResponse::HelloRejected("handshake already done".into()),
         };

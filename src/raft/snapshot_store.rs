@@ -45,30 +45,20 @@ impl SnapshotStore {
                 continue;
             }
             let data = path.with_extension("db");
-            let meta: Option<SnapshotMeta> =
-                fs::read(&path).ok().and_then(|b| codec::decode(&b).ok());
+            let meta: Option<SnapshotMeta> = fs::read(&path).ok().and_then(|b| codec::decode(&b).ok());
             if let (Some(meta), true) = (meta, data.exists()) {
-                if best
-                    .as_ref()
-                    .is_none_or(|b| b.meta.last_log_id < meta.last_log_id)
-                {
+                if best.as_ref().is_none_or(|b| b.meta.last_log_id < meta.last_log_id) {
                     best = Some(StoredSnapshot { meta, path: data });
                 }
             }
         }
-        let store = SnapshotStore {
-            dir: dir.to_path_buf(),
-            current: Mutex::new(best),
-        };
+        let store = SnapshotStore { dir: dir.to_path_buf(), current: Mutex::new(best) };
         store.remove_all_but_current()?;
         Ok(store)
     }
 
     pub fn current(&self) -> Option<StoredSnapshot> {
-        self.current
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .clone()
+        self.current.lock().unwrap_or_else(|e| e.into_inner()).clone()
     }
 
     /// A fresh temporary path in the snapshot directory (for a build or an incoming transfer).
@@ -79,10 +69,7 @@ impl SnapshotStore {
     /// Makes the data file at `data` (already fsynced) a complete snapshot with `meta`, and the current one
     /// unless a newer one exists. Returns where the data now lives.
     pub fn commit(&self, data: &Path, meta: &SnapshotMeta) -> std::io::Result<PathBuf> {
-        let (term, index) = meta
-            .last_log_id
-            .map(|l| (l.leader_id.term, l.index))
-            .unwrap_or((0, 0));
+        let (term, index) = meta.last_log_id.map(|l| (l.leader_id.term, l.index)).unwrap_or((0, 0));
         let stem = format!("{term:020}-{index:020}-{:x}", nonce());
         let final_data = self.dir.join(format!("{stem}.db"));
         fs::rename(data, &final_data)?;
@@ -96,14 +83,8 @@ impl SnapshotStore {
         sync_dir(&self.dir)?;
         {
             let mut cur = self.current.lock().unwrap_or_else(|e| e.into_inner());
-            if cur
-                .as_ref()
-                .is_none_or(|c| c.meta.last_log_id <= meta.last_log_id)
-            {
-                *cur = Some(StoredSnapshot {
-                    meta: meta.clone(),
-                    path: final_data.clone(),
-                });
+            if cur.as_ref().is_none_or(|c| c.meta.last_log_id <= meta.last_log_id) {
+                *cur = Some(StoredSnapshot { meta: meta.clone(), path: final_data.clone() });
             }
         }
         self.remove_all_but_current()?;
@@ -115,9 +96,7 @@ impl SnapshotStore {
         let keep = self.current().map(|c| c.path);
         for entry in fs::read_dir(&self.dir)? {
             let path = entry?.path();
-            let is_current = keep
-                .as_ref()
-                .is_some_and(|k| *k == path || k.with_extension("meta") == path);
+            let is_current = keep.as_ref().is_some_and(|k| *k == path || k.with_extension("meta") == path);
             let in_progress = path.extension().and_then(|e| e.to_str()) == Some("tmp");
             if !is_current && !in_progress {
                 let _ = fs::remove_file(&path);
@@ -139,9 +118,6 @@ impl SnapshotStore {
 
     /// Total bytes of the current snapshot's data file.
     pub fn current_size(&self) -> u64 {
-        self.current()
-            .and_then(|c| fs::metadata(c.path).ok())
-            .map(|m| m.len())
-            .unwrap_or(0)
+        self.current().and_then(|c| fs::metadata(c.path).ok()).map(|m| m.len()).unwrap_or(0)
     }
 }

@@ -13,9 +13,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{mpsc, Arc, Mutex};
 
 use openraft::storage::RaftStateMachine;
-use openraft::{
-    EntryPayload, ErrorSubject, ErrorVerb, RaftLogId, RaftSnapshotBuilder, StorageIOError,
-};
+use openraft::{EntryPayload, ErrorSubject, ErrorVerb, RaftLogId, RaftSnapshotBuilder, StorageIOError};
 use tokio::sync::oneshot;
 
 use crate::codec;
@@ -23,8 +21,7 @@ use crate::db::{snapshot, Writer};
 use crate::raft::snapshot_store::{SnapshotStore, StoredSnapshot};
 use crate::raft::txn_apply::Transactions;
 use crate::raft::types::{
-    Entry, LogId, Request, Response, Snapshot, SnapshotMeta, StorageError, StoredMembership,
-    TypeConfig,
+    Entry, LogId, Request, Response, Snapshot, SnapshotMeta, StorageError, StoredMembership, TypeConfig,
 };
 
 const META_LAST_APPLIED: &str = "last_applied";
@@ -32,21 +29,11 @@ const META_MEMBERSHIP: &str = "membership";
 const META_DATA_VERSION: &str = "data_version";
 
 fn sm_err(verb: ErrorVerb, e: impl std::fmt::Display) -> StorageError {
-    StorageIOError::new(
-        ErrorSubject::StateMachine,
-        verb,
-        openraft::AnyError::error(e.to_string()),
-    )
-    .into()
+    StorageIOError::new(ErrorSubject::StateMachine, verb, openraft::AnyError::error(e.to_string())).into()
 }
 
 fn snap_err(verb: ErrorVerb, e: impl std::fmt::Display) -> StorageError {
-    StorageIOError::new(
-        ErrorSubject::Snapshot(None),
-        verb,
-        openraft::AnyError::error(e.to_string()),
-    )
-    .into()
+    StorageIOError::new(ErrorSubject::Snapshot(None), verb, openraft::AnyError::error(e.to_string())).into()
 }
 
 type Reply<T> = oneshot::Sender<Result<T, StorageError>>;
@@ -87,23 +74,11 @@ impl StateMachine {
     pub fn open(db_path: &Path, snapshot_dir: &Path) -> Result<StateMachine, StorageError> {
         let writer = Writer::open(db_path).map_err(|e| sm_err(ErrorVerb::Read, e))?;
         let (last_applied, membership) = read_applied(&writer)?;
-        let data_version = decode_meta(
-            writer
-                .read_meta(META_DATA_VERSION)
-                .map_err(|e| sm_err(ErrorVerb::Read, e))?,
-        )?;
-        let snapshots =
-            SnapshotStore::open(snapshot_dir).map_err(|e| snap_err(ErrorVerb::Read, e))?;
+        let data_version = decode_meta(writer.read_meta(META_DATA_VERSION).map_err(|e| sm_err(ErrorVerb::Read, e))?)?;
+        let snapshots = SnapshotStore::open(snapshot_dir).map_err(|e| snap_err(ErrorVerb::Read, e))?;
         snapshots.remove_temporaries();
-        let mut state = WriterState {
-            writer,
-            last_applied,
-            membership,
-            txns: Transactions {
-                open: None,
-                data_version,
-            },
-        };
+        let mut state =
+            WriterState { writer, last_applied, membership, txns: Transactions { open: None, data_version } };
         if let Some(cur) = snapshots.current() {
             if cur.meta.last_log_id > state.last_applied {
                 tracing::warn!(snapshot = ?cur.meta.last_log_id, applied = ?state.last_applied, "database behind its snapshot, restoring");
@@ -127,20 +102,11 @@ impl StateMachine {
 
     async fn call<T>(&self, make: impl FnOnce(Reply<T>) -> Command) -> Result<T, StorageError> {
         let (tx, rx) = oneshot::channel();
-        let sent = self
-            .shared
-            .commands
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .send(make(tx));
+        let sent = self.shared.commands.lock().unwrap_or_else(|e| e.into_inner()).send(make(tx));
         if sent.is_err() {
-            return Err(sm_err(
-                ErrorVerb::Write,
-                "state machine writer thread has stopped",
-            ));
+            return Err(sm_err(ErrorVerb::Write, "state machine writer thread has stopped"));
         }
-        rx.await
-            .map_err(|_| sm_err(ErrorVerb::Write, "state machine writer thread has stopped"))?
+        rx.await.map_err(|_| sm_err(ErrorVerb::Write, "state machine writer thread has stopped"))?
     }
 
     /// Checkpoints the WAL so the database file alone holds everything applied (used at shutdown).
@@ -167,9 +133,7 @@ mod erased {
 }
 
 /// Decodes a metadata value, or gives the default when the database has none yet.
-fn decode_meta<T: serde::de::DeserializeOwned + Default>(
-    value: Option<Vec<u8>>,
-) -> Result<T, StorageError> {
+fn decode_meta<T: serde::de::DeserializeOwned + Default>(value: Option<Vec<u8>>) -> Result<T, StorageError> {
     match value {
         Some(b) => codec::decode(&b).map_err(|e| sm_err(ErrorVerb::Read, e)),
         None => Ok(T::default()),
@@ -177,15 +141,8 @@ fn decode_meta<T: serde::de::DeserializeOwned + Default>(
 }
 
 fn read_applied(writer: &Writer) -> Result<(Option<LogId>, StoredMembership), StorageError> {
-    let read = |key| {
-        writer
-            .read_meta(key)
-            .map_err(|e| sm_err(ErrorVerb::Read, e))
-    };
-    Ok((
-        decode_meta(read(META_LAST_APPLIED)?)?,
-        decode_meta(read(META_MEMBERSHIP)?)?,
-    ))
+    let read = |key| writer.read_meta(key).map_err(|e| sm_err(ErrorVerb::Read, e));
+    Ok((decode_meta(read(META_LAST_APPLIED)?)?, decode_meta(read(META_MEMBERSHIP)?)?))
 }
 
 impl WriterState {
@@ -209,10 +166,7 @@ impl WriterState {
                         self.txns.abort(&self.writer).map_err(err)?;
                         let mut outcomes = Vec::with_capacity(requests.len());
                         for (i, statements) in requests.iter().enumerate() {
-                            let outcome = self
-                                .writer
-                                .execute_entry(ctx.for_request(i), statements)
-                                .map_err(err)?;
+                            let outcome = self.writer.execute_entry(ctx.for_request(i), statements).map_err(err)?;
                             if outcome.is_ok() {
                                 self.txns.data_version += 1;
                             }
@@ -221,13 +175,8 @@ impl WriterState {
                         Response { outcomes }
                     }
                     EntryPayload::Normal(Request::Txn { txn, step, ctx }) => {
-                        let outcome = self
-                            .txns
-                            .apply_step(&self.writer, txn, term, step, ctx)
-                            .map_err(err)?;
-                        Response {
-                            outcomes: vec![outcome],
-                        }
+                        let outcome = self.txns.apply_step(&self.writer, txn, term, step, ctx).map_err(err)?;
+                        Response { outcomes: vec![outcome] }
                     }
                     EntryPayload::Membership(m) => {
                         self.membership = StoredMembership::new(Some(log_id), m);
@@ -237,17 +186,10 @@ impl WriterState {
                 self.last_applied = Some(log_id);
                 responses.push(response);
             }
-            let encode =
-                |v: &dyn erased::Encode| v.encode().map_err(|e| sm_err(ErrorVerb::Write, e));
-            self.writer
-                .write_meta(META_LAST_APPLIED, &encode(&self.last_applied)?)
-                .map_err(err)?;
-            self.writer
-                .write_meta(META_MEMBERSHIP, &encode(&self.membership)?)
-                .map_err(err)?;
-            self.writer
-                .write_meta(META_DATA_VERSION, &encode(&self.txns.data_version)?)
-                .map_err(err)?;
+            let encode = |v: &dyn erased::Encode| v.encode().map_err(|e| sm_err(ErrorVerb::Write, e));
+            self.writer.write_meta(META_LAST_APPLIED, &encode(&self.last_applied)?).map_err(err)?;
+            self.writer.write_meta(META_MEMBERSHIP, &encode(&self.membership)?).map_err(err)?;
+            self.writer.write_meta(META_DATA_VERSION, &encode(&self.txns.data_version)?).map_err(err)?;
             // While a transaction is open its SQLite transaction (and this batch's metadata) stays uncommitted:
             // after a crash the node replays the log from what was committed.
             if self.txns.open.is_none() {
@@ -272,26 +214,18 @@ impl WriterState {
         // A snapshot replaces everything, including an open transaction and the batches it kept uncommitted.
         self.txns.open = None;
         self.writer.rollback();
-        self.writer
-            .restore_from(path)
-            .map_err(|e| snap_err(ErrorVerb::Write, e))?;
+        self.writer.restore_from(path).map_err(|e| snap_err(ErrorVerb::Write, e))?;
         let (last_applied, membership) = read_applied(&self.writer)?;
         if last_applied != meta.last_log_id {
             return Err(snap_err(
                 ErrorVerb::Read,
-                format!(
-                    "snapshot file holds {last_applied:?}, its metadata says {:?}",
-                    meta.last_log_id
-                ),
+                format!("snapshot file holds {last_applied:?}, its metadata says {:?}", meta.last_log_id),
             ));
         }
         self.last_applied = last_applied;
         self.membership = membership;
-        self.txns.data_version = decode_meta(
-            self.writer
-                .read_meta(META_DATA_VERSION)
-                .map_err(|e| sm_err(ErrorVerb::Read, e))?,
-        )?;
+        self.txns.data_version =
+            decode_meta(self.writer.read_meta(META_DATA_VERSION).map_err(|e| sm_err(ErrorVerb::Read, e))?)?;
         Ok(())
     }
 }
@@ -309,12 +243,7 @@ fn writer_loop(mut state: WriterState, commands: mpsc::Receiver<Command>) {
                 let _ = reply.send(state.restore(&path, &meta));
             }
             Command::Checkpoint(reply) => {
-                let _ = reply.send(
-                    state
-                        .writer
-                        .checkpoint()
-                        .map_err(|e| sm_err(ErrorVerb::Write, e)),
-                );
+                let _ = reply.send(state.writer.checkpoint().map_err(|e| sm_err(ErrorVerb::Write, e)));
             }
         }
     }
@@ -339,45 +268,26 @@ impl RaftSnapshotBuilder<TypeConfig> for SnapshotBuilder {
 fn build_snapshot_blocking(shared: &Shared) -> Result<StoredSnapshot, StorageError> {
     let tmp = shared.snapshots.temp_path("build");
     let values =
-        snapshot::copy_database(&shared.db_path, &tmp, &[META_LAST_APPLIED, META_MEMBERSHIP])
-            .map_err(|e| {
-                let _ = std::fs::remove_file(&tmp);
-                snap_err(ErrorVerb::Write, e)
-            })?;
+        snapshot::copy_database(&shared.db_path, &tmp, &[META_LAST_APPLIED, META_MEMBERSHIP]).map_err(|e| {
+            let _ = std::fs::remove_file(&tmp);
+            snap_err(ErrorVerb::Write, e)
+        })?;
     let mut values = values.into_iter();
     let last_log_id: Option<LogId> = decode_meta(values.next().flatten())?;
     let last_membership: StoredMembership = decode_meta(values.next().flatten())?;
     let snapshot_id = match last_log_id {
-        Some(l) => format!(
-            "{}-{}-{}-{:x}",
-            l.leader_id.term,
-            l.leader_id.node_id,
-            l.index,
-            rand::random::<u32>()
-        ),
+        Some(l) => format!("{}-{}-{}-{:x}", l.leader_id.term, l.leader_id.node_id, l.index, rand::random::<u32>()),
         None => format!("empty-{:x}", rand::random::<u32>()),
     };
-    let meta = SnapshotMeta {
-        last_log_id,
-        last_membership,
-        snapshot_id,
-    };
-    let path = shared
-        .snapshots
-        .commit(&tmp, &meta)
-        .map_err(|e| snap_err(ErrorVerb::Write, e))?;
+    let meta = SnapshotMeta { last_log_id, last_membership, snapshot_id };
+    let path = shared.snapshots.commit(&tmp, &meta).map_err(|e| snap_err(ErrorVerb::Write, e))?;
     tracing::info!(last_log_id = ?meta.last_log_id, path = %path.display(), "snapshot built");
     Ok(StoredSnapshot { meta, path })
 }
 
 async fn open_snapshot(stored: StoredSnapshot) -> Result<Snapshot, StorageError> {
-    let file = tokio::fs::File::open(&stored.path)
-        .await
-        .map_err(|e| snap_err(ErrorVerb::Read, e))?;
-    Ok(Snapshot {
-        meta: stored.meta,
-        snapshot: Box::new(file),
-    })
+    let file = tokio::fs::File::open(&stored.path).await.map_err(|e| snap_err(ErrorVerb::Read, e))?;
+    Ok(Snapshot { meta: stored.meta, snapshot: Box::new(file) })
 }
 
 /// Identity of an open file: the same (device, inode) means the same file whatever its path.
@@ -402,9 +312,7 @@ impl RaftStateMachine<TypeConfig> for StateMachine {
     }
 
     async fn get_snapshot_builder(&mut self) -> Self::SnapshotBuilder {
-        SnapshotBuilder {
-            shared: self.shared.clone(),
-        }
+        SnapshotBuilder { shared: self.shared.clone() }
     }
 
     async fn begin_receiving_snapshot(&mut self) -> Result<Box<tokio::fs::File>, StorageError> {
@@ -416,12 +324,7 @@ impl RaftStateMachine<TypeConfig> for StateMachine {
             .open(&path)
             .await
             .map_err(|e| snap_err(ErrorVerb::Write, e))?;
-        let previous = self
-            .shared
-            .incoming
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .replace(path);
+        let previous = self.shared.incoming.lock().unwrap_or_else(|e| e.into_inner()).replace(path);
         if let Some(old) = previous {
             let _ = std::fs::remove_file(old);
         }
@@ -440,21 +343,10 @@ impl RaftStateMachine<TypeConfig> for StateMachine {
         file.sync_all().await.map_err(werr)?;
         // The data normally arrives in the file `begin_receiving_snapshot` created; if OpenRaft handed us
         // another file (a local transfer), copy it into place.
-        let incoming = self
-            .shared
-            .incoming
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .take();
+        let incoming = self.shared.incoming.lock().unwrap_or_else(|e| e.into_inner()).take();
         let received_id = file_identity(&file.metadata().await.map_err(werr)?);
         let data_path = match incoming {
-            Some(p)
-                if std::fs::metadata(&p)
-                    .map(|m| file_identity(&m) == received_id)
-                    .unwrap_or(false) =>
-            {
-                p
-            }
+            Some(p) if std::fs::metadata(&p).map(|m| file_identity(&m) == received_id).unwrap_or(false) => p,
             other => {
                 if let Some(p) = other {
                     let _ = std::fs::remove_file(p);
@@ -468,13 +360,8 @@ impl RaftStateMachine<TypeConfig> for StateMachine {
             }
         };
         drop(file);
-        let path = self
-            .shared
-            .snapshots
-            .commit(&data_path, meta)
-            .map_err(werr)?;
-        self.call(|tx| Command::Restore(path, meta.clone(), tx))
-            .await?;
+        let path = self.shared.snapshots.commit(&data_path, meta).map_err(werr)?;
+        self.call(|tx| Command::Restore(path, meta.clone(), tx)).await?;
         tracing::info!(last_log_id = ?meta.last_log_id, "snapshot installed");
         Ok(())
     }

@@ -38,10 +38,7 @@ impl Transactions {
     /// Rolls back the open transaction, if any.
     pub fn abort(&mut self, writer: &Writer) -> rusqlite::Result<()> {
         if let Some(t) = self.open.take() {
-            tracing::info!(
-                txn = t.id,
-                "interactive transaction rolled back by the state machine"
-            );
+            tracing::info!(txn = t.id, "interactive transaction rolled back by the state machine");
             writer.rollback_to(TXN_SAVEPOINT)?;
             writer.release(TXN_SAVEPOINT)?;
         }
@@ -86,11 +83,7 @@ impl Transactions {
         ctx: ExecContext,
     ) -> rusqlite::Result<WriteOutcome> {
         match step {
-            TxnStep::Begin {
-                snapshot_version,
-                savepoints,
-                statements,
-            } => {
+            TxnStep::Begin { snapshot_version, savepoints, statements } => {
                 if self.open.is_some() {
                     // The write gate makes this impossible on a healthy leader; stay deterministic anyway.
                     self.abort(writer)?;
@@ -102,11 +95,7 @@ impl Transactions {
                     )));
                 }
                 writer.savepoint(TXN_SAVEPOINT)?;
-                self.open = Some(OpenTxn {
-                    id,
-                    term,
-                    failed: false,
-                });
+                self.open = Some(OpenTxn { id, term, failed: false });
                 for sp in &savepoints {
                     writer.savepoint(&client_savepoint(sp))?;
                 }
@@ -129,17 +118,11 @@ impl Transactions {
                 if let Err(e) = self.check_open(id) {
                     return Ok(Err(e));
                 }
-                Ok(writer
-                    .release(&client_savepoint(&name))
-                    .map(|_| Vec::new())
-                    .map_err(|e| no_savepoint(&name, e)))
+                Ok(writer.release(&client_savepoint(&name)).map(|_| Vec::new()).map_err(|e| no_savepoint(&name, e)))
             }
             TxnStep::RollbackTo(name) => {
                 if self.open.as_ref().is_none_or(|t| t.id != id) {
-                    return Ok(Err(SqlError::new(
-                        SqlError::TXN_NOT_OPEN,
-                        "the transaction was rolled back; retry it",
-                    )));
+                    return Ok(Err(SqlError::new(SqlError::TXN_NOT_OPEN, "the transaction was rolled back; retry it")));
                 }
                 match writer.rollback_to(&client_savepoint(&name)) {
                     Ok(()) => {

@@ -28,9 +28,7 @@ impl NodeCore {
         let is_begin = matches!(step, TxnStep::Begin { .. });
         let deadline = tokio::time::Instant::now() + self.options.write_timeout;
         loop {
-            let leader = self
-                .wait_for_leader(deadline.saturating_duration_since(tokio::time::Instant::now()))
-                .await?;
+            let leader = self.wait_for_leader(deadline.saturating_duration_since(tokio::time::Instant::now())).await?;
             let result = if leader == self.id {
                 self.leader_txn_step(txn, step.clone(), lock_timeout).await
             } else {
@@ -43,44 +41,30 @@ impl NodeCore {
                     lock_timeout_ms: lock_timeout.as_millis() as u64,
                 });
                 let timeout = self.options.write_timeout + lock_timeout;
-                match self
-                    .forward
-                    .call(leader, &node.raft_addr, req, timeout)
-                    .await
-                {
+                match self.forward.call(leader, &node.raft_addr, req, timeout).await {
                     Ok(RpcResponse::Forward(Ok(ForwardResponse::Write(outcome)))) => Ok(outcome),
                     Ok(RpcResponse::Forward(Err(e))) => Err(e),
-                    Ok(other) => Err(ForwardError::Cluster(ClusterError::OutcomeUnknown(
-                        format!("{other:?}"),
-                    ))),
-                    Err(ForwardIoError::NotSent(_)) if is_begin => {
-                        Err(ForwardError::NotLeader { leader: None })
+                    Ok(other) => Err(ForwardError::Cluster(ClusterError::OutcomeUnknown(format!("{other:?}")))),
+                    Err(ForwardIoError::NotSent(_)) if is_begin => Err(ForwardError::NotLeader { leader: None }),
+                    Err(ForwardIoError::NotSent(e)) => {
+                        Err(ForwardError::Cluster(lost(&format!("leader unreachable: {e}"))))
                     }
-                    Err(ForwardIoError::NotSent(e)) => Err(ForwardError::Cluster(lost(&format!(
-                        "leader unreachable: {e}"
-                    )))),
-                    Err(ForwardIoError::Lost(e)) => Err(ForwardError::Cluster(
-                        ClusterError::OutcomeUnknown(e.to_string()),
-                    )),
+                    Err(ForwardIoError::Lost(e)) => {
+                        Err(ForwardError::Cluster(ClusterError::OutcomeUnknown(e.to_string())))
+                    }
                 }
             };
             match result {
                 Ok(outcome) => return Ok(outcome),
                 Err(ForwardError::Cluster(e)) => return Err(e),
                 // Only a Begin that was never proposed may be tried again at another leader.
-                Err(ForwardError::NotLeader { .. })
-                    if is_begin && tokio::time::Instant::now() < deadline =>
-                {
+                Err(ForwardError::NotLeader { .. }) if is_begin && tokio::time::Instant::now() < deadline => {
                     self.wait_for_change().await;
                 }
                 Err(ForwardError::NotLeader { .. }) if is_begin => {
-                    return Err(ClusterError::Unavailable(
-                        "no leader accepted the transaction in time".into(),
-                    ))
+                    return Err(ClusterError::Unavailable("no leader accepted the transaction in time".into()))
                 }
-                Err(ForwardError::NotLeader { .. }) => {
-                    return Err(lost("leadership changed during the transaction"))
-                }
+                Err(ForwardError::NotLeader { .. }) => return Err(lost("leadership changed during the transaction")),
             }
         }
     }
@@ -95,10 +79,7 @@ impl NodeCore {
         let is_begin = matches!(step, TxnStep::Begin { .. });
         let ends = matches!(step, TxnStep::Commit | TxnStep::Rollback);
         if is_begin {
-            self.gate
-                .acquire(txn, lock_timeout)
-                .await
-                .map_err(ForwardError::Cluster)?;
+            self.gate.acquire(txn, lock_timeout).await.map_err(ForwardError::Cluster)?;
         } else if !self.gate.touch(txn) {
             if matches!(step, TxnStep::Rollback) {
                 return Ok(Ok(Vec::new()));
@@ -108,21 +89,11 @@ impl NodeCore {
                 "the transaction was rolled back (leader change or idle timeout); retry it",
             )));
         }
-        let request = Request::Txn {
-            txn,
-            step,
-            ctx: ExecContext::now(),
-        };
-        let written =
-            tokio::time::timeout(self.options.write_timeout, self.raft.client_write(request)).await;
+        let request = Request::Txn { txn, step, ctx: ExecContext::now() };
+        let written = tokio::time::timeout(self.options.write_timeout, self.raft.client_write(request)).await;
         let result = match written {
             Ok(Ok(resp)) => {
-                let outcome = resp
-                    .data
-                    .outcomes
-                    .into_iter()
-                    .next()
-                    .unwrap_or(Ok(Vec::new()));
+                let outcome = resp.data.outcomes.into_iter().next().unwrap_or(Ok(Vec::new()));
                 let not_opened = is_begin
                     && matches!(&outcome, Err(e) if e.code == SqlError::SERIALIZATION_FAILURE || e.code == SqlError::TXN_NOT_OPEN);
                 if ends || not_opened {
@@ -131,19 +102,15 @@ impl NodeCore {
                 return Ok(outcome);
             }
             Ok(Err(RaftError::APIError(ClientWriteError::ForwardToLeader(f)))) if is_begin => {
-                Err(ForwardError::NotLeader {
-                    leader: f.leader_id.zip(f.leader_node),
-                })
+                Err(ForwardError::NotLeader { leader: f.leader_id.zip(f.leader_node) })
             }
-            Ok(Err(RaftError::APIError(ClientWriteError::ForwardToLeader(_)))) => Err(
-                ForwardError::Cluster(lost("leadership changed during the transaction")),
-            ),
-            Ok(Err(RaftError::APIError(ClientWriteError::ChangeMembershipError(e)))) => Err(
-                ForwardError::Cluster(ClusterError::Unavailable(e.to_string())),
-            ),
-            Ok(Err(RaftError::Fatal(e))) => Err(ForwardError::Cluster(
-                ClusterError::OutcomeUnknown(e.to_string()),
-            )),
+            Ok(Err(RaftError::APIError(ClientWriteError::ForwardToLeader(_)))) => {
+                Err(ForwardError::Cluster(lost("leadership changed during the transaction")))
+            }
+            Ok(Err(RaftError::APIError(ClientWriteError::ChangeMembershipError(e)))) => {
+                Err(ForwardError::Cluster(ClusterError::Unavailable(e.to_string())))
+            }
+            Ok(Err(RaftError::Fatal(e))) => Err(ForwardError::Cluster(ClusterError::OutcomeUnknown(e.to_string()))),
             Err(_) => Err(ForwardError::Cluster(ClusterError::OutcomeUnknown(
                 "the transaction step was proposed but not committed in time".into(),
             ))),
@@ -163,9 +130,7 @@ impl NodeCore {
             }
             for txn in self.gate.idle_longer_than(idle) {
                 tracing::info!(txn, "rolling back a transaction idle for too long");
-                let _ = self
-                    .leader_txn_step(txn, TxnStep::Rollback, Duration::ZERO)
-                    .await;
+                let _ = self.leader_txn_step(txn, TxnStep::Rollback, Duration::ZERO).await;
             }
         }
     }

@@ -30,16 +30,9 @@ impl fmt::Display for Node {
 pub enum Request {
     /// Independent client requests packed into one entry (group commit). Each request's statements apply
     /// atomically (all, or none and an error) without affecting the other requests.
-    Execute {
-        requests: Vec<Vec<Statement>>,
-        ctx: ExecContext,
-    },
+    Execute { requests: Vec<Vec<Statement>>, ctx: ExecContext },
     /// A step of interactive transaction `txn`.
-    Txn {
-        txn: TxnId,
-        step: TxnStep,
-        ctx: ExecContext,
-    },
+    Txn { txn: TxnId, step: TxnStep, ctx: ExecContext },
 }
 
 /// Identifies one interactive transaction across the cluster (chosen at random by the session's node).

@@ -26,27 +26,22 @@ pub struct WriteGate {
 
 impl WriteGate {
     /// Shared access for an autocommit batch, waiting at most `timeout`.
-    pub async fn shared(
-        &self,
-        timeout: Duration,
-    ) -> Result<OwnedRwLockReadGuard<()>, ClusterError> {
-        tokio::time::timeout(timeout, self.lock.clone().read_owned())
-            .await
-            .map_err(|_| ClusterError::LockTimeout("canceling statement due to lock timeout: a write transaction holds the write gate".into()))
+    pub async fn shared(&self, timeout: Duration) -> Result<OwnedRwLockReadGuard<()>, ClusterError> {
+        tokio::time::timeout(timeout, self.lock.clone().read_owned()).await.map_err(|_| {
+            ClusterError::LockTimeout(
+                "canceling statement due to lock timeout: a write transaction holds the write gate".into(),
+            )
+        })
     }
 
     /// Exclusive access for transaction `txn` from now until `release`, waiting at most `timeout`.
     pub async fn acquire(&self, txn: TxnId, timeout: Duration) -> Result<(), ClusterError> {
-        let guard = tokio::time::timeout(timeout, self.lock.clone().write_owned())
-            .await
-            .map_err(|_| ClusterError::LockTimeout("canceling statement due to lock timeout: another write transaction holds the write gate".into()))?;
-        self.lock_holders().insert(
-            txn,
-            Holder {
-                _guard: guard,
-                last_used: Instant::now(),
-            },
-        );
+        let guard = tokio::time::timeout(timeout, self.lock.clone().write_owned()).await.map_err(|_| {
+            ClusterError::LockTimeout(
+                "canceling statement due to lock timeout: another write transaction holds the write gate".into(),
+            )
+        })?;
+        self.lock_holders().insert(txn, Holder { _guard: guard, last_used: Instant::now() });
         Ok(())
     }
 
@@ -73,11 +68,7 @@ impl WriteGate {
 
     /// Transactions idle for longer than `idle`.
     pub fn idle_longer_than(&self, idle: Duration) -> Vec<TxnId> {
-        self.lock_holders()
-            .iter()
-            .filter(|(_, h)| h.last_used.elapsed() > idle)
-            .map(|(id, _)| *id)
-            .collect()
+        self.lock_holders().iter().filter(|(_, h)| h.last_used.elapsed() > idle).map(|(id, _)| *id).collect()
     }
 
     fn lock_holders(&self) -> std::sync::MutexGuard<'_, HashMap<TxnId, Holder>> {

@@ -54,17 +54,10 @@ impl TestCluster {
         for id in 1..=n {
             cluster.spawn(id).await;
         }
-        let members: BTreeMap<NodeId, Node> = cluster
-            .nodes
-            .iter()
-            .map(|(id, n)| (*id, n.as_ref().unwrap().node().clone()))
-            .collect();
+        let members: BTreeMap<NodeId, Node> =
+            cluster.nodes.iter().map(|(id, n)| (*id, n.as_ref().unwrap().node().clone())).collect();
         for node in cluster.nodes.values() {
-            node.as_ref()
-                .unwrap()
-                .initialize(members.clone())
-                .await
-                .expect("initialize");
+            node.as_ref().unwrap().initialize(members.clone()).await.expect("initialize");
         }
         cluster.leader().await;
         cluster
@@ -72,11 +65,7 @@ impl TestCluster {
 
     fn options(&self, id: NodeId) -> RaftOptions {
         let mut o = RaftOptions::new(id, self.data_dir(id));
-        o.raft_listen = self
-            .addrs
-            .get(&id)
-            .cloned()
-            .unwrap_or_else(|| "127.0.0.1:0".into());
+        o.raft_listen = self.addrs.get(&id).cloned().unwrap_or_else(|| "127.0.0.1:0".into());
         o.pg_advertise = format!("127.0.0.1:{}", 5400 + id);
         o.heartbeat_ms = 100;
         o.election_timeout_min_ms = 800;
@@ -110,18 +99,11 @@ impl TestCluster {
     }
 
     pub fn node(&self, id: NodeId) -> &RaftNode {
-        self.nodes
-            .get(&id)
-            .and_then(|n| n.as_ref())
-            .unwrap_or_else(|| panic!("node {id} is not running"))
+        self.nodes.get(&id).and_then(|n| n.as_ref()).unwrap_or_else(|| panic!("node {id} is not running"))
     }
 
     pub fn running(&self) -> Vec<NodeId> {
-        self.nodes
-            .iter()
-            .filter(|(_, n)| n.is_some())
-            .map(|(id, _)| *id)
-            .collect()
+        self.nodes.iter().filter(|(_, n)| n.is_some()).map(|(id, _)| *id).collect()
     }
 
     /// Waits until every running, connected node agrees on one leader, and returns it.
@@ -132,10 +114,7 @@ impl TestCluster {
     pub async fn leader_among(&self, ids: &[NodeId]) -> NodeId {
         let deadline = tokio::time::Instant::now() + DEADLINE;
         loop {
-            let views: Vec<Option<NodeId>> = ids
-                .iter()
-                .map(|id| self.node(*id).metrics().current_leader)
-                .collect();
+            let views: Vec<Option<NodeId>> = ids.iter().map(|id| self.node(*id).metrics().current_leader).collect();
             if let Some(Some(l)) = views.first() {
                 if views.iter().all(|v| *v == Some(*l)) && ids.contains(l) {
                     // The leader must also consider itself leader of the current term.
@@ -144,10 +123,7 @@ impl TestCluster {
                     }
                 }
             }
-            assert!(
-                tokio::time::Instant::now() < deadline,
-                "no agreed leader among {ids:?}: {views:?}"
-            );
+            assert!(tokio::time::Instant::now() < deadline, "no agreed leader among {ids:?}: {views:?}");
             tokio::time::sleep(Duration::from_millis(20)).await;
         }
     }
@@ -155,11 +131,7 @@ impl TestCluster {
     /// A running node that is not the leader.
     pub async fn follower(&self) -> NodeId {
         let leader = self.leader().await;
-        *self
-            .running()
-            .iter()
-            .find(|id| **id != leader)
-            .expect("a follower")
+        *self.running().iter().find(|id| **id != leader).expect("a follower")
     }
 
     /// Waits until node `id` has applied at least `index`.
@@ -175,12 +147,7 @@ impl TestCluster {
     /// Waits until every node in `ids` has applied what the leader has applied.
     pub async fn converge(&self, ids: &[NodeId]) {
         let leader = self.leader_among(ids).await;
-        let index = self
-            .node(leader)
-            .metrics()
-            .last_applied
-            .map(|l| l.index)
-            .unwrap_or(0);
+        let index = self.node(leader).metrics().last_applied.map(|l| l.index).unwrap_or(0);
         for id in ids {
             self.wait_applied(*id, index).await;
         }
@@ -216,29 +183,16 @@ impl TestCluster {
     }
 
     pub async fn exec(&self, id: NodeId, sql: &str) -> Result<QueryResult, ExecError> {
-        self.node(id)
-            .execute(sql, vec![], Consistency::Linearizable)
-            .await
+        self.node(id).execute(sql, vec![], Consistency::Linearizable).await
     }
 
-    pub async fn exec_params(
-        &self,
-        id: NodeId,
-        sql: &str,
-        params: Vec<Value>,
-    ) -> Result<QueryResult, ExecError> {
-        self.node(id)
-            .execute(sql, params, Consistency::Linearizable)
-            .await
+    pub async fn exec_params(&self, id: NodeId, sql: &str, params: Vec<Value>) -> Result<QueryResult, ExecError> {
+        self.node(id).execute(sql, params, Consistency::Linearizable).await
     }
 
     /// Reads a node's own copy without a read-index round (for comparing replicas after `converge`).
     pub async fn local_rows(&self, id: NodeId, sql: &str) -> Vec<Vec<Value>> {
-        self.node(id)
-            .execute(sql, vec![], Consistency::Stale)
-            .await
-            .expect("local read")
-            .rows
+        self.node(id).execute(sql, vec![], Consistency::Stale).await.expect("local read").rows
     }
 
     /// A digest of every user table's rows on node `id`, in primary-key order.
@@ -248,13 +202,9 @@ impl TestCluster {
             .await;
         let mut h = DefaultHasher::new();
         for t in tables {
-            let Value::Text(name) = &t[0] else {
-                panic!("table name")
-            };
+            let Value::Text(name) = &t[0] else { panic!("table name") };
             name.hash(&mut h);
-            let rows = self
-                .local_rows(id, &format!("SELECT * FROM \"{name}\" ORDER BY 1"))
-                .await;
+            let rows = self.local_rows(id, &format!("SELECT * FROM \"{name}\" ORDER BY 1")).await;
             format!("{rows:?}").hash(&mut h);
         }
         h.finish()
@@ -265,12 +215,7 @@ impl TestCluster {
         self.converge(ids).await;
         let first = self.digest(ids[0]).await;
         for id in &ids[1..] {
-            assert_eq!(
-                self.digest(*id).await,
-                first,
-                "node {id} differs from node {}",
-                ids[0]
-            );
+            assert_eq!(self.digest(*id).await, first, "node {id} differs from node {}", ids[0]);
         }
     }
 
@@ -293,3 +238,4 @@ pub fn int(r: &QueryResult) -> i64 {
         other => panic!("expected one integer, got {other:?}"),
     }
 }
+pub mod procs;

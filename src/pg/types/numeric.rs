@@ -52,8 +52,7 @@ pub(super) fn parse_numeric(s: &str) -> Option<Num> {
         None => (rest, None),
     };
     let (ip, fp) = mant.split_once('.').unwrap_or((mant, ""));
-    if (ip.is_empty() && fp.is_empty()) || !ip.bytes().chain(fp.bytes()).all(|b| b.is_ascii_digit())
-    {
+    if (ip.is_empty() && fp.is_empty()) || !ip.bytes().chain(fp.bytes()).all(|b| b.is_ascii_digit()) {
         return None;
     }
     let exp: i64 = match exp {
@@ -70,20 +69,11 @@ pub(super) fn parse_numeric(s: &str) -> Option<Num> {
     let all = format!("{ip}{fp}");
     let point = ip.len() as i64 + exp;
     let (mut int_part, frac_part) = if point <= 0 {
-        (
-            String::new(),
-            format!("{}{all}", "0".repeat((-point) as usize)),
-        )
+        (String::new(), format!("{}{all}", "0".repeat((-point) as usize)))
     } else if point as usize >= all.len() {
-        (
-            format!("{all}{}", "0".repeat(point as usize - all.len())),
-            String::new(),
-        )
+        (format!("{all}{}", "0".repeat(point as usize - all.len())), String::new())
     } else {
-        (
-            all[..point as usize].to_owned(),
-            all[point as usize..].to_owned(),
-        )
+        (all[..point as usize].to_owned(), all[point as usize..].to_owned())
     };
     let lead = int_part.bytes().take_while(|b| *b == b'0').count();
     int_part.drain(..lead);
@@ -94,11 +84,7 @@ pub(super) fn parse_numeric(s: &str) -> Option<Num> {
 pub(super) fn numeric_to_value(n: &Num) -> Value {
     match n {
         Num::NaN => Value::Real(f64::NAN),
-        Num::Inf(neg) => Value::Real(if *neg {
-            f64::NEG_INFINITY
-        } else {
-            f64::INFINITY
-        }),
+        Num::Inf(neg) => Value::Real(if *neg { f64::NEG_INFINITY } else { f64::INFINITY }),
         Num::Finite(neg, i, f) => {
             let plain = n.to_plain();
             if f.bytes().all(|b| b == b'0') && i.len() <= 19 {
@@ -108,9 +94,7 @@ pub(super) fn numeric_to_value(n: &Num) -> Value {
                 }
             }
             if let Ok(x) = plain.parse::<f64>() {
-                if x.is_finite()
-                    && parse_numeric(&x.to_string()).map(|m| canon(&m)) == Some(canon(n))
-                {
+                if x.is_finite() && parse_numeric(&x.to_string()).map(|m| canon(&m)) == Some(canon(n)) {
                     return Value::Real(x);
                 }
             }
@@ -151,19 +135,13 @@ pub(super) fn encode_numeric(n: &Num) -> Result<Vec<u8>, TypeError> {
         Num::Inf(neg) => return Ok(numeric_header(0, 0, if *neg { 0xF000 } else { 0xD000 }, 0)),
         Num::Finite(neg, i, f) => (if *neg { 0x4000u16 } else { 0 }, i, f),
     };
-    let dscale = u16::try_from(frac_part.len())
-        .map_err(|_| TypeError::new("22003", "numeric out of range"))?;
+    let dscale = u16::try_from(frac_part.len()).map_err(|_| TypeError::new("22003", "numeric out of range"))?;
     let ipad = (4 - int_part.len() % 4) % 4;
     let fpad = (4 - frac_part.len() % 4) % 4;
     let ints = format!("{}{int_part}", "0".repeat(ipad));
     let fracs = format!("{frac_part}{}", "0".repeat(fpad));
     let group = |c: &[u8]| c.iter().fold(0i16, |a, b| a * 10 + i16::from(b - b'0'));
-    let mut digits: Vec<i16> = ints
-        .as_bytes()
-        .chunks(4)
-        .chain(fracs.as_bytes().chunks(4))
-        .map(group)
-        .collect();
+    let mut digits: Vec<i16> = ints.as_bytes().chunks(4).chain(fracs.as_bytes().chunks(4)).map(group).collect();
     let mut weight = (ints.len() / 4) as i64 - 1;
     let lead = digits.iter().take_while(|d| **d == 0).count();
     digits.drain(..lead);
@@ -171,15 +149,9 @@ pub(super) fn encode_numeric(n: &Num) -> Result<Vec<u8>, TypeError> {
     while digits.last() == Some(&0) {
         digits.pop();
     }
-    let (sign, weight) = if digits.is_empty() {
-        (0, 0)
-    } else {
-        (sign, weight)
-    };
-    let weight =
-        i16::try_from(weight).map_err(|_| TypeError::new("22003", "numeric out of range"))?;
-    let nd =
-        i16::try_from(digits.len()).map_err(|_| TypeError::new("22003", "numeric out of range"))?;
+    let (sign, weight) = if digits.is_empty() { (0, 0) } else { (sign, weight) };
+    let weight = i16::try_from(weight).map_err(|_| TypeError::new("22003", "numeric out of range"))?;
+    let nd = i16::try_from(digits.len()).map_err(|_| TypeError::new("22003", "numeric out of range"))?;
     let mut out = numeric_header(nd, weight, sign, dscale);
     for d in digits {
         out.extend_from_slice(&d.to_be_bytes());
@@ -228,19 +200,13 @@ pub(super) fn decode_numeric(b: &[u8]) -> Result<Num, TypeError> {
         _ => return Err(invalid_sign()),
     }
     if dscale > 0x3FFF {
-        return Err(TypeError::new(
-            "22P03",
-            "invalid scale in external \"numeric\" value",
-        ));
+        return Err(TypeError::new("22P03", "invalid scale in external \"numeric\" value"));
     }
     let mut digits = Vec::with_capacity(nd);
     for i in 0..nd {
         let d = be_i16(b, 8 + 2 * i);
         if !(0..10000).contains(&d) {
-            return Err(TypeError::new(
-                "22P03",
-                "invalid digit in external \"numeric\" value",
-            ));
+            return Err(TypeError::new("22P03", "invalid digit in external \"numeric\" value"));
         }
         digits.push(d);
     }

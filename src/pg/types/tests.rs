@@ -35,19 +35,13 @@ fn decl_types() {
     assert_eq!(type_for_decl(Some("NUMERIC(10, 2)")), Some(Type::NUMERIC));
     assert_eq!(type_for_decl(Some("decimal")), Some(Type::NUMERIC));
     assert_eq!(type_for_decl(Some("varchar(255)")), Some(Type::VARCHAR));
-    assert_eq!(
-        type_for_decl(Some("character varying(3)")),
-        Some(Type::VARCHAR)
-    );
+    assert_eq!(type_for_decl(Some("character varying(3)")), Some(Type::VARCHAR));
     assert_eq!(type_for_decl(Some("char(3)")), Some(Type::BPCHAR));
     assert_eq!(type_for_decl(Some("clob")), Some(Type::TEXT));
     assert_eq!(type_for_decl(Some("blob")), Some(Type::BYTEA));
     assert_eq!(type_for_decl(Some("bool")), Some(Type::BOOL));
     assert_eq!(type_for_decl(Some("timestamptz")), Some(Type::TIMESTAMPTZ));
-    assert_eq!(
-        type_for_decl(Some("timestamp(3) with time zone")),
-        Some(Type::TIMESTAMPTZ)
-    );
+    assert_eq!(type_for_decl(Some("timestamp(3) with time zone")), Some(Type::TIMESTAMPTZ));
     assert_eq!(type_for_decl(Some("TIMESTAMP")), Some(Type::TIMESTAMP));
     assert_eq!(type_for_decl(Some("date")), Some(Type::DATE));
     assert_eq!(type_for_decl(Some("time")), Some(Type::TIME));
@@ -69,13 +63,7 @@ fn value_types() {
 
 #[test]
 fn null_handling() {
-    for ty in [
-        Type::INT4,
-        Type::TEXT,
-        Type::NUMERIC,
-        Type::TIMESTAMPTZ,
-        Type::UNKNOWN,
-    ] {
+    for ty in [Type::INT4, Type::TEXT, Type::NUMERIC, Type::TIMESTAMPTZ, Type::UNKNOWN] {
         assert_eq!(encode_text(&Value::Null, &ty).unwrap(), None);
         assert_eq!(encode_binary(&Value::Null, &ty).unwrap(), None);
         assert_eq!(decode_param(None, false, &ty).unwrap(), Value::Null);
@@ -95,10 +83,7 @@ fn bool_text() {
     assert_eq!(txt(&Value::Integer(0), &Type::BOOL), "f");
     let e = dt_err("maybe", &Type::BOOL);
     assert_eq!(e.sqlstate, "22P02");
-    assert_eq!(
-        e.message,
-        "invalid input syntax for type boolean: \"maybe\""
-    );
+    assert_eq!(e.message, "invalid input syntax for type boolean: \"maybe\"");
 }
 
 #[test]
@@ -116,36 +101,21 @@ fn int_text_roundtrip() {
         assert_eq!(dt(" -42 ", &ty), Value::Integer(-42));
         assert_eq!(txt(&dt("+17", &ty), &ty), "17");
     }
-    assert_eq!(
-        dt("-9223372036854775808", &Type::INT8),
-        Value::Integer(i64::MIN)
-    );
+    assert_eq!(dt("-9223372036854775808", &Type::INT8), Value::Integer(i64::MIN));
 }
 
 #[test]
 fn int_range_errors() {
     let e = dt_err("70000", &Type::INT2);
     assert_eq!(e.sqlstate, "22003");
-    assert_eq!(
-        e.message,
-        "value \"70000\" is out of range for type smallint"
-    );
+    assert_eq!(e.message, "value \"70000\" is out of range for type smallint");
     assert_eq!(dt_err("2147483648", &Type::INT4).sqlstate, "22003");
     assert_eq!(dt_err("9223372036854775808", &Type::INT8).sqlstate, "22003");
-    assert_eq!(
-        dt_err("99999999999999999999999999999999999", &Type::INT8).sqlstate,
-        "22003"
-    );
+    assert_eq!(dt_err("99999999999999999999999999999999999", &Type::INT8).sqlstate, "22003");
     let e = encode_binary(&Value::Integer(70000), &Type::INT2).unwrap_err();
-    assert_eq!(
-        (e.sqlstate, e.message.as_str()),
-        ("22003", "smallint out of range")
-    );
+    assert_eq!((e.sqlstate, e.message.as_str()), ("22003", "smallint out of range"));
     let e = encode_binary(&Value::Integer(1 << 40), &Type::INT4).unwrap_err();
-    assert_eq!(
-        (e.sqlstate, e.message.as_str()),
-        ("22003", "integer out of range")
-    );
+    assert_eq!((e.sqlstate, e.message.as_str()), ("22003", "integer out of range"));
 }
 
 #[test]
@@ -166,11 +136,7 @@ fn int_binary_roundtrip() {
     for (ty, v, b) in [
         (Type::INT2, -2i64, vec![0xff, 0xfe]),
         (Type::INT4, 258, vec![0, 0, 1, 2]),
-        (
-            Type::INT8,
-            i64::MAX,
-            vec![0x7f, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff],
-        ),
+        (Type::INT8, i64::MAX, vec![0x7f, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff]),
     ] {
         assert_eq!(bin(&Value::Integer(v), &ty), b);
         assert_eq!(db(&b, &ty), Value::Integer(v));
@@ -180,40 +146,16 @@ fn int_binary_roundtrip() {
 #[test]
 fn mismatched_storage_class() {
     assert_eq!(bin(&text("12"), &Type::INT4), vec![0, 0, 0, 12]);
-    assert_eq!(
-        encode_binary(&text("abc"), &Type::INT4)
-            .unwrap_err()
-            .sqlstate,
-        "22P02"
-    );
-    assert_eq!(
-        bin(&Value::Real(3.0), &Type::INT8),
-        3i64.to_be_bytes().to_vec()
-    );
+    assert_eq!(encode_binary(&text("abc"), &Type::INT4).unwrap_err().sqlstate, "22P02");
+    assert_eq!(bin(&Value::Real(3.0), &Type::INT8), 3i64.to_be_bytes().to_vec());
     assert_eq!(txt(&text("abc"), &Type::INT4), "abc");
     assert_eq!(txt(&Value::Integer(5), &Type::TEXT), "5");
     assert_eq!(txt(&Value::Real(2.5), &Type::TEXT), "2.5");
     assert_eq!(bin(&Value::Integer(5), &Type::TEXT), b"5".to_vec());
-    assert_eq!(
-        bin(&Value::Integer(7), &Type::FLOAT8),
-        7.0f64.to_be_bytes().to_vec()
-    );
-    assert_eq!(
-        bin(&text("1.25"), &Type::FLOAT4),
-        1.25f32.to_be_bytes().to_vec()
-    );
-    assert_eq!(
-        encode_binary(&Value::Integer(1), &Type::DATE)
-            .unwrap_err()
-            .sqlstate,
-        "22P02"
-    );
-    assert_eq!(
-        encode_binary(&text("junk"), &Type::TIMESTAMPTZ)
-            .unwrap_err()
-            .sqlstate,
-        "22007"
-    );
+    assert_eq!(bin(&Value::Integer(7), &Type::FLOAT8), 7.0f64.to_be_bytes().to_vec());
+    assert_eq!(bin(&text("1.25"), &Type::FLOAT4), 1.25f32.to_be_bytes().to_vec());
+    assert_eq!(encode_binary(&Value::Integer(1), &Type::DATE).unwrap_err().sqlstate, "22P02");
+    assert_eq!(encode_binary(&text("junk"), &Type::TIMESTAMPTZ).unwrap_err().sqlstate, "22007");
 }
 
 #[test]
@@ -240,10 +182,7 @@ fn float_text_output() {
 #[test]
 fn float_input() {
     assert_eq!(dt(" 1.5 ", &Type::FLOAT8), Value::Real(1.5));
-    assert_eq!(
-        dt("-Infinity", &Type::FLOAT8),
-        Value::Real(f64::NEG_INFINITY)
-    );
+    assert_eq!(dt("-Infinity", &Type::FLOAT8), Value::Real(f64::NEG_INFINITY));
     assert!(matches!(dt("NaN", &Type::FLOAT8), Value::Real(f) if f.is_nan()));
     assert_eq!(dt("0.1", &Type::FLOAT4), Value::Real(f64::from(0.1f32)));
     assert_eq!(dt_err("1e400", &Type::FLOAT8).sqlstate, "22003");
@@ -269,35 +208,20 @@ fn numeric_text_decode() {
     assert_eq!(dt("1e3", &Type::NUMERIC), Value::Integer(1000));
     assert_eq!(dt("1.50", &Type::NUMERIC), Value::Real(1.5));
     assert_eq!(dt("-0.0001", &Type::NUMERIC), Value::Real(-0.0001));
-    assert_eq!(
-        dt("12345678901234567890", &Type::NUMERIC),
-        text("12345678901234567890")
-    );
-    assert_eq!(
-        dt("0.1000000000000000000001", &Type::NUMERIC),
-        text("0.1000000000000000000001")
-    );
+    assert_eq!(dt("12345678901234567890", &Type::NUMERIC), text("12345678901234567890"));
+    assert_eq!(dt("0.1000000000000000000001", &Type::NUMERIC), text("0.1000000000000000000001"));
     assert_eq!(dt("1.5e-20", &Type::NUMERIC), Value::Real(1.5e-20));
     assert_eq!(dt_err("1.2.3", &Type::NUMERIC).sqlstate, "22P02");
-    assert_eq!(
-        dt_err("abc", &Type::NUMERIC).message,
-        "invalid input syntax for type numeric: \"abc\""
-    );
+    assert_eq!(dt_err("abc", &Type::NUMERIC).message, "invalid input syntax for type numeric: \"abc\"");
 }
 
 #[test]
 fn numeric_text_output() {
     assert_eq!(txt(&Value::Real(1.5), &Type::NUMERIC), "1.5");
-    assert_eq!(
-        txt(&Value::Real(1e20), &Type::NUMERIC),
-        "100000000000000000000"
-    );
+    assert_eq!(txt(&Value::Real(1e20), &Type::NUMERIC), "100000000000000000000");
     assert_eq!(txt(&Value::Real(1.5e-7), &Type::NUMERIC), "0.00000015");
     assert_eq!(txt(&Value::Integer(-7), &Type::NUMERIC), "-7");
-    assert_eq!(
-        txt(&text("12345678901234567890.5"), &Type::NUMERIC),
-        "12345678901234567890.5"
-    );
+    assert_eq!(txt(&text("12345678901234567890.5"), &Type::NUMERIC), "12345678901234567890.5");
     assert_eq!(txt(&Value::Real(f64::NAN), &Type::NUMERIC), "NaN");
     for s in ["0", "1.5", "-3", "12345678901234567890", "0.0001"] {
         assert_eq!(txt(&dt(s, &Type::NUMERIC), &Type::NUMERIC), s);
@@ -306,10 +230,7 @@ fn numeric_text_output() {
 
 fn numeric_bytes(nd: i16, weight: i16, sign: u16, dscale: u16, digits: &[i16]) -> Vec<u8> {
     let mut v = Vec::new();
-    for x in [nd, weight, sign as i16, dscale as i16]
-        .iter()
-        .chain(digits)
-    {
+    for x in [nd, weight, sign as i16, dscale as i16].iter().chain(digits) {
         v.extend_from_slice(&x.to_be_bytes());
     }
     v
@@ -320,38 +241,14 @@ fn numeric_binary_layout() {
     let n = Type::NUMERIC;
     assert_eq!(bin(&Value::Integer(0), &n), numeric_bytes(0, 0, 0, 0, &[]));
     assert_eq!(bin(&Value::Integer(1), &n), numeric_bytes(1, 0, 0, 0, &[1]));
-    assert_eq!(
-        bin(&Value::Integer(-1), &n),
-        numeric_bytes(1, 0, 0x4000, 0, &[1])
-    );
-    assert_eq!(
-        bin(&Value::Real(12345.678), &n),
-        numeric_bytes(3, 1, 0, 3, &[1, 2345, 6780])
-    );
-    assert_eq!(
-        bin(&Value::Real(0.0001), &n),
-        numeric_bytes(1, -1, 0, 4, &[1])
-    );
-    assert_eq!(
-        bin(&Value::Integer(10000), &n),
-        numeric_bytes(1, 1, 0, 0, &[1])
-    );
-    assert_eq!(
-        bin(&Value::Real(1e-8), &n),
-        numeric_bytes(1, -2, 0, 8, &[1])
-    );
-    assert_eq!(
-        bin(&text("1.50"), &n),
-        numeric_bytes(2, 0, 0, 2, &[1, 5000])
-    );
-    assert_eq!(
-        bin(&Value::Real(f64::NAN), &n),
-        numeric_bytes(0, 0, 0xC000, 0, &[])
-    );
-    assert_eq!(
-        bin(&Value::Real(f64::NEG_INFINITY), &n),
-        numeric_bytes(0, 0, 0xF000, 0, &[])
-    );
+    assert_eq!(bin(&Value::Integer(-1), &n), numeric_bytes(1, 0, 0x4000, 0, &[1]));
+    assert_eq!(bin(&Value::Real(12345.678), &n), numeric_bytes(3, 1, 0, 3, &[1, 2345, 6780]));
+    assert_eq!(bin(&Value::Real(0.0001), &n), numeric_bytes(1, -1, 0, 4, &[1]));
+    assert_eq!(bin(&Value::Integer(10000), &n), numeric_bytes(1, 1, 0, 0, &[1]));
+    assert_eq!(bin(&Value::Real(1e-8), &n), numeric_bytes(1, -2, 0, 8, &[1]));
+    assert_eq!(bin(&text("1.50"), &n), numeric_bytes(2, 0, 0, 2, &[1, 5000]));
+    assert_eq!(bin(&Value::Real(f64::NAN), &n), numeric_bytes(0, 0, 0xC000, 0, &[]));
+    assert_eq!(bin(&Value::Real(f64::NEG_INFINITY), &n), numeric_bytes(0, 0, 0xF000, 0, &[]));
 }
 
 #[test]
@@ -369,34 +266,16 @@ fn numeric_binary_roundtrip() {
         assert_eq!(db(&b, &n), v);
         assert_eq!(bin(&db(&b, &n), &n), b);
     }
-    assert_eq!(
-        db(&numeric_bytes(2, 0, 0, 2, &[1, 5000]), &n),
-        Value::Real(1.5)
-    );
-    assert_eq!(
-        db_err(&numeric_bytes(1, 0, 0, 0, &[]), &n).sqlstate,
-        "08P01"
-    );
-    assert_eq!(
-        db_err(&numeric_bytes(1, 0, 0, 0, &[10000]), &n).sqlstate,
-        "22P03"
-    );
-    assert_eq!(
-        db_err(&numeric_bytes(0, 0, 0x1234, 0, &[]), &n).sqlstate,
-        "22P03"
-    );
+    assert_eq!(db(&numeric_bytes(2, 0, 0, 2, &[1, 5000]), &n), Value::Real(1.5));
+    assert_eq!(db_err(&numeric_bytes(1, 0, 0, 0, &[]), &n).sqlstate, "08P01");
+    assert_eq!(db_err(&numeric_bytes(1, 0, 0, 0, &[10000]), &n).sqlstate, "22P03");
+    assert_eq!(db_err(&numeric_bytes(0, 0, 0x1234, 0, &[]), &n).sqlstate, "22P03");
     assert_eq!(db_err(&[0, 0, 0], &n).sqlstate, "08P01");
 }
 
 #[test]
 fn text_types() {
-    for ty in [
-        Type::TEXT,
-        Type::VARCHAR,
-        Type::BPCHAR,
-        Type::NAME,
-        Type::JSON,
-    ] {
+    for ty in [Type::TEXT, Type::VARCHAR, Type::BPCHAR, Type::NAME, Type::JSON] {
         assert_eq!(dt("héllo", &ty), text("héllo"));
         assert_eq!(txt(&text("héllo"), &ty), "héllo");
         assert_eq!(bin(&text("héllo"), &ty), "héllo".as_bytes().to_vec());
@@ -423,19 +302,13 @@ fn bytea() {
     assert_eq!(txt(&Value::Blob(vec![10, 11]), &Type::BYTEA), "\\x0a0b");
     assert_eq!(dt("\\x0A0b", &Type::BYTEA), Value::Blob(vec![10, 11]));
     assert_eq!(dt("\\x", &Type::BYTEA), Value::Blob(vec![]));
-    assert_eq!(
-        dt("ab\\\\c\\001", &Type::BYTEA),
-        Value::Blob(b"ab\\c\x01".to_vec())
-    );
+    assert_eq!(dt("ab\\\\c\\001", &Type::BYTEA), Value::Blob(b"ab\\c\x01".to_vec()));
     assert_eq!(dt_err("\\x0", &Type::BYTEA).sqlstate, "22P02");
     assert_eq!(dt_err("\\xzz", &Type::BYTEA).sqlstate, "22P02");
     assert_eq!(dt_err("a\\9", &Type::BYTEA).sqlstate, "22P02");
     let blob = Value::Blob(vec![0, 255, 7]);
     assert_eq!(db(&bin(&blob, &Type::BYTEA), &Type::BYTEA), blob);
-    assert_eq!(
-        txt(&dt(&txt(&blob, &Type::BYTEA), &Type::BYTEA), &Type::BYTEA),
-        "\\x00ff07"
-    );
+    assert_eq!(txt(&dt(&txt(&blob, &Type::BYTEA), &Type::BYTEA), &Type::BYTEA), "\\x00ff07");
 }
 
 #[test]
@@ -455,10 +328,7 @@ fn uuid_forms() {
     assert_eq!(db(&b, &Type::UUID), text(canon));
     assert_eq!(txt(&text(canon), &Type::UUID), canon);
     assert_eq!(dt_err("a0eebc99", &Type::UUID).sqlstate, "22P02");
-    assert_eq!(
-        dt_err("g0eebc999c0b4ef8bb6d6bb9bd380a11", &Type::UUID).sqlstate,
-        "22P02"
-    );
+    assert_eq!(dt_err("g0eebc999c0b4ef8bb6d6bb9bd380a11", &Type::UUID).sqlstate, "22P02");
     assert_eq!(db_err(&[0; 15], &Type::UUID).sqlstate, "08P01");
 }
 
@@ -479,10 +349,7 @@ fn date_roundtrip() {
     assert_eq!(dt(" 2024-3-5 ", &Type::DATE), text("2024-03-05"));
     assert_eq!(txt(&text("2024-02-29"), &Type::DATE), "2024-02-29");
     assert_eq!(bin(&text("2000-01-01"), &Type::DATE), vec![0, 0, 0, 0]);
-    assert_eq!(
-        bin(&text("1999-12-31"), &Type::DATE),
-        (-1i32).to_be_bytes().to_vec()
-    );
+    assert_eq!(bin(&text("1999-12-31"), &Type::DATE), (-1i32).to_be_bytes().to_vec());
     let b = bin(&text("2024-02-29"), &Type::DATE);
     assert_eq!(db(&b, &Type::DATE), text("2024-02-29"));
     assert_eq!(db(&i32::MAX.to_be_bytes(), &Type::DATE), text("infinity"));
@@ -500,33 +367,18 @@ fn time_roundtrip() {
     assert_eq!(db(&b, &Type::TIME), text("12:34:56.789"));
     assert_eq!(txt(&text("12:34:56.789"), &Type::TIME), "12:34:56.789");
     assert_eq!(dt_err("25:00", &Type::TIME).sqlstate, "22008");
-    assert_eq!(
-        db_err(&(-1i64).to_be_bytes(), &Type::TIME).sqlstate,
-        "22008"
-    );
+    assert_eq!(db_err(&(-1i64).to_be_bytes(), &Type::TIME).sqlstate, "22008");
 }
 
 #[test]
 fn timestamp_roundtrip() {
     let ts = Type::TIMESTAMP;
-    assert_eq!(
-        dt("2024-02-29T12:34:56.789", &ts),
-        text("2024-02-29 12:34:56.789")
-    );
-    assert_eq!(
-        dt("2024-02-29 12:34:56+05", &ts),
-        text("2024-02-29 12:34:56")
-    );
+    assert_eq!(dt("2024-02-29T12:34:56.789", &ts), text("2024-02-29 12:34:56.789"));
+    assert_eq!(dt("2024-02-29 12:34:56+05", &ts), text("2024-02-29 12:34:56"));
     assert_eq!(dt("2024-02-29", &ts), text("2024-02-29 00:00:00"));
-    assert_eq!(
-        txt(&text("2024-02-29 12:34:56.789"), &ts),
-        "2024-02-29 12:34:56.789"
-    );
+    assert_eq!(txt(&text("2024-02-29 12:34:56.789"), &ts), "2024-02-29 12:34:56.789");
     assert_eq!(bin(&text("2000-01-01 00:00:00"), &ts), vec![0; 8]);
-    assert_eq!(
-        bin(&text("2000-01-01 00:00:01"), &ts),
-        1_000_000i64.to_be_bytes().to_vec()
-    );
+    assert_eq!(bin(&text("2000-01-01 00:00:01"), &ts), 1_000_000i64.to_be_bytes().to_vec());
     let b = bin(&text("1969-07-20 20:17:40.5"), &ts);
     assert_eq!(db(&b, &ts), text("1969-07-20 20:17:40.5"));
     assert_eq!(db(&i64::MIN.to_be_bytes(), &ts), text("-infinity"));
@@ -537,24 +389,12 @@ fn timestamp_roundtrip() {
 #[test]
 fn timestamptz_utc_conversion() {
     let tz = Type::TIMESTAMPTZ;
-    assert_eq!(
-        dt("2024-02-29 12:34:56.789+02", &tz),
-        text("2024-02-29 10:34:56.789")
-    );
-    assert_eq!(
-        dt("2024-03-01T01:00:00-05:30", &tz),
-        text("2024-03-01 06:30:00")
-    );
-    assert_eq!(
-        dt("2024-03-01 00:30:00+01:00", &tz),
-        text("2024-02-29 23:30:00")
-    );
+    assert_eq!(dt("2024-02-29 12:34:56.789+02", &tz), text("2024-02-29 10:34:56.789"));
+    assert_eq!(dt("2024-03-01T01:00:00-05:30", &tz), text("2024-03-01 06:30:00"));
+    assert_eq!(dt("2024-03-01 00:30:00+01:00", &tz), text("2024-02-29 23:30:00"));
     assert_eq!(dt("2024-03-01 00:30:00Z", &tz), text("2024-03-01 00:30:00"));
     assert_eq!(dt("2024-03-01 00:30:00", &tz), text("2024-03-01 00:30:00"));
-    assert_eq!(
-        txt(&text("2024-02-29 10:34:56.789"), &tz),
-        "2024-02-29 10:34:56.789+00"
-    );
+    assert_eq!(txt(&text("2024-02-29 10:34:56.789"), &tz), "2024-02-29 10:34:56.789+00");
     assert_eq!(txt(&text("infinity"), &tz), "infinity");
 }
 
@@ -672,12 +512,7 @@ fn no_panic_on_garbage() {
                 }
             }
         }
-        for v in [
-            text("garbage"),
-            Value::Blob(vec![1, 2, 3]),
-            Value::Real(f64::NAN),
-            Value::Integer(i64::MIN),
-        ] {
+        for v in [text("garbage"), Value::Blob(vec![1, 2, 3]), Value::Real(f64::NAN), Value::Integer(i64::MIN)] {
             let _ = encode_text(&v, ty);
             let _ = encode_binary(&v, ty);
         }
@@ -687,16 +522,10 @@ fn no_panic_on_garbage() {
 #[test]
 fn numeric_special_values() {
     assert!(matches!(dt("NaN", &Type::NUMERIC), Value::Real(f) if f.is_nan()));
-    assert_eq!(
-        dt("-Infinity", &Type::NUMERIC),
-        Value::Real(f64::NEG_INFINITY)
-    );
+    assert_eq!(dt("-Infinity", &Type::NUMERIC), Value::Real(f64::NEG_INFINITY));
     assert_eq!(txt(&Value::Real(f64::INFINITY), &Type::NUMERIC), "Infinity");
     assert_eq!(dt("-0.00", &Type::NUMERIC), Value::Integer(0));
-    assert_eq!(
-        db(&numeric_bytes(0, 0, 0xD000, 0, &[]), &Type::NUMERIC),
-        Value::Real(f64::INFINITY)
-    );
+    assert_eq!(db(&numeric_bytes(0, 0, 0xD000, 0, &[]), &Type::NUMERIC), Value::Real(f64::INFINITY));
 }
 
 #[test]
@@ -706,26 +535,17 @@ fn numeric_binary_extreme_weight() {
     assert!(matches!(&v, Value::Text(s) if s.len() == 4 * 32767 + 1));
     let v = db(&numeric_bytes(1, i16::MIN, 0, 0x3fff, &[1]), &n);
     assert!(matches!(v, Value::Integer(0)));
-    assert_eq!(
-        db_err(&numeric_bytes(-1, 0, 0, 0, &[]), &n).sqlstate,
-        "22P03"
-    );
+    assert_eq!(db_err(&numeric_bytes(-1, 0, 0, 0, &[]), &n).sqlstate, "22P03");
 }
 
 #[test]
 fn timestamp_edge_cases() {
     let ts = Type::TIMESTAMP;
-    assert_eq!(
-        dt("2023-12-31 23:59:59.9999999", &ts),
-        text("2024-01-01 00:00:00")
-    );
+    assert_eq!(dt("2023-12-31 23:59:59.9999999", &ts), text("2024-01-01 00:00:00"));
     assert_eq!(dt("infinity", &ts), text("infinity"));
     assert_eq!(bin(&text("infinity"), &ts), i64::MAX.to_be_bytes().to_vec());
     assert_eq!(dt_err("999999-01-01", &ts).sqlstate, "22008");
-    assert_eq!(
-        dt_err("2024-01-01 10:00:00+99", &Type::TIMESTAMPTZ).sqlstate,
-        "22008"
-    );
+    assert_eq!(dt_err("2024-01-01 10:00:00+99", &Type::TIMESTAMPTZ).sqlstate, "22008");
 }
 
 #[test]
@@ -739,24 +559,16 @@ fn bytea_from_other_classes() {
 #[test]
 fn uuid_from_blob_and_bad_text() {
     let b: Vec<u8> = (0u8..16).collect();
-    assert_eq!(
-        txt(&Value::Blob(b.clone()), &Type::UUID),
-        "00010203-0405-0607-0809-0a0b0c0d0e0f"
-    );
+    assert_eq!(txt(&Value::Blob(b.clone()), &Type::UUID), "00010203-0405-0607-0809-0a0b0c0d0e0f");
     assert_eq!(bin(&Value::Blob(b.clone()), &Type::UUID), b);
     let e = encode_binary(&text("nope"), &Type::UUID).unwrap_err();
-    assert_eq!(
-        (e.sqlstate, e.message.as_str()),
-        ("22P02", "invalid input syntax for type uuid: \"nope\"")
-    );
+    assert_eq!((e.sqlstate, e.message.as_str()), ("22P02", "invalid input syntax for type uuid: \"nope\""));
 }
 
 #[test]
 fn error_converts_to_pgwire() {
     let e: PgWireError = TypeError::new("22003", "integer out of range").into();
-    assert!(
-        matches!(e, PgWireError::UserError(ref i) if i.code == "22003" && i.message == "integer out of range")
-    );
+    assert!(matches!(e, PgWireError::UserError(ref i) if i.code == "22003" && i.message == "integer out of range"));
 }
 
 #[test]
@@ -781,22 +593,13 @@ fn pseudo_random_bytes_never_panic() {
     let alphabet = b"0123456789-+:.eETZ \\x";
     let mut seed: u64 = 0x2545_f491_4f6c_dd1d;
     let mut next = || {
-        seed = seed
-            .wrapping_mul(6_364_136_223_846_793_005)
-            .wrapping_add(1_442_695_040_888_963_407);
+        seed = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
         (seed >> 33) as usize
     };
     for round in 0..20_000 {
         let len = next() % 24;
-        let bytes: Vec<u8> = (0..len)
-            .map(|_| {
-                if round % 2 == 0 {
-                    next() as u8
-                } else {
-                    alphabet[next() % alphabet.len()]
-                }
-            })
-            .collect();
+        let bytes: Vec<u8> =
+            (0..len).map(|_| if round % 2 == 0 { next() as u8 } else { alphabet[next() % alphabet.len()] }).collect();
         let ty = &tys[next() % tys.len()];
         for binary in [false, true] {
             if let Ok(v) = decode_param(Some(&bytes), binary, ty) {

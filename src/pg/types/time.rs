@@ -154,10 +154,7 @@ fn time_part(c: &mut Cur) -> Result<i64, DtErr> {
 fn offset_part(c: &mut Cur) -> Result<Option<i64>, DtErr> {
     c.skip_spaces();
     let rest = &c.b[c.i..];
-    if rest.eq_ignore_ascii_case(b"z")
-        || rest.eq_ignore_ascii_case(b"utc")
-        || rest.eq_ignore_ascii_case(b"gmt")
-    {
+    if rest.eq_ignore_ascii_case(b"z") || rest.eq_ignore_ascii_case(b"utc") || rest.eq_ignore_ascii_case(b"gmt") {
         c.i = c.b.len();
         return Ok(Some(0));
     }
@@ -200,10 +197,7 @@ pub(super) fn parse_ts(s: &str, apply_offset: bool) -> Result<Ts, DtErr> {
     if let Some(t) = special(s) {
         return Ok(t);
     }
-    let mut c = Cur {
-        b: s.as_bytes(),
-        i: 0,
-    };
+    let mut c = Cur { b: s.as_bytes(), i: 0 };
     let days = date_part(&mut c)?;
     let mut tod = 0;
     if !c.done() {
@@ -220,10 +214,7 @@ pub(super) fn parse_ts(s: &str, apply_offset: bool) -> Result<Ts, DtErr> {
         return Err(DtErr::Syntax);
     }
     let off = if apply_offset { off } else { 0 };
-    days.checked_mul(DAY_US)
-        .and_then(|us| us.checked_add(tod - off * 1_000_000))
-        .map(Ts::At)
-        .ok_or(DtErr::Range)
+    days.checked_mul(DAY_US).and_then(|us| us.checked_add(tod - off * 1_000_000)).map(Ts::At).ok_or(DtErr::Range)
 }
 
 /// Parses a date (a trailing time part is accepted and ignored) into days since 1970-01-01.
@@ -236,10 +227,7 @@ pub(super) fn parse_date(s: &str) -> Result<Ts, DtErr> {
 
 /// Parses `HH:MM[:SS[.ffffff]]` (an offset is accepted and ignored) into microseconds since midnight.
 pub(super) fn parse_time(s: &str) -> Result<i64, DtErr> {
-    let mut c = Cur {
-        b: s.trim().as_bytes(),
-        i: 0,
-    };
+    let mut c = Cur { b: s.trim().as_bytes(), i: 0 };
     let t = time_part(&mut c)?;
     offset_part(&mut c)?;
     c.skip_spaces();
@@ -276,11 +264,7 @@ pub(super) fn fmt_time(us: i64) -> String {
 /// `YYYY-MM-DD HH:MM:SS[.ffffff]` (SQLite's format) from microseconds since 1970-01-01.
 pub(super) fn fmt_ts(t: Ts) -> String {
     match t {
-        Ts::At(us) => format!(
-            "{} {}",
-            fmt_date(Ts::At(us.div_euclid(DAY_US))),
-            fmt_time(us.rem_euclid(DAY_US))
-        ),
+        Ts::At(us) => format!("{} {}", fmt_date(Ts::At(us.div_euclid(DAY_US))), fmt_time(us.rem_euclid(DAY_US))),
         t => fmt_date(t),
     }
 }

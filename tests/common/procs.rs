@@ -1,0 +1,135 @@
+//! ProcCluster: raftsql nodes as separate processes of the real binary, each with its own data directory,
+//! Raft port and PostgreSQL port on 127.0.0.1; waits on the nodes' own status reports, never fixed sleeps.
+
+use std::net::TcpListener;
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use raftsql::raft::rpc::fetch_status;
+
+pub fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+pub struct ProcNode {
+    pub id: u64,
+    pub raft_addr: String,
+    pub pg_port: u16,
+    child: Option<Child>,
+}
+
+pub struct ProcCluster {
+    dir: tempfile::TempDir,
+    peers: String,
+    pub nodes: Vec<ProcNode>,
+}
+
+impl ProcCluster {
+    /// Starts `n` nodes with the same `--peers` and waits until they agree on a leader and every node's
+    /// PostgreSQL address is recorded.
+    pub async fn start(n: u64) -> ProcCluster {
+        let nodes: Vec<ProcNode> = (1..=n)
+            .map(|id| ProcNode {
+                id,
+                raft_addr: format!("127.0.0.1:{}", free_port()),
+                pg_port: free_port(),
+                child: None,
+            })
+            .collect();
+        let peers = nodes.iter().map(|n| format!("{}={}", n.id, n.raft_addr)).collect::<Vec<_>>().join(",");
+        let mut c = ProcCluster { dir: tempfile::tempdir().unwrap(), peers, nodes };
+        for id in 1..=n {
+            c.start_node(id);
+        }
+        c.wait_ready().await;
+        c
+    }
+
+    fn data_dir(&self, id: u64) -> PathBuf {
+        self.dir.path().join(format!("n{id}"))
+    }
+
+    pub fn start_node(&mut self, id: u64) {
+        let dir = self.data_dir(id);
+        let peers = self.peers.clone();
+        let node = &mut self.nodes[id as usize - 1];
+        let log = std::fs::File::create(dir.with_extension("log")).unwrap();
+        let child = Command::new(env!("CARGO_BIN_EXE_raftsql"))
+            .args(["--id", &id.to_string(), "--raft-addr", &node.raft_addr])
+            .args(["--pg-addr", &format!("127.0.0.1:{}", node.pg_port)])
+            .arg("--data-dir")
+            .arg(&dir)
+            .args(["--peers", &peers, "--heartbeat-ms", "100", "--election-timeout-ms", "800"])
+            .env("RUST_LOG", "warn")
+            .stdout(Stdio::null())
+            .stderr(log)
+            .spawn()
+            .expect("start raftsql");
+        node.child = Some(child);
+    }
+
+    /// SIGKILL.
+    pub fn kill(&mut self, id: u64) {
+        if let Some(mut c) = self.nodes[id as usize - 1].child.take() {
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+    }
+
+    pub fn running(&self) -> Vec<u64> {
+        self.nodes.iter().filter(|n| n.child.is_some()).map(|n| n.id).collect()
+    }
+
+    /// Waits until the running nodes agree on a leader and all PostgreSQL addresses are recorded.
+    pub async fn wait_ready(&self) -> u64 {
+        let deadline = Instant::now() + Duration::from_secs(60);
+        loop {
+            let mut views = Vec::new();
+            for id in self.running() {
+                views.push(fetch_status(&self.nodes[id as usize - 1].raft_addr, Duration::from_secs(2)).await);
+            }
+            if let Ok(views) = views.iter().cloned().collect::<Result<Vec<_>, _>>() {
+                let leader = views[0].current_leader;
+                let agreed = leader.is_some() && views.iter().all(|v| v.current_leader == leader);
+                let recorded = views.iter().all(|v| v.nodes.iter().all(|(_, n)| !n.pg_addr.is_empty()));
+                if agreed && recorded {
+                    return leader.unwrap();
+                }
+            }
+            assert!(Instant::now() < deadline, "cluster not ready: {views:?}");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    pub async fn leader(&self) -> u64 {
+        self.wait_ready().await
+    }
+
+    pub async fn follower(&self) -> u64 {
+        let l = self.leader().await;
+        *self.running().iter().find(|id| **id != l).unwrap()
+    }
+
+    /// A libpq-style connection string for node `id`.
+    pub fn conn_str(&self, id: u64) -> String {
+        format!("host=127.0.0.1 port={} user=raftsql dbname=raftsql", self.nodes[id as usize - 1].pg_port)
+    }
+
+    pub fn pg_port(&self, id: u64) -> u16 {
+        self.nodes[id as usize - 1].pg_port
+    }
+
+    /// The node's log file (stderr), for failure messages.
+    pub fn log(&self, id: u64) -> String {
+        std::fs::read_to_string(self.data_dir(id).with_extension("log")).unwrap_or_default()
+    }
+}
+
+impl Drop for ProcCluster {
+    fn drop(&mut self) {
+        for id in 1..=self.nodes.len() as u64 {
+            self.kill(id);
+        }
+    }
+}
