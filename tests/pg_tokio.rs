@@ -176,6 +176,11 @@ async fn tokio_postgres_types_transactions_and_errors() {
         code(&db.batch_execute("CREATE FUNCTION f() RETURNS int AS 'select 1' LANGUAGE sql").await.unwrap_err()),
         SqlState::FEATURE_NOT_SUPPORTED
     );
+    assert_eq!(code(&db.execute("SELECT 1 / 0", &[]).await.unwrap_err()), SqlState::DIVISION_BY_ZERO);
+    let row = db.query_one("SELECT 7 / 2, 7 % 3, 7.0 / 2, count(*) FROM parent", &[]).await.unwrap();
+    assert_eq!((row.get::<_, i32>(0), row.get::<_, i32>(1), row.get::<_, i64>(3)), (3, 1, 1));
+    let names: Vec<&str> = row.columns().iter().map(|c| c.name()).collect();
+    assert_eq!(names, vec!["?column?", "?column?", "?column?", "count"]);
     // The connection is still usable after every error.
     let one: i32 = db.query_one("SELECT 1", &[]).await.unwrap().get(0);
     assert_eq!(one, 1);

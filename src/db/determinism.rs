@@ -133,6 +133,9 @@ pub fn register_common_functions(conn: &Connection) -> rusqlite::Result<()> {
         Ok(format_uuid_v4(next_random(), next_random()))
     })?;
     conn.create_scalar_function("now", 0, flags, |_ctx: &mut Context<'_>| Ok(format_timestamp_ms(current_ms())))?;
+    let exact = FunctionFlags::SQLITE_UTF8 | FunctionFlags::SQLITE_DETERMINISTIC;
+    conn.create_scalar_function("raftsql_div", 2, exact, |ctx: &mut Context<'_>| divide(ctx, false))?;
+    conn.create_scalar_function("raftsql_mod", 2, exact, |ctx: &mut Context<'_>| divide(ctx, true))?;
     // Session-independent answers to PostgreSQL's information functions.
     let constant = FunctionFlags::SQLITE_UTF8 | FunctionFlags::SQLITE_DETERMINISTIC;
     conn.create_scalar_function("version", 0, constant, |_ctx: &mut Context<'_>| Ok(version_string()))?;
@@ -140,6 +143,49 @@ pub fn register_common_functions(conn: &Connection) -> rusqlite::Result<()> {
     conn.create_scalar_function("current_schema", 0, constant, |_ctx: &mut Context<'_>| Ok("public"))?;
     conn.create_scalar_function("current_user", 0, constant, |_ctx: &mut Context<'_>| Ok("raftsql"))?;
     Ok(())
+}
+
+/// A number as SQLite's numeric affinity would read it.
+enum Num {
+    Int(i64),
+    Real(f64),
+}
+
+fn numeric(v: rusqlite::types::ValueRef<'_>) -> Option<Num> {
+    use rusqlite::types::ValueRef;
+    match v {
+        ValueRef::Null => None,
+        ValueRef::Integer(i) => Some(Num::Int(i)),
+        ValueRef::Real(f) => Some(Num::Real(f)),
+        ValueRef::Text(t) | ValueRef::Blob(t) => {
+            let s = std::str::from_utf8(t).unwrap_or("").trim();
+            Some(s.parse::<i64>().map(Num::Int).unwrap_or_else(|_| Num::Real(s.parse::<f64>().unwrap_or(0.0))))
+        }
+    }
+}
+
+/// `a / b` and `a % b` with PostgreSQL's errors: division by zero and integer overflow raise instead of
+/// giving NULL.
+fn divide(ctx: &Context<'_>, modulo: bool) -> rusqlite::Result<rusqlite::types::Value> {
+    use rusqlite::types::Value;
+    let fail = |m: &str| rusqlite::Error::UserFunctionError(m.to_string().into());
+    let (Some(a), Some(b)) = (numeric(ctx.get_raw(0)), numeric(ctx.get_raw(1))) else { return Ok(Value::Null) };
+    match (a, b) {
+        (_, Num::Int(0)) => Err(fail("division by zero")),
+        (_, Num::Real(y)) if y == 0.0 => Err(fail("division by zero")),
+        (Num::Int(x), Num::Int(y)) => {
+            let r = if modulo { x.checked_rem(y) } else { x.checked_div(y) };
+            r.map(Value::Integer).ok_or_else(|| fail("bigint out of range"))
+        }
+        (x, y) => {
+            let f = |n: Num| match n {
+                Num::Int(i) => i as f64,
+                Num::Real(r) => r,
+            };
+            let (x, y) = (f(x), f(y));
+            Ok(Value::Real(if modulo { x % y } else { x / y }))
+        }
+    }
 }
 
 /// What `SELECT version()` answers: PostgreSQL-shaped, so drivers that parse it find version 15.

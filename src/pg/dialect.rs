@@ -16,8 +16,9 @@ use sqlparser::ast::{
     AlterTableOperation, AssignmentTarget, BinaryOperator, CastKind, ColumnDef, ColumnOption, ContextModifier,
     CreateIndex, CreateTable, DataType, Delete, Expr, FromTable, Function, FunctionArg, FunctionArgExpr,
     FunctionArgumentList, FunctionArguments, Ident, IndexType, Insert, LimitClause, ObjectName, ObjectNamePart,
-    ObjectType, OffsetRows, OnConflictAction, OnInsert, Query, Set, SetExpr, Statement, TableConstraint, TableFactor,
-    TableObject, TransactionAccessMode, TransactionMode, UnaryOperator, Value, ValueWithSpan, VisitMut, VisitorMut,
+    ObjectType, OffsetRows, OnConflictAction, OnInsert, Query, SelectItem, Set, SetExpr, Statement, TableConstraint,
+    TableFactor, TableObject, TransactionAccessMode, TransactionMode, UnaryOperator, Value, ValueWithSpan, VisitMut,
+    VisitorMut,
 };
 use sqlparser::dialect::PostgreSqlDialect;
 use sqlparser::parser::Parser;
@@ -286,6 +287,9 @@ fn translate_statement(mut stmt: Statement) -> Result<Translated, DialectError> 
         Statement::Drop { object_type: ObjectType::View, .. } => StatementKind::DropView,
         other => return Err(unsupported_statement(other)),
     };
+    if let Statement::Query(q) = &mut stmt {
+        name_columns(q);
+    }
     let mut x = Xform::default();
     if let ControlFlow::Break(e) = stmt.visit(&mut x) {
         return Err(e);
@@ -372,6 +376,71 @@ fn translate_statement(mut stmt: Statement) -> Result<Translated, DialectError> 
         other => return Err(unsupported_statement(other)),
     };
     Ok(x.finish(sqlite_sql, kind, returns_rows))
+}
+
+/// The name PostgreSQL gives an unnamed result column: the column's name, the function's name, the cast's
+/// type, or `?column?`.
+fn column_name(e: &Expr) -> Option<String> {
+    match e {
+        Expr::Identifier(i) => Some(if i.quote_style.is_some() { i.value.clone() } else { i.value.to_lowercase() }),
+        Expr::CompoundIdentifier(parts) => {
+            parts.last().map(|i| if i.quote_style.is_some() { i.value.clone() } else { i.value.to_lowercase() })
+        }
+        Expr::Function(f) => Some(last_part(&f.name).to_lowercase()),
+        Expr::Nested(inner) => column_name(inner),
+        Expr::Cast { expr, data_type, .. } => match expr.as_ref() {
+            Expr::Identifier(_) | Expr::CompoundIdentifier(_) | Expr::Function(_) => column_name(expr),
+            _ => Some(
+                PgType::from_data_type(data_type)
+                    .map(|t| format!("{t:?}").to_lowercase())
+                    .unwrap_or_else(|| "?column?".into()),
+            ),
+        },
+        Expr::TypedString(ts) => Some(
+            PgType::from_data_type(&ts.data_type)
+                .map(|t| format!("{t:?}").to_lowercase())
+                .unwrap_or_else(|| "?column?".into()),
+        ),
+        Expr::Value(v) if matches!(v.value, Value::Boolean(_)) => Some("bool".into()),
+        Expr::Case { .. } => Some("case".into()),
+        Expr::Exists { .. } => Some("exists".into()),
+        Expr::Substring { .. } => Some("substring".into()),
+        Expr::Position { .. } => Some("position".into()),
+        Expr::Trim { trim_where, .. } => Some(
+            match trim_where {
+                Some(sqlparser::ast::TrimWhereField::Leading) => "ltrim",
+                Some(sqlparser::ast::TrimWhereField::Trailing) => "rtrim",
+                _ => "btrim",
+            }
+            .into(),
+        ),
+        _ => Some("?column?".into()),
+    }
+}
+
+/// Names the top-level select list's unnamed columns as PostgreSQL does (SQLite would use the expression's
+/// text, e.g. `count(*)` instead of `count`, and keep the case of unquoted identifiers).
+fn name_columns(q: &mut Query) {
+    let SetExpr::Select(select) = q.body.as_mut() else { return };
+    for item in select.projection.iter_mut() {
+        if let SelectItem::UnnamedExpr(e) = item {
+            // SQLite already names a column reference by the column, unless it was written in capitals.
+            let plain_ref = match e {
+                Expr::Identifier(i) => i.quote_style.is_some() || i.value == i.value.to_lowercase(),
+                Expr::CompoundIdentifier(p) => {
+                    p.last().is_some_and(|i| i.quote_style.is_some() || i.value == i.value.to_lowercase())
+                }
+                _ => false,
+            };
+            if plain_ref {
+                continue;
+            }
+            if let Some(name) = column_name(e) {
+                let expr = std::mem::replace(e, Expr::Value(Value::Null.into()));
+                *item = SelectItem::ExprWithAlias { expr, alias: Ident::with_quote('"', name) };
+            }
+        }
+    }
 }
 
 /// Rejects query features SQLite cannot run (after the visitor has rewritten the rest).
@@ -1044,6 +1113,14 @@ impl VisitorMut for Xform {
                 args.extend(trim_what.as_deref().cloned());
                 call(f, args)
             }
+            // PostgreSQL raises division_by_zero where SQLite returns NULL: divide through a function that
+            // raises the same error.
+            Expr::BinaryOp { left, op, right } if matches!(op, B::Divide | B::Modulo) => {
+                let f = if matches!(op, B::Divide) { "raftsql_div" } else { "raftsql_mod" };
+                let l = std::mem::replace(left.as_mut(), Expr::Value(Value::Null.into()));
+                let r = std::mem::replace(right.as_mut(), Expr::Value(Value::Null.into()));
+                call(f, vec![l, r])
+            }
             Expr::BinaryOp { op, .. } => {
                 let ok = matches!(
                     op,
@@ -1199,7 +1276,7 @@ mod tests {
     #[test]
     fn cast_hints_drop_the_cast() {
         let t = one("SELECT $1::int8, CAST($2 AS text), $3");
-        assert_eq!(t.sqlite_sql, "SELECT ?1, ?2, ?3");
+        assert_eq!(t.sqlite_sql, "SELECT ?1 AS \"int8\", ?2 AS \"text\", ?3 AS \"?column?\"");
         assert_eq!(
             t.param_hints,
             vec![ParamHint::Cast(PgType::Int8), ParamHint::Cast(PgType::Text), ParamHint::Unknown]
@@ -1237,13 +1314,13 @@ mod tests {
     fn casts_of_values() {
         assert_eq!(
             out("SELECT '1'::int, a::bigint, b::float8, c::numeric(10,2), d::varchar(3), e::bytea FROM t"),
-            "SELECT CAST('1' AS INTEGER), CAST(a AS INTEGER), CAST(b AS REAL), CAST(c AS NUMERIC), CAST(d AS TEXT), \
-             CAST(e AS BLOB) FROM t"
+            "SELECT CAST('1' AS INTEGER) AS \"int4\", CAST(a AS INTEGER) AS \"a\", CAST(b AS REAL) AS \"b\", \
+             CAST(c AS NUMERIC) AS \"c\", CAST(d AS TEXT) AS \"d\", CAST(e AS BLOB) AS \"e\" FROM t"
         );
-        assert_eq!(out("SELECT CAST(a + 1 AS date) * 2 FROM t"), "SELECT (a + 1) * 2 FROM t");
+        assert_eq!(out("SELECT CAST(a + 1 AS date) * 2 FROM t"), "SELECT (a + 1) * 2 AS \"?column?\" FROM t");
         assert_eq!(
             out("SELECT '2020-01-01'::date, DATE '2020-01-02', x::uuid FROM t"),
-            "SELECT '2020-01-01', '2020-01-02', x FROM t"
+            "SELECT '2020-01-01' AS \"date\", '2020-01-02' AS \"date\", x AS \"x\" FROM t"
         );
     }
 
@@ -1252,7 +1329,7 @@ mod tests {
         assert_eq!(
             out("SELECT 'yes'::boolean"),
             "SELECT (CASE WHEN lower(CAST('yes' AS TEXT)) IN ('t', 'true', '1', 'yes', 'on', 'y') THEN 1 \
-             WHEN lower(CAST('yes' AS TEXT)) IN ('f', 'false', '0', 'no', 'off', 'n') THEN 0 ELSE NULL END)"
+             WHEN lower(CAST('yes' AS TEXT)) IN ('f', 'false', '0', 'no', 'off', 'n') THEN 0 ELSE NULL END) AS \"bool\""
         );
     }
 
@@ -1341,22 +1418,25 @@ mod tests {
         );
         assert_eq!(
             out("SELECT current_user, session_user, user, CURRENT_TIMESTAMP, CURRENT_DATE, LOCALTIMESTAMP"),
-            "SELECT current_user(), current_user(), current_user(), CURRENT_TIMESTAMP, CURRENT_DATE, CURRENT_TIMESTAMP"
+            "SELECT current_user() AS \"current_user\", current_user() AS \"session_user\", current_user() AS \"user\", CURRENT_TIMESTAMP AS \"current_timestamp\", CURRENT_DATE AS \"current_date\", CURRENT_TIMESTAMP AS \"localtimestamp\""
         );
         assert_eq!(
             out("SELECT now(), version(), current_database(), current_setting('x'), pg_backend_pid(), gen_random_uuid(), random()"),
-            "SELECT now(), version(), current_database(), current_setting('x'), pg_backend_pid(), gen_random_uuid(), random()"
+            "SELECT now() AS \"now\", version() AS \"version\", current_database() AS \"current_database\", \
+             current_setting('x') AS \"current_setting\", pg_backend_pid() AS \"pg_backend_pid\", \
+             gen_random_uuid() AS \"gen_random_uuid\", random() AS \"random\""
         );
         assert_eq!(
             out("SELECT COALESCE(a, 'x') || b, CASE WHEN a THEN 1 ELSE 2 END, TRUE, FALSE FROM t"),
-            "SELECT COALESCE(a, 'x') || b, CASE WHEN a THEN 1 ELSE 2 END, true, false FROM t"
+            "SELECT COALESCE(a, 'x') || b AS \"?column?\", CASE WHEN a THEN 1 ELSE 2 END AS \"case\", true AS \"bool\", \
+             false AS \"bool\" FROM t"
         );
-        assert_eq!(out(r"SELECT E'a\nb''c\'d'"), "SELECT 'a\nb''c''d'");
-        assert_eq!(out("SELECT $$it's$$"), "SELECT 'it''s'");
+        assert_eq!(out(r"SELECT E'a\nb''c\'d'"), "SELECT 'a\nb''c''d' AS \"?column?\"");
+        assert_eq!(out("SELECT $$it's$$"), "SELECT 'it''s' AS \"?column?\"");
         assert_eq!(out("SELECT \"Weird Col\" FROM \"T\""), "SELECT \"Weird Col\" FROM \"T\"");
         assert_eq!(
             out("SELECT substring(a from 2 for 3), position('x' in a), trim(both 'x' from a) FROM t"),
-            "SELECT substr(a, 2, 3), instr(a, 'x'), trim(a, 'x') FROM t"
+            "SELECT substr(a, 2, 3) AS \"substring\", instr(a, 'x') AS \"position\", trim(a, 'x') AS \"btrim\" FROM t"
         );
         assert_eq!(err("SELECT a ~ 'x' FROM t").sqlstate, "0A000");
     }
@@ -1501,7 +1581,10 @@ mod tests {
     #[test]
     fn multi_statement_comments_and_empty() {
         let v = translate("SELECT 1; -- one\n/* two */ SELECT 'a;b';;").unwrap();
-        assert_eq!(v.iter().map(|t| t.sqlite_sql.as_str()).collect::<Vec<_>>(), vec!["SELECT 1", "SELECT 'a;b'"]);
+        assert_eq!(
+            v.iter().map(|t| t.sqlite_sql.as_str()).collect::<Vec<_>>(),
+            vec!["SELECT 1 AS \"?column?\"", "SELECT 'a;b' AS \"?column?\""]
+        );
         assert!(translate("").unwrap().is_empty());
         assert!(translate(" ; ;\n-- only a comment\n/* c */;").unwrap().is_empty());
         let v = translate("BEGIN; INSERT INTO t VALUES (1); COMMIT").unwrap();
@@ -1599,7 +1682,7 @@ mod tests {
     fn json_arrows_and_distinct_from_pass_through() {
         assert_eq!(
             out("SELECT data -> 'a', data ->> 'b' FROM t WHERE a IS DISTINCT FROM b"),
-            "SELECT data -> 'a', data ->> 'b' FROM t WHERE a IS DISTINCT FROM b"
+            "SELECT data -> 'a' AS \"?column?\", data ->> 'b' AS \"?column?\" FROM t WHERE a IS DISTINCT FROM b"
         );
     }
 
@@ -1636,7 +1719,7 @@ mod tests {
 
     #[test]
     fn localtimestamp_becomes_current_timestamp() {
-        assert_eq!(out("SELECT LOCALTIMESTAMP"), "SELECT CURRENT_TIMESTAMP");
+        assert_eq!(out("SELECT LOCALTIMESTAMP"), "SELECT CURRENT_TIMESTAMP AS \"localtimestamp\"");
     }
 
     #[test]
@@ -1650,7 +1733,7 @@ mod tests {
     #[test]
     fn select_without_from_and_placeholders_in_projection() {
         let t = one("SELECT $1 || 'x', $2::bool");
-        assert_eq!(t.sqlite_sql, "SELECT ?1 || 'x', ?2");
+        assert_eq!(t.sqlite_sql, "SELECT ?1 || 'x' AS \"?column?\", ?2 AS \"bool\"");
         assert_eq!(t.param_hints, vec![ParamHint::Unknown, ParamHint::Cast(PgType::Bool)]);
         assert!(t.tables.is_empty());
     }
