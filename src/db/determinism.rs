@@ -172,7 +172,7 @@ fn divide(ctx: &Context<'_>, modulo: bool) -> rusqlite::Result<rusqlite::types::
     let (Some(a), Some(b)) = (numeric(ctx.get_raw(0)), numeric(ctx.get_raw(1))) else { return Ok(Value::Null) };
     match (a, b) {
         (_, Num::Int(0)) => Err(fail("division by zero")),
-        (_, Num::Real(y)) if y == 0.0 => Err(fail("division by zero")),
+        (_, Num::Real(0.0)) => Err(fail("division by zero")),
         (Num::Int(x), Num::Int(y)) => {
             let r = if modulo { x.checked_rem(y) } else { x.checked_div(y) };
             r.map(Value::Integer).ok_or_else(|| fail("bigint out of range"))
