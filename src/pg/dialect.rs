@@ -42,11 +42,28 @@ pub struct Translated {
     pub tables: Vec<String>,
     /// True when the statement returns rows: SELECT / VALUES / WITH ... SELECT, and INSERT/UPDATE/DELETE with RETURNING.
     pub returns_rows: bool,
+    /// Result types inferred from the PostgreSQL expressions, by column position (empty when unknown).
+    pub result_types: Vec<Option<PgType>>,
+}
+
+/// What a session knows that SQLite cannot: the values of `current_user`, `pg_backend_pid()` and
+/// `current_setting(...)`, substituted as literals when a statement is translated.
+#[derive(Debug, Clone, Default)]
+pub struct SessionValues {
+    pub user: String,
+    pub pid: i32,
+    /// Session parameters by lowercase name.
+    pub settings: BTreeMap<String, String>,
 }
 
 /// Splits a query string into statements (a simple-query string may hold several) and translates each.
 /// Empty input or only semicolons/comments gives an empty Vec.
 pub fn translate(sql: &str) -> Result<Vec<Translated>, DialectError> {
+    translate_with(sql, None)
+}
+
+/// `translate`, with the session's values substituted for the session information functions.
+pub fn translate_with(sql: &str, session: Option<&SessionValues>) -> Result<Vec<Translated>, DialectError> {
     let dialect = PostgreSqlDialect {};
     let tokens = Tokenizer::new(&dialect, sql)
         .tokenize_with_location()
@@ -61,7 +78,7 @@ pub fn translate(sql: &str) -> Result<Vec<Translated>, DialectError> {
         let words: Vec<Token> =
             chunk.iter().map(|t| t.token.clone()).filter(|t| !matches!(t, Token::Whitespace(_))).collect();
         if !words.is_empty() {
-            out.push(translate_one(&words, std::mem::take(&mut chunk))?);
+            out.push(translate_one(&words, std::mem::take(&mut chunk), session)?);
         }
         chunk.clear();
     }
@@ -78,12 +95,16 @@ const BIG_STACK: usize = 256 << 20;
 const MAX_TOKENS: usize = 4_000_000;
 
 /// Translates one statement given as tokens (`words` are the same without whitespace/comments).
-fn translate_one(words: &[Token], tokens: Vec<TokenWithSpan>) -> Result<Translated, DialectError> {
+fn translate_one(
+    words: &[Token],
+    tokens: Vec<TokenWithSpan>,
+    session: Option<&SessionValues>,
+) -> Result<Translated, DialectError> {
     if let Some(kind) = reset_or_abort(words)? {
         return Ok(control(kind));
     }
     if words.len() <= INLINE_TOKENS {
-        return parse_and_translate(tokens);
+        return parse_and_translate(tokens, session);
     }
     if words.len() > MAX_TOKENS {
         return Err(DialectError { sqlstate: "54000", message: "statement is too large".into() });
@@ -92,7 +113,7 @@ fn translate_one(words: &[Token], tokens: Vec<TokenWithSpan>) -> Result<Translat
         let handle = std::thread::Builder::new()
             .name("sql-translate".into())
             .stack_size(BIG_STACK)
-            .spawn_scoped(s, move || parse_and_translate(tokens))
+            .spawn_scoped(s, move || parse_and_translate(tokens, session))
             .map_err(|e| DialectError { sqlstate: "53000", message: format!("could not start translation: {e}") })?;
         handle.join().unwrap_or_else(|_| {
             Err(DialectError { sqlstate: "XX000", message: "internal error while translating statement".into() })
@@ -101,7 +122,10 @@ fn translate_one(words: &[Token], tokens: Vec<TokenWithSpan>) -> Result<Translat
 }
 
 /// Parses one statement's tokens and translates it.
-fn parse_and_translate(tokens: Vec<TokenWithSpan>) -> Result<Translated, DialectError> {
+fn parse_and_translate(
+    tokens: Vec<TokenWithSpan>,
+    session: Option<&SessionValues>,
+) -> Result<Translated, DialectError> {
     let dialect = PostgreSqlDialect {};
     let mut parser = Parser::new(&dialect).with_tokens_with_locations(tokens);
     let stmt = parser.parse_statement().map_err(|e| syntax_error(&e.to_string()))?;
@@ -109,7 +133,7 @@ fn parse_and_translate(tokens: Vec<TokenWithSpan>) -> Result<Translated, Dialect
     if next != Token::EOF {
         return Err(DialectError::syntax(format!("syntax error at or near \"{next}\"")));
     }
-    translate_statement(stmt)
+    translate_statement(stmt, session)
 }
 
 /// Turns a sqlparser error message into a PostgreSQL-style syntax error.
@@ -177,6 +201,7 @@ fn control(kind: StatementKind) -> Translated {
         param_hints: Vec::new(),
         tables: Vec::new(),
         returns_rows: false,
+        result_types: Vec::new(),
     }
 }
 
@@ -268,7 +293,7 @@ fn unsupported_statement(stmt: &Statement) -> DialectError {
 }
 
 /// Translates one parsed statement.
-fn translate_statement(mut stmt: Statement) -> Result<Translated, DialectError> {
+fn translate_statement(mut stmt: Statement, session: Option<&SessionValues>) -> Result<Translated, DialectError> {
     if let Some(kind) = session_kind(&stmt)? {
         return Ok(control(kind));
     }
@@ -290,7 +315,8 @@ fn translate_statement(mut stmt: Statement) -> Result<Translated, DialectError> 
     if let Statement::Query(q) = &mut stmt {
         name_columns(q);
     }
-    let mut x = Xform::default();
+    let result_types = crate::pg::infer::infer_statement(&stmt);
+    let mut x = Xform { session: session.cloned(), ..Xform::default() };
     if let ControlFlow::Break(e) = stmt.visit(&mut x) {
         return Err(e);
     }
@@ -375,7 +401,50 @@ fn translate_statement(mut stmt: Statement) -> Result<Translated, DialectError> 
         }
         other => return Err(unsupported_statement(other)),
     };
-    Ok(x.finish(sqlite_sql, kind, returns_rows))
+    let mut translated = x.finish(sqlite_sql, kind, returns_rows);
+    translated.result_types = result_types;
+    Ok(translated)
+}
+
+fn string_literal(v: &str) -> Expr {
+    Expr::Value(Value::SingleQuotedString(v.to_string()).into())
+}
+
+/// The literal a session information function stands for, if `f` is one.
+fn session_value(f: &Function, s: &SessionValues) -> Option<Result<Expr, DialectError>> {
+    let name = last_part(&f.name).to_ascii_lowercase();
+    let args: Vec<&Expr> = match &f.args {
+        FunctionArguments::None => Vec::new(),
+        FunctionArguments::List(l) => l
+            .args
+            .iter()
+            .filter_map(|a| match a {
+                FunctionArg::Unnamed(FunctionArgExpr::Expr(e)) => Some(e),
+                _ => None,
+            })
+            .collect(),
+        FunctionArguments::Subquery(_) => return None,
+    };
+    match name.as_str() {
+        "current_user" | "session_user" | "user" | "current_role" if args.is_empty() => {
+            Some(Ok(string_literal(&s.user)))
+        }
+        "pg_backend_pid" if args.is_empty() => Some(Ok(Expr::Value(Value::Number(s.pid.to_string(), false).into()))),
+        "current_setting" => {
+            let Some(Expr::Value(v)) = args.first() else { return None };
+            let Value::SingleQuotedString(key) = &v.value else { return None };
+            let missing_ok = matches!(args.get(1), Some(Expr::Value(m)) if matches!(m.value, Value::Boolean(true)));
+            Some(match s.settings.get(&key.to_ascii_lowercase()) {
+                Some(value) => Ok(string_literal(value)),
+                None if missing_ok => Ok(Expr::Value(Value::Null.into())),
+                None => Err(DialectError {
+                    sqlstate: "42704",
+                    message: format!("unrecognized configuration parameter \"{key}\""),
+                }),
+            })
+        }
+        _ => None,
+    }
 }
 
 /// The name PostgreSQL gives an unnamed result column: the column's name, the function's name, the cast's
@@ -885,6 +954,7 @@ fn dismantle_set(body: SetExpr) {
 /// The AST visitor: collects tables and hints, rewrites expressions, values and LIMIT clauses.
 #[derive(Default)]
 struct Xform {
+    session: Option<SessionValues>,
     hints: BTreeMap<usize, ParamHint>,
     max_param: usize,
     tables: Vec<String>,
@@ -929,7 +999,15 @@ impl Xform {
                 None => ParamHint::Unknown,
             })
             .collect();
-        Translated { sqlite_sql, kind, param_count: self.max_param, param_hints, tables: self.tables, returns_rows }
+        Translated {
+            sqlite_sql,
+            kind,
+            param_count: self.max_param,
+            param_hints,
+            tables: self.tables,
+            returns_rows,
+            result_types: Vec::new(),
+        }
     }
 }
 
@@ -1078,6 +1156,13 @@ impl VisitorMut for Xform {
                 pattern: pattern.clone(),
                 escape_char: escape_char.clone(),
             },
+            Expr::Function(f) if self.session.as_ref().and_then(|s| session_value(f, s)).is_some() => {
+                match self.session.as_ref().and_then(|s| session_value(f, s)) {
+                    Some(Ok(x)) => x,
+                    Some(Err(err)) => return ControlFlow::Break(err),
+                    None => return ControlFlow::Continue(()),
+                }
+            }
             Expr::Function(f) if matches!(f.args, FunctionArguments::None) => {
                 let name = last_part(&f.name).to_ascii_lowercase();
                 match name.as_str() {

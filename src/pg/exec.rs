@@ -34,20 +34,24 @@ pub fn tag_prefix(kind: &StatementKind) -> &'static str {
     }
 }
 
-/// Result column types: declared types where SQLite knows them, otherwise from the first non-NULL value.
-pub fn fields_from_result(r: &QueryResult) -> Vec<(String, Type)> {
+/// Result column types: declared types where SQLite knows them, then the types inferred from the
+/// PostgreSQL expressions, otherwise from the first non-NULL value.
+pub fn fields_from_result(r: &QueryResult, inferred: &[Option<crate::pg::dialect::PgType>]) -> Vec<(String, Type)> {
+    let inferred = if inferred.len() == r.columns.len() { inferred } else { &[] };
     r.columns
         .iter()
         .enumerate()
         .map(|(i, c)| {
-            let ty = type_for_decl(c.decl_type.as_deref()).unwrap_or_else(|| {
-                r.rows
-                    .iter()
-                    .map(|row| &row[i])
-                    .find(|v| !matches!(v, Value::Null))
-                    .map(type_for_value)
-                    .unwrap_or(Type::TEXT)
-            });
+            let ty = type_for_decl(c.decl_type.as_deref())
+                .or_else(|| inferred.get(i).copied().flatten().map(crate::pg::parser::pg_type))
+                .unwrap_or_else(|| {
+                    r.rows
+                        .iter()
+                        .map(|row| &row[i])
+                        .find(|v| !matches!(v, Value::Null))
+                        .map(type_for_value)
+                        .unwrap_or(Type::TEXT)
+                });
             (c.name.clone(), ty)
         })
         .collect()
@@ -157,7 +161,7 @@ async fn run_inner(
             let result = session.execute(Statement::new(t.sqlite_sql.clone(), params)).await.map_err(exec)?;
             if t.returns_rows {
                 Ok(Outcome::Rows {
-                    fields: fields_from_result(&result),
+                    fields: fields_from_result(&result, &t.result_types),
                     rows: result.rows,
                     tag_prefix: tag_prefix(kind).into(),
                 })

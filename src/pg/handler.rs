@@ -34,7 +34,7 @@ use pgwire::messages::{PgWireBackendMessage, PgWireFrontendMessage};
 use tokio::sync::Mutex;
 
 use crate::db::Value;
-use crate::pg::dialect::{translate, StatementKind};
+use crate::pg::dialect::{translate_with, SessionValues, StatementKind};
 use crate::pg::errors::{error, fatal, user_error};
 use crate::pg::exec::{self, Outcome};
 use crate::pg::parser::{Parser, Prepared};
@@ -47,7 +47,7 @@ use crate::query::{Session, TxnStatus};
 pub struct PgConnection {
     shared: Arc<PgShared>,
     session: Mutex<Session>,
-    settings: std::sync::Mutex<Settings>,
+    settings: Arc<std::sync::Mutex<Settings>>,
     parser: Arc<Parser>,
     /// Whether this connection took one of the `--max-connections` slots (released on drop).
     admitted: AtomicBool,
@@ -82,10 +82,11 @@ impl PgWireServerHandlers for Handlers {
 impl PgConnection {
     pub fn new(shared: Arc<PgShared>) -> PgConnection {
         let core = shared.core.clone();
+        let settings = Arc::new(std::sync::Mutex::new(Settings::new(&HashMap::new())));
         PgConnection {
             session: Mutex::new(Session::new(core.clone())),
-            settings: std::sync::Mutex::new(Settings::new(&HashMap::new())),
-            parser: Arc::new(Parser::new(core)),
+            parser: Arc::new(Parser::new(core, settings.clone())),
+            settings,
             shared,
             admitted: AtomicBool::new(false),
         }
@@ -137,6 +138,16 @@ impl PgConnection {
             session.fail();
         }
         result
+    }
+}
+
+/// The values of the session information functions for this connection.
+pub fn session_values<C: ClientInfo>(settings: &std::sync::Mutex<Settings>, client: &C) -> SessionValues {
+    let settings = settings.lock().unwrap_or_else(|e| e.into_inner());
+    SessionValues {
+        user: client.metadata().get("user").cloned().unwrap_or_else(|| "raftsql".into()),
+        pid: client.pid_and_secret_key().0,
+        settings: settings.all().into_iter().collect(),
     }
 }
 
@@ -273,7 +284,8 @@ impl PgConnection {
         C::Error: Debug,
         PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
     {
-        let statements = match translate(sql) {
+        let values = session_values(&self.settings, client);
+        let statements = match translate_with(sql, Some(&values)) {
             Ok(s) => s,
             Err(e) => {
                 session.fail();

@@ -13,9 +13,10 @@ use pgwire::api::{ClientInfo, Type};
 use pgwire::error::PgWireResult;
 use rusqlite::Connection;
 
-use crate::pg::dialect::{translate, ParamHint, PgType, StatementKind, Translated};
+use crate::pg::dialect::{translate_with, ParamHint, PgType, StatementKind, Translated};
 use crate::pg::errors::{error, sql_error, user_error};
-use crate::pg::infer::infer_projection;
+use crate::pg::handler::session_values;
+use crate::pg::settings::Settings;
 use crate::pg::types::type_for_decl;
 use crate::raft::NodeCore;
 
@@ -68,6 +69,7 @@ pub fn pg_type(t: PgType) -> Type {
 /// Parses statements for pgwire's extended query handler.
 pub struct Parser {
     core: Arc<NodeCore>,
+    settings: Arc<std::sync::Mutex<Settings>>,
 }
 
 fn column_decl(conn: &Connection, table: &str, column: &str) -> Option<String> {
@@ -90,7 +92,7 @@ fn position_decl(conn: &Connection, table: &str, position: usize) -> Option<Stri
 type Description = (Vec<Type>, Vec<(String, Type)>);
 
 /// Parameter types and result columns of `t`, read from the schema on a read connection.
-fn describe(conn: &Connection, t: &Translated, original_sql: &str) -> Result<Description, rusqlite::Error> {
+fn describe(conn: &Connection, t: &Translated) -> Result<Description, rusqlite::Error> {
     let decl_type = |decl: Option<String>| decl.and_then(|d| type_for_decl(Some(&d)));
     let params = t
         .param_hints
@@ -116,12 +118,13 @@ fn describe(conn: &Connection, t: &Translated, original_sql: &str) -> Result<Des
         StatementKind::Show(name) => vec![(name.clone(), Type::TEXT)],
         _ if t.returns_rows => {
             let stmt = conn.prepare(&t.sqlite_sql)?;
-            let inferred = infer_projection(original_sql, stmt.column_count());
+            let inferred =
+                if t.result_types.len() == stmt.column_count() { t.result_types.clone() } else { Vec::new() };
             stmt.columns()
                 .enumerate()
                 .map(|(i, c)| {
                     let ty = type_for_decl(c.decl_type())
-                        .or_else(|| inferred.get(i).cloned().flatten())
+                        .or_else(|| inferred.get(i).copied().flatten().map(pg_type))
                         .unwrap_or(Type::TEXT);
                     (c.name().to_string(), ty)
                 })
@@ -133,13 +136,13 @@ fn describe(conn: &Connection, t: &Translated, original_sql: &str) -> Result<Des
 }
 
 impl Parser {
-    pub fn new(core: Arc<NodeCore>) -> Parser {
-        Parser { core }
+    pub fn new(core: Arc<NodeCore>, settings: Arc<std::sync::Mutex<Settings>>) -> Parser {
+        Parser { core, settings }
     }
 
-    async fn describe(&self, t: &Translated, sql: &str) -> Result<Description, rusqlite::Error> {
-        let (t2, sql2) = (t.clone(), sql.to_string());
-        self.core.reads.with_connection(move |conn| describe(conn, &t2, &sql2)).await
+    async fn describe(&self, t: &Translated) -> Result<Description, rusqlite::Error> {
+        let t = t.clone();
+        self.core.reads.with_connection(move |conn| describe(conn, &t)).await
     }
 }
 
@@ -147,11 +150,13 @@ impl Parser {
 impl QueryParser for Parser {
     type Statement = Prepared;
 
-    async fn parse_sql<C>(&self, _client: &C, sql: &str, _types: &[Option<Type>]) -> PgWireResult<Option<Prepared>>
+    async fn parse_sql<C>(&self, client: &C, sql: &str, _types: &[Option<Type>]) -> PgWireResult<Option<Prepared>>
     where
         C: ClientInfo + Unpin + Send + Sync,
     {
-        let mut statements = translate(sql).map_err(|e| user_error(error(e.sqlstate, e.message)))?;
+        let values = session_values(&self.settings, client);
+        let mut statements =
+            translate_with(sql, Some(&values)).map_err(|e| user_error(error(e.sqlstate, e.message)))?;
         if statements.is_empty() {
             return Ok(None);
         }
@@ -159,12 +164,12 @@ impl QueryParser for Parser {
             return Err(user_error(error("42601", "cannot insert multiple commands into a prepared statement")));
         }
         let translated = statements.remove(0);
-        let described = match self.describe(&translated, sql).await {
+        let described = match self.describe(&translated).await {
             Ok(d) => d,
             // The schema may be behind the leader's (a table created a moment ago): catch up and look again.
             Err(_) => {
                 let _ = self.core.read_barrier().await;
-                match self.describe(&translated, sql).await {
+                match self.describe(&translated).await {
                     Ok(d) => d,
                     // A statement without rows may name a table created earlier in the client's own, still
                     // uncommitted transaction: its parameters fall back to their casts or text.
