@@ -31,6 +31,21 @@ pub struct Config {
     pub snapshot_every: u64,
     /// Client connections served at once; more get SQLSTATE 53300.
     pub max_connections: usize,
+    /// Client authentication and TLS.
+    pub client_auth: ClientAuth,
+}
+
+/// How PostgreSQL clients connect: users (from a file of verifiers and/or name:password pairs), the method,
+/// and TLS files.
+#[derive(Debug, Clone, Default)]
+pub struct ClientAuth {
+    pub users_file: Option<PathBuf>,
+    /// `name:password` pairs given on the command line or in RAFTSQL_USERS.
+    pub users: Vec<String>,
+    /// "scram" (default when users exist) or "password" (cleartext, TLS only).
+    pub method: Option<String>,
+    pub tls_cert: Option<PathBuf>,
+    pub tls_key: Option<PathBuf>,
 }
 
 /// Parses `1=host:port,2=host:port`.
@@ -69,6 +84,26 @@ impl Config {
                 self.id,
                 ids.join(", ")
             )));
+        }
+        let a = &self.client_auth;
+        if a.tls_cert.is_some() != a.tls_key.is_some() {
+            return Err(StartError::Config("--tls-cert and --tls-key go together".into()));
+        }
+        if let Some(m) = &a.method {
+            if m != "scram" && m != "password" {
+                return Err(StartError::Config(format!("--auth-method {m}: expected scram or password")));
+            }
+            if a.users_file.is_none() && a.users.is_empty() {
+                return Err(StartError::Config(format!("--auth-method {m} needs users (--users-file or --user)")));
+            }
+            if m == "password" && a.tls_cert.is_none() {
+                return Err(StartError::Config(
+                    "--auth-method password sends passwords in clear: it needs --tls-cert and --tls-key".into(),
+                ));
+            }
+        }
+        if let Some(bad) = a.users.iter().find(|u| !u.contains(':')) {
+            return Err(StartError::Config(format!("--user {bad}: expected name:password")));
         }
         if self.heartbeat_ms == 0 || self.election_timeout_ms <= self.heartbeat_ms * 2 {
             return Err(StartError::Config(format!(

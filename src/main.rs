@@ -54,6 +54,23 @@ struct Cli {
     /// Maximum number of concurrent PostgreSQL client connections (more are refused with 53300).
     #[arg(long, env = "RAFTSQL_MAX_CONNECTIONS", default_value_t = 100)]
     max_connections: usize,
+    /// File of users allowed to connect, one `name SCRAM-SHA-256$...` verifier per line (see `raftsql passwd`).
+    /// Without users every client is trusted.
+    #[arg(long, env = "RAFTSQL_USERS_FILE")]
+    users_file: Option<PathBuf>,
+    /// A user allowed to connect, as name:password (repeatable; RAFTSQL_USERS takes a comma-separated list).
+    /// Only a verifier is kept in memory.
+    #[arg(long = "user", env = "RAFTSQL_USERS", value_delimiter = ',')]
+    users: Vec<String>,
+    /// How users authenticate: scram (SCRAM-SHA-256, the default) or password (cleartext, accepted over TLS only).
+    #[arg(long, env = "RAFTSQL_AUTH_METHOD")]
+    auth_method: Option<String>,
+    /// PEM certificate chain for TLS connections from PostgreSQL clients (with --tls-key).
+    #[arg(long, env = "RAFTSQL_TLS_CERT")]
+    tls_cert: Option<PathBuf>,
+    /// PEM private key for --tls-cert.
+    #[arg(long, env = "RAFTSQL_TLS_KEY")]
+    tls_key: Option<PathBuf>,
 }
 
 /// Tools that talk to a running node instead of running one.
@@ -62,6 +79,11 @@ enum Command {
     /// Inspect a running cluster.
     #[command(subcommand)]
     Cluster(ClusterCommand),
+    /// Print a users-file line (`name SCRAM-SHA-256$...`) for a user; the password is read from stdin.
+    Passwd {
+        /// The user name.
+        name: String,
+    },
 }
 
 #[derive(Debug, clap::Subcommand)]
@@ -80,6 +102,16 @@ fn run_tool(command: Command) -> ExitCode {
         return ExitCode::FAILURE;
     };
     match command {
+        Command::Passwd { name } => {
+            let mut password = String::new();
+            if std::io::stdin().read_line(&mut password).is_err() || password.trim_end_matches(['\n', '\r']).is_empty()
+            {
+                eprintln!("raftsql: give the password on stdin");
+                return ExitCode::FAILURE;
+            }
+            println!("{}", raftsql::pg::auth::Users::file_line(&name, password.trim_end_matches(['\n', '\r'])));
+            ExitCode::SUCCESS
+        }
         Command::Cluster(ClusterCommand::Status { node }) => {
             match runtime.block_on(fetch_status(&node, std::time::Duration::from_secs(5))) {
                 Ok(s) => {
@@ -125,6 +157,13 @@ impl Cli {
             election_timeout_ms: self.election_timeout_ms,
             snapshot_every: self.snapshot_every,
             max_connections: self.max_connections,
+            client_auth: raftsql::config::ClientAuth {
+                users_file: self.users_file,
+                users: self.users,
+                method: self.auth_method,
+                tls_cert: self.tls_cert,
+                tls_key: self.tls_key,
+            },
         }
         .validate()
     }

@@ -9,7 +9,8 @@ use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
-use crate::pg::PgShared;
+use crate::pg::auth::Users;
+use crate::pg::{AuthMethod, PgOptions, PgShared};
 
 use crate::config::Config;
 use crate::error::StartError;
@@ -47,8 +48,37 @@ impl RunningNode {
     }
 }
 
+/// The PostgreSQL server's options: users, authentication method and TLS, checked before anything starts.
+pub fn pg_options(config: &Config) -> Result<PgOptions, StartError> {
+    let a = &config.client_auth;
+    let mut users = match &a.users_file {
+        Some(path) => {
+            let text = std::fs::read_to_string(path)
+                .map_err(|source| StartError::Io { path: path.display().to_string(), source })?;
+            Users::parse_file(&text).map_err(|e| StartError::Config(format!("{}: {e}", path.display())))?
+        }
+        None => Users::default(),
+    };
+    for pair in &a.users {
+        if let Some((name, password)) = pair.split_once(':') {
+            users.add_password(name, password);
+        }
+    }
+    let auth = match (a.method.as_deref(), users.is_empty()) {
+        (_, true) => AuthMethod::Trust,
+        (Some("password"), false) => AuthMethod::Password,
+        (_, false) => AuthMethod::Scram,
+    };
+    let tls = match (&a.tls_cert, &a.tls_key) {
+        (Some(cert), Some(key)) => Some(crate::pg::tls::acceptor(cert, key).map_err(StartError::Config)?),
+        _ => None,
+    };
+    Ok(PgOptions { max_connections: config.max_connections, auth, users: Arc::new(users), tls })
+}
+
 /// Starts the node, forms (or joins) its cluster and serves PostgreSQL clients. Returns once the node runs.
 pub async fn start(config: &Config) -> Result<RunningNode, StartError> {
+    let pg_options = pg_options(config)?;
     // Bind the client port first: a port in use fails the start before anything touches the data directory.
     let pg_listener = TcpListener::bind(&config.pg_listen)
         .await
@@ -77,7 +107,7 @@ pub async fn start(config: &Config) -> Result<RunningNode, StartError> {
     }
     let core = node.core().clone();
     tokio::spawn(async move { keep_own_addresses_current(core).await });
-    let pg = PgShared::new(node.core().clone(), config.max_connections);
+    let pg = PgShared::new(node.core().clone(), pg_options);
     let (pg_stop, stop_rx) = watch::channel(false);
     let pg_task = tokio::spawn(crate::pg::serve(pg_listener, pg.clone(), stop_rx));
     tracing::info!(pg_addr = %pg_addr, "PostgreSQL server listening");

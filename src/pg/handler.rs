@@ -12,6 +12,9 @@ use async_trait::async_trait;
 use bytes::{BufMut, BytesMut};
 use futures::sink::{Sink, SinkExt};
 use futures::stream;
+use pgwire::api::auth::cleartext::CleartextPasswordAuthStartupHandler;
+use pgwire::api::auth::sasl::scram::ScramAuth;
+use pgwire::api::auth::sasl::SASLAuthStartupHandler;
 use pgwire::api::auth::{
     finish_authentication, protocol_negotiation, save_startup_parameters_to_metadata, ServerParameterProvider,
     StartupHandler,
@@ -34,11 +37,12 @@ use pgwire::messages::{PgWireBackendMessage, PgWireFrontendMessage};
 use tokio::sync::Mutex;
 
 use crate::db::Value;
+use crate::pg::auth::UserAuthSource;
 use crate::pg::dialect::{translate_with, SessionValues, StatementKind};
 use crate::pg::errors::{error, fatal, user_error};
 use crate::pg::exec::{self, Outcome};
 use crate::pg::parser::{Parser, Prepared};
-use crate::pg::server::PgShared;
+use crate::pg::server::{AuthMethod, PgShared};
 use crate::pg::settings::Settings;
 use crate::pg::types::{decode_param, encode_binary, encode_text};
 use crate::query::{Session, TxnStatus};
@@ -51,6 +55,7 @@ pub struct PgConnection {
     parser: Arc<Parser>,
     /// Whether this connection took one of the `--max-connections` slots (released on drop).
     admitted: AtomicBool,
+    auth: Authenticator,
 }
 
 impl Drop for PgConnection {
@@ -87,6 +92,7 @@ impl PgConnection {
             session: Mutex::new(Session::new(core.clone())),
             parser: Arc::new(Parser::new(core, settings.clone())),
             settings,
+            auth: Authenticator::new(&shared),
             shared,
             admitted: AtomicBool::new(false),
         }
@@ -187,14 +193,40 @@ fn query_response(fields: Vec<FieldInfo>, rows: Vec<Vec<Value>>, tag: String) ->
     response
 }
 
-struct StartupParameters(Vec<(String, String)>);
+/// The ParameterStatus values sent after authentication, from the client's startup parameters.
+pub struct ReportedParameters;
 
-impl ServerParameterProvider for StartupParameters {
-    fn server_parameters<C>(&self, _client: &C) -> Option<HashMap<String, String>>
+impl ServerParameterProvider for ReportedParameters {
+    fn server_parameters<C>(&self, client: &C) -> Option<HashMap<String, String>>
     where
         C: ClientInfo,
     {
-        Some(self.0.iter().cloned().collect())
+        Some(Settings::new(client.metadata()).reported().into_iter().collect())
+    }
+}
+
+/// How this connection authenticates its client.
+enum Authenticator {
+    Trust,
+    Scram(SASLAuthStartupHandler<ReportedParameters>),
+    Password(CleartextPasswordAuthStartupHandler<UserAuthSource, ReportedParameters>),
+}
+
+impl Authenticator {
+    fn new(shared: &PgShared) -> Authenticator {
+        let source = UserAuthSource(shared.options.users.clone());
+        match shared.options.auth {
+            AuthMethod::Trust => Authenticator::Trust,
+            AuthMethod::Scram => Authenticator::Scram(
+                SASLAuthStartupHandler::new(Arc::new(ReportedParameters))
+                    .with_scram(ScramAuth::new(Arc::new(source)))
+                    .with_connection_manager(shared.connections.clone()),
+            ),
+            AuthMethod::Password => Authenticator::Password(
+                CleartextPasswordAuthStartupHandler::new(source, ReportedParameters)
+                    .with_connection_manager(shared.connections.clone()),
+            ),
+        }
     }
 }
 
@@ -202,33 +234,64 @@ impl ServerParameterProvider for StartupParameters {
 impl StartupHandler for PgConnection {
     async fn on_startup<C>(&self, client: &mut C, message: PgWireFrontendMessage) -> PgWireResult<()>
     where
-        C: ClientInfo + Sink<PgWireBackendMessage> + Unpin + Send,
+        C: ClientInfo + Sink<PgWireBackendMessage> + Unpin + Send + Sync,
         C::Error: Debug,
         PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
     {
-        let PgWireFrontendMessage::Startup(ref startup) = message else {
-            return Ok(());
-        };
-        protocol_negotiation(client, startup).await?;
-        save_startup_parameters_to_metadata(client, startup);
-        if !self.shared.take_slot() {
-            return Err(user_error(fatal("53300", "sorry, too many clients already")));
+        let is_startup = matches!(message, PgWireFrontendMessage::Startup(_));
+        if is_startup {
+            if !self.shared.take_slot() {
+                return Err(user_error(fatal("53300", "sorry, too many clients already")));
+            }
+            self.admitted.store(true, Ordering::Relaxed);
         }
-        self.admitted.store(true, Ordering::Relaxed);
-        let pid = (rand::random::<u32>() >> 1) as i32;
-        let secret = SecretKey::I32(rand::random::<i32>());
-        client.set_pid_and_secret_key(pid, secret.clone());
-        let (handle, guard) = self.shared.connections.register(pid, secret);
-        client.session_extensions().insert::<Arc<ConnectionHandle>>(handle);
-        client.session_extensions().insert(guard);
+        match &self.auth {
+            Authenticator::Trust => {
+                let PgWireFrontendMessage::Startup(ref startup) = message else { return Ok(()) };
+                protocol_negotiation(client, startup).await?;
+                save_startup_parameters_to_metadata(client, startup);
+                let pid = (rand::random::<u32>() >> 1) as i32;
+                let secret = SecretKey::I32(rand::random::<i32>());
+                client.set_pid_and_secret_key(pid, secret.clone());
+                let (handle, guard) = self.shared.connections.register(pid, secret);
+                client.session_extensions().insert::<Arc<ConnectionHandle>>(handle);
+                client.session_extensions().insert(guard);
+                self.init_settings(client).await;
+                finish_authentication(client, &ReportedParameters).await
+            }
+            Authenticator::Scram(h) => {
+                h.on_startup(client, message).await?;
+                if is_startup {
+                    self.init_settings(client).await;
+                }
+                Ok(())
+            }
+            Authenticator::Password(h) => {
+                if is_startup && !client.is_secure() {
+                    return Err(user_error(fatal(
+                        "28000",
+                        "password authentication is only accepted over TLS: connect with sslmode=require",
+                    )));
+                }
+                h.on_startup(client, message).await?;
+                if is_startup {
+                    self.init_settings(client).await;
+                }
+                Ok(())
+            }
+        }
+    }
+}
+
+impl PgConnection {
+    /// Session parameters from the startup packet.
+    async fn init_settings<C: ClientInfo>(&self, client: &C) {
         let settings = Settings::new(client.metadata());
-        let reported = settings.reported();
         {
             let mut session = self.session.lock().await;
             exec::apply_settings(&mut session, &settings);
         }
         *self.settings.lock().unwrap_or_else(|e| e.into_inner()) = settings;
-        finish_authentication(client, &StartupParameters(reported)).await
     }
 }
 

@@ -3,6 +3,7 @@
 //! Errors here are pgwire's `ErrorInfo` (a PostgreSQL error response), which is large; boxing it at every
 //! return would only add noise, so the lint about large `Err` variants is off for these modules.
 
+pub mod auth;
 pub mod dialect;
 pub mod dialect_types;
 #[allow(clippy::result_large_err)]
@@ -16,6 +17,7 @@ pub mod infer;
 pub mod parser;
 pub mod server;
 pub mod settings;
+pub mod tls;
 pub mod types;
 
-pub use server::{serve, PgShared};
+pub use server::{serve, AuthMethod, PgOptions, PgShared};

@@ -8,23 +8,52 @@ use std::sync::Arc;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 
+use pgwire::tokio::TlsAcceptor;
+
+use crate::pg::auth::Users;
 use crate::pg::handler::{Handlers, PgConnection};
 use crate::raft::NodeCore;
+
+/// How clients prove who they are.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AuthMethod {
+    /// Everyone is let in (no users configured).
+    Trust,
+    /// SCRAM-SHA-256 against stored verifiers.
+    Scram,
+    /// A cleartext password, checked against the verifiers, accepted only over TLS.
+    Password,
+}
+
+/// The PostgreSQL server's configuration.
+#[derive(Clone)]
+pub struct PgOptions {
+    pub max_connections: usize,
+    pub auth: AuthMethod,
+    pub users: Arc<Users>,
+    pub tls: Option<TlsAcceptor>,
+}
+
+impl Default for PgOptions {
+    fn default() -> Self {
+        PgOptions { max_connections: 100, auth: AuthMethod::Trust, users: Arc::default(), tls: None }
+    }
+}
 
 /// State shared by all connections of one node's PostgreSQL server.
 pub struct PgShared {
     pub core: Arc<NodeCore>,
     pub connections: Arc<pgwire::api::ConnectionManager>,
-    pub max_connections: usize,
+    pub options: PgOptions,
     open: AtomicUsize,
 }
 
 impl PgShared {
-    pub fn new(core: Arc<NodeCore>, max_connections: usize) -> Arc<PgShared> {
+    pub fn new(core: Arc<NodeCore>, options: PgOptions) -> Arc<PgShared> {
         Arc::new(PgShared {
             core,
             connections: Arc::new(pgwire::api::ConnectionManager::new()),
-            max_connections,
+            options,
             open: AtomicUsize::new(0),
         })
     }
@@ -32,7 +61,7 @@ impl PgShared {
     /// Takes a connection slot; false when all are in use.
     pub fn take_slot(&self) -> bool {
         self.open
-            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| (n < self.max_connections).then_some(n + 1))
+            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| (n < self.options.max_connections).then_some(n + 1))
             .is_ok()
     }
 
@@ -55,8 +84,9 @@ pub async fn serve(listener: TcpListener, shared: Arc<PgShared>, mut stop: watch
                 Ok((socket, peer)) => {
                     let _ = socket.set_nodelay(true);
                     let handlers = Handlers(Arc::new(PgConnection::new(shared.clone())));
+                    let tls = shared.options.tls.clone();
                     tokio::spawn(async move {
-                        if let Err(e) = pgwire::tokio::process_socket(socket, None, handlers).await {
+                        if let Err(e) = pgwire::tokio::process_socket(socket, tls, handlers).await {
                             tracing::debug!(%peer, error = %e, "client connection ended with an error");
                         }
                     });

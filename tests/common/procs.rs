@@ -22,6 +22,8 @@ pub struct ProcNode {
 pub struct ProcCluster {
     dir: tempfile::TempDir,
     peers: String,
+    /// Extra command-line arguments given to every node.
+    extra: Vec<String>,
     pub nodes: Vec<ProcNode>,
 }
 
@@ -29,6 +31,11 @@ impl ProcCluster {
     /// Starts `n` nodes with the same `--peers` and waits until they agree on a leader and every node's
     /// PostgreSQL address is recorded.
     pub async fn start(n: u64) -> ProcCluster {
+        Self::start_with(n, Vec::new()).await
+    }
+
+    /// `start`, with extra arguments for every node (authentication, TLS, limits).
+    pub async fn start_with(n: u64, extra: Vec<String>) -> ProcCluster {
         let nodes: Vec<ProcNode> = (1..=n)
             .map(|id| ProcNode {
                 id,
@@ -38,12 +45,17 @@ impl ProcCluster {
             })
             .collect();
         let peers = nodes.iter().map(|n| format!("{}={}", n.id, n.raft_addr)).collect::<Vec<_>>().join(",");
-        let mut c = ProcCluster { dir: tempfile::tempdir().unwrap(), peers, nodes };
+        let mut c = ProcCluster { dir: tempfile::tempdir().unwrap(), peers, extra, nodes };
         for id in 1..=n {
             c.start_node(id);
         }
         c.wait_ready().await;
         c
+    }
+
+    /// A directory that lives as long as the cluster (for certificates, users files...).
+    pub fn dir(&self) -> &std::path::Path {
+        self.dir.path()
     }
 
     fn data_dir(&self, id: u64) -> PathBuf {
@@ -53,6 +65,7 @@ impl ProcCluster {
     pub fn start_node(&mut self, id: u64) {
         let dir = self.data_dir(id);
         let peers = self.peers.clone();
+        let extra = self.extra.clone();
         let node = &mut self.nodes[id as usize - 1];
         let log = std::fs::File::create(dir.with_extension("log")).unwrap();
         let child = Command::new(env!("CARGO_BIN_EXE_raftsql"))
@@ -61,6 +74,7 @@ impl ProcCluster {
             .arg("--data-dir")
             .arg(&dir)
             .args(["--peers", &peers, "--heartbeat-ms", "100", "--election-timeout-ms", "800"])
+            .args(&extra)
             .env("RUST_LOG", "warn")
             .stdout(Stdio::null())
             .stderr(log)
