@@ -54,7 +54,7 @@ async fn leader_stopped_under_writes_loses_no_acknowledged_write() {
             let deadline = tokio::time::Instant::now() + common::DEADLINE;
             while acked.lock().unwrap().len() < n {
                 assert!(tokio::time::Instant::now() < deadline, "writes stalled at {}", acked.lock().unwrap().len());
-                tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+                tokio::time::sleep(std::time::Duration::from_millis(10)).await; // poll interval of a wait with a deadline
             }
         }
     };

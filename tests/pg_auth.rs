@@ -137,7 +137,7 @@ async fn connection_limit_and_malformed_messages() {
             Ok(ok) => break ok,
             Err(e) if std::time::Instant::now() < deadline => {
                 assert_eq!(e.code(), Some(&SqlState::TOO_MANY_CONNECTIONS));
-                tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+                tokio::time::sleep(std::time::Duration::from_millis(20)).await; // poll interval of a wait with a deadline
             }
             Err(e) => panic!("slot not released: {e:?}"),
         }

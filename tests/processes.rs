@@ -53,7 +53,7 @@ async fn agreed(addrs: &[String], voters: &[u64]) -> Vec<NodeStatus> {
             }
         }
         assert!(Instant::now() < deadline, "no agreement: {views:?}");
-        tokio::time::sleep(Duration::from_millis(100)).await;
+        tokio::time::sleep(Duration::from_millis(100)).await; // poll interval of a wait with a deadline
     }
 }
 
@@ -75,7 +75,7 @@ async fn peers_form_a_cluster_on_start_and_restart_and_a_node_joins() {
             break;
         }
         assert!(Instant::now() < deadline, "addresses not recorded: {s:?}");
-        tokio::time::sleep(Duration::from_millis(100)).await;
+        tokio::time::sleep(Duration::from_millis(100)).await; // poll interval of a wait with a deadline
     }
 
     // SIGKILL everything, start again with the same arguments: the same cluster comes back.

@@ -33,7 +33,7 @@ async fn new_node_catches_up_from_a_snapshot() {
             break;
         }
         assert!(tokio::time::Instant::now() < deadline, "no snapshot/purge: {m:?}");
-        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await; // poll interval of a wait with a deadline
     }
     let purged = c.node(l).metrics().purged.unwrap().index;
 

@@ -3,6 +3,7 @@
 //! both proceed).
 
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
 use rusqlite::{Connection, OpenFlags};
@@ -29,7 +30,23 @@ pub struct ReadPool {
 struct PoolInner {
     path: PathBuf,
     idle: Mutex<Vec<Connection>>,
-    permits: Semaphore,
+    permits: Arc<Semaphore>,
+}
+
+/// Interrupts a read that is still running when its caller stops waiting.
+struct InterruptOnDrop {
+    handle: Option<rusqlite::InterruptHandle>,
+    done: Arc<AtomicBool>,
+}
+
+impl Drop for InterruptOnDrop {
+    fn drop(&mut self) {
+        if let Some(h) = self.handle.take() {
+            if !self.done.load(Ordering::Acquire) {
+                h.interrupt();
+            }
+        }
+    }
 }
 
 impl ReadPool {
@@ -41,7 +58,11 @@ impl ReadPool {
         }
         let n = idle.len();
         Ok(ReadPool {
-            inner: Arc::new(PoolInner { path: path.to_path_buf(), idle: Mutex::new(idle), permits: Semaphore::new(n) }),
+            inner: Arc::new(PoolInner {
+                path: path.to_path_buf(),
+                idle: Mutex::new(idle),
+                permits: Arc::new(Semaphore::new(n)),
+            }),
         })
     }
 
@@ -56,7 +77,7 @@ impl ReadPool {
         F: FnOnce(&Connection) -> R + Send + 'static,
         R: Send + 'static,
     {
-        let _permit = self.inner.permits.acquire().await.expect("read pool semaphore is never closed");
+        let permit = self.inner.permits.clone().acquire_owned().await.expect("read pool semaphore is never closed");
         let conn = self
             .inner
             .idle
@@ -64,23 +85,24 @@ impl ReadPool {
             .unwrap_or_else(|e| e.into_inner())
             .pop()
             .expect("a permit guarantees an idle connection");
+        // If the caller gives up (client cancel, statement timeout), SQLite is interrupted instead of running on.
+        let done = Arc::new(AtomicBool::new(false));
+        let mut interrupt = InterruptOnDrop { handle: Some(conn.get_interrupt_handle()), done: done.clone() };
+        let inner = self.inner.clone();
         let joined = tokio::task::spawn_blocking(move || {
-            let out = f(&conn);
-            (conn, out)
+            let out = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| f(&conn)));
+            done.store(true, Ordering::Release);
+            // The connection goes back (and the permit is released) here, even when the caller went away.
+            inner.idle.lock().unwrap_or_else(|e| e.into_inner()).push(conn);
+            drop(permit);
+            out
         })
         .await;
+        interrupt.handle = None;
         match joined {
-            Ok((conn, out)) => {
-                self.inner.idle.lock().unwrap_or_else(|e| e.into_inner()).push(conn);
-                out
-            }
-            Err(e) => {
-                // The connection died with the task: replace it so the pool keeps its size.
-                if let Ok(conn) = open_reader(&self.inner.path) {
-                    self.inner.idle.lock().unwrap_or_else(|e| e.into_inner()).push(conn);
-                }
-                std::panic::resume_unwind(e.into_panic())
-            }
+            Ok(Ok(out)) => out,
+            Ok(Err(panic)) => std::panic::resume_unwind(panic),
+            Err(e) => std::panic::resume_unwind(e.into_panic()),
         }
     }
 
@@ -88,8 +110,12 @@ impl ReadPool {
     pub async fn classify(&self, sql: &str) -> Result<Access, SqlError> {
         let sql = sql.to_string();
         self.with_connection(move |conn| {
-            let stmt = conn.prepare_cached(&sql).map_err(|e| SqlError::from_rusqlite(&e))?;
-            Ok(if stmt.readonly() { Access::ReadOnly } else { Access::Write })
+            match conn.prepare_cached(&sql) {
+                Ok(stmt) => Ok(if stmt.readonly() { Access::ReadOnly } else { Access::Write }),
+                // Several SQLite statements from one client statement: only ever DDL.
+                Err(rusqlite::Error::MultipleStatement) => Ok(Access::Write),
+                Err(e) => Err(SqlError::from_rusqlite(&e)),
+            }
         })
         .await
     }

@@ -680,8 +680,25 @@ fn create_table_sql(ct: &mut CreateTable) -> Result<String, DialectError> {
     let mut defs = Vec::new();
     let mut serials = Vec::new();
     let mut other_pk = false;
+    // Primary key columns are NOT NULL in PostgreSQL; SQLite lets NULL into a primary key that is not the rowid.
+    let table_pk: Vec<String> = ct
+        .constraints
+        .iter()
+        .filter_map(|c| match c {
+            TableConstraint::PrimaryKey { columns, .. } => Some(columns),
+            _ => None,
+        })
+        .flatten()
+        .map(|c| c.column.expr.to_string().trim_matches('"').to_lowercase())
+        .collect();
     for col in &ct.columns {
-        let (sql, serial) = column_sql(col)?;
+        let (mut sql, serial) = column_sql(col)?;
+        let is_pk = table_pk.contains(&col.name.value.to_lowercase())
+            || col.options.iter().any(|o| matches!(o.option, ColumnOption::Unique { is_primary: true, .. }));
+        let has_not_null = col.options.iter().any(|o| matches!(o.option, ColumnOption::NotNull));
+        if is_pk && !serial && !has_not_null {
+            sql.push_str(" NOT NULL");
+        }
         if serial {
             serials.push(col.name.value.clone());
         } else if col.options.iter().any(|o| matches!(o.option, ColumnOption::Unique { is_primary: true, .. })) {
@@ -1451,7 +1468,7 @@ mod tests {
             out("CREATE TABLE t (id int PRIMARY KEY, a text NOT NULL DEFAULT 'x' UNIQUE, b int REFERENCES public.u(id) \
                  ON DELETE CASCADE, c timestamptz DEFAULT now(), d int CHECK (d > 0), UNIQUE (a, b), \
                  FOREIGN KEY (b) REFERENCES u (id))"),
-            "CREATE TABLE t (id INT4 PRIMARY KEY, a TEXT NOT NULL DEFAULT 'x' UNIQUE, b INT4 REFERENCES u (id) ON \
+            "CREATE TABLE t (id INT4 PRIMARY KEY NOT NULL, a TEXT NOT NULL DEFAULT 'x' UNIQUE, b INT4 REFERENCES u (id) ON \
              DELETE CASCADE, c TIMESTAMPTZ DEFAULT (now()), d INT4 CHECK (d > 0), UNIQUE (a, b), FOREIGN KEY (b) \
              REFERENCES u(id))"
         );

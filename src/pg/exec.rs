@@ -68,6 +68,7 @@ pub fn apply_settings(session: &mut Session, settings: &Settings) {
         _ => Consistency::Linearizable,
     };
     session.lock_timeout = settings.duration("lock_timeout").unwrap_or(Duration::from_secs(10));
+    session.idle_timeout = settings.duration("idle_in_transaction_session_timeout");
 }
 
 /// Runs one statement. Errors inside a transaction block put it in the failed state.

@@ -13,6 +13,7 @@ use crate::db::read_pool::open_reader;
 use crate::db::writer::read_meta;
 use crate::db::{QueryResult, Statement};
 use crate::error::{ClusterError, ExecError, SqlError};
+use crate::raft::write_gate::TxnLimits;
 use crate::raft::{Consistency, NodeCore, TxnId, TxnStep};
 
 /// What a transaction-control statement did (the tag the client sees can differ: COMMIT of a failed
@@ -53,6 +54,8 @@ pub struct Session {
     node: Arc<NodeCore>,
     pub consistency: Consistency,
     pub lock_timeout: Duration,
+    /// idle_in_transaction_session_timeout: the leader rolls back a transaction idle this long.
+    pub idle_timeout: Option<Duration>,
     active: Option<Active>,
 }
 
@@ -66,7 +69,13 @@ fn failed_error() -> ExecError {
 
 impl Session {
     pub fn new(node: Arc<NodeCore>) -> Session {
-        Session { node, consistency: Consistency::Linearizable, lock_timeout: Duration::from_secs(10), active: None }
+        Session {
+            node,
+            consistency: Consistency::Linearizable,
+            lock_timeout: Duration::from_secs(10),
+            idle_timeout: None,
+            active: None,
+        }
     }
 
     pub fn node(&self) -> &Arc<NodeCore> {
@@ -170,7 +179,8 @@ impl Session {
     }
 
     async fn step(&self, txn: TxnId, step: TxnStep) -> Result<Vec<QueryResult>, ExecError> {
-        let outcome = self.node.txn_step(txn, step, self.lock_timeout).await?;
+        let limits = TxnLimits { lock_timeout: self.lock_timeout, idle_timeout: self.idle_timeout };
+        let outcome = self.node.txn_step(txn, step, limits).await?;
         Ok(outcome?)
     }
 

@@ -23,7 +23,7 @@ use crate::raft::rpc::{ForwardError, ForwardRequest, ForwardResponse, NodeStatus
 use crate::raft::rpc_server;
 use crate::raft::state_machine::StateMachine;
 use crate::raft::types::{Node, NodeId, Raft, RaftMetrics, WriteOutcome};
-use crate::raft::write_gate::WriteGate;
+use crate::raft::write_gate::{TxnLimits, WriteGate};
 
 /// Everything needed to start the replicated core of one node.
 #[derive(Debug, Clone)]
@@ -520,8 +520,15 @@ impl NodeCore {
                 membership_result(self.raft.change_membership(change, false).await, not_leader)
             }
             ForwardRequest::Join { id, node, voter } => Box::pin(self.join_node(id, node, voter)).await,
-            ForwardRequest::Txn { txn, step, lock_timeout_ms } => self
-                .leader_txn_step(txn, step, Duration::from_millis(lock_timeout_ms))
+            ForwardRequest::Txn { txn, step, lock_timeout_ms, idle_timeout_ms } => self
+                .leader_txn_step(
+                    txn,
+                    step,
+                    TxnLimits {
+                        lock_timeout: Duration::from_millis(lock_timeout_ms),
+                        idle_timeout: (idle_timeout_ms > 0).then(|| Duration::from_millis(idle_timeout_ms)),
+                    },
+                )
                 .await
                 .map(ForwardResponse::Write),
             ForwardRequest::Status => Ok(ForwardResponse::Status(self.status())),

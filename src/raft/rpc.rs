@@ -58,7 +58,7 @@ pub enum ForwardRequest {
     /// Record a node's current addresses in the membership.
     UpdateNode { id: NodeId, node: Node },
     /// A step of an interactive transaction; the leader takes the write gate for it at `Begin`.
-    Txn { txn: TxnId, step: TxnStep, lock_timeout_ms: u64 },
+    Txn { txn: TxnId, step: TxnStep, lock_timeout_ms: u64, idle_timeout_ms: u64 },
     /// Report the receiving node's own view of the cluster (served locally, never forwarded).
     Status,
 }

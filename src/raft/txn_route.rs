@@ -12,6 +12,7 @@ use crate::raft::network::ForwardIoError;
 use crate::raft::node::NodeCore;
 use crate::raft::rpc::{ForwardError, ForwardRequest, ForwardResponse, RpcRequest, RpcResponse};
 use crate::raft::types::{Request, TxnId, TxnStep, WriteOutcome};
+use crate::raft::write_gate::TxnLimits;
 
 fn lost(msg: &str) -> ClusterError {
     ClusterError::TransactionLost(format!("{msg}; the transaction was rolled back, retry it"))
@@ -19,18 +20,13 @@ fn lost(msg: &str) -> ClusterError {
 
 impl NodeCore {
     /// Runs one step of transaction `txn` through the leader, wherever it is.
-    pub async fn txn_step(
-        &self,
-        txn: TxnId,
-        step: TxnStep,
-        lock_timeout: Duration,
-    ) -> Result<WriteOutcome, ClusterError> {
+    pub async fn txn_step(&self, txn: TxnId, step: TxnStep, limits: TxnLimits) -> Result<WriteOutcome, ClusterError> {
         let is_begin = matches!(step, TxnStep::Begin { .. });
         let deadline = tokio::time::Instant::now() + self.options.write_timeout;
         loop {
             let leader = self.wait_for_leader(deadline.saturating_duration_since(tokio::time::Instant::now())).await?;
             let result = if leader == self.id {
-                self.leader_txn_step(txn, step.clone(), lock_timeout).await
+                self.leader_txn_step(txn, step.clone(), limits).await
             } else {
                 let Some((_, node)) = self.leader_hint() else {
                     continue;
@@ -38,9 +34,10 @@ impl NodeCore {
                 let req = RpcRequest::Forward(ForwardRequest::Txn {
                     txn,
                     step: step.clone(),
-                    lock_timeout_ms: lock_timeout.as_millis() as u64,
+                    lock_timeout_ms: limits.lock_timeout.as_millis() as u64,
+                    idle_timeout_ms: limits.idle_timeout.map_or(0, |d| d.as_millis() as u64),
                 });
-                let timeout = self.options.write_timeout + lock_timeout;
+                let timeout = self.options.write_timeout + limits.lock_timeout;
                 match self.forward.call(leader, &node.raft_addr, req, timeout).await {
                     Ok(RpcResponse::Forward(Ok(ForwardResponse::Write(outcome)))) => Ok(outcome),
                     Ok(RpcResponse::Forward(Err(e))) => Err(e),
@@ -74,12 +71,12 @@ impl NodeCore {
         &self,
         txn: TxnId,
         step: TxnStep,
-        lock_timeout: Duration,
+        limits: TxnLimits,
     ) -> Result<WriteOutcome, ForwardError> {
         let is_begin = matches!(step, TxnStep::Begin { .. });
         let ends = matches!(step, TxnStep::Commit | TxnStep::Rollback);
         if is_begin {
-            self.gate.acquire(txn, lock_timeout).await.map_err(ForwardError::Cluster)?;
+            self.gate.acquire(txn, limits).await.map_err(ForwardError::Cluster)?;
         } else if !self.gate.touch(txn) {
             if matches!(step, TxnStep::Rollback) {
                 return Ok(Ok(Vec::new()));
@@ -130,7 +127,8 @@ impl NodeCore {
             }
             for txn in self.gate.idle_longer_than(idle) {
                 tracing::info!(txn, "rolling back a transaction idle for too long");
-                let _ = self.leader_txn_step(txn, TxnStep::Rollback, Duration::ZERO).await;
+                let limits = TxnLimits { lock_timeout: Duration::ZERO, idle_timeout: None };
+                let _ = self.leader_txn_step(txn, TxnStep::Rollback, limits).await;
             }
         }
     }

@@ -15,6 +15,17 @@ use crate::raft::types::TxnId;
 struct Holder {
     _guard: OwnedRwLockWriteGuard<()>,
     last_used: Instant,
+    /// The session's idle_in_transaction_session_timeout, if it set one.
+    idle_timeout: Option<Duration>,
+}
+
+/// Limits a session puts on its transaction.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TxnLimits {
+    /// How long to wait for the write gate (lock_timeout).
+    pub lock_timeout: Duration,
+    /// Roll the transaction back after this long without a statement (idle_in_transaction_session_timeout).
+    pub idle_timeout: Option<Duration>,
 }
 
 /// The gate and the transactions holding it on this node (only meaningful while it leads).
@@ -35,13 +46,14 @@ impl WriteGate {
     }
 
     /// Exclusive access for transaction `txn` from now until `release`, waiting at most `timeout`.
-    pub async fn acquire(&self, txn: TxnId, timeout: Duration) -> Result<(), ClusterError> {
-        let guard = tokio::time::timeout(timeout, self.lock.clone().write_owned()).await.map_err(|_| {
+    pub async fn acquire(&self, txn: TxnId, limits: TxnLimits) -> Result<(), ClusterError> {
+        let guard = tokio::time::timeout(limits.lock_timeout, self.lock.clone().write_owned()).await.map_err(|_| {
             ClusterError::LockTimeout(
                 "canceling statement due to lock timeout: another write transaction holds the write gate".into(),
             )
         })?;
-        self.lock_holders().insert(txn, Holder { _guard: guard, last_used: Instant::now() });
+        self.lock_holders()
+            .insert(txn, Holder { _guard: guard, last_used: Instant::now(), idle_timeout: limits.idle_timeout });
         Ok(())
     }
 
@@ -66,9 +78,13 @@ impl WriteGate {
         self.lock_holders().clear();
     }
 
-    /// Transactions idle for longer than `idle`.
-    pub fn idle_longer_than(&self, idle: Duration) -> Vec<TxnId> {
-        self.lock_holders().iter().filter(|(_, h)| h.last_used.elapsed() > idle).map(|(id, _)| *id).collect()
+    /// Transactions idle for longer than their session's limit, or `default` when it set none.
+    pub fn idle_longer_than(&self, default: Duration) -> Vec<TxnId> {
+        self.lock_holders()
+            .iter()
+            .filter(|(_, h)| h.last_used.elapsed() > h.idle_timeout.unwrap_or(default))
+            .map(|(id, _)| *id)
+            .collect()
     }
 
     fn lock_holders(&self) -> std::sync::MutexGuard<'_, HashMap<TxnId, Holder>> {

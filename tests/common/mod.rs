@@ -88,7 +88,7 @@ impl TestCluster {
                 Ok(n) => break n,
                 Err(e) if tokio::time::Instant::now() < deadline => {
                     tracing::debug!(error = %e, "restart failed, retrying");
-                    tokio::time::sleep(Duration::from_millis(100)).await;
+                    tokio::time::sleep(Duration::from_millis(100)).await; // poll interval of a wait with a deadline
                 }
                 Err(e) => panic!("node {id} did not start: {e}"),
             }
@@ -124,7 +124,7 @@ impl TestCluster {
                 }
             }
             assert!(tokio::time::Instant::now() < deadline, "no agreed leader among {ids:?}: {views:?}");
-            tokio::time::sleep(Duration::from_millis(20)).await;
+            tokio::time::sleep(Duration::from_millis(20)).await; // poll interval of a wait with a deadline
         }
     }
 

@@ -112,7 +112,7 @@ impl ProcCluster {
                 }
             }
             assert!(Instant::now() < deadline, "cluster not ready: {views:?}");
-            tokio::time::sleep(Duration::from_millis(50)).await;
+            tokio::time::sleep(Duration::from_millis(50)).await; // poll interval of a wait with a deadline
         }
     }
 
