@@ -1,0 +1,2 @@
+\set id random(1, 1000)
+SELECT balance FROM bench_accounts WHERE id = :id;
