@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 use openraft::error::{CheckIsLeaderError, ClientWriteError, InitializeError, RaftError};
 use openraft::{ChangeMembers, SnapshotPolicy};
 use tokio::net::TcpListener;
-use tokio::sync::watch;
+use tokio::sync::{mpsc, watch};
 use tokio::task::JoinHandle;
 
 use crate::db::exec::Access;
@@ -81,6 +81,9 @@ pub enum Consistency {
     Stale,
 }
 
+/// A caller of `read_barrier` waiting for a round's outcome.
+type ReadWaiter = tokio::sync::oneshot::Sender<Result<(), ClusterError>>;
+
 /// Shared state of a running node; the RPC server and the public handle both hold it.
 pub struct NodeCore {
     pub id: NodeId,
@@ -95,6 +98,8 @@ pub struct NodeCore {
     pub node: Node,
     /// The leader's write gate for interactive transactions.
     pub gate: Arc<WriteGate>,
+    /// Callers waiting for the next read-index round.
+    read_rounds: mpsc::UnboundedSender<ReadWaiter>,
     pub(crate) forward: ForwardClient,
     pub(crate) options: RaftOptions,
 }
@@ -158,6 +163,7 @@ impl RaftNode {
         };
         let raft = Raft::new(options.id, config, network, log_store, state_machine.clone()).await.map_err(start_err)?;
         let gate = Arc::new(WriteGate::default());
+        let (read_rounds, read_waiting) = mpsc::unbounded_channel();
         let proposer = Proposer::start(raft.clone(), gate.clone(), options.write_timeout);
         let forward = ForwardClient::new(options.id, faults.clone(), Duration::from_secs(2));
         let core = Arc::new(NodeCore {
@@ -170,6 +176,7 @@ impl RaftNode {
             proposer,
             node,
             gate,
+            read_rounds,
             forward,
             options,
         });
@@ -178,7 +185,10 @@ impl RaftNode {
         let reaper = {
             let core = core.clone();
             let idle = core.options.txn_idle_timeout;
-            tokio::spawn(async move { core.reap_transactions(idle).await })
+            tokio::spawn(async move {
+                let reads = core.run_read_rounds(read_waiting);
+                tokio::join!(core.reap_transactions(idle), reads);
+            })
         };
         tracing::info!(node_id = core.id, raft_addr = %core.node.raft_addr, "raft node started");
         Ok(RaftNode { core, server, reaper, stop })
@@ -411,8 +421,32 @@ impl NodeCore {
     }
 
     /// Makes a following read linearizable: confirms leadership through a quorum (on the leader, or by
-    /// asking the leader) and waits until this node has applied up to the leader's commit point.
+    /// asking the leader) and waits until this node has applied up to the leader's commit point. Concurrent
+    /// callers share rounds: a round started after a caller arrived serves it as well as its own.
     pub async fn read_barrier(&self) -> Result<(), ClusterError> {
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        if self.read_rounds.send(tx).is_err() {
+            return Err(ClusterError::ShuttingDown);
+        }
+        rx.await.unwrap_or(Err(ClusterError::ShuttingDown))
+    }
+
+    /// Runs read-index rounds back to back for whoever is waiting when each round starts.
+    async fn run_read_rounds(&self, mut waiting: mpsc::UnboundedReceiver<ReadWaiter>) {
+        while let Some(first) = waiting.recv().await {
+            let mut batch = vec![first];
+            while let Ok(more) = waiting.try_recv() {
+                batch.push(more);
+            }
+            let result = self.read_barrier_round().await;
+            for w in batch {
+                let _ = w.send(result.clone());
+            }
+        }
+    }
+
+    /// One read-index round.
+    async fn read_barrier_round(&self) -> Result<(), ClusterError> {
         let deadline = Instant::now() + self.options.write_timeout;
         loop {
             let index = match self.raft.ensure_linearizable().await {
