@@ -41,6 +41,19 @@ pub fn find_on_path(name: &str) -> Option<PathBuf> {
     })
 }
 
+/// Whether `program` is on PATH; if not, says so on the real stderr (not captured by the test harness, so the
+/// notice shows in a normal `cargo test` run) and the caller passes without testing anything.
+pub fn available(program: &str, test: &str) -> bool {
+    if find_on_path(program).is_some() {
+        return true;
+    }
+    let _ = writeln!(
+        std::io::stderr(),
+        "SKIPPED {test}: {program} is not on PATH (install the PostgreSQL 15 client: postgresql-client-15)"
+    );
+    false
+}
+
 /// libpq and psql variables that would change the connection or the session if set in the caller's shell.
 const LIBPQ_ENV: &[&str] = &[
     "PGHOST",
