@@ -324,7 +324,6 @@ async fn psql_session_settings_and_server_version() {
 /// other write fails after 10 s with "canceling statement due to lock timeout: a write transaction holds the
 /// write gate".
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "server bug: a disconnected client's open transaction holds the write gate until the idle timeout"]
 async fn psql_disconnect_inside_transaction_releases_writes() {
     if !have_psql("psql_disconnect_inside_transaction_releases_writes") {
         return;
@@ -397,7 +396,6 @@ async fn psql_result_column_names_match_postgres() {
 /// `TimeZone` column).
 /// BUG (server): the column is named in lower case: `psql -c "SHOW TimeZone"` prints the header `timezone`.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "server bug: SHOW TimeZone's column is named timezone, PostgreSQL names it TimeZone"]
 async fn psql_show_column_is_the_canonical_parameter_name() {
     if !have_psql("psql_show_column_is_the_canonical_parameter_name") {
         return;
@@ -417,7 +415,6 @@ async fn psql_show_column_is_the_canonical_parameter_name() {
 /// (psql sends application_name=psql).
 /// BUG (server): after `SET application_name = 'y'; RESET application_name`, SHOW gives an empty string.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "server bug: RESET forgets startup-packet values (application_name becomes empty, not psql)"]
 async fn psql_reset_restores_the_connection_value() {
     if !have_psql("psql_reset_restores_the_connection_value") {
         return;

@@ -153,7 +153,7 @@ async fn run_inner(
                 .get(name)
                 .ok_or_else(|| error("42704", format!("unrecognized configuration parameter \"{name}\"")))?;
             Ok(Outcome::Rows {
-                fields: vec![(name.clone(), Type::TEXT)],
+                fields: vec![(crate::pg::settings::display_name(name).to_string(), Type::TEXT)],
                 rows: vec![vec![Value::Text(value)]],
                 tag_prefix: "SHOW".into(),
             })

@@ -60,6 +60,8 @@ pub struct PgConnection {
 
 impl Drop for PgConnection {
     fn drop(&mut self) {
+        // The client is gone: its open transaction is rolled back now rather than at the idle timeout.
+        self.session.get_mut().abandon();
         if self.admitted.load(Ordering::Relaxed) {
             self.shared.release_slot();
         }

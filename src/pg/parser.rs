@@ -115,7 +115,7 @@ fn describe(conn: &Connection, t: &Translated) -> Result<Description, rusqlite::
         StatementKind::Show(name) if name == "all" => {
             vec![("name".into(), Type::TEXT), ("setting".into(), Type::TEXT)]
         }
-        StatementKind::Show(name) => vec![(name.clone(), Type::TEXT)],
+        StatementKind::Show(name) => vec![(crate::pg::settings::display_name(name).to_string(), Type::TEXT)],
         _ if t.returns_rows => {
             let stmt = conn.prepare(&t.sqlite_sql)?;
             let inferred =

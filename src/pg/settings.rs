@@ -23,8 +23,8 @@ const REPORTED: &[&str] = &[
     "timezone",
 ];
 
-/// Canonical spelling of reported parameter names (PostgreSQL reports "DateStyle", "TimeZone"...).
-fn display_name(name: &str) -> &str {
+/// Canonical spelling of parameter names (PostgreSQL reports and shows "DateStyle", "TimeZone"...).
+pub fn display_name(name: &str) -> &str {
     match name {
         "datestyle" => "DateStyle",
         "timezone" => "TimeZone",
@@ -75,12 +75,14 @@ pub struct SettingError {
 #[derive(Debug, Clone)]
 pub struct Settings {
     values: BTreeMap<String, String>,
+    /// Values the client gave in its startup packet: RESET returns to these, as in PostgreSQL.
+    startup: BTreeMap<String, String>,
 }
 
 impl Settings {
     /// Defaults, with the startup packet's parameters (user, application_name, client_encoding...) applied.
     pub fn new(startup: &std::collections::HashMap<String, String>) -> Settings {
-        let mut s = Settings { values: defaults() };
+        let mut s = Settings { values: defaults(), startup: BTreeMap::new() };
         for (k, v) in startup {
             let k = k.to_ascii_lowercase();
             match k.as_str() {
@@ -89,7 +91,9 @@ impl Settings {
                 }
                 "database" | "options" | "replication" => {}
                 _ => {
-                    let _ = s.set(&k, v);
+                    if s.set(&k, v).is_ok() {
+                        s.startup.insert(k.clone(), v.clone());
+                    }
                 }
             }
         }
@@ -146,6 +150,18 @@ impl Settings {
                 self.values.insert(name, v);
                 return Ok(None);
             }
+            "timezone" => {
+                // Values are stored and shown in UTC; accepting another zone and ignoring it would lie.
+                let v = value.trim().trim_matches('\'');
+                if !matches!(v.to_ascii_uppercase().as_str(), "UTC" | "ETC/UTC" | "GMT" | "Z" | "+00" | "+00:00" | "0") {
+                    return Err(SettingError {
+                        sqlstate: "0A000",
+                        message: format!("time zone \"{v}\" is not supported: raftsql shows timestamps in UTC"),
+                    });
+                }
+                self.values.insert(name.clone(), "UTC".into());
+                return Ok(Some((display_name(&name).to_string(), "UTC".into())));
+            }
             "extra_float_digits" => {
                 value
                     .trim()
@@ -180,8 +196,9 @@ impl Settings {
             vec![name.to_ascii_lowercase()]
         };
         for n in names {
-            if let Some(d) = defaults().get(&n) {
-                if let Ok(Some(change)) = self.set(&n, d) {
+            let value = self.startup.get(&n).cloned().or_else(|| defaults().get(&n).cloned());
+            if let Some(v) = value {
+                if let Ok(Some(change)) = self.set(&n, &v) {
                     changes.push(change);
                 }
             }

@@ -90,6 +90,22 @@ impl Session {
         }
     }
 
+    /// Ends whatever transaction the session has open without waiting: used when the client disconnects,
+    /// so a vanished client never keeps the leader's write gate until the idle timeout.
+    pub fn abandon(&mut self) {
+        if let Some(Active { txn: Some(txn), .. }) = self.active.take() {
+            let node = self.node.clone();
+            let limits = TxnLimits { lock_timeout: self.lock_timeout, idle_timeout: self.idle_timeout };
+            if let Ok(handle) = tokio::runtime::Handle::try_current() {
+                handle.spawn(async move {
+                    if let Err(e) = node.txn_step(txn, TxnStep::Rollback, limits).await {
+                        tracing::debug!(txn, error = %e, "rolling back an abandoned transaction failed");
+                    }
+                });
+            }
+        }
+    }
+
     /// BEGIN / START TRANSACTION. Inside a transaction it changes nothing (PostgreSQL warns and goes on).
     pub fn begin(&mut self, read_only: bool) {
         if self.active.is_none() {
