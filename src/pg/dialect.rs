@@ -315,7 +315,7 @@ fn translate_statement(mut stmt: Statement, session: Option<&SessionValues>) -> 
     if let Statement::Query(q) = &mut stmt {
         name_columns(q);
     }
-    let result_types = crate::pg::infer::infer_statement(&stmt);
+    let result_types = crate::pg::infer::infer_statement(&stmt, &crate::pg::infer::NoContext);
     let mut x = Xform { session: session.cloned(), ..Xform::default() };
     if let ControlFlow::Break(e) = stmt.visit(&mut x) {
         return Err(e);

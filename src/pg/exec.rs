@@ -42,19 +42,35 @@ pub fn fields_from_result(r: &QueryResult, inferred: &[Option<crate::pg::dialect
         .iter()
         .enumerate()
         .map(|(i, c)| {
+            let first = r.rows.iter().map(|row| &row[i]).find(|v| !matches!(v, Value::Null));
+            let from_values = || first.map(type_for_value).unwrap_or(Type::TEXT);
             let ty = type_for_decl(c.decl_type.as_deref())
-                .or_else(|| inferred.get(i).copied().flatten().map(crate::pg::parser::pg_type))
-                .unwrap_or_else(|| {
-                    r.rows
-                        .iter()
-                        .map(|row| &row[i])
-                        .find(|v| !matches!(v, Value::Null))
-                        .map(type_for_value)
-                        .unwrap_or(Type::TEXT)
-                });
+                .or_else(|| {
+                    // An inferred type the values contradict (a float where bigint was guessed) gives way.
+                    inferred
+                        .get(i)
+                        .copied()
+                        .flatten()
+                        .map(crate::pg::parser::pg_type)
+                        .filter(|t| first.is_none_or(|v| fits(t, v)))
+                })
+                .unwrap_or_else(from_values);
             (c.name.clone(), ty)
         })
         .collect()
+}
+
+/// Whether a stored value can be shown as type `t` without changing it.
+fn fits(t: &Type, v: &Value) -> bool {
+    match v {
+        Value::Integer(_) => *t != Type::BYTEA,
+        Value::Real(_) => matches!(*t, Type::FLOAT4 | Type::FLOAT8 | Type::NUMERIC | Type::TEXT | Type::VARCHAR),
+        Value::Text(_) => {
+            !matches!(*t, Type::INT2 | Type::INT4 | Type::INT8 | Type::FLOAT4 | Type::FLOAT8 | Type::BYTEA)
+        }
+        Value::Blob(_) => matches!(*t, Type::BYTEA | Type::UUID),
+        Value::Null => true,
+    }
 }
 
 fn command(tag: impl Into<String>) -> Outcome {

@@ -4,14 +4,32 @@
 
 use crate::pg::dialect_types::PgType;
 use sqlparser::ast::{
-    BinaryOperator, CastKind, Expr, FunctionArg, FunctionArgExpr, FunctionArguments, SelectItem, SetExpr, Statement,
-    UnaryOperator, Value as SqlValue,
+    BinaryOperator, CastKind, Expr, FunctionArg, FunctionArgExpr, FunctionArguments, Query, SelectItem, SetExpr,
+    Statement, TableFactor, UnaryOperator, Value as SqlValue,
 };
+
+/// What inference may ask about names: the declared type of a column, the type of a parameter.
+pub trait TypeContext {
+    fn column(&self, qualifier: Option<&str>, name: &str) -> Option<PgType>;
+    fn param(&self, n: usize) -> Option<PgType>;
+}
+
+/// No schema at hand: column references and parameters stay unknown.
+pub struct NoContext;
+
+impl TypeContext for NoContext {
+    fn column(&self, _: Option<&str>, _: &str) -> Option<PgType> {
+        None
+    }
+    fn param(&self, _: usize) -> Option<PgType> {
+        None
+    }
+}
 
 /// Types of a statement's result columns by position (the select list, or the RETURNING list), read from
 /// the PostgreSQL statement before translation; `None` where nothing is known (column references, whose
 /// declared types SQLite reports, or anything unusual). Empty when positions are unknowable (a wildcard).
-pub fn infer_statement(statement: &Statement) -> Vec<Option<PgType>> {
+pub fn infer_statement(statement: &Statement, ctx: &dyn TypeContext) -> Vec<Option<PgType>> {
     let empty = Vec::new();
     let items: &Vec<SelectItem> = match statement {
         Statement::Query(q) => match q.body.as_ref() {
@@ -26,13 +44,57 @@ pub fn infer_statement(statement: &Statement) -> Vec<Option<PgType>> {
     if items.iter().any(|i| matches!(i, SelectItem::Wildcard(_) | SelectItem::QualifiedWildcard(..))) {
         return Vec::new();
     }
+    // Columns of derived tables (`FROM (SELECT sum(x) AS total ...) s`) take the types of their expressions.
+    let mut derived = Vec::new();
+    if let Statement::Query(q) = statement {
+        if let SetExpr::Select(select) = q.body.as_ref() {
+            for t in &select.from {
+                for factor in std::iter::once(&t.relation).chain(t.joins.iter().map(|j| &j.relation)) {
+                    if let TableFactor::Derived { subquery, .. } = factor {
+                        derived.extend(projection_types(subquery, ctx));
+                    }
+                }
+            }
+        }
+    }
+    let ctx = Derived { inner: ctx, columns: derived };
     items
         .iter()
         .map(|item| match item {
-            SelectItem::UnnamedExpr(e) | SelectItem::ExprWithAlias { expr: e, .. } => expr_type(e),
+            SelectItem::UnnamedExpr(e) | SelectItem::ExprWithAlias { expr: e, .. } => expr_type(e, &ctx),
             _ => None,
         })
         .collect()
+}
+
+/// Names and types of a subquery's select list.
+fn projection_types(q: &Query, ctx: &dyn TypeContext) -> Vec<(String, Option<PgType>)> {
+    let SetExpr::Select(select) = q.body.as_ref() else { return Vec::new() };
+    select
+        .projection
+        .iter()
+        .filter_map(|item| match item {
+            SelectItem::ExprWithAlias { expr, alias } => Some((alias.value.to_lowercase(), expr_type(expr, ctx))),
+            SelectItem::UnnamedExpr(e @ Expr::Identifier(i)) => Some((i.value.to_lowercase(), expr_type(e, ctx))),
+            _ => None,
+        })
+        .collect()
+}
+
+/// A context that also knows the columns of the statement's derived tables.
+struct Derived<'a> {
+    inner: &'a dyn TypeContext,
+    columns: Vec<(String, Option<PgType>)>,
+}
+
+impl TypeContext for Derived<'_> {
+    fn column(&self, qualifier: Option<&str>, name: &str) -> Option<PgType> {
+        let own = self.columns.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)).and_then(|(_, t)| *t);
+        own.or_else(|| self.inner.column(qualifier, name))
+    }
+    fn param(&self, n: usize) -> Option<PgType> {
+        self.inner.param(n)
+    }
 }
 
 fn first_arg(args: &FunctionArguments) -> Option<&Expr> {
@@ -45,8 +107,26 @@ fn first_arg(args: &FunctionArguments) -> Option<&Expr> {
     }
 }
 
-fn expr_type(e: &Expr) -> Option<PgType> {
+fn expr_type(e: &Expr, ctx: &dyn TypeContext) -> Option<PgType> {
+    let ty = |e: &Expr| expr_type(e, ctx);
     match e {
+        Expr::Identifier(i) => ctx.column(None, &i.value),
+        Expr::CompoundIdentifier(parts) => {
+            let name = parts.last()?;
+            let qualifier = (parts.len() > 1).then(|| parts[parts.len() - 2].value.as_str());
+            ctx.column(qualifier, &name.value)
+        }
+        Expr::Value(v) if matches!(&v.value, SqlValue::Placeholder(_)) => {
+            let SqlValue::Placeholder(p) = &v.value else { return None };
+            p.trim_start_matches('$').parse().ok().and_then(|n| ctx.param(n))
+        }
+        Expr::Subquery(q) => match q.body.as_ref() {
+            SetExpr::Select(s) if s.projection.len() == 1 => match &s.projection[0] {
+                SelectItem::UnnamedExpr(e) | SelectItem::ExprWithAlias { expr: e, .. } => ty(e),
+                _ => None,
+            },
+            _ => None,
+        },
         Expr::Value(v) => match &v.value {
             SqlValue::Number(n, _) => Some(if n.contains(['.', 'e', 'E']) {
                 PgType::Numeric
@@ -66,9 +146,9 @@ fn expr_type(e: &Expr) -> Option<PgType> {
             data_type,
             ..
         } => PgType::from_data_type(data_type),
-        Expr::Nested(inner) => expr_type(inner),
+        Expr::Nested(inner) => ty(inner),
         Expr::UnaryOp { op: UnaryOperator::Not, .. } => Some(PgType::Bool),
-        Expr::UnaryOp { expr, .. } => expr_type(expr),
+        Expr::UnaryOp { expr, .. } => ty(expr),
         Expr::BinaryOp { left, op, right } => match op {
             BinaryOperator::Eq
             | BinaryOperator::NotEq
@@ -83,7 +163,7 @@ fn expr_type(e: &Expr) -> Option<PgType> {
             | BinaryOperator::Minus
             | BinaryOperator::Multiply
             | BinaryOperator::Divide
-            | BinaryOperator::Modulo => match (expr_type(left), expr_type(right)) {
+            | BinaryOperator::Modulo => match (ty(left), ty(right)) {
                 (Some(a), Some(b)) if is_float(&a) || is_float(&b) => Some(PgType::Float8),
                 (Some(a), Some(b)) if a == PgType::Numeric || b == PgType::Numeric => Some(PgType::Numeric),
                 (Some(a), Some(b)) if is_int(&a) && is_int(&b) => {
@@ -104,7 +184,7 @@ fn expr_type(e: &Expr) -> Option<PgType> {
         | Expr::ILike { .. }
         | Expr::Exists { .. } => Some(PgType::Bool),
         Expr::Case { conditions, else_result, .. } => {
-            conditions.first().and_then(|c| expr_type(&c.result)).or_else(|| else_result.as_deref().and_then(expr_type))
+            conditions.first().and_then(|c| ty(&c.result)).or_else(|| else_result.as_deref().and_then(ty))
         }
         Expr::Function(f) => {
             let name = f.name.to_string().to_ascii_lowercase();
@@ -112,18 +192,23 @@ fn expr_type(e: &Expr) -> Option<PgType> {
                 "count" | "random" | "changes" | "total_changes" | "last_insert_rowid" => Some(PgType::Int8),
                 "length" | "char_length" | "character_length" | "octet_length" | "instr" | "strpos"
                 | "pg_backend_pid" => Some(PgType::Int4),
-                "sum" => first_arg(&f.args)
-                    .and_then(expr_type)
-                    .map(|t| if is_float(&t) { PgType::Float8 } else { PgType::Int8 })
-                    .or(Some(PgType::Int8)),
-                "avg" | "total" => Some(PgType::Float8),
+                // As PostgreSQL: sum of integers is bigint, of floats double, of numeric numeric.
+                "sum" => first_arg(&f.args).and_then(ty).map(|t| match t {
+                    t if is_float(&t) => PgType::Float8,
+                    t if is_int(&t) => PgType::Int8,
+                    _ => PgType::Numeric,
+                }),
+                "avg" => {
+                    first_arg(&f.args).and_then(ty).map(|t| if is_float(&t) { PgType::Float8 } else { PgType::Numeric })
+                }
+                "total" => Some(PgType::Float8),
                 "now" | "current_timestamp" => Some(PgType::Timestamptz),
                 "gen_random_uuid" => Some(PgType::Uuid),
                 "lower" | "upper" | "trim" | "ltrim" | "rtrim" | "substr" | "substring" | "replace" | "concat"
                 | "version" | "current_database" | "current_user" | "session_user" | "current_setting"
                 | "current_schema" | "typeof" | "hex" | "quote" | "printf" | "format" | "group_concat"
                 | "string_agg" => Some(PgType::Text),
-                "max" | "min" | "coalesce" | "ifnull" | "abs" | "nullif" => first_arg(&f.args).and_then(expr_type),
+                "max" | "min" | "coalesce" | "ifnull" | "abs" | "nullif" => first_arg(&f.args).and_then(ty),
                 _ => None,
             }
         }
@@ -146,7 +231,7 @@ mod tests {
     use sqlparser::parser::Parser;
 
     fn infer(sql: &str) -> Vec<Option<PgType>> {
-        infer_statement(&Parser::parse_sql(&PostgreSqlDialect {}, sql).unwrap()[0])
+        infer_statement(&Parser::parse_sql(&PostgreSqlDialect {}, sql).unwrap()[0], &NoContext)
     }
 
     #[test]

@@ -16,6 +16,7 @@ use rusqlite::Connection;
 use crate::pg::dialect::{translate_with, ParamHint, PgType, StatementKind, Translated};
 use crate::pg::errors::{error, sql_error, user_error};
 use crate::pg::handler::session_values;
+use crate::pg::infer::{infer_statement, TypeContext};
 use crate::pg::settings::Settings;
 use crate::pg::types::type_for_decl;
 use crate::raft::NodeCore;
@@ -66,6 +67,57 @@ pub fn pg_type(t: PgType) -> Type {
     }
 }
 
+/// The dialect type of a PostgreSQL type, for inference.
+pub fn from_type(t: &Type) -> Option<PgType> {
+    Some(match *t {
+        Type::BOOL => PgType::Bool,
+        Type::INT2 => PgType::Int2,
+        Type::INT4 => PgType::Int4,
+        Type::INT8 => PgType::Int8,
+        Type::FLOAT4 => PgType::Float4,
+        Type::FLOAT8 => PgType::Float8,
+        Type::NUMERIC => PgType::Numeric,
+        Type::TEXT => PgType::Text,
+        Type::VARCHAR => PgType::Varchar,
+        Type::BPCHAR => PgType::Bpchar,
+        Type::BYTEA => PgType::Bytea,
+        Type::DATE => PgType::Date,
+        Type::TIME => PgType::Time,
+        Type::TIMESTAMP => PgType::Timestamp,
+        Type::TIMESTAMPTZ => PgType::Timestamptz,
+        Type::JSON => PgType::Json,
+        Type::JSONB => PgType::Jsonb,
+        Type::UUID => PgType::Uuid,
+        _ => return None,
+    })
+}
+
+/// Inference with the schema at hand: column types from `pragma_table_info`, parameter types as resolved.
+struct DbContext<'a> {
+    conn: &'a Connection,
+    tables: &'a [String],
+    params: &'a [Type],
+}
+
+impl TypeContext for DbContext<'_> {
+    fn column(&self, qualifier: Option<&str>, name: &str) -> Option<PgType> {
+        let named = qualifier.filter(|q| self.tables.iter().any(|t| t.eq_ignore_ascii_case(q)));
+        let candidates: Vec<&str> = match named {
+            Some(q) => vec![q],
+            None => self.tables.iter().map(String::as_str).collect(),
+        };
+        candidates
+            .iter()
+            .find_map(|t| column_decl(self.conn, t, name))
+            .and_then(|d| type_for_decl(Some(&d)))
+            .and_then(|t| from_type(&t))
+    }
+
+    fn param(&self, n: usize) -> Option<PgType> {
+        n.checked_sub(1).and_then(|i| self.params.get(i)).and_then(from_type)
+    }
+}
+
 /// Parses statements for pgwire's extended query handler.
 pub struct Parser {
     core: Arc<NodeCore>,
@@ -92,9 +144,14 @@ fn position_decl(conn: &Connection, table: &str, position: usize) -> Option<Stri
 type Description = (Vec<Type>, Vec<(String, Type)>);
 
 /// Parameter types and result columns of `t`, read from the schema on a read connection.
-fn describe(conn: &Connection, t: &Translated) -> Result<Description, rusqlite::Error> {
+fn describe(
+    conn: &Connection,
+    t: &Translated,
+    sql: &str,
+    client_types: &[Option<Type>],
+) -> Result<Description, rusqlite::Error> {
     let decl_type = |decl: Option<String>| decl.and_then(|d| type_for_decl(Some(&d)));
-    let params = t
+    let params: Vec<Type> = t
         .param_hints
         .iter()
         .map(|hint| {
@@ -110,6 +167,11 @@ fn describe(conn: &Connection, t: &Translated) -> Result<Description, rusqlite::
             };
             ty.unwrap_or(Type::TEXT)
         })
+        .enumerate()
+        .map(|(i, ty)| match client_types.get(i) {
+            Some(Some(c)) if *c != Type::UNKNOWN => c.clone(),
+            _ => ty,
+        })
         .collect();
     let fields = match &t.kind {
         StatementKind::Show(name) if name == "all" => {
@@ -118,8 +180,15 @@ fn describe(conn: &Connection, t: &Translated) -> Result<Description, rusqlite::
         StatementKind::Show(name) => vec![(crate::pg::settings::display_name(name).to_string(), Type::TEXT)],
         _ if t.returns_rows => {
             let stmt = conn.prepare(&t.sqlite_sql)?;
-            let inferred =
-                if t.result_types.len() == stmt.column_count() { t.result_types.clone() } else { Vec::new() };
+            // Infer again with the schema and the parameter types at hand.
+            let ctx = DbContext { conn, tables: &t.tables, params: &params };
+            let inferred = sqlparser::parser::Parser::parse_sql(&sqlparser::dialect::PostgreSqlDialect {}, sql)
+                .ok()
+                .and_then(|mut v| (!v.is_empty()).then(|| v.remove(0)))
+                .map(|stmt| infer_statement(&stmt, &ctx))
+                .filter(|types| types.len() == stmt.column_count())
+                .unwrap_or_else(|| t.result_types.clone());
+            let inferred = if inferred.len() == stmt.column_count() { inferred } else { Vec::new() };
             stmt.columns()
                 .enumerate()
                 .map(|(i, c)| {
@@ -140,9 +209,14 @@ impl Parser {
         Parser { core, settings }
     }
 
-    async fn describe(&self, t: &Translated) -> Result<Description, rusqlite::Error> {
-        let t = t.clone();
-        self.core.reads.with_connection(move |conn| describe(conn, &t)).await
+    async fn describe(
+        &self,
+        t: &Translated,
+        sql: &str,
+        types: &[Option<Type>],
+    ) -> Result<Description, rusqlite::Error> {
+        let (t, sql, types) = (t.clone(), sql.to_string(), types.to_vec());
+        self.core.reads.with_connection(move |conn| describe(conn, &t, &sql, &types)).await
     }
 }
 
@@ -150,7 +224,7 @@ impl Parser {
 impl QueryParser for Parser {
     type Statement = Prepared;
 
-    async fn parse_sql<C>(&self, client: &C, sql: &str, _types: &[Option<Type>]) -> PgWireResult<Option<Prepared>>
+    async fn parse_sql<C>(&self, client: &C, sql: &str, types: &[Option<Type>]) -> PgWireResult<Option<Prepared>>
     where
         C: ClientInfo + Unpin + Send + Sync,
     {
@@ -164,12 +238,12 @@ impl QueryParser for Parser {
             return Err(user_error(error("42601", "cannot insert multiple commands into a prepared statement")));
         }
         let translated = statements.remove(0);
-        let described = match self.describe(&translated).await {
+        let described = match self.describe(&translated, sql, types).await {
             Ok(d) => d,
             // The schema may be behind the leader's (a table created a moment ago): catch up and look again.
             Err(_) => {
                 let _ = self.core.read_barrier().await;
-                match self.describe(&translated).await {
+                match self.describe(&translated, sql, types).await {
                     Ok(d) => d,
                     // A statement without rows may name a table created earlier in the client's own, still
                     // uncommitted transaction: its parameters fall back to their casts or text.

@@ -153,7 +153,8 @@ impl Settings {
             "timezone" => {
                 // Values are stored and shown in UTC; accepting another zone and ignoring it would lie.
                 let v = value.trim().trim_matches('\'');
-                if !matches!(v.to_ascii_uppercase().as_str(), "UTC" | "ETC/UTC" | "GMT" | "Z" | "+00" | "+00:00" | "0") {
+                if !matches!(v.to_ascii_uppercase().as_str(), "UTC" | "ETC/UTC" | "GMT" | "Z" | "+00" | "+00:00" | "0")
+                {
                     return Err(SettingError {
                         sqlstate: "0A000",
                         message: format!("time zone \"{v}\" is not supported: raftsql shows timestamps in UTC"),

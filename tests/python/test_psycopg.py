@@ -270,7 +270,6 @@ def test_autocommit(cluster, node):
 # BUG (server): sum() is always described as int8 (OID 20), whatever its argument's type, so a fractional
 # sum arrives as text "1.25" in an int8 column and psycopg cannot load it ("invalid literal for int() with
 # base 10"). PostgreSQL types sum(double precision) as double precision and sum(numeric) as numeric.
-@pytest.mark.xfail(strict=True, raises=ValueError, reason="server bug: sum() of a float/numeric column typed int8")
 def test_sum_of_float_and_numeric_columns(cluster):
     with cluster.connect(1, autocommit=True) as conn:
         conn.execute("CREATE TABLE sums (id INTEGER PRIMARY KEY, f DOUBLE PRECISION, n NUMERIC)")
@@ -295,7 +294,6 @@ def test_numeric_keeps_every_digit(cluster):
 # the client declared for the parameter (psycopg declares int2/int8/float8/bool...), so `SELECT id + %s`
 # returns the string '2' and `SELECT %s` with False returns the string '0'. PostgreSQL types them from the
 # declared parameter types.
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason="server bug: parameter expressions typed as text")
 def test_expressions_of_parameters_keep_their_types(cluster):
     with cluster.connect(3, autocommit=True) as conn:
         conn.execute("CREATE TABLE exprs (id INTEGER PRIMARY KEY, f DOUBLE PRECISION)")
@@ -308,7 +306,6 @@ def test_expressions_of_parameters_keep_their_types(cluster):
 # are requested in text format but as text (OID 25) when they are requested in binary format, so a binary
 # cursor (or tokio-postgres, whose prepared statements always ask for binary) gets the string '2' for
 # `SELECT (SELECT sum(balance) FROM t)`. PostgreSQL describes a column the same way in both formats (bigint).
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason="server bug: subquery columns typed text in binary")
 def test_subquery_columns_typed_the_same_in_text_and_binary_results(cluster):
     with cluster.connect(1, autocommit=True) as conn:
         conn.execute("CREATE TABLE subq (id INTEGER PRIMARY KEY, balance INTEGER NOT NULL)")
