@@ -1,0 +1,203 @@
+//! DDL for SQLite: column types and constraints (serial columns as rowids, primary keys NOT NULL), CREATE
+//! TABLE, CREATE INDEX and ALTER TABLE actions.
+
+use super::*;
+
+/// Renders a column definition for SQLite; `serial_pk` tells whether a serial column may become the rowid.
+pub(super) fn column_sql(col: &ColumnDef) -> Result<(String, bool), DialectError> {
+    let mut serial = column_type(&col.data_type)? == ColumnType::Serial;
+    let identity = col.options.iter().any(|o| {
+        matches!(&o.option, ColumnOption::Generated { generation_expr: None, .. } | ColumnOption::Identity(_))
+    });
+    if identity {
+        if !matches!(PgType::from_data_type(&col.data_type), Some(PgType::Int2 | PgType::Int4 | PgType::Int8)) {
+            return Err(DialectError::unsupported("identity columns must be integers"));
+        }
+        serial = true;
+    }
+    let mut out = col.name.to_string();
+    out.push(' ');
+    match column_type(&col.data_type)? {
+        _ if serial => out.push_str("INTEGER PRIMARY KEY"),
+        ColumnType::Declared(t) => out.push_str(&t),
+        ColumnType::Serial => out.push_str("INTEGER PRIMARY KEY"),
+    }
+    for o in &col.options {
+        let keep = match &o.option {
+            ColumnOption::Null | ColumnOption::NotNull | ColumnOption::Default(_) | ColumnOption::Unique { .. } => {
+                !serial
+            }
+            ColumnOption::Generated { generation_expr: None, .. } | ColumnOption::Identity(_) => false,
+            ColumnOption::Check(_) => true,
+            ColumnOption::ForeignKey { .. } => true,
+            other => {
+                return Err(DialectError::unsupported(format!("column option {other} is not supported")));
+            }
+        };
+        if keep {
+            // SQLite takes only literals bare after DEFAULT; any other expression needs parentheses.
+            if let ColumnOption::Default(e) = &o.option {
+                if matches!(e, Expr::Value(_)) {
+                    out.push_str(&format!(" DEFAULT {e}"));
+                } else {
+                    out.push_str(&format!(" DEFAULT ({e})"));
+                }
+                continue;
+            }
+            let mut o = o.clone();
+            if let ColumnOption::ForeignKey { foreign_table, .. } = &mut o.option {
+                strip_schema(foreign_table)?;
+            }
+            out.push(' ');
+            out.push_str(&o.to_string());
+        }
+    }
+    Ok((out, serial))
+}
+
+/// Renders CREATE TABLE for SQLite with mapped column types and serial handling.
+pub(super) fn create_table_sql(ct: &mut CreateTable) -> Result<String, DialectError> {
+    if ct.or_replace || ct.like.is_some() || ct.clone.is_some() || ct.inherits.is_some() || ct.partition_by.is_some() {
+        return Err(DialectError::unsupported("this form of CREATE TABLE is not supported"));
+    }
+    let head = format!(
+        "CREATE {}TABLE {}{}",
+        if ct.temporary { "TEMPORARY " } else { "" },
+        if ct.if_not_exists { "IF NOT EXISTS " } else { "" },
+        ct.name
+    );
+    if let Some(q) = ct.query.as_mut() {
+        if !ct.columns.is_empty() {
+            return Err(DialectError::unsupported("CREATE TABLE AS with a column list is not supported"));
+        }
+        check_query(q)?;
+        return Ok(format!("{head} AS {q}"));
+    }
+    let mut defs = Vec::new();
+    let mut serials = Vec::new();
+    let mut other_pk = false;
+    // Primary key columns are NOT NULL in PostgreSQL; SQLite lets NULL into a primary key that is not the rowid.
+    let table_pk: Vec<String> = ct
+        .constraints
+        .iter()
+        .filter_map(|c| match c {
+            TableConstraint::PrimaryKey { columns, .. } => Some(columns),
+            _ => None,
+        })
+        .flatten()
+        .map(|c| c.column.expr.to_string().trim_matches('"').to_lowercase())
+        .collect();
+    for col in &ct.columns {
+        let (mut sql, serial) = column_sql(col)?;
+        let is_pk = table_pk.contains(&col.name.value.to_lowercase())
+            || col.options.iter().any(|o| matches!(o.option, ColumnOption::Unique { is_primary: true, .. }));
+        let has_not_null = col.options.iter().any(|o| matches!(o.option, ColumnOption::NotNull));
+        if is_pk && !serial && !has_not_null {
+            sql.push_str(" NOT NULL");
+        }
+        if serial {
+            serials.push(col.name.value.clone());
+        } else if col.options.iter().any(|o| matches!(o.option, ColumnOption::Unique { is_primary: true, .. })) {
+            other_pk = true;
+        }
+        defs.push(sql);
+    }
+    let mut constraints = Vec::new();
+    for c in &ct.constraints {
+        match c {
+            TableConstraint::PrimaryKey { columns, .. } => {
+                let names: Vec<String> = columns.iter().map(|c| c.column.expr.to_string()).collect();
+                let unquoted: Vec<String> = names.iter().map(|n| n.trim_matches('"').to_string()).collect();
+                if serials.len() == 1 && unquoted.len() == 1 && unquoted[0] == serials[0] {
+                    continue; // the serial column already carries PRIMARY KEY
+                }
+                other_pk = true;
+                constraints.push(format!("PRIMARY KEY ({})", names.join(", ")));
+            }
+            TableConstraint::Unique { .. } | TableConstraint::Check { .. } => constraints.push(c.to_string()),
+            TableConstraint::ForeignKey { .. } => {
+                let mut c = c.clone();
+                if let TableConstraint::ForeignKey { foreign_table, .. } = &mut c {
+                    strip_schema(foreign_table)?;
+                }
+                constraints.push(c.to_string());
+            }
+            other => return Err(DialectError::unsupported(format!("table constraint {other} is not supported"))),
+        }
+    }
+    if serials.len() > 1 || (!serials.is_empty() && other_pk) {
+        return Err(DialectError::unsupported("serial column that is not the primary key is not supported"));
+    }
+    defs.extend(constraints);
+    Ok(format!("{head} ({})", defs.join(", ")))
+}
+
+/// Renders CREATE INDEX for SQLite.
+pub(super) fn create_index_sql(ci: &mut CreateIndex) -> Result<String, DialectError> {
+    match &ci.using {
+        None | Some(IndexType::BTree) => {}
+        Some(other) => return Err(DialectError::unsupported(format!("index method {other} is not supported"))),
+    }
+    if !ci.include.is_empty() || !ci.with.is_empty() || ci.nulls_distinct.is_some() {
+        return Err(DialectError::unsupported("this form of CREATE INDEX is not supported"));
+    }
+    let cols: Vec<String> = ci
+        .columns
+        .iter()
+        .map(|c| {
+            let dir = match c.column.options.asc {
+                Some(true) => " ASC",
+                Some(false) => " DESC",
+                None => "",
+            };
+            format!("{}{dir}", c.column.expr)
+        })
+        .collect();
+    let name = match &mut ci.name {
+        Some(n) => {
+            strip_schema(n)?;
+            n.to_string()
+        }
+        None => {
+            let mut parts = vec![object_name_text(&ci.table_name)];
+            parts.extend(ci.columns.iter().map(|c| c.column.expr.to_string().trim_matches('"').to_string()));
+            parts.push("idx".into());
+            Ident::with_quote('"', parts.join("_")).to_string()
+        }
+    };
+    let pred = ci.predicate.as_ref().map(|p| format!(" WHERE {p}")).unwrap_or_default();
+    Ok(format!(
+        "CREATE {}INDEX {}{name} ON {} ({}){pred}",
+        if ci.unique { "UNIQUE " } else { "" },
+        if ci.if_not_exists { "IF NOT EXISTS " } else { "" },
+        ci.table_name,
+        cols.join(", ")
+    ))
+}
+
+/// Renders one ALTER TABLE action for SQLite.
+pub(super) fn alter_sql(table: &ObjectName, op: &AlterTableOperation) -> Result<String, DialectError> {
+    let action = match op {
+        AlterTableOperation::AddColumn { if_not_exists: false, column_def, column_position: None, .. } => {
+            let (sql, serial) = column_sql(column_def)?;
+            if serial {
+                return Err(DialectError::unsupported("adding a serial column is not supported"));
+            }
+            format!("ADD COLUMN {sql}")
+        }
+        AlterTableOperation::DropColumn { column_names, if_exists: false, .. } if column_names.len() == 1 => {
+            format!("DROP COLUMN {}", column_names[0])
+        }
+        AlterTableOperation::RenameColumn { old_column_name, new_column_name } => {
+            format!("RENAME COLUMN {old_column_name} TO {new_column_name}")
+        }
+        AlterTableOperation::RenameTable { table_name } => {
+            let (sqlparser::ast::RenameTableNameKind::As(n) | sqlparser::ast::RenameTableNameKind::To(n)) = table_name;
+            let mut n = n.clone();
+            strip_schema(&mut n)?;
+            format!("RENAME TO {n}")
+        }
+        other => return Err(DialectError::unsupported(format!("ALTER TABLE {other} is not supported"))),
+    };
+    Ok(format!("ALTER TABLE {table} {action}"))
+}

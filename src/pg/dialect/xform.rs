@@ -1,0 +1,354 @@
+//! The AST visitor that rewrites expressions for SQLite (placeholders, casts, ILIKE, division, session
+//! functions) and collects parameter hints and referenced tables.
+
+use super::*;
+
+/// The AST visitor: collects tables and hints, rewrites expressions, values and LIMIT clauses.
+#[derive(Default)]
+pub(super) struct Xform {
+    session: Option<SessionValues>,
+    hints: BTreeMap<usize, ParamHint>,
+    max_param: usize,
+    tables: Vec<String>,
+    aliases: Vec<(String, String)>,
+    ctes: Vec<String>,
+    depth: usize,
+}
+
+/// Deepest expression nesting accepted; deeper trees would risk overflowing the stack when visited or rendered.
+pub(super) const MAX_EXPR_DEPTH: usize = 2000;
+
+impl Xform {
+    /// A visitor for one statement, substituting `session`'s values when given.
+    pub(super) fn new(session: Option<&SessionValues>) -> Xform {
+        Xform { session: session.cloned(), ..Xform::default() }
+    }
+
+    /// Records a hint for `$n`, keeping the most specific one.
+    pub(super) fn hint(&mut self, n: usize, h: ParamHint) {
+        let cur = self.hints.get(&n).map(ParamHint::priority).unwrap_or(0);
+        if h.priority() > cur {
+            self.hints.insert(n, h);
+        }
+    }
+
+    fn column_hint(&mut self, col: &Expr, param: &Expr) {
+        if let (Some((table, column)), Some(n)) = (column_ref(col), param_index(param)) {
+            self.hint(n, ParamHint::Column { table, column });
+        }
+    }
+
+    /// Resolves hint tables and builds the result.
+    pub(super) fn finish(mut self, sqlite_sql: String, kind: StatementKind, returns_rows: bool) -> Translated {
+        let single = if self.tables.len() == 1 { self.tables.first().cloned() } else { None };
+        let param_hints = (1..=self.max_param)
+            .map(|n| match self.hints.remove(&n) {
+                Some(ParamHint::Column { table, column }) => {
+                    let table = match table {
+                        Some(q) => {
+                            Some(self.aliases.iter().find(|(a, _)| *a == q).map(|(_, t)| t.clone()).unwrap_or(q))
+                        }
+                        None => single.clone(),
+                    };
+                    ParamHint::Column { table, column }
+                }
+                Some(h) => h,
+                None => ParamHint::Unknown,
+            })
+            .collect();
+        Translated {
+            sqlite_sql,
+            kind,
+            param_count: self.max_param,
+            param_hints,
+            tables: self.tables,
+            returns_rows,
+            result_types: Vec::new(),
+        }
+    }
+}
+
+pub(super) fn unsupported_expr(what: &str) -> ControlFlow<DialectError> {
+    ControlFlow::Break(DialectError::unsupported(format!("{what} is not supported")))
+}
+
+impl VisitorMut for Xform {
+    type Break = DialectError;
+
+    fn pre_visit_query(&mut self, q: &mut Query) -> ControlFlow<DialectError> {
+        if set_depth(&q.body) > MAX_EXPR_DEPTH {
+            let empty = SetExpr::Values(sqlparser::ast::Values { explicit_row: false, rows: Vec::new() });
+            dismantle_set(std::mem::replace(q.body.as_mut(), empty));
+            return ControlFlow::Break(too_deep());
+        }
+        if let Some(with) = &q.with {
+            self.ctes.extend(with.cte_tables.iter().map(|c| c.alias.name.value.clone()));
+        }
+        if let Some(fetch) = q.fetch.take() {
+            if fetch.with_ties || fetch.percent {
+                return unsupported_expr("FETCH WITH TIES / PERCENT");
+            }
+            let qty = fetch.quantity.unwrap_or(Expr::Value(Value::Number("1".into(), false).into()));
+            match &mut q.limit_clause {
+                Some(LimitClause::LimitOffset { limit, .. }) => *limit = Some(qty),
+                _ => {
+                    q.limit_clause = Some(LimitClause::LimitOffset { limit: Some(qty), offset: None, limit_by: vec![] })
+                }
+            }
+        }
+        match &mut q.limit_clause {
+            Some(LimitClause::LimitOffset { limit, offset, limit_by }) => {
+                if !limit_by.is_empty() {
+                    return unsupported_expr("LIMIT BY");
+                }
+                if let Some(o) = offset {
+                    o.rows = OffsetRows::None;
+                    if let Some(n) = param_index(&o.value) {
+                        self.hint(n, ParamHint::Limit);
+                    }
+                    if limit.is_none() {
+                        *limit = Some(Expr::Value(Value::Number("-1".into(), false).into()));
+                    }
+                }
+                if let Some(n) = limit.as_ref().and_then(param_index) {
+                    self.hint(n, ParamHint::Limit);
+                }
+            }
+            Some(LimitClause::OffsetCommaLimit { .. }) => return unsupported_expr("LIMIT offset, count"),
+            None => {}
+        }
+        ControlFlow::Continue(())
+    }
+
+    fn pre_visit_relation(&mut self, name: &mut ObjectName) -> ControlFlow<DialectError> {
+        if let Err(e) = strip_schema(name) {
+            return ControlFlow::Break(e);
+        }
+        let t = object_name_text(name);
+        if !self.ctes.contains(&t) && !self.tables.contains(&t) {
+            self.tables.push(t);
+        }
+        ControlFlow::Continue(())
+    }
+
+    fn pre_visit_table_factor(&mut self, tf: &mut TableFactor) -> ControlFlow<DialectError> {
+        match tf {
+            TableFactor::Table { name, alias, args, .. } => {
+                if args.is_some() {
+                    return unsupported_expr("table functions");
+                }
+                if let Some(a) = alias {
+                    self.aliases.push((a.name.value.clone(), last_part(name)));
+                }
+                ControlFlow::Continue(())
+            }
+            TableFactor::Derived { .. } | TableFactor::NestedJoin { .. } => ControlFlow::Continue(()),
+            TableFactor::UNNEST { .. } => unsupported_expr("UNNEST"),
+            _ => unsupported_expr("this FROM item"),
+        }
+    }
+
+    fn pre_visit_expr(&mut self, e: &mut Expr) -> ControlFlow<DialectError> {
+        self.depth += 1;
+        if self.depth + spine_len(e) > MAX_EXPR_DEPTH {
+            dismantle_expr(std::mem::replace(e, Expr::Value(Value::Null.into())));
+            return ControlFlow::Break(too_deep());
+        }
+        match e {
+            Expr::BinaryOp { left, op, right } => {
+                use BinaryOperator as B;
+                if matches!(op, B::Eq | B::NotEq | B::Lt | B::LtEq | B::Gt | B::GtEq) {
+                    self.column_hint(left, right);
+                    self.column_hint(right, left);
+                }
+            }
+            Expr::InList { expr, list, .. } => list.iter().for_each(|p| self.column_hint(expr, p)),
+            Expr::Between { expr, low, high, .. } => {
+                self.column_hint(expr, low);
+                self.column_hint(expr, high);
+            }
+            Expr::Like { expr, pattern, .. } | Expr::ILike { expr, pattern, .. } => self.column_hint(expr, pattern),
+            Expr::Cast { expr, data_type, .. } => {
+                if let Some(n) = param_index(expr) {
+                    match PgType::from_data_type(data_type) {
+                        Some(t) => self.hint(n, ParamHint::Cast(t)),
+                        None => return ControlFlow::Break(unsupported_type(data_type)),
+                    }
+                }
+            }
+            _ => {}
+        }
+        ControlFlow::Continue(())
+    }
+
+    fn post_visit_expr(&mut self, e: &mut Expr) -> ControlFlow<DialectError> {
+        use BinaryOperator as B;
+        self.depth = self.depth.saturating_sub(1);
+        let replacement = match e {
+            Expr::Cast { expr, data_type, format: None, .. } => {
+                let inner = std::mem::replace(expr.as_mut(), Expr::Value(Value::Null.into()));
+                if param_index(&inner).is_some() {
+                    inner
+                } else {
+                    match translate_cast(inner, data_type) {
+                        Ok(x) => x,
+                        Err(err) => return ControlFlow::Break(err),
+                    }
+                }
+            }
+            Expr::TypedString(ts) => {
+                if matches!(ts.data_type, DataType::Interval { .. }) {
+                    return unsupported_expr("intervals");
+                }
+                let value = Expr::Value(ts.value.clone());
+                match translate_cast(value, &ts.data_type) {
+                    Ok(x) => x,
+                    Err(err) => return ControlFlow::Break(err),
+                }
+            }
+            Expr::ILike { negated, any: false, expr, pattern, escape_char } => Expr::Like {
+                negated: *negated,
+                any: false,
+                expr: expr.clone(),
+                pattern: pattern.clone(),
+                escape_char: escape_char.clone(),
+            },
+            Expr::Function(f) if self.session.as_ref().and_then(|s| session_value(f, s)).is_some() => {
+                match self.session.as_ref().and_then(|s| session_value(f, s)) {
+                    Some(Ok(x)) => x,
+                    Some(Err(err)) => return ControlFlow::Break(err),
+                    None => return ControlFlow::Continue(()),
+                }
+            }
+            Expr::Function(f) if matches!(f.args, FunctionArguments::None) => {
+                let name = last_part(&f.name).to_ascii_lowercase();
+                match name.as_str() {
+                    "current_user" | "session_user" | "user" | "current_role" => call("current_user", vec![]),
+                    "current_catalog" => call("current_database", vec![]),
+                    "localtimestamp" => {
+                        f.name = ObjectName(vec![ObjectNamePart::Identifier(Ident::new("CURRENT_TIMESTAMP"))]);
+                        return ControlFlow::Continue(());
+                    }
+                    "localtime" => {
+                        f.name = ObjectName(vec![ObjectNamePart::Identifier(Ident::new("CURRENT_TIME"))]);
+                        return ControlFlow::Continue(());
+                    }
+                    _ => return ControlFlow::Continue(()),
+                }
+            }
+            Expr::Substring { expr, substring_from, substring_for, .. } => {
+                let mut args = vec![expr.as_ref().clone()];
+                args.push(
+                    substring_from.as_deref().cloned().unwrap_or(Expr::Value(Value::Number("1".into(), false).into())),
+                );
+                args.extend(substring_for.as_deref().cloned());
+                call("substr", args)
+            }
+            Expr::Position { expr, r#in } => call("instr", vec![r#in.as_ref().clone(), expr.as_ref().clone()]),
+            Expr::Trim { expr, trim_where, trim_what, trim_characters: None } => {
+                let f = match trim_where {
+                    Some(sqlparser::ast::TrimWhereField::Leading) => "ltrim",
+                    Some(sqlparser::ast::TrimWhereField::Trailing) => "rtrim",
+                    _ => "trim",
+                };
+                let mut args = vec![expr.as_ref().clone()];
+                args.extend(trim_what.as_deref().cloned());
+                call(f, args)
+            }
+            // PostgreSQL raises division_by_zero where SQLite returns NULL: divide through a function that
+            // raises the same error.
+            Expr::BinaryOp { left, op, right } if matches!(op, B::Divide | B::Modulo) => {
+                let f = if matches!(op, B::Divide) { "raftsql_div" } else { "raftsql_mod" };
+                let l = std::mem::replace(left.as_mut(), Expr::Value(Value::Null.into()));
+                let r = std::mem::replace(right.as_mut(), Expr::Value(Value::Null.into()));
+                call(f, vec![l, r])
+            }
+            Expr::BinaryOp { op, .. } => {
+                let ok = matches!(
+                    op,
+                    B::Plus
+                        | B::Minus
+                        | B::Multiply
+                        | B::Divide
+                        | B::Modulo
+                        | B::StringConcat
+                        | B::Gt
+                        | B::Lt
+                        | B::GtEq
+                        | B::LtEq
+                        | B::Eq
+                        | B::NotEq
+                        | B::And
+                        | B::Or
+                        | B::BitwiseOr
+                        | B::BitwiseAnd
+                        | B::PGBitwiseShiftLeft
+                        | B::PGBitwiseShiftRight
+                        | B::Arrow
+                        | B::LongArrow
+                );
+                if !ok {
+                    return unsupported_expr(&format!("operator {op}"));
+                }
+                return ControlFlow::Continue(());
+            }
+            Expr::UnaryOp { op, .. } => {
+                if !matches!(
+                    op,
+                    UnaryOperator::Plus | UnaryOperator::Minus | UnaryOperator::Not | UnaryOperator::PGBitwiseNot
+                ) {
+                    return unsupported_expr(&format!("operator {op}"));
+                }
+                return ControlFlow::Continue(());
+            }
+            Expr::Array(_) | Expr::CompoundFieldAccess { .. } | Expr::AnyOp { .. } | Expr::AllOp { .. } => {
+                return ControlFlow::Break(DialectError::unsupported("arrays are not supported"))
+            }
+            Expr::Interval(_) => return unsupported_expr("intervals"),
+            Expr::AtTimeZone { .. } => return unsupported_expr("AT TIME ZONE"),
+            Expr::Extract { .. } => return unsupported_expr("EXTRACT"),
+            Expr::SimilarTo { .. } | Expr::RLike { .. } => return unsupported_expr("regular expressions"),
+            Expr::GroupingSets(_) | Expr::Cube(_) | Expr::Rollup(_) => return unsupported_expr("grouping sets"),
+            Expr::Cast { .. }
+            | Expr::Overlay { .. }
+            | Expr::Struct { .. }
+            | Expr::Map(_)
+            | Expr::Dictionary(_)
+            | Expr::Lambda(_)
+            | Expr::Convert { .. }
+            | Expr::Named { .. }
+            | Expr::MatchAgainst { .. }
+            | Expr::ILike { .. }
+            | Expr::Like { any: true, .. }
+            | Expr::Trim { .. }
+            | Expr::Prefixed { .. } => return unsupported_expr("this expression"),
+            _ => return ControlFlow::Continue(()),
+        };
+        *e = replacement;
+        ControlFlow::Continue(())
+    }
+
+    fn post_visit_value(&mut self, v: &mut Value) -> ControlFlow<DialectError> {
+        match v {
+            Value::Placeholder(p) => {
+                let n = match p.strip_prefix('$').and_then(|n| n.parse::<usize>().ok()) {
+                    Some(n) if n > 0 && n <= 65535 => n,
+                    _ => {
+                        return ControlFlow::Break(DialectError {
+                            sqlstate: "42P02",
+                            message: format!("there is no parameter {p}"),
+                        })
+                    }
+                };
+                self.max_param = self.max_param.max(n);
+                *p = format!("?{n}");
+            }
+            Value::EscapedStringLiteral(s) | Value::NationalStringLiteral(s) | Value::UnicodeStringLiteral(s) => {
+                *v = Value::SingleQuotedString(std::mem::take(s));
+            }
+            Value::DollarQuotedString(d) => *v = Value::SingleQuotedString(std::mem::take(&mut d.value)),
+            _ => {}
+        }
+        ControlFlow::Continue(())
+    }
+}
