@@ -2,6 +2,7 @@
 //! API (writes, linearizable reads, membership) that the query layer builds on.
 
 pub mod log_store;
+pub mod membership;
 pub mod network;
 pub mod node;
 pub mod proposer;

@@ -2,13 +2,13 @@
 //! and offers what the layers above use: writes (forwarded to the leader when this node follows),
 //! linearizable reads (read index), membership changes, metrics and shutdown.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use openraft::error::{CheckIsLeaderError, ClientWriteError, InitializeError, RaftError};
-use openraft::{ChangeMembers, SnapshotPolicy};
+use openraft::error::{CheckIsLeaderError, InitializeError, RaftError};
+use openraft::SnapshotPolicy;
 use tokio::net::TcpListener;
 use tokio::sync::{mpsc, watch};
 use tokio::task::JoinHandle;
@@ -19,11 +19,11 @@ use crate::error::{ClusterError, ExecError, StartError};
 use crate::raft::log_store::{LogStats, LogStore};
 use crate::raft::network::{ForwardClient, ForwardIoError, NetworkFactory, NetworkFaults};
 use crate::raft::proposer::{ProposeError, Proposer};
-use crate::raft::rpc::{ForwardError, ForwardRequest, ForwardResponse, NodeStatus, RpcRequest, RpcResponse};
+use crate::raft::rpc::{ForwardError, ForwardRequest, ForwardResponse, RpcRequest, RpcResponse};
 use crate::raft::rpc_server;
 use crate::raft::state_machine::StateMachine;
 use crate::raft::types::{Node, NodeId, Raft, RaftMetrics, WriteOutcome};
-use crate::raft::write_gate::{TxnLimits, WriteGate};
+use crate::raft::write_gate::WriteGate;
 
 /// Everything needed to start the replicated core of one node.
 #[derive(Debug, Clone)]
@@ -353,7 +353,7 @@ impl NodeCore {
 
     /// Proposes on the local Raft (through the group-commit batcher) if it leads.
     /// `Err(Ok(hint))` means "not leader, nothing proposed".
-    async fn propose_locally(
+    pub(crate) async fn propose_locally(
         &self,
         statements: Vec<Statement>,
     ) -> Result<WriteOutcome, Result<Option<(NodeId, Node)>, ClusterError>> {
@@ -489,151 +489,5 @@ impl NodeCore {
                 None
             }
         }
-    }
-
-    /// Runs an administrative request on the leader, forwarding it when this node follows. Membership
-    /// requests are idempotent, so they are retried until the deadline when leadership moves.
-    async fn admin(&self, req: ForwardRequest) -> Result<(), ClusterError> {
-        let deadline = Instant::now() + self.options.write_timeout;
-        loop {
-            let leader = self.wait_for_leader(deadline.saturating_duration_since(Instant::now())).await?;
-            let outcome = match self.leader_hint() {
-                _ if leader == self.id => self.handle_forward(req.clone()).await,
-                Some((id, node)) => {
-                    let call = RpcRequest::Forward(req.clone());
-                    match self.forward.call(id, &node.raft_addr, call, self.options.write_timeout).await {
-                        Ok(RpcResponse::Forward(res)) => res,
-                        _ => Err(ForwardError::NotLeader { leader: None }),
-                    }
-                }
-                None => Err(ForwardError::NotLeader { leader: None }),
-            };
-            match outcome {
-                Ok(_) => return Ok(()),
-                Err(ForwardError::Cluster(e)) => return Err(e),
-                Err(ForwardError::NotLeader { .. }) if Instant::now() < deadline => self.wait_for_change().await,
-                Err(ForwardError::NotLeader { .. }) => {
-                    return Err(ClusterError::Unavailable("no leader accepted the request in time".into()))
-                }
-            }
-        }
-    }
-
-    /// Serves a request forwarded by another node (or an admin request of this one) as the leader.
-    pub async fn handle_forward(&self, req: ForwardRequest) -> Result<ForwardResponse, ForwardError> {
-        let not_leader =
-            |leader: Option<NodeId>, node: Option<Node>| ForwardError::NotLeader { leader: leader.zip(node) };
-        match req {
-            ForwardRequest::Write(statements) => match self.propose_locally(statements).await {
-                Ok(resp) => Ok(ForwardResponse::Write(resp)),
-                Err(Ok(hint)) => Err(ForwardError::NotLeader { leader: hint }),
-                Err(Err(e)) => Err(ForwardError::Cluster(e)),
-            },
-            ForwardRequest::ReadIndex => match self.raft.get_read_log_id().await {
-                Ok((read_log_id, _)) => Ok(ForwardResponse::ReadIndex(read_log_id.map(|l| l.index).unwrap_or(0))),
-                Err(RaftError::APIError(CheckIsLeaderError::ForwardToLeader(f))) => {
-                    Err(not_leader(f.leader_id, f.leader_node))
-                }
-                Err(e) => Err(ForwardError::Cluster(ClusterError::Unavailable(e.to_string()))),
-            },
-            ForwardRequest::AddLearner { id, node } => {
-                membership_result(self.raft.add_learner(id, node, true).await, not_leader)
-            }
-            ForwardRequest::ChangeVoters(voters) => {
-                let voters: BTreeSet<NodeId> = voters.into_iter().collect();
-                membership_result(self.raft.change_membership(voters, true).await, not_leader)
-            }
-            ForwardRequest::RemoveNode(id) => {
-                let m = self.raft.metrics().borrow().membership_config.clone();
-                let is_voter = m.membership().voter_ids().any(|v| v == id);
-                if is_voter {
-                    let change = ChangeMembers::RemoveVoters(BTreeSet::from([id]));
-                    membership_result(self.raft.change_membership(change, false).await, not_leader)?;
-                }
-                let change = ChangeMembers::RemoveNodes(BTreeSet::from([id]));
-                membership_result(self.raft.change_membership(change, false).await, not_leader)
-            }
-            ForwardRequest::Join { id, node, voter } => Box::pin(self.join_node(id, node, voter)).await,
-            ForwardRequest::Txn { txn, step, lock_timeout_ms, idle_timeout_ms } => self
-                .leader_txn_step(
-                    txn,
-                    step,
-                    TxnLimits {
-                        lock_timeout: Duration::from_millis(lock_timeout_ms),
-                        idle_timeout: (idle_timeout_ms > 0).then(|| Duration::from_millis(idle_timeout_ms)),
-                    },
-                )
-                .await
-                .map(ForwardResponse::Write),
-            ForwardRequest::Status => Ok(ForwardResponse::Status(self.status())),
-            ForwardRequest::UpdateNode { id, node } => {
-                let change = ChangeMembers::SetNodes(BTreeMap::from([(id, node)]));
-                membership_result(self.raft.change_membership(change, true).await, not_leader)
-            }
-        }
-    }
-}
-
-fn membership_result<T>(
-    r: Result<T, RaftError<NodeId, ClientWriteError<NodeId, Node>>>,
-    not_leader: impl Fn(Option<NodeId>, Option<Node>) -> ForwardError,
-) -> Result<ForwardResponse, ForwardError> {
-    match r {
-        Ok(_) => Ok(ForwardResponse::Done),
-        Err(RaftError::APIError(ClientWriteError::ForwardToLeader(f))) => Err(not_leader(f.leader_id, f.leader_node)),
-        Err(RaftError::APIError(ClientWriteError::ChangeMembershipError(e))) => {
-            Err(ForwardError::Cluster(ClusterError::Unavailable(e.to_string())))
-        }
-        Err(RaftError::Fatal(e)) => Err(ForwardError::Cluster(ClusterError::OutcomeUnknown(e.to_string()))),
-    }
-}
-
-impl NodeCore {
-    /// This node's view of the cluster.
-    pub fn status(&self) -> NodeStatus {
-        let m = self.raft.metrics().borrow().clone();
-        let membership = m.membership_config.membership();
-        NodeStatus {
-            id: self.id,
-            state: format!("{:?}", m.state),
-            term: m.current_term,
-            current_leader: m.current_leader,
-            last_log_index: m.last_log_index,
-            last_applied: m.last_applied.map(|l| l.index),
-            voters: membership.voter_ids().collect(),
-            learners: membership.learner_ids().collect(),
-            nodes: membership.nodes().map(|(id, n)| (*id, n.clone())).collect(),
-        }
-    }
-
-    /// Records this node's advertised addresses in the membership.
-    pub async fn update_own_addresses(&self) -> Result<(), ClusterError> {
-        self.admin(ForwardRequest::UpdateNode { id: self.id, node: self.node.clone() }).await
-    }
-
-    /// Asks the member at `target` (a Raft address) to add this node: as a learner, caught up, then promoted
-    /// to voter when `voter` is true.
-    pub async fn request_join(&self, target: &str, voter: bool) -> Result<(), ClusterError> {
-        let req = RpcRequest::Forward(ForwardRequest::Join { id: self.id, node: self.node.clone(), voter });
-        match self.forward.call_any(target, req, Duration::from_secs(120)).await {
-            Ok(RpcResponse::Forward(Ok(_))) => Ok(()),
-            Ok(RpcResponse::Forward(Err(ForwardError::Cluster(e)))) => Err(e),
-            Ok(other) => Err(ClusterError::Unavailable(format!("unexpected answer {other:?}"))),
-            Err(e) => Err(ClusterError::Unavailable(format!("{e:?}"))),
-        }
-    }
-
-    /// Adds a joining node through the leader, wherever it is.
-    async fn join_node(&self, id: NodeId, node: Node, voter: bool) -> Result<ForwardResponse, ForwardError> {
-        self.admin(ForwardRequest::AddLearner { id, node }).await.map_err(ForwardError::Cluster)?;
-        if voter {
-            let m = self.raft.metrics().borrow().membership_config.clone();
-            let mut voters: Vec<NodeId> = m.membership().voter_ids().collect();
-            if !voters.contains(&id) {
-                voters.push(id);
-                self.admin(ForwardRequest::ChangeVoters(voters)).await.map_err(ForwardError::Cluster)?;
-            }
-        }
-        Ok(ForwardResponse::Done)
     }
 }
