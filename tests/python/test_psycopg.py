@@ -313,3 +313,17 @@ def test_subquery_columns_typed_the_same_in_text_and_binary_results(cluster):
         for sql in ["SELECT (SELECT sum(balance) FROM subq)", "SELECT x FROM (SELECT sum(balance) AS x FROM subq) s"]:
             for binary in (False, True):
                 assert conn.cursor(binary=binary).execute(sql).fetchone() == (2,), (sql, binary)
+
+
+def test_bad_input_and_check_constraints(cluster):
+    with cluster.connect(2, autocommit=True) as conn:
+        conn.execute("CREATE TABLE typed_in (i INTEGER CHECK (i > 0))")
+        with pytest.raises(E.InvalidTextRepresentation) as bad:
+            conn.execute("INSERT INTO typed_in VALUES (%s::int)", ["abc"])
+        assert bad.value.sqlstate == "22P02"
+        with pytest.raises(E.CheckViolation) as check:
+            conn.execute("INSERT INTO typed_in VALUES (%s)", [-1])
+        assert check.value.sqlstate == "23514"
+        with pytest.raises(E.DivisionByZero):
+            conn.execute("SELECT 1 / 0")
+        assert conn.execute("SELECT count(*) FROM typed_in").fetchone() == (0,)
