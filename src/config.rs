@@ -33,6 +33,10 @@ pub struct Config {
     pub max_connections: usize,
     /// Client authentication and TLS.
     pub client_auth: ClientAuth,
+    /// Address of the admin HTTP endpoint (health, readiness, status, metrics, backup), if any.
+    pub http_listen: Option<String>,
+    /// A backup file to start a new cluster from (used only when the data directory is new).
+    pub restore_from: Option<PathBuf>,
 }
 
 /// How PostgreSQL clients connect: users (from a file of verifiers and/or name:password pairs), the method,

@@ -9,14 +9,17 @@
 //!   node API (writes with leader forwarding, linearizable reads, membership).
 //! - [`query`]: sessions: transaction state, routing of reads, writes and transaction steps.
 //! - [`pg`]: the PostgreSQL frontend (pgwire): protocol handlers, dialect translation, types, SQLSTATEs.
+//! - [`http`]: the admin endpoint: health, readiness, status, Prometheus metrics, online backup.
 //! - [`node`]: wiring of a whole node from a validated [`config::Config`]: bootstrap, signals, shutdown.
 //! - [`codec`]: the one serialization format used on disk and on the wire.
 //! - [`error`]: SQL errors, cluster errors and start-up errors, kept apart.
 
 pub mod codec;
 pub mod config;
+pub mod datadir;
 pub mod db;
 pub mod error;
+pub mod http;
 pub mod node;
 pub mod pg;
 pub mod query;

@@ -71,6 +71,13 @@ struct Cli {
     /// PEM private key for --tls-cert.
     #[arg(long, env = "RAFTSQL_TLS_KEY")]
     tls_key: Option<PathBuf>,
+    /// Address of the admin HTTP endpoint: /health, /ready, /status, /metrics (Prometheus), /backup.
+    #[arg(long, env = "RAFTSQL_HTTP_ADDR")]
+    http_addr: Option<String>,
+    /// Start a new node from a backup file (taken with GET /backup); only for an empty data directory.
+    /// Give every initial node of the new cluster the same file.
+    #[arg(long, env = "RAFTSQL_RESTORE_FROM")]
+    restore_from: Option<PathBuf>,
 }
 
 /// Tools that talk to a running node instead of running one.
@@ -157,6 +164,8 @@ impl Cli {
             election_timeout_ms: self.election_timeout_ms,
             snapshot_every: self.snapshot_every,
             max_connections: self.max_connections,
+            http_listen: self.http_addr,
+            restore_from: self.restore_from,
             client_auth: raftsql::config::ClientAuth {
                 users_file: self.users_file,
                 users: self.users,
@@ -216,7 +225,7 @@ fn main() -> ExitCode {
                 return ExitCode::FAILURE;
             }
         };
-        tracing::info!(id = config.id, raft = %config.raft_advertise, pg = %node.pg_addr, "node running");
+        tracing::info!(id = config.id, raft = %config.raft_advertise, pg = %node.pg_addr, http = ?node.http_addr, "node running");
         wait_for_signal().await;
         tracing::info!("signal received, shutting down");
         node.shutdown().await;

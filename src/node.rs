@@ -35,8 +35,11 @@ pub struct RunningNode {
     pub pg: Arc<PgShared>,
     /// Where the PostgreSQL server listens (the bound address, useful with port 0).
     pub pg_addr: String,
+    /// Where the admin HTTP endpoint listens, if enabled.
+    pub http_addr: Option<String>,
     pg_stop: watch::Sender<bool>,
     pg_task: JoinHandle<()>,
+    http_task: Option<JoinHandle<()>>,
 }
 
 impl RunningNode {
@@ -44,6 +47,9 @@ impl RunningNode {
     pub async fn shutdown(self) {
         let _ = self.pg_stop.send(true);
         let _ = self.pg_task.await;
+        if let Some(t) = self.http_task {
+            let _ = t.await;
+        }
         self.raft.shutdown().await;
     }
 }
@@ -84,6 +90,13 @@ pub async fn start(config: &Config) -> Result<RunningNode, StartError> {
         .await
         .map_err(|source| StartError::Bind { addr: config.pg_listen.clone(), source })?;
     let pg_addr = pg_listener.local_addr().map_err(|e| StartError::Raft(e.to_string()))?.to_string();
+    let http_listener = match &config.http_listen {
+        Some(addr) => {
+            Some(TcpListener::bind(addr).await.map_err(|source| StartError::Bind { addr: addr.clone(), source })?)
+        }
+        None => None,
+    };
+    crate::datadir::prepare(config)?;
     let mut options = raft_options(config);
     if options.pg_advertise.ends_with(":0") || options.pg_advertise.is_empty() {
         options.pg_advertise = pg_addr.clone();
@@ -109,9 +122,12 @@ pub async fn start(config: &Config) -> Result<RunningNode, StartError> {
     tokio::spawn(async move { keep_own_addresses_current(core).await });
     let pg = PgShared::new(node.core().clone(), pg_options);
     let (pg_stop, stop_rx) = watch::channel(false);
-    let pg_task = tokio::spawn(crate::pg::serve(pg_listener, pg.clone(), stop_rx));
+    let pg_task = tokio::spawn(crate::pg::serve(pg_listener, pg.clone(), stop_rx.clone()));
     tracing::info!(pg_addr = %pg_addr, "PostgreSQL server listening");
-    Ok(RunningNode { raft: node, pg, pg_addr, pg_stop, pg_task })
+    let http_addr = http_listener.as_ref().and_then(|l| l.local_addr().ok()).map(|a| a.to_string());
+    let http_task =
+        http_listener.map(|l| tokio::spawn(crate::http::serve(l, node.core().clone(), pg.clone(), stop_rx)));
+    Ok(RunningNode { raft: node, pg, pg_addr, http_addr, pg_stop, pg_task, http_task })
 }
 
 /// Asks a running member to add this node (as a learner, then as a voter unless `voter` is false).

@@ -126,6 +126,7 @@ impl PgConnection {
             Some(h) if watch_cancel => Some(h.start_query().await),
             _ => None,
         };
+        let started = std::time::Instant::now();
         let work = exec::run(session, &self.settings, t, params);
         let timed = async {
             match timeout {
@@ -145,6 +146,7 @@ impl PgConnection {
         if result.is_err() {
             session.fail();
         }
+        self.shared.stats.record(&t.kind, started.elapsed(), result.as_ref().err().map(|e| e.code.as_str()));
         result
     }
 }
@@ -354,6 +356,7 @@ impl PgConnection {
             Ok(s) => s,
             Err(e) => {
                 session.fail();
+                self.shared.stats.record_error(e.sqlstate);
                 return Self::send_error(client, error(e.sqlstate, e.message)).await;
             }
         };

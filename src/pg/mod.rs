@@ -17,6 +17,7 @@ pub mod infer;
 pub mod parser;
 pub mod server;
 pub mod settings;
+pub mod stats;
 pub mod tls;
 pub mod types;
 

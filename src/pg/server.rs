@@ -12,6 +12,7 @@ use pgwire::tokio::TlsAcceptor;
 
 use crate::pg::auth::Users;
 use crate::pg::handler::{Handlers, PgConnection};
+use crate::pg::stats::PgStats;
 use crate::raft::NodeCore;
 
 /// How clients prove who they are.
@@ -45,6 +46,8 @@ pub struct PgShared {
     pub core: Arc<NodeCore>,
     pub connections: Arc<pgwire::api::ConnectionManager>,
     pub options: PgOptions,
+    /// Statement counters and latencies for /metrics.
+    pub stats: PgStats,
     open: AtomicUsize,
 }
 
@@ -54,6 +57,7 @@ impl PgShared {
             core,
             connections: Arc::new(pgwire::api::ConnectionManager::new()),
             options,
+            stats: PgStats::default(),
             open: AtomicUsize::new(0),
         })
     }

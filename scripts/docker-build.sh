@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# Prepares the raftsql image's file tree from what this machine has (no registry needed): the release binary,
+# the shared libraries it links (glibc resolves host names itself since 2.34, so no NSS modules are needed
+# beyond /etc/nsswitch.conf), and an empty /tmp. `docker compose up -d --build` then builds the image.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+cargo build --release
+root=target/docker/rootfs
+rm -rf "$root"
+mkdir -p "$root/bin" "$root/etc" "$root/tmp" "$root/data"
+chmod 1777 "$root/tmp"
+cp target/release/raftsql "$root/bin/raftsql"
+for lib in $(ldd target/release/raftsql | grep -o '/[^ ]*' | sort -u); do
+  cp --parents -L "$lib" "$root"
+done
+printf 'hosts: files dns\n' > "$root/etc/nsswitch.conf"
+printf 'root:x:0:0:root:/:/bin/raftsql\n' > "$root/etc/passwd"
+echo "image tree ready in $root ($(du -sh "$root" | cut -f1)); now: docker compose up -d --build"
