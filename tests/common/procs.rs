@@ -16,6 +16,7 @@ pub struct ProcNode {
     pub id: u64,
     pub raft_addr: String,
     pub pg_port: u16,
+    pub http_port: u16,
     child: Option<Child>,
 }
 
@@ -71,6 +72,7 @@ impl ProcCluster {
         let child = Command::new(env!("CARGO_BIN_EXE_raftsql"))
             .args(["--id", &id.to_string(), "--raft-addr", &node.raft_addr])
             .args(["--pg-addr", &format!("127.0.0.1:{}", node.pg_port)])
+            .args(["--http-addr", &format!("127.0.0.1:{}", node.http_port)])
             .arg("--data-dir")
             .arg(&dir)
             .args(["--peers", &peers, "--heartbeat-ms", "100", "--election-timeout-ms", "800"])
@@ -128,6 +130,20 @@ impl ProcCluster {
     /// A libpq-style connection string for node `id`.
     pub fn conn_str(&self, id: u64) -> String {
         format!("host=127.0.0.1 port={} user=raftsql dbname=raftsql", self.nodes[id as usize - 1].pg_port)
+    }
+
+    /// GET `path` from node `id`'s admin endpoint: (status code, body).
+    pub fn http_get(&self, id: u64, path: &str) -> (u16, Vec<u8>) {
+        use std::io::{Read, Write};
+        let mut s = std::net::TcpStream::connect(("127.0.0.1", self.nodes[id as usize - 1].http_port)).unwrap();
+        s.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
+        write!(s, "GET {path} HTTP/1.1\r\nHost: x\r\n\r\n").unwrap();
+        let mut raw = Vec::new();
+        s.read_to_end(&mut raw).unwrap();
+        let split = raw.windows(4).position(|w| w == b"\r\n\r\n").expect("http head");
+        let head = String::from_utf8_lossy(&raw[..split]).to_string();
+        let code = head.split_whitespace().nth(1).and_then(|c| c.parse().ok()).unwrap_or(0);
+        (code, raw[split + 4..].to_vec())
     }
 
     pub fn pg_port(&self, id: u64) -> u16 {
