@@ -40,7 +40,7 @@ async fn health_status_metrics_and_backup_restore() {
 
     let leader = c.leader().await;
     let db = connect(c.pg_port(leader)).await;
-    db.batch_execute("CREATE TABLE ledger (id INTEGER PRIMARY KEY, amount INTEGER NOT NULL)").await.unwrap();
+    db.batch_execute("CREATE TABLE ledger (id SERIAL PRIMARY KEY, amount INTEGER NOT NULL)").await.unwrap();
     assert!(db.batch_execute("SELEC 1").await.is_err());
     let (_, metrics) = c.http_get(leader, "/metrics");
     let metrics = String::from_utf8(metrics).unwrap();
@@ -125,7 +125,18 @@ async fn bad_configuration_is_refused_clearly() {
     assert!(err.contains("belongs to node 1, not node 7"), "{err}");
     // Another cluster's --peers on this data directory.
     let other_peers = format!("1={raft},2=127.0.0.1:{}", free_port());
-    let err = start_fails(&["--id", "1", "--data-dir", &dir_s, "--raft-addr", &raft, "--pg-addr", &pg, "--peers", &other_peers]);
+    let err = start_fails(&[
+        "--id",
+        "1",
+        "--data-dir",
+        &dir_s,
+        "--raft-addr",
+        &raft,
+        "--pg-addr",
+        &pg,
+        "--peers",
+        &other_peers,
+    ]);
     assert!(err.contains("was created with --peers"), "{err}");
     // The port the running node uses.
     let taken = format!("127.0.0.1:{}", c.pg_port(1));

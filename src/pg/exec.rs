@@ -7,6 +7,7 @@ use std::time::Duration;
 use pgwire::api::Type;
 use pgwire::error::ErrorInfo;
 
+use crate::db::exec::Access;
 use crate::db::{QueryResult, Statement, Value};
 use crate::pg::dialect::{StatementKind, Translated};
 use crate::pg::errors::{error, exec_error};
@@ -175,7 +176,12 @@ async fn run_inner(
             })
         }
         kind => {
-            let result = session.execute(Statement::new(t.sqlite_sql.clone(), params)).await.map_err(exec)?;
+            // The parsed kind says whether this reads; SQLite's own read-only check still guards the read path.
+            let expected = if matches!(kind, StatementKind::Select) { Access::ReadOnly } else { Access::Write };
+            let result = session
+                .execute_expecting(Statement::new(t.sqlite_sql.clone(), params), Some(expected))
+                .await
+                .map_err(exec)?;
             if t.returns_rows {
                 Ok(Outcome::Rows {
                     fields: fields_from_result(&result, &t.result_types),

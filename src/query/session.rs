@@ -122,8 +122,21 @@ impl Session {
 
     /// Runs one statement in the current state.
     pub async fn execute(&mut self, statement: Statement) -> Result<QueryResult, ExecError> {
+        self.execute_expecting(statement, None).await
+    }
+
+    /// `execute`, told whether the statement is expected to read or write (from its parsed kind), which
+    /// spares the classification round for autocommit statements.
+    pub async fn execute_expecting(
+        &mut self,
+        statement: Statement,
+        expected: Option<Access>,
+    ) -> Result<QueryResult, ExecError> {
         let Some(active) = self.active.as_mut() else {
-            return self.execute_autocommit(statement).await;
+            return match expected {
+                Some(access) => self.node.execute_as(&statement.sql, statement.params, self.consistency, access).await,
+                None => self.execute_autocommit(statement).await,
+            };
         };
         if active.failed {
             return Err(failed_error());

@@ -323,6 +323,33 @@ impl NodeCore {
         }
     }
 
+    /// `execute` for a statement whose kind the caller already knows from its parsed form: a query goes
+    /// straight to the read path (SQLite's read-only check still guards it), anything else straight to the
+    /// log, saving the classification round.
+    pub async fn execute_as(
+        &self,
+        sql: &str,
+        params: Vec<Value>,
+        consistency: Consistency,
+        expected: Access,
+    ) -> Result<QueryResult, ExecError> {
+        if expected == Access::Write {
+            let mut results = self.write(vec![Statement::new(sql, params)]).await?;
+            return Ok(results.pop().unwrap_or_default());
+        }
+        if consistency == Consistency::Linearizable {
+            self.read_barrier().await?;
+        }
+        match self.reads.query(sql, params.clone()).await {
+            Ok(r) => Ok(r),
+            Err(ReadError::Sql(e)) => Err(e.into()),
+            Err(ReadError::NotReadOnly) => {
+                let mut results = self.write(vec![Statement::new(sql, params)]).await?;
+                Ok(results.pop().unwrap_or_default())
+            }
+        }
+    }
+
     pub(crate) fn leader_hint(&self) -> Option<(NodeId, Node)> {
         let m = self.raft.metrics().borrow().clone();
         let leader = m.current_leader?;

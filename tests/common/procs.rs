@@ -42,6 +42,7 @@ impl ProcCluster {
                 id,
                 raft_addr: format!("127.0.0.1:{}", free_port()),
                 pg_port: free_port(),
+                http_port: free_port(),
                 child: None,
             })
             .collect();
