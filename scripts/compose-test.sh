@@ -12,7 +12,11 @@ free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",
 export RAFTSQL_PG1_PORT=$(free_port) RAFTSQL_PG2_PORT=$(free_port) RAFTSQL_PG3_PORT=$(free_port)
 export RAFTSQL_HTTP1_PORT=$(free_port) RAFTSQL_HTTP2_PORT=$(free_port) RAFTSQL_HTTP3_PORT=$(free_port)
 export COMPOSE_PROJECT_NAME=raftsql-test-$$
-compose() { docker compose "$@"; }
+if docker compose version >/dev/null 2>&1; then
+  compose() { docker compose "$@"; }
+else
+  compose() { docker-compose "$@"; }   # the standalone tool, as Debian packages it
+fi
 cleanup() { compose down -v --remove-orphans >/dev/null 2>&1 || true; }
 trap cleanup EXIT
 
@@ -44,7 +48,7 @@ for n in 2 3; do check "read on node $n" "one" "$(q "$n" "SELECT v FROM t WHERE 
 leader=$(compose exec -T node1 /bin/raftsql cluster status --node 127.0.0.1:7001 | head -1 | sed -E 's/.*leader ([0-9]+).*/\1/')
 echo "leader is node $leader; stopping its container"
 compose stop "node$leader"
-others=$(for n in 1 2 3; do [ "$n" != "$leader" ] && echo "$n"; done)
+others=$(for n in 1 2 3; do if [ "$n" != "$leader" ]; then echo "$n"; fi; done)
 i=2
 for n in $others; do
   wait_for "a write through node $n without the old leader" q "$n" "INSERT INTO t VALUES ($i, 'after stop') ON CONFLICT (id) DO NOTHING"

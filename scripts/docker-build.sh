@@ -15,4 +15,4 @@ for lib in $(ldd target/release/raftsql | grep -o '/[^ ]*' | sort -u); do
 done
 printf 'hosts: files dns\n' > "$root/etc/nsswitch.conf"
 printf 'root:x:0:0:root:/:/bin/raftsql\n' > "$root/etc/passwd"
-echo "image tree ready in $root ($(du -sh "$root" | cut -f1)); now: docker compose up -d --build"
+echo "image tree ready in $root ($(du -sh "$root" | cut -f1)); now: docker compose up -d --build (or docker-compose up -d --build)"

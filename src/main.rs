@@ -74,6 +74,9 @@ struct Cli {
     /// Address of the admin HTTP endpoint: /health, /ready, /status, /metrics (Prometheus), /backup.
     #[arg(long, env = "RAFTSQL_HTTP_ADDR")]
     http_addr: Option<String>,
+    /// Log format on stderr: text (human-readable) or json (one JSON object per line). Level from RUST_LOG.
+    #[arg(long, env = "RAFTSQL_LOG_FORMAT", default_value = "text", value_parser = ["text", "json"])]
+    log_format: String,
     /// Start a new node from a backup file (taken with GET /backup); only for an empty data directory.
     /// Give every initial node of the new cluster the same file.
     #[arg(long, env = "RAFTSQL_RESTORE_FROM")]
@@ -95,12 +98,47 @@ enum Command {
 
 #[derive(Debug, clap::Subcommand)]
 enum ClusterCommand {
+    /// Remove a node (voter or learner) from the cluster.
+    Remove {
+        /// Raft address of any member.
+        #[arg(long, env = "RAFTSQL_NODE", default_value = "127.0.0.1:7001")]
+        node: String,
+        /// Id of the node to remove.
+        id: u64,
+    },
+    /// Hand leadership to the given node.
+    TransferLeader {
+        /// Raft address of any member.
+        #[arg(long, env = "RAFTSQL_NODE", default_value = "127.0.0.1:7001")]
+        node: String,
+        /// Id of the node that should lead.
+        id: u64,
+    },
     /// Print a node's view of the cluster: its role, term, leader, log and applied indexes, members.
     Status {
         /// Raft address of the node to ask.
         #[arg(long, env = "RAFTSQL_NODE", default_value = "127.0.0.1:7001")]
         node: String,
     },
+}
+
+fn cluster_command(
+    runtime: &tokio::runtime::Runtime,
+    node: &str,
+    req: raftsql::raft::rpc::ForwardRequest,
+    done: String,
+) -> ExitCode {
+    let sent = raftsql::raft::rpc::send_cluster_command(node, req, std::time::Duration::from_secs(60));
+    match runtime.block_on(sent) {
+        Ok(()) => {
+            println!("{done}");
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("raftsql: {node}: {e}");
+            ExitCode::FAILURE
+        }
+    }
 }
 
 fn run_tool(command: Command) -> ExitCode {
@@ -119,6 +157,18 @@ fn run_tool(command: Command) -> ExitCode {
             println!("{}", raftsql::pg::auth::Users::file_line(&name, password.trim_end_matches(['\n', '\r'])));
             ExitCode::SUCCESS
         }
+        Command::Cluster(ClusterCommand::Remove { node, id }) => cluster_command(
+            &runtime,
+            &node,
+            raftsql::raft::rpc::ForwardRequest::RemoveMember(id),
+            format!("node {id} removed"),
+        ),
+        Command::Cluster(ClusterCommand::TransferLeader { node, id }) => cluster_command(
+            &runtime,
+            &node,
+            raftsql::raft::rpc::ForwardRequest::TransferLeader(id),
+            format!("node {id} is the leader"),
+        ),
         Command::Cluster(ClusterCommand::Status { node }) => {
             match runtime.block_on(fetch_status(&node, std::time::Duration::from_secs(5))) {
                 Ok(s) => {
@@ -193,13 +243,14 @@ async fn wait_for_signal() {
 }
 
 fn main() -> ExitCode {
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,openraft=warn,sled=warn")),
-        )
-        .init();
     let mut cli = Cli::parse();
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,openraft=warn,sled=warn"));
+    if cli.log_format == "json" {
+        tracing_subscriber::fmt().json().with_env_filter(filter).with_writer(std::io::stderr).init();
+    } else {
+        tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).init();
+    }
     if let Some(command) = cli.command.take() {
         return run_tool(command);
     }

@@ -43,9 +43,12 @@ pub struct RunningNode {
 }
 
 impl RunningNode {
-    /// Stops accepting clients, then stops the replicated core.
+    /// Stops accepting clients, hands leadership over if this node leads, then stops the replicated core.
     pub async fn shutdown(self) {
         let _ = self.pg_stop.send(true);
+        if let Err(e) = self.raft.core().step_down().await {
+            tracing::warn!(error = %e, "could not hand leadership over before stopping");
+        }
         let _ = self.pg_task.await;
         if let Some(t) = self.http_task {
             let _ = t.await;

@@ -44,6 +44,8 @@ pub struct Translated {
     pub returns_rows: bool,
     /// Result types inferred from the PostgreSQL expressions, by column position (empty when unknown).
     pub result_types: Vec<Option<PgType>>,
+    /// Functions the statement calls (lowercase), as written in PostgreSQL.
+    pub functions: Vec<String>,
 }
 
 /// What a session knows that SQLite cannot: the values of `current_user`, `pg_backend_pid()` and
@@ -202,6 +204,7 @@ fn control(kind: StatementKind) -> Translated {
         tables: Vec::new(),
         returns_rows: false,
         result_types: Vec::new(),
+        functions: Vec::new(),
     }
 }
 

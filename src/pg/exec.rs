@@ -176,6 +176,14 @@ async fn run_inner(
             })
         }
         kind => {
+            if crate::pg::cluster_sql::wants(t) {
+                let result = crate::pg::cluster_sql::run(session.node(), t, params).await.map_err(exec)?;
+                return Ok(Outcome::Rows {
+                    fields: fields_from_result(&result, &t.result_types),
+                    rows: result.rows,
+                    tag_prefix: "SELECT".into(),
+                });
+            }
             // The parsed kind says whether this reads; SQLite's own read-only check still guards the read path.
             let expected = if matches!(kind, StatementKind::Select) { Access::ReadOnly } else { Access::Write };
             let result = session

@@ -4,6 +4,8 @@
 //! return would only add noise, so the lint about large `Err` variants is off for these modules.
 
 pub mod auth;
+#[allow(clippy::result_large_err)]
+pub mod cluster_sql;
 pub mod dialect;
 pub mod dialect_types;
 #[allow(clippy::result_large_err)]

@@ -216,6 +216,14 @@ impl Parser {
         types: &[Option<Type>],
     ) -> Result<Description, rusqlite::Error> {
         let (t, sql, types) = (t.clone(), sql.to_string(), types.to_vec());
+        if crate::pg::cluster_sql::wants(&t) {
+            return tokio::task::spawn_blocking(move || {
+                let conn = crate::pg::cluster_sql::describe_connection()?;
+                describe(&conn, &t, &sql, &types)
+            })
+            .await
+            .unwrap_or_else(|e| Err(rusqlite::Error::ToSqlConversionFailure(Box::new(e))));
+        }
         self.core.reads.with_connection(move |conn| describe(conn, &t, &sql, &types)).await
     }
 }

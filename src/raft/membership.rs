@@ -88,6 +88,27 @@ impl NodeCore {
                 )
                 .await
                 .map(ForwardResponse::Write),
+            ForwardRequest::RemoveMember(id) => {
+                Box::pin(self.remove_member(id)).await.map(|_| ForwardResponse::Done).map_err(ForwardError::Cluster)
+            }
+            ForwardRequest::TransferLeader(id) => {
+                Box::pin(self.transfer_leader(id)).await.map(|_| ForwardResponse::Done).map_err(ForwardError::Cluster)
+            }
+            ForwardRequest::SetHeartbeats(on) => {
+                self.raft.runtime_config().heartbeat(on);
+                Ok(ForwardResponse::Done)
+            }
+            ForwardRequest::SetElections(on) => {
+                self.raft.runtime_config().elect(on);
+                Ok(ForwardResponse::Done)
+            }
+            ForwardRequest::Elect => {
+                self.raft.trigger().elect().await.map_err(|e| {
+                    tracing::debug!(error = %e, "elect");
+                    ForwardError::Cluster(ClusterError::ShuttingDown)
+                })?;
+                Ok(ForwardResponse::Done)
+            }
             ForwardRequest::Status => Ok(ForwardResponse::Status(self.status())),
             ForwardRequest::UpdateNode { id, node } => {
                 let change = ChangeMembers::SetNodes(BTreeMap::from([(id, node)]));
@@ -158,5 +179,146 @@ impl NodeCore {
             }
         }
         Ok(ForwardResponse::Done)
+    }
+}
+
+/// One row of the `raftsql_nodes` view: a member as the cluster sees it, with what the member itself reports.
+#[derive(Debug, Clone)]
+pub struct MemberRow {
+    pub id: NodeId,
+    pub raft_addr: String,
+    pub pg_addr: String,
+    pub voter: bool,
+    pub is_leader: bool,
+    pub term: Option<u64>,
+    pub last_log_index: Option<u64>,
+    pub applied_index: Option<u64>,
+    pub reachable: bool,
+}
+
+impl NodeCore {
+    /// Every member of the cluster, each asked for its own status (a member that does not answer within
+    /// half a second is shown unreachable).
+    pub async fn cluster_view(&self) -> Vec<MemberRow> {
+        let me = self.status();
+        let asks = me.nodes.iter().map(|(id, node)| async move {
+            if *id == self.id {
+                return Some(self.status());
+            }
+            crate::raft::rpc::fetch_status(&node.raft_addr, Duration::from_millis(500)).await.ok()
+        });
+        let answers = futures::future::join_all(asks).await;
+        me.nodes
+            .iter()
+            .zip(answers)
+            .map(|((id, node), answer)| MemberRow {
+                id: *id,
+                raft_addr: node.raft_addr.clone(),
+                pg_addr: node.pg_addr.clone(),
+                voter: me.voters.contains(id),
+                is_leader: me.current_leader == Some(*id),
+                term: answer.as_ref().map(|s| s.term),
+                last_log_index: answer.as_ref().and_then(|s| s.last_log_index),
+                applied_index: answer.as_ref().and_then(|s| s.last_applied),
+                reachable: answer.is_some(),
+            })
+            .collect()
+    }
+
+    /// The leader's PostgreSQL address, as the membership records it.
+    pub fn leader_pg_addr(&self) -> Option<String> {
+        self.leader_hint().map(|(_, node)| node.pg_addr).filter(|a| !a.is_empty())
+    }
+
+    /// Removes a member (voter or learner) through the leader.
+    pub async fn remove_member(&self, id: NodeId) -> Result<(), ClusterError> {
+        self.admin(ForwardRequest::RemoveNode(id)).await
+    }
+
+    /// Hands leadership to `to`. OpenRaft 0.9 has no leadership transfer, so raftsql makes one: every other
+    /// member stops starting elections, the leader stops its heartbeats, and once the leader's lease has run
+    /// out `to` is asked to start an election, which it wins. Elections and heartbeats are restored whatever
+    /// happens. Fails when `to` did not become leader within the write timeout (steady writes keep the old
+    /// leader's lease alive).
+    pub async fn transfer_leader(&self, to: NodeId) -> Result<(), ClusterError> {
+        let members = self.status().nodes;
+        let Some((_, target)) = members.iter().find(|(id, _)| *id == to).cloned() else {
+            return Err(ClusterError::Unavailable(format!("node {to} is not a member")));
+        };
+        let leader = self.wait_for_leader(self.options.write_timeout).await?;
+        if leader == to {
+            return Ok(());
+        }
+        let call = |id: NodeId, addr: String, req: ForwardRequest| async move {
+            if id == self.id {
+                return self.handle_forward(req).await.map(|_| ());
+            }
+            match self.forward.call(id, &addr, RpcRequest::Forward(req), Duration::from_secs(2)).await {
+                Ok(RpcResponse::Forward(r)) => r.map(|_| ()),
+                other => Err(ForwardError::Cluster(ClusterError::Unavailable(format!("{other:?}")))),
+            }
+        };
+        let others: Vec<(NodeId, String)> =
+            members.iter().filter(|(id, _)| *id != to).map(|(id, n)| (*id, n.raft_addr.clone())).collect();
+        for (id, addr) in &others {
+            let _ = call(*id, addr.clone(), ForwardRequest::SetElections(false)).await;
+        }
+        let leader_addr = members.iter().find(|(id, _)| *id == leader).map(|(_, n)| n.raft_addr.clone());
+        let deadline = Instant::now() + self.options.write_timeout;
+        let outcome = async {
+            if let Some(addr) = &leader_addr {
+                call(leader, addr.clone(), ForwardRequest::SetHeartbeats(false)).await.map_err(forward_to_cluster)?;
+            }
+            loop {
+                let _ = call(to, target.raft_addr.clone(), ForwardRequest::Elect).await;
+                let now_leader = crate::raft::rpc::fetch_status(&target.raft_addr, Duration::from_millis(500))
+                    .await
+                    .ok()
+                    .and_then(|s| s.current_leader);
+                if now_leader == Some(to) {
+                    return Ok(());
+                }
+                if Instant::now() >= deadline {
+                    return Err(ClusterError::Unavailable(format!("node {to} did not take over leadership in time")));
+                }
+                tokio::time::sleep(Duration::from_millis(self.options.heartbeat_ms)).await;
+                // retry interval
+            }
+        }
+        .await;
+        if let Some(addr) = &leader_addr {
+            let _ = call(leader, addr.clone(), ForwardRequest::SetHeartbeats(true)).await;
+        }
+        for (id, addr) in &others {
+            let _ = call(*id, addr.clone(), ForwardRequest::SetElections(true)).await;
+        }
+        outcome
+    }
+
+    /// Hands leadership to the most caught-up other voter (used before a graceful shutdown).
+    pub async fn step_down(&self) -> Result<(), ClusterError> {
+        let m = self.raft.metrics().borrow().clone();
+        if !m.state.is_leader() {
+            return Ok(());
+        }
+        let voters: Vec<NodeId> = m.membership_config.membership().voter_ids().filter(|v| *v != self.id).collect();
+        let best = m
+            .replication
+            .as_ref()
+            .and_then(|r| {
+                voters.iter().max_by_key(|v| r.get(v).cloned().flatten().map(|l| l.index).unwrap_or(0)).copied()
+            })
+            .or_else(|| voters.first().copied());
+        match best {
+            Some(to) => self.transfer_leader(to).await,
+            None => Ok(()),
+        }
+    }
+}
+
+fn forward_to_cluster(e: ForwardError) -> ClusterError {
+    match e {
+        ForwardError::Cluster(c) => c,
+        ForwardError::NotLeader { .. } => ClusterError::Unavailable("leadership moved".into()),
     }
 }

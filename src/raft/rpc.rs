@@ -59,6 +59,16 @@ pub enum ForwardRequest {
     UpdateNode { id: NodeId, node: Node },
     /// A step of an interactive transaction; the leader takes the write gate for it at `Begin`.
     Txn { txn: TxnId, step: TxnStep, lock_timeout_ms: u64, idle_timeout_ms: u64 },
+    /// Allow or forbid the receiving node to start elections (served locally, used by leader handover).
+    SetElections(bool),
+    /// Remove a member; served by whichever node receives it (the CLI talks to any node).
+    RemoveMember(NodeId),
+    /// Hand leadership to a node; orchestrated by whichever node receives it.
+    TransferLeader(NodeId),
+    /// Turn the receiving node's heartbeats on or off (served locally, used by leader handover).
+    SetHeartbeats(bool),
+    /// Start an election now on the receiving node (served locally, used by leader handover).
+    Elect,
     /// Report the receiving node's own view of the cluster (served locally, never forwarded).
     Status,
 }
@@ -210,6 +220,20 @@ pub async fn fetch_status(addr: &str, timeout: Duration) -> Result<NodeStatus, S
     let mut conn = Connection::open(addr, CLIENT_ID, None, timeout).await.map_err(|e| format!("{e:?}"))?;
     match tokio::time::timeout(timeout, conn.call(&RpcRequest::Forward(ForwardRequest::Status))).await {
         Ok(Ok(RpcResponse::Forward(Ok(ForwardResponse::Status(s))))) => Ok(s),
+        Ok(Ok(other)) => Err(format!("unexpected answer {other:?}")),
+        Ok(Err(e)) => Err(e.to_string()),
+        Err(_) => Err("no answer in time".into()),
+    }
+}
+
+/// Sends a cluster command (`RemoveMember`, `TransferLeader`) to whichever node listens at `addr` and waits
+/// for it to finish.
+pub async fn send_cluster_command(addr: &str, req: ForwardRequest, timeout: Duration) -> Result<(), String> {
+    let mut conn =
+        Connection::open(addr, CLIENT_ID, None, Duration::from_secs(5)).await.map_err(|e| format!("{e:?}"))?;
+    match tokio::time::timeout(timeout, conn.call(&RpcRequest::Forward(req))).await {
+        Ok(Ok(RpcResponse::Forward(Ok(_)))) => Ok(()),
+        Ok(Ok(RpcResponse::Forward(Err(e)))) => Err(format!("{e:?}")),
         Ok(Ok(other)) => Err(format!("unexpected answer {other:?}")),
         Ok(Err(e)) => Err(e.to_string()),
         Err(_) => Err("no answer in time".into()),

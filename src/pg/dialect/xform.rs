@@ -8,6 +8,8 @@ use super::*;
 pub(super) struct Xform {
     session: Option<SessionValues>,
     hints: BTreeMap<usize, ParamHint>,
+    /// Names (lowercase) of the functions the statement calls.
+    functions: Vec<String>,
     max_param: usize,
     tables: Vec<String>,
     aliases: Vec<(String, String)>,
@@ -64,6 +66,7 @@ impl Xform {
             tables: self.tables,
             returns_rows,
             result_types: Vec::new(),
+            functions: self.functions,
         }
     }
 }
@@ -184,6 +187,12 @@ impl VisitorMut for Xform {
     fn post_visit_expr(&mut self, e: &mut Expr) -> ControlFlow<DialectError> {
         use BinaryOperator as B;
         self.depth = self.depth.saturating_sub(1);
+        if let Expr::Function(f) = e {
+            let name = last_part(&f.name).to_ascii_lowercase();
+            if !self.functions.contains(&name) {
+                self.functions.push(name);
+            }
+        }
         let replacement = match e {
             Expr::Cast { expr, data_type, format: None, .. } => {
                 let inner = std::mem::replace(expr.as_mut(), Expr::Value(Value::Null.into()));
