@@ -179,6 +179,12 @@ pub fn metrics(core: &NodeCore, pg: &PgShared) -> String {
         }
     }
     gauge(&mut out, "raftsql_snapshot_bytes", "Size of the current snapshot file.", core.state_machine.snapshot_size());
+    counter(
+        &mut out,
+        "raftsql_snapshots_total",
+        "Snapshots built or installed since the node started.",
+        core.state_machine.snapshots_completed(),
+    );
     let log = &core.log_stats;
     counter(
         &mut out,

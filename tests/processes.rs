@@ -93,5 +93,19 @@ async fn peers_form_a_cluster_on_start_and_restart_and_a_node_joins() {
     let mut all = addrs.clone();
     all.push(a4);
     agreed(&all, &[1, 2, 3, 4]).await;
+    // A fifth joins with --learner and stays a non-voting member that still receives the log.
+    let a5 = format!("127.0.0.1:{}", free_port());
+    let _p5 = spawn(5, dir.path(), &a5, &["--join", &addrs[0], "--learner"]);
+    all.push(a5.clone());
+    let views = agreed(&all, &[1, 2, 3, 4]).await;
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let s = fetch_status(&a5, Duration::from_secs(2)).await.unwrap();
+        if s.learners == vec![5] && s.last_applied >= views[0].last_applied {
+            break;
+        }
+        assert!(Instant::now() < deadline, "node 5 not a caught-up learner: {s:?}");
+        tokio::time::sleep(Duration::from_millis(100)).await; // poll interval of a wait with a deadline
+    }
     drop(procs);
 }

@@ -22,6 +22,8 @@ pub struct StoredSnapshot {
 pub struct SnapshotStore {
     dir: PathBuf,
     current: Mutex<Option<StoredSnapshot>>,
+    /// Snapshots completed (built or received) since the node started.
+    completed: std::sync::atomic::AtomicU64,
 }
 
 fn nonce() -> u64 {
@@ -52,7 +54,7 @@ impl SnapshotStore {
                 }
             }
         }
-        let store = SnapshotStore { dir: dir.to_path_buf(), current: Mutex::new(best) };
+        let store = SnapshotStore { dir: dir.to_path_buf(), current: Mutex::new(best), completed: Default::default() };
         store.remove_all_but_current()?;
         Ok(store)
     }
@@ -81,6 +83,7 @@ impl SnapshotStore {
         }
         fs::rename(&meta_tmp, self.dir.join(format!("{stem}.meta")))?;
         sync_dir(&self.dir)?;
+        self.completed.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         {
             let mut cur = self.current.lock().unwrap_or_else(|e| e.into_inner());
             if cur.as_ref().is_none_or(|c| c.meta.last_log_id <= meta.last_log_id) {
@@ -114,6 +117,11 @@ impl SnapshotStore {
                 }
             }
         }
+    }
+
+    /// Snapshots completed (built or received) since start.
+    pub fn completed(&self) -> u64 {
+        self.completed.load(std::sync::atomic::Ordering::Relaxed)
     }
 
     /// Total bytes of the current snapshot's data file.

@@ -114,6 +114,11 @@ impl StateMachine {
         self.call(Command::Checkpoint).await
     }
 
+    /// Snapshots built or installed since start.
+    pub fn snapshots_completed(&self) -> u64 {
+        self.shared.snapshots.completed()
+    }
+
     /// The current snapshot's size in bytes.
     pub fn snapshot_size(&self) -> u64 {
         self.shared.snapshots.current_size()
