@@ -18,9 +18,6 @@ pub struct SqlError {
 }
 
 impl SqlError {
-    /// Pseudo code: the statement is not allowed in this context (transaction control inside an entry,
-    /// ATTACH, writes to raftsql's own tables).
-    pub const NOT_ALLOWED: i32 = -1;
     /// Pseudo code: the number of bound parameters does not match the statement.
     pub const BAD_PARAMETERS: i32 = -2;
     /// Pseudo code: the SQL text holds more than one statement where one was expected.

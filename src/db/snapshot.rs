@@ -41,9 +41,3 @@ pub fn copy_database(live: &Path, dest: &Path, keys: &[&str]) -> rusqlite::Resul
     File::open(dest).and_then(|f| f.sync_all()).map_err(|e| rusqlite::Error::ToSqlConversionFailure(Box::new(e)))?;
     Ok(values)
 }
-
-/// Reads metadata values from a snapshot file (used to validate a received snapshot).
-pub fn read_snapshot_meta(path: &Path, key: &str) -> rusqlite::Result<Option<Vec<u8>>> {
-    let conn = open_reader(path)?;
-    read_meta(&conn, key)
-}

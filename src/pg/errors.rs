@@ -36,7 +36,6 @@ pub fn sql_error(e: &SqlError) -> ErrorInfo {
         SqlError::NO_SAVEPOINT => ("3B001", msg.to_string()),
         SqlError::BAD_PARAMETERS => ("08P01", msg.to_string()),
         SqlError::MULTIPLE_STATEMENTS => ("42601", "cannot insert multiple commands into a prepared statement".into()),
-        SqlError::NOT_ALLOWED => ("42501", msg.to_string()),
         // Constraint violations (extended result codes).
         2067 | 1555 => ("23505", format!("duplicate key value violates unique constraint: {msg}")),
         1299 => ("23502", format!("null value violates not-null constraint: {msg}")),

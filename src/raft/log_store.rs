@@ -36,17 +36,6 @@ pub struct LogStats {
     pub append_flushes: AtomicU64,
 }
 
-impl LogStats {
-    /// Average number of entries made durable by one flush.
-    pub fn entries_per_flush(&self) -> f64 {
-        let flushes = self.append_flushes.load(Ordering::Relaxed);
-        if flushes == 0 {
-            return 0.0;
-        }
-        self.appended_entries.load(Ordering::Relaxed) as f64 / flushes as f64
-    }
-}
-
 /// An append waiting for the flush that makes it durable.
 struct PendingAppend {
     callback: LogFlushed<TypeConfig>,
@@ -138,11 +127,6 @@ impl LogStore {
     /// The store's write-path counters (shared by all clones).
     pub fn stats(&self) -> Arc<LogStats> {
         self.stats.clone()
-    }
-
-    /// Bytes sled occupies on disk (for metrics).
-    pub fn size_on_disk(&self) -> u64 {
-        self.db.size_on_disk().unwrap_or(0)
     }
 }
 
