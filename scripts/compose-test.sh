@@ -45,7 +45,8 @@ wait_for "a write through node 1" q 1 "CREATE TABLE IF NOT EXISTS t (id INTEGER 
 check "insert on node 1" "INSERT 0 1" "$(psql "host=127.0.0.1 port=$RAFTSQL_PG1_PORT user=raftsql dbname=raftsql" -X -c "INSERT INTO t VALUES (1, 'one')" | tail -1)"
 for n in 2 3; do check "read on node $n" "one" "$(q "$n" "SELECT v FROM t WHERE id = 1")"; done
 
-leader=$(compose exec -T node1 /bin/raftsql cluster status --node 127.0.0.1:7001 | head -1 | sed -E 's/.*leader ([0-9]+).*/\1/')
+leader=$(python3 -c 'import json,sys,urllib.request; print(json.load(urllib.request.urlopen(sys.argv[1]))["node"]["current_leader"])' \
+  "http://127.0.0.1:$RAFTSQL_HTTP1_PORT/status")
 echo "leader is node $leader; stopping its container"
 compose stop "node$leader"
 others=$(for n in 1 2 3; do if [ "$n" != "$leader" ]; then echo "$n"; fi; done)
