@@ -306,21 +306,7 @@ impl NodeCore {
             }
             Err(e) => return Err(e.into()),
         };
-        if access == Access::Write {
-            let mut results = self.write(vec![Statement::new(sql, params)]).await?;
-            return Ok(results.pop().unwrap_or_default());
-        }
-        if consistency == Consistency::Linearizable {
-            self.read_barrier().await?;
-        }
-        match self.reads.query(sql, params.clone()).await {
-            Ok(r) => Ok(r),
-            Err(ReadError::Sql(e)) => Err(e.into()),
-            Err(ReadError::NotReadOnly) => {
-                let mut results = self.write(vec![Statement::new(sql, params)]).await?;
-                Ok(results.pop().unwrap_or_default())
-            }
-        }
+        self.execute_as(sql, params, consistency, access).await
     }
 
     /// `execute` for a statement whose kind the caller already knows from its parsed form: a query goes

@@ -137,7 +137,7 @@ pub fn run(cmd: &mut Command, stdin: Option<&str>, timeout: Duration) -> Output 
             let (stdout, stderr) = (out.join().unwrap(), err.join().unwrap());
             panic!("{described} still running after {timeout:?}; killed\nstdout:\n{stdout}\nstderr:\n{stderr}");
         }
-        thread::sleep(Duration::from_millis(10));
+        thread::sleep(Duration::from_millis(10)); // poll interval while the client runs
     };
     if let Some(f) = feeder {
         let _ = f.join();
