@@ -7,16 +7,8 @@ mod common;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use common::procs::ProcCluster;
+use common::procs::{pg_client_at, ProcCluster};
 use raftsql::raft::rpc::fetch_status;
-use tokio_postgres::NoTls;
-
-async fn connect(port: u16) -> tokio_postgres::Client {
-    let conn = format!("host=127.0.0.1 port={port} user=raftsql dbname=raftsql");
-    let (client, connection) = tokio_postgres::connect(&conn, NoTls).await.unwrap();
-    tokio::spawn(connection);
-    client
-}
 
 async fn wait_leader(c: &ProcCluster, expected: u64) {
     let deadline = Instant::now() + Duration::from_secs(30);
@@ -31,7 +23,7 @@ async fn view_leader_transfer_and_remove() {
     let mut c = ProcCluster::start(3).await;
     let leader = c.leader().await;
     let follower = c.follower().await;
-    let db = connect(c.pg_port(follower)).await;
+    let db = pg_client_at(c.pg_port(follower)).await;
 
     let rows =
         db.query("SELECT id, role, is_leader, reachable, pg_addr FROM raftsql_nodes ORDER BY id", &[]).await.unwrap();

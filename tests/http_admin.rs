@@ -9,15 +9,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use common::procs::{free_port, ProcCluster};
-use tokio_postgres::NoTls;
-
-async fn connect(port: u16) -> tokio_postgres::Client {
-    let conn = format!("host=127.0.0.1 port={port} user=raftsql dbname=raftsql");
-    let (client, connection) = tokio_postgres::connect(&conn, NoTls).await.unwrap();
-    tokio::spawn(connection);
-    client
-}
+use common::procs::{free_port, pg_client_at, ProcCluster};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn health_status_metrics_and_backup_restore() {
@@ -39,7 +31,7 @@ async fn health_status_metrics_and_backup_restore() {
     assert_eq!(c.http_get(1, "/nope").0, 404);
 
     let leader = c.leader().await;
-    let db = connect(c.pg_port(leader)).await;
+    let db = pg_client_at(c.pg_port(leader)).await;
     db.batch_execute("CREATE TABLE ledger (id SERIAL PRIMARY KEY, amount INTEGER NOT NULL)").await.unwrap();
     assert!(db.batch_execute("SELEC 1").await.is_err());
     let (_, metrics) = c.http_get(leader, "/metrics");
@@ -61,7 +53,7 @@ async fn health_status_metrics_and_backup_restore() {
         let stop = stop.clone();
         let port = c.pg_port(leader);
         tokio::spawn(async move {
-            let db = connect(port).await;
+            let db = pg_client_at(port).await;
             let mut n = 0i32;
             while !stop.load(Ordering::Relaxed) {
                 db.execute("INSERT INTO ledger (amount) VALUES ($1)", &[&n]).await.unwrap();
@@ -96,7 +88,7 @@ async fn health_status_metrics_and_backup_restore() {
 
     // A fresh cluster restored from the backup holds exactly the backup's data and takes writes.
     let restored = ProcCluster::start_with(1, vec!["--restore-from".into(), file.display().to_string()]).await;
-    let db2 = connect(restored.pg_port(1)).await;
+    let db2 = pg_client_at(restored.pg_port(1)).await;
     let got: (i64, i64) = {
         let r = db2.query_one("SELECT count(*), coalesce(sum(amount), 0)::int8 FROM ledger", &[]).await.unwrap();
         (r.get(0), r.get(1))
@@ -149,7 +141,7 @@ async fn bad_configuration_is_refused_clearly() {
     let err = start_fails(&["--id", "1", "--peers", "1=nowhere", "--data-dir", &fresh]);
     assert!(err.contains("host:port"), "{err}");
     // Refused starts leave the data directory as it was: the node still serves its data.
-    let db = connect(c.pg_port(1)).await;
+    let db = pg_client_at(c.pg_port(1)).await;
     let one: i32 = db.query_one("SELECT 1", &[]).await.unwrap().get(0);
     assert_eq!(one, 1);
 }

@@ -13,7 +13,7 @@ use std::time::Duration;
 
 use cli_support::{available, client, run, Output};
 use common::procs::ProcCluster;
-use tokio_postgres::{Client, NoTls};
+use tokio_postgres::Client;
 
 const CLIENTS: u64 = 4;
 const WRITE_TXNS_PER_CLIENT: u64 = 15;
@@ -36,16 +36,6 @@ const READ_SCRIPT: &str = r"\set id random(1, 100)
 SELECT balance FROM accounts WHERE id = :id;
 SELECT count(*), sum(balance) FROM accounts;
 ";
-
-async fn connect(c: &ProcCluster, id: u64) -> Client {
-    let (client, conn) = tokio_postgres::connect(&c.conn_str(id), NoTls)
-        .await
-        .unwrap_or_else(|e| panic!("connect to node {id}: {e}\n{}", c.log(id)));
-    tokio::spawn(async move {
-        let _ = conn.await;
-    });
-    client
-}
 
 /// What one pgbench run reported.
 #[derive(Debug)]
@@ -111,7 +101,7 @@ async fn pgbench_read_write_and_read_only_on_leader_and_follower() {
     let leader = c.leader().await;
     let follower = c.follower().await;
 
-    let db = connect(&c, leader).await;
+    let db = c.pg_client(leader).await;
     let values = (1..=100).map(|i| format!("({i}, 0)")).collect::<Vec<_>>().join(", ");
     db.batch_execute(&format!(
         "CREATE TABLE accounts (id INTEGER PRIMARY KEY, balance INTEGER NOT NULL);
@@ -165,7 +155,7 @@ async fn pgbench_read_write_and_read_only_on_leader_and_follower() {
 
     // Every processed transaction applied exactly once, the same on every node.
     for id in 1..=3 {
-        let db = connect(&c, id).await;
+        let db = c.pg_client(id).await;
         let n = int(&db, "SELECT CAST(n AS BIGINT) FROM counter WHERE id = 1").await;
         assert_eq!(n as u64, written, "node {id}: counter");
         assert_eq!(int(&db, "SELECT count(*) FROM journal").await as u64, written, "node {id}: journal rows");

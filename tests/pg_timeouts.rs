@@ -8,22 +8,16 @@ use std::time::{Duration, Instant};
 
 use common::procs::ProcCluster;
 use tokio_postgres::error::SqlState;
-use tokio_postgres::{Client, NoTls};
+use tokio_postgres::NoTls;
 
 /// A read that runs for minutes unless interrupted.
 const LONG: &str =
     "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 2000000000) SELECT count(*) FROM c";
 
-async fn connect(c: &ProcCluster, id: u64) -> Client {
-    let (client, conn) = tokio_postgres::connect(&c.conn_str(id), NoTls).await.unwrap();
-    tokio::spawn(conn);
-    client
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn statement_timeout_cancel_lock_timeout_and_idle_transactions() {
     let c = ProcCluster::start(1).await;
-    let db = connect(&c, 1).await;
+    let db = c.pg_client(1).await;
 
     db.batch_execute("SET statement_timeout = '300ms'").await.unwrap();
     let started = Instant::now();
@@ -56,7 +50,7 @@ async fn statement_timeout_cancel_lock_timeout_and_idle_transactions() {
 
     // lock_timeout: a second writer waits for the first transaction's write gate, then gives up.
     db.batch_execute("CREATE TABLE g (id INTEGER PRIMARY KEY)").await.unwrap();
-    let holder = connect(&c, 1).await;
+    let holder = c.pg_client(1).await;
     holder.batch_execute("BEGIN; INSERT INTO g VALUES (1)").await.unwrap();
     db.batch_execute("SET lock_timeout = '300ms'").await.unwrap();
     let e = db.batch_execute("BEGIN; INSERT INTO g VALUES (2)").await.unwrap_err();

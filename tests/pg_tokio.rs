@@ -8,17 +8,6 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use common::procs::ProcCluster;
 use tokio_postgres::error::SqlState;
-use tokio_postgres::{Client, NoTls};
-
-async fn connect(c: &ProcCluster, id: u64) -> Client {
-    let (client, conn) = tokio_postgres::connect(&c.conn_str(id), NoTls)
-        .await
-        .unwrap_or_else(|e| panic!("connect to node {id}: {e}\n{}", c.log(id)));
-    tokio::spawn(async move {
-        let _ = conn.await;
-    });
-    client
-}
 
 fn code(e: &tokio_postgres::Error) -> SqlState {
     e.code().cloned().unwrap_or_else(|| panic!("no SQLSTATE in {e:?}"))
@@ -29,7 +18,7 @@ async fn tokio_postgres_types_transactions_and_errors() {
     let c = ProcCluster::start(3).await;
     let f = c.follower().await;
     let leader = c.leader().await;
-    let db = connect(&c, f).await;
+    let db = c.pg_client(f).await;
 
     db.batch_execute(
         "CREATE TABLE every (id SERIAL PRIMARY KEY, i2 SMALLINT, i4 INTEGER, i8 BIGINT, f4 REAL, f8 DOUBLE PRECISION, \
@@ -123,7 +112,7 @@ async fn tokio_postgres_types_transactions_and_errors() {
 
     // Interactive transaction: RETURNING feeds the next statement; nothing visible elsewhere before COMMIT.
     db.batch_execute("CREATE TABLE parent (id SERIAL PRIMARY KEY, name TEXT); CREATE TABLE child (id SERIAL PRIMARY KEY, parent_id BIGINT REFERENCES parent(id), note TEXT)").await.unwrap();
-    let other = connect(&c, leader).await;
+    let other = c.pg_client(leader).await;
     {
         let tx = db.transaction().await.unwrap();
         let pid: i64 =

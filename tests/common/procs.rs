@@ -12,6 +12,16 @@ pub fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
 }
 
+/// A tokio-postgres client of the PostgreSQL server at 127.0.0.1:`port` (its connection runs on a task).
+pub async fn pg_client_at(port: u16) -> tokio_postgres::Client {
+    let conn = format!("host=127.0.0.1 port={port} user=raftsql dbname=raftsql");
+    let (client, connection) = tokio_postgres::connect(&conn, tokio_postgres::NoTls)
+        .await
+        .unwrap_or_else(|e| panic!("connect to 127.0.0.1:{port}: {e}"));
+    tokio::spawn(connection);
+    client
+}
+
 pub struct ProcNode {
     pub id: u64,
     pub raft_addr: String,
@@ -145,6 +155,15 @@ impl ProcCluster {
         let head = String::from_utf8_lossy(&raw[..split]).to_string();
         let code = head.split_whitespace().nth(1).and_then(|c| c.parse().ok()).unwrap_or(0);
         (code, raw[split + 4..].to_vec())
+    }
+
+    /// A tokio-postgres client of node `id` (its log is shown if the connection fails).
+    pub async fn pg_client(&self, id: u64) -> tokio_postgres::Client {
+        let (client, conn) = tokio_postgres::connect(&self.conn_str(id), tokio_postgres::NoTls)
+            .await
+            .unwrap_or_else(|e| panic!("connect to node {id}: {e}\n{}", self.log(id)));
+        tokio::spawn(conn);
+        client
     }
 
     pub fn pg_port(&self, id: u64) -> u16 {
