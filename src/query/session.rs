@@ -90,12 +90,17 @@ impl Session {
         }
     }
 
+    /// The limits this session puts on its write transactions.
+    fn limits(&self) -> TxnLimits {
+        TxnLimits { lock_timeout: self.lock_timeout, idle_timeout: self.idle_timeout }
+    }
+
     /// Ends whatever transaction the session has open without waiting: used when the client disconnects,
     /// so a vanished client never keeps the leader's write gate until the idle timeout.
     pub fn abandon(&mut self) {
         if let Some(Active { txn: Some(txn), .. }) = self.active.take() {
             let node = self.node.clone();
-            let limits = TxnLimits { lock_timeout: self.lock_timeout, idle_timeout: self.idle_timeout };
+            let limits = self.limits();
             if let Ok(handle) = tokio::runtime::Handle::try_current() {
                 handle.spawn(async move {
                     if let Err(e) = node.txn_step(txn, TxnStep::Rollback, limits).await {
@@ -208,7 +213,7 @@ impl Session {
     }
 
     async fn step(&self, txn: TxnId, step: TxnStep) -> Result<Vec<QueryResult>, ExecError> {
-        let limits = TxnLimits { lock_timeout: self.lock_timeout, idle_timeout: self.idle_timeout };
+        let limits = self.limits();
         let outcome = self.node.txn_step(txn, step, limits).await?;
         Ok(outcome?)
     }
