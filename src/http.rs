@@ -195,14 +195,20 @@ pub fn metrics(core: &NodeCore, pg: &PgShared) -> String {
     counter(
         &mut out,
         "raftsql_log_flushes_total",
-        "Flushes that acknowledged appends.",
+        "Sync rounds that acknowledged appends (group commit).",
         log.append_flushes.load(Ordering::Relaxed),
+    );
+    counter(
+        &mut out,
+        "raftsql_log_syncs_total",
+        "fdatasync calls on the Raft log's segment files.",
+        log.data_syncs.load(Ordering::Relaxed),
     );
     counter(
         &mut out,
         "raftsql_log_entries_total",
         "Entries appended to the Raft log.",
-        log.appended_entries.load(Ordering::Relaxed),
+        log.appended_records.load(Ordering::Relaxed),
     );
     let p = &core.proposer.stats;
     counter(

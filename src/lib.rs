@@ -1,11 +1,11 @@
-//! raftsql: a replicated SQL database. Writes go through Raft (OpenRaft, log in sled) into a SQLite state
+//! raftsql: a replicated SQL database. Writes go through Raft (OpenRaft, log in fdatasynced segment files) into a SQLite state
 //! machine on every node; reads are served from each node's own SQLite file after a read-index check.
 //!
 //! # Layout
 //! Each layer uses only the layers below it:
 //! - [`db`]: SQLite. Statement execution and result values, deterministic clock and random functions, the
 //!   writer connection, the read-only pool, consistent snapshot copies. Knows nothing of Raft.
-//! - [`raft`]: OpenRaft. Types, sled log store, state machine over `db`, TCP network and RPC server, and the
+//! - [`raft`]: OpenRaft. Types, log store, state machine over `db`, TCP network and RPC server, and the
 //!   node API (writes with leader forwarding, linearizable reads, membership).
 //! - [`query`]: sessions: transaction state, routing of reads, writes and transaction steps.
 //! - [`pg`]: the PostgreSQL frontend (pgwire): protocol handlers, dialect translation, types, SQLSTATEs.

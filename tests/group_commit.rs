@@ -20,7 +20,7 @@ async fn concurrent_writers_share_appends() {
     let l = c.leader().await;
     c.exec(l, "CREATE TABLE g (writer INTEGER, seq INTEGER, PRIMARY KEY (writer, seq))").await.unwrap();
     let stats = c.node(l).core().log_stats.clone();
-    let (f0, e0) = (stats.append_flushes.load(Ordering::Relaxed), stats.appended_entries.load(Ordering::Relaxed));
+    let (f0, e0) = (stats.append_flushes.load(Ordering::Relaxed), stats.appended_records.load(Ordering::Relaxed));
     let proposals = c.node(l).core().proposer.stats.clone();
     let (p0, r0) = (proposals.entries.load(Ordering::Relaxed), proposals.requests.load(Ordering::Relaxed));
     let started = Instant::now();
@@ -48,7 +48,7 @@ async fn concurrent_writers_share_appends() {
     let elapsed = started.elapsed();
     let total = WRITERS * WRITES_PER_WRITER;
     let batches = stats.append_flushes.load(Ordering::Relaxed) - f0;
-    let entries = stats.appended_entries.load(Ordering::Relaxed) - e0;
+    let entries = stats.appended_records.load(Ordering::Relaxed) - e0;
     let proposed = proposals.entries.load(Ordering::Relaxed) - p0;
     let requests = proposals.requests.load(Ordering::Relaxed) - r0;
     println!(

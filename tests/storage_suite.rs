@@ -1,4 +1,4 @@
-//! OpenRaft's own storage conformance suite, run against the sled log store and the SQLite state machine.
+//! OpenRaft's own storage conformance suite, run against the segment-file log store and the SQLite state machine.
 
 use openraft::testing::{StoreBuilder, Suite};
 use raftsql::raft::log_store::LogStore;
@@ -11,7 +11,7 @@ struct Builder;
 impl StoreBuilder<TypeConfig, LogStore, StateMachine, TempDir> for Builder {
     async fn build(&self) -> Result<(TempDir, LogStore, StateMachine), StorageError> {
         let dir = tempfile::tempdir().expect("temp dir");
-        let log = LogStore::open(&dir.path().join("log")).expect("open sled");
+        let log = LogStore::open(&dir.path().join("log")).expect("open log");
         let sm = StateMachine::open(&dir.path().join("state.db"), &dir.path().join("snapshots"))?;
         Ok((dir, log, sm))
     }

@@ -16,7 +16,8 @@ use tokio::task::JoinHandle;
 use crate::db::exec::Access;
 use crate::db::{QueryResult, ReadError, ReadPool, Statement, Value};
 use crate::error::{ClusterError, ExecError, StartError};
-use crate::raft::log_store::{LogStats, LogStore};
+use crate::raft::log_file::LogFileStats;
+use crate::raft::log_store::LogStore;
 use crate::raft::network::{ForwardClient, ForwardIoError, NetworkFactory, NetworkFaults};
 use crate::raft::proposer::{ProposeError, Proposer};
 use crate::raft::rpc::{ForwardError, ForwardRequest, ForwardResponse, RpcRequest, RpcResponse};
@@ -91,7 +92,7 @@ pub struct NodeCore {
     pub state_machine: StateMachine,
     pub reads: ReadPool,
     pub faults: Arc<NetworkFaults>,
-    pub log_stats: Arc<LogStats>,
+    pub log_stats: Arc<LogFileStats>,
     /// Group commit of this node's proposals while it leads.
     pub proposer: Proposer,
     /// This node's entry in the membership (its advertised addresses).
