@@ -38,6 +38,15 @@ impl SqlError {
     /// Pseudo code: the named savepoint does not exist (3B001).
     pub const NO_SAVEPOINT: i32 = -15;
 
+    /// Pseudo code: a replicated statement ran past its execution budget (54001).
+    pub const BUDGET_EXCEEDED: i32 = -20;
+    /// Pseudo code: a result larger than the server's limit (54000).
+    pub const RESULT_TOO_LARGE: i32 = -21;
+    /// Pseudo code: a replicated statement calls a function whose result could differ between replicas (0A000).
+    pub const NONDETERMINISTIC: i32 = -22;
+    /// Pseudo code: a request too large for one log entry (54000).
+    pub const REQUEST_TOO_LARGE: i32 = -23;
+
     pub fn new(code: i32, message: impl Into<String>) -> Self {
         SqlError { code, message: message.into(), statement_index: 0 }
     }

@@ -76,7 +76,14 @@ async fn handle(mut socket: TcpStream, core: &Arc<NodeCore>, pg: &Arc<PgShared>)
         return respond(&mut socket, "405 Method Not Allowed", "text/plain", b"only GET\n").await;
     }
     match path {
-        "/health" => respond(&mut socket, "200 OK", "application/json", b"{\"status\":\"ok\"}\n").await,
+        "/health" => match core.fatal_error() {
+            None => respond(&mut socket, "200 OK", "application/json", b"{\"status\":\"ok\"}\n").await,
+            Some(e) => {
+                let body = serde_json::json!({ "status": "fatal", "error": e });
+                respond(&mut socket, "503 Service Unavailable", "application/json", format!("{body}\n").as_bytes())
+                    .await
+            }
+        },
         "/ready" => {
             let leader = core.raft.metrics().borrow().current_leader;
             let caught_up = tokio::time::timeout(Duration::from_secs(2), core.read_barrier()).await;

@@ -277,9 +277,19 @@ fn main() -> ExitCode {
             }
         };
         tracing::info!(id = config.id, raft = %config.raft_advertise, pg = %node.pg_addr, http = ?node.http_addr, "node running");
-        wait_for_signal().await;
-        tracing::info!("signal received, shutting down");
-        node.shutdown().await;
-        ExitCode::SUCCESS
+        tokio::select! {
+            _ = wait_for_signal() => {
+                tracing::info!("signal received, shutting down");
+                node.shutdown().await;
+                ExitCode::SUCCESS
+            }
+            reason = node.raft.wait_fatal() => {
+                // Whatever applied or was logged is durable; serving on would mean serving frozen data. A
+                // supervisor restarts the node once the cause (disk full, I/O errors) is fixed, and it catches up.
+                tracing::error!(%reason, "fatal error: this node stops");
+                eprintln!("raftsql: fatal error, stopping: {reason}");
+                ExitCode::from(70)
+            }
+        }
     })
 }

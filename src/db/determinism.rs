@@ -1,8 +1,13 @@
-//! Deterministic apply: every replica must turn the same log entry into the same rows. SQLite's clock
-//! (`CURRENT_TIMESTAMP`, `datetime('now')`, column DEFAULTs) is read through the VFS, so the writer connection
-//! opens its database through a VFS that wraps the platform one and answers the clock with the entry's
-//! timestamp; `random()`, `randomblob()` and `gen_random_uuid()` are replaced by functions that draw from a
-//! generator seeded by the entry.
+//! Deterministic apply: every replica must turn the same log entry into the same rows, in bounded time.
+//! - Clock: SQLite's clock (`CURRENT_TIMESTAMP`, `datetime('now')`, column DEFAULTs) is read through the VFS, so
+//!   the writer opens its database through a VFS that wraps the platform one and answers the clock with the
+//!   entry's timestamp.
+//! - Randomness: `random()`, `randomblob()` and `gen_random_uuid()` draw from a generator seeded by the entry
+//!   (on every connection, so nothing else draws from SQLite's process-wide generator), and SQLite's own
+//!   generator (random rowids once the largest rowid is taken, names of duplicate result columns) is reseeded
+//!   from the entry before every replicated statement.
+//! - Host time zone: the `'localtime'`/`'utc'` date modifiers fail inside a replicated statement.
+//! - Budget: each replicated statement runs under the entry's execution budget (`budget.rs`).
 
 use std::cell::Cell;
 use std::ffi::c_int;
@@ -10,6 +15,8 @@ use std::sync::atomic::{AtomicPtr, Ordering};
 use std::sync::Once;
 
 use rusqlite::ffi;
+
+use crate::db::budget;
 use rusqlite::functions::{Context, FunctionFlags};
 use rusqlite::Connection;
 use serde::{Deserialize, Serialize};
@@ -20,13 +27,31 @@ const CLOCK_VFS_C: &[u8] = b"raftsql_clock\0";
 /// Julian day number of the Unix epoch, in milliseconds (what `xCurrentTimeInt64` reports).
 const UNIX_EPOCH_JULIAN_MS: i64 = 210_866_760_000_000;
 
-/// The execution context a log entry carries: the leader's clock and a seed chosen when it was proposed.
+/// Bounds a replicated statement runs under, chosen by the leader and carried in the entry, so every replica
+/// applies the same ones.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ExecLimits {
+    /// SQLite VM steps one statement may take (parsing and planning included) before it fails with 54001.
+    pub max_steps: u64,
+    /// Bytes of result rows one statement may return (RETURNING, reads inside a write transaction).
+    pub max_result_bytes: u64,
+}
+
+impl Default for ExecLimits {
+    fn default() -> Self {
+        ExecLimits { max_steps: 2_000_000_000, max_result_bytes: 64 << 20 }
+    }
+}
+
+/// The execution context a log entry carries: the leader's clock, a seed chosen when it was proposed, and the
+/// bounds its statements run under.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct ExecContext {
     /// Milliseconds since the Unix epoch, read on the leader when the entry was proposed.
     pub timestamp_ms: i64,
     /// Seed of the entry's random number generator.
     pub seed: u64,
+    pub limits: ExecLimits,
 }
 
 impl ExecContext {
@@ -35,22 +60,68 @@ impl ExecContext {
         let mut z = self.seed ^ (i as u64).wrapping_mul(0xD1B5_4A32_D192_ED03);
         z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
         z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        ExecContext { timestamp_ms: self.timestamp_ms, seed: z ^ (z >> 31) }
+        ExecContext { timestamp_ms: self.timestamp_ms, seed: z ^ (z >> 31), limits: self.limits }
     }
 
     /// A context for a new entry, from this machine's clock and a fresh random seed.
-    pub fn now() -> Self {
+    pub fn now(limits: ExecLimits) -> Self {
         let timestamp_ms = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map(|d| d.as_millis() as i64)
             .unwrap_or(0);
-        ExecContext { timestamp_ms, seed: rand::random() }
+        ExecContext { timestamp_ms, seed: rand::random(), limits }
     }
 }
 
 thread_local! {
     static CLOCK_MS: Cell<Option<i64>> = const { Cell::new(None) };
     static RNG_STATE: Cell<u64> = const { Cell::new(0) };
+}
+
+/// Runs one replicated client statement on the writer thread: SQLite's random generator reseeded from `seed`,
+/// the budget of `max_steps` armed, the host-time-zone date modifiers refused.
+pub fn with_statement<R>(seed: u64, max_steps: u64, f: impl FnOnce() -> R) -> R {
+    register_process_hooks();
+    // SQLite's generator is one per process. A node has one writer, so this lock is uncontended; it matters
+    // when several nodes share a process (the in-process test cluster), whose writers would otherwise draw from
+    // each other's streams.
+    static GENERATOR: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    let _generator = GENERATOR.lock().unwrap_or_else(|e| e.into_inner());
+    // SQLITE_TESTCTRL_PRNG_SEED resets the generator to a state made from the 32-bit seed alone (0 would mean
+    // "ask the VFS for randomness").
+    let seed32 = ((seed ^ (seed >> 32)) as u32 | 1) as c_int;
+    unsafe {
+        ffi::sqlite3_test_control(ffi::SQLITE_TESTCTRL_PRNG_SEED, seed32, std::ptr::null_mut::<ffi::sqlite3>());
+    }
+    REPLICATED.with(|r| r.set(true));
+    let out = budget::with_budget(max_steps, f);
+    REPLICATED.with(|r| r.set(false));
+    out
+}
+
+thread_local! {
+    /// True while a replicated statement runs on this thread.
+    static REPLICATED: Cell<bool> = const { Cell::new(false) };
+}
+
+/// SQLite's hook for `localtime()`: refuses inside a replicated statement (the host's time zone differs between
+/// machines), asks the C library otherwise.
+unsafe extern "C" fn localtime_hook(t: *const std::ffi::c_void, out: *mut std::ffi::c_void) -> c_int {
+    if REPLICATED.with(|r| r.get()) {
+        return 1;
+    }
+    let r = libc::localtime_r(t as *const libc::time_t, out as *mut libc::tm);
+    c_int::from(r.is_null())
+}
+
+static PROCESS_HOOKS: Once = Once::new();
+
+/// Process-wide SQLite settings raftsql relies on: the localtime hook.
+pub fn register_process_hooks() {
+    PROCESS_HOOKS.call_once(|| unsafe {
+        type Hook = unsafe extern "C" fn(*const std::ffi::c_void, *mut std::ffi::c_void) -> c_int;
+        ffi::sqlite3_test_control(ffi::SQLITE_TESTCTRL_LOCALTIME_FAULT, 2 as c_int, localtime_hook as Hook);
+    });
 }
 
 /// Runs `f` with the clock and random generator of this thread fixed by `ctx`. The state machine's writer
@@ -133,6 +204,30 @@ pub fn register_common_functions(conn: &Connection) -> rusqlite::Result<()> {
         Ok(format_uuid_v4(next_random(), next_random()))
     })?;
     conn.create_scalar_function("now", 0, flags, |_ctx: &mut Context<'_>| Ok(format_timestamp_ms(current_ms())))?;
+    // Not SQLITE_DETERMINISTIC: each call must draw a new value, only the sequence is fixed by the seed. On read
+    // connections they draw from the operating system, never from SQLite's process-wide generator, which the
+    // writer reseeds per statement.
+    conn.create_scalar_function("random", 0, flags, |_ctx: &mut Context<'_>| Ok(next_random() as i64))?;
+    // zeroblob() materializes its zeros, so that storing them is charged to the statement's budget like any other
+    // large value (SQLite's own writes them to pages without ever holding them).
+    let exact = FunctionFlags::SQLITE_UTF8 | FunctionFlags::SQLITE_DETERMINISTIC;
+    conn.create_scalar_function("zeroblob", 1, exact, |ctx: &mut Context<'_>| {
+        let n = ctx.get::<i64>(0).unwrap_or(0).max(0);
+        if n > i64::from(crate::db::limits::MAX_VALUE_BYTES) {
+            // No message: rusqlite would set it after the code, turning the code back into SQLITE_ERROR.
+            return Err(rusqlite::Error::SqliteFailure(ffi::Error::new(ffi::SQLITE_TOOBIG), None));
+        }
+        Ok(vec![0u8; n as usize])
+    })?;
+    conn.create_scalar_function("randomblob", 1, flags, |ctx: &mut Context<'_>| {
+        let n = ctx.get::<i64>(0).unwrap_or(1).clamp(1, 1 << 20) as usize;
+        let mut out = Vec::with_capacity(n + 8);
+        while out.len() < n {
+            out.extend_from_slice(&next_random().to_le_bytes());
+        }
+        out.truncate(n);
+        Ok(out)
+    })?;
     let exact = FunctionFlags::SQLITE_UTF8 | FunctionFlags::SQLITE_DETERMINISTIC;
     conn.create_scalar_function("raftsql_div", 2, exact, |ctx: &mut Context<'_>| divide(ctx, false))?;
     conn.create_scalar_function("raftsql_mod", 2, exact, |ctx: &mut Context<'_>| divide(ctx, true))?;
@@ -198,27 +293,13 @@ pub fn version_string() -> String {
     )
 }
 
-/// Installs the deterministic replacements of SQLite's random functions on the writer connection, plus
-/// the common functions.
+/// The functions of the writer connection (the same as every connection's).
 pub fn register_functions(conn: &Connection) -> rusqlite::Result<()> {
-    register_common_functions(conn)?;
-    // Not SQLITE_DETERMINISTIC: each call must draw a new value, only the sequence is fixed by the seed.
-    let flags = FunctionFlags::SQLITE_UTF8;
-    conn.create_scalar_function("random", 0, flags, |_ctx: &mut Context<'_>| Ok(next_random() as i64))?;
-    conn.create_scalar_function("randomblob", 1, flags, |ctx: &mut Context<'_>| {
-        let n = ctx.get::<i64>(0).unwrap_or(1).clamp(1, 1 << 20) as usize;
-        let mut out = Vec::with_capacity(n + 8);
-        while out.len() < n {
-            out.extend_from_slice(&next_random().to_le_bytes());
-        }
-        out.truncate(n);
-        Ok(out)
-    })?;
-    Ok(())
+    register_common_functions(conn)
 }
 
 fn current_ms() -> i64 {
-    CLOCK_MS.with(|c| c.get()).unwrap_or_else(|| ExecContext::now().timestamp_ms)
+    CLOCK_MS.with(|c| c.get()).unwrap_or_else(|| ExecContext::now(ExecLimits::default()).timestamp_ms)
 }
 
 fn format_uuid_v4(hi: u64, lo: u64) -> String {
@@ -274,7 +355,7 @@ mod tests {
         let flags = rusqlite::OpenFlags::SQLITE_OPEN_READ_WRITE | rusqlite::OpenFlags::SQLITE_OPEN_CREATE;
         let conn = Connection::open_with_flags_and_vfs(dir.path().join("t.db"), flags, CLOCK_VFS).unwrap();
         register_functions(&conn).unwrap();
-        let ctx = ExecContext { timestamp_ms: 1_709_210_096_789, seed: 7 };
+        let ctx = ExecContext { timestamp_ms: 1_709_210_096_789, seed: 7, limits: ExecLimits::default() };
         let read = |sql: &str| -> String { conn.query_row(sql, [], |r| r.get(0)).unwrap() };
         let (a, b, c, d) = with_context(ctx, || {
             (

@@ -1,24 +1,13 @@
-//! Running one statement on a SQLite connection: bind typed parameters, collect columns (with declared
-//! types) and rows, and report SQL failures as data. Also the authorizer that keeps client statements away
-//! from what would break replication (transaction control inside an entry, ATTACH, temp objects, PRAGMA,
-//! raftsql's own tables).
+//! Running one statement on a SQLite connection: bind typed parameters, collect columns (with declared types)
+//! and rows up to a byte limit, and sort failures into SQL errors (data: every replica fails the same way) and
+//! node-local failures (disk full, I/O error, corruption, out of memory: properties of one node, never data).
 
-use std::cell::Cell;
+use rusqlite::{Connection, ErrorCode};
 
-use rusqlite::hooks::{AuthAction, AuthContext, Authorization};
-use rusqlite::Connection;
-
+use crate::db::authorizer::{self, ClientStatement};
+use crate::db::budget;
 use crate::db::value::{Column, QueryResult, Value};
 use crate::error::SqlError;
-
-/// Prefix of raftsql's own tables; clients may read them but never change them.
-pub const INTERNAL_TABLE_PREFIX: &str = "__raftsql";
-
-thread_local! {
-    /// True while a client's statement is being prepared or run on this thread. raftsql's own statements
-    /// (savepoints, meta writes) run with it false and are not restricted.
-    static CLIENT_STATEMENT: Cell<bool> = const { Cell::new(false) };
-}
 
 /// Whether a statement changes the database, as SQLite itself decides (`sqlite3_stmt_readonly`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -27,128 +16,167 @@ pub enum Access {
     Write,
 }
 
-/// Prepares and runs one client statement. `required` = `Some(ReadOnly)` refuses statements that
-/// would write (the read path), returning `Err(None)` so the caller can route the statement as a write.
-pub fn execute(
-    conn: &Connection,
-    sql: &str,
-    params: &[Value],
-    required: Option<Access>,
-) -> Result<QueryResult, Option<SqlError>> {
-    CLIENT_STATEMENT.with(|c| c.set(true));
-    let out = execute_inner(conn, sql, params, required);
-    CLIENT_STATEMENT.with(|c| c.set(false));
-    out
+/// How a statement failed.
+#[derive(Debug)]
+pub enum Failure {
+    /// A property of the statement and the data: the same on every replica. Returned to the client.
+    Sql(SqlError),
+    /// A property of this node (disk full, I/O error, corruption, out of memory...). Applying cannot go on.
+    NodeLocal(rusqlite::Error),
+    /// The read path was asked for a statement that writes: route it through the log instead.
+    NotReadOnly,
 }
 
-fn execute_inner(
-    conn: &Connection,
-    sql: &str,
-    params: &[Value],
-    required: Option<Access>,
-) -> Result<QueryResult, Option<SqlError>> {
-    let sql_err = |e: rusqlite::Error| Some(SqlError::from_rusqlite(&e));
-    let mut stmt = match conn.prepare_cached(sql) {
-        Ok(s) => s,
-        // One client statement can become several SQLite statements (DROP TABLE a, b): run them in order.
-        Err(rusqlite::Error::MultipleStatement) if params.is_empty() && required != Some(Access::ReadOnly) => {
-            return execute_several(conn, sql).map_err(sql_err);
-        }
-        Err(rusqlite::Error::MultipleStatement) if required == Some(Access::ReadOnly) => return Err(None),
-        Err(e) => return Err(sql_err(e)),
-    };
-    let readonly = stmt.readonly();
-    if required == Some(Access::ReadOnly) && !readonly {
-        return Err(None);
+/// Whether a SQLite failure belongs to this node rather than to the statement. An allow-list of what is
+/// known to be deterministic; anything else stops the node rather than become a result that could differ
+/// between replicas.
+pub fn is_node_local(e: &rusqlite::Error) -> bool {
+    match e {
+        rusqlite::Error::SqliteFailure(f, _) => !matches!(
+            f.code,
+            ErrorCode::Unknown // SQLITE_ERROR: a SQL error, or an error raised by a function
+                | ErrorCode::DatabaseLocked // SQLITE_LOCKED: a table in use by the same connection
+                | ErrorCode::SchemaChanged
+                | ErrorCode::TooBig
+                | ErrorCode::ConstraintViolation
+                | ErrorCode::TypeMismatch
+                | ErrorCode::AuthorizationForStatementDenied
+                | ErrorCode::ParameterOutOfRange
+        ),
+        rusqlite::Error::SqlInputError { .. }
+        | rusqlite::Error::MultipleStatement
+        | rusqlite::Error::InvalidParameterCount(..)
+        | rusqlite::Error::UserFunctionError(_) => false,
+        _ => true,
     }
-    let expected = stmt.parameter_count();
-    if expected != params.len() {
-        return Err(Some(SqlError::new(
-            SqlError::BAD_PARAMETERS,
-            format!("statement expects {expected} parameters, {} given", params.len()),
-        )));
+}
+
+/// Bytes a value counts for against the result limit (deterministic: the same rows count the same everywhere).
+fn value_bytes(v: &Value) -> u64 {
+    8 + match v {
+        Value::Text(s) => s.len() as u64,
+        Value::Blob(b) => b.len() as u64,
+        _ => 0,
     }
-    for (i, p) in params.iter().enumerate() {
-        stmt.raw_bind_parameter(i + 1, p).map_err(sql_err)?;
-    }
+}
+
+fn result_too_large(limit: u64) -> SqlError {
+    SqlError::new(
+        SqlError::RESULT_TOO_LARGE,
+        format!("the result exceeds the server's limit of {limit} bytes: select fewer rows or columns"),
+    )
+}
+
+/// Steps a prepared statement to the end, collecting at most `max_bytes` of rows.
+fn collect(stmt: &mut rusqlite::Statement<'_>, max_bytes: u64) -> Result<(Vec<Column>, Vec<Vec<Value>>), Failure> {
     let columns: Vec<Column> = stmt
         .columns()
         .map(|c| Column { name: c.name().to_string(), decl_type: c.decl_type().map(str::to_string) })
         .collect();
     let width = columns.len();
     let mut rows = Vec::new();
-    {
-        let mut cursor = stmt.raw_query();
-        while let Some(row) = cursor.next().map_err(sql_err)? {
-            let mut out = Vec::with_capacity(width);
-            for i in 0..width {
-                out.push(Value::from_ref(row.get_ref(i).map_err(sql_err)?));
-            }
-            rows.push(out);
+    let mut bytes = 0u64;
+    let mut cursor = stmt.raw_query();
+    while let Some(row) = cursor.next().map_err(classify)? {
+        let mut out = Vec::with_capacity(width);
+        for i in 0..width {
+            let v = Value::from_ref(row.get_ref(i).map_err(classify)?);
+            bytes += value_bytes(&v);
+            out.push(v);
         }
+        if bytes > max_bytes {
+            return Err(Failure::Sql(result_too_large(max_bytes)));
+        }
+        rows.push(out);
     }
+    Ok((columns, rows))
+}
+
+/// Sorts a SQLite error into a SQL error or a node-local failure; a statement stopped by the execution budget
+/// is a SQL error (54001), the same on every replica.
+fn classify(e: rusqlite::Error) -> Failure {
+    if budget::exhausted() {
+        return Failure::Sql(budget::exhausted_error());
+    }
+    if let Some(name) = authorizer::take_refused_function() {
+        return Failure::Sql(SqlError::new(
+            SqlError::NONDETERMINISTIC,
+            format!(
+                "function {name}() cannot be used in a replicated statement: its result is not a function of the \
+                 database and the statement, so replicas could differ"
+            ),
+        ));
+    }
+    if is_node_local(&e) {
+        Failure::NodeLocal(e)
+    } else {
+        Failure::Sql(SqlError::from_rusqlite(&e))
+    }
+}
+
+/// Runs a statement on a read connection (cached prepare; it must be read-only, else `NotReadOnly`), with at
+/// most `max_bytes` of rows.
+pub fn run_read(conn: &Connection, sql: &str, params: &[Value], max_bytes: u64) -> Result<QueryResult, Failure> {
+    let mut stmt = match conn.prepare_cached(sql) {
+        Ok(s) => s,
+        Err(rusqlite::Error::MultipleStatement) => return Err(Failure::NotReadOnly),
+        Err(e) => return Err(Failure::Sql(SqlError::from_rusqlite(&e))),
+    };
+    if !stmt.readonly() {
+        return Err(Failure::NotReadOnly);
+    }
+    bind(&mut stmt, params)?;
+    let (columns, rows) = collect(&mut stmt, max_bytes).map_err(|f| match f {
+        // A read's failure cannot make replicas differ: the client hears of it whatever it is.
+        Failure::NodeLocal(e) => Failure::Sql(SqlError::from_rusqlite(&e)),
+        other => other,
+    })?;
+    let rows_affected = rows.len() as u64;
+    Ok(QueryResult { columns, rows, rows_affected })
+}
+
+fn bind(stmt: &mut rusqlite::Statement<'_>, params: &[Value]) -> Result<(), Failure> {
+    let expected = stmt.parameter_count();
+    if expected != params.len() {
+        return Err(Failure::Sql(SqlError::new(
+            SqlError::BAD_PARAMETERS,
+            format!("statement expects {expected} parameters, {} given", params.len()),
+        )));
+    }
+    for (i, p) in params.iter().enumerate() {
+        stmt.raw_bind_parameter(i + 1, p).map_err(classify)?;
+    }
+    Ok(())
+}
+
+/// Runs a client statement on the state machine's writer, inside the execution budget already armed by the
+/// caller (`determinism::with_statement`): a fresh prepare every time (a cached statement would re-prepare, or
+/// not, depending on this node's history, and count differently against the budget), the function allow-list
+/// enforced by the authorizer, at most `max_bytes` of result rows.
+pub fn run_replicated(conn: &Connection, sql: &str, params: &[Value], max_bytes: u64) -> Result<QueryResult, Failure> {
+    let _client = ClientStatement::enter();
+    let mut stmt = match conn.prepare(sql) {
+        Ok(s) => s,
+        // One client statement can become several SQLite statements (DROP TABLE a, b): run them in order.
+        Err(rusqlite::Error::MultipleStatement) if params.is_empty() => return run_several(conn, sql),
+        Err(e) => return Err(classify(e)),
+    };
+    bind(&mut stmt, params)?;
+    let readonly = stmt.readonly();
+    let (columns, rows) = collect(&mut stmt, max_bytes)?;
     let rows_affected = if readonly { rows.len() as u64 } else { conn.changes() };
     Ok(QueryResult { columns, rows, rows_affected })
 }
 
 /// Runs a parameterless multi-statement string (the translation of one client statement) in order.
-fn execute_several(conn: &Connection, sql: &str) -> rusqlite::Result<QueryResult> {
+fn run_several(conn: &Connection, sql: &str) -> Result<QueryResult, Failure> {
     use rusqlite::fallible_iterator::FallibleIterator as _;
     let mut batch = rusqlite::Batch::new(conn, sql);
     let mut rows_affected = 0;
-    while let Some(mut stmt) = batch.next()? {
+    while let Some(mut stmt) = batch.next().map_err(classify)? {
         let mut rows = stmt.raw_query();
-        while rows.next()?.is_some() {}
+        while rows.next().map_err(classify)?.is_some() {}
         rows_affected += conn.changes();
     }
     Ok(QueryResult { columns: Vec::new(), rows: Vec::new(), rows_affected })
-}
-
-/// Authorizer for the state machine's writer connection.
-pub fn writer_authorizer(ctx: AuthContext<'_>) -> Authorization {
-    if !CLIENT_STATEMENT.with(|c| c.get()) {
-        return Authorization::Allow;
-    }
-    let internal = |t: &str| t.starts_with(INTERNAL_TABLE_PREFIX);
-    match ctx.action {
-        AuthAction::Transaction { .. }
-        | AuthAction::Savepoint { .. }
-        | AuthAction::Attach { .. }
-        | AuthAction::Detach { .. }
-        | AuthAction::Pragma { .. }
-        | AuthAction::CreateTempTable { .. }
-        | AuthAction::CreateTempIndex { .. }
-        | AuthAction::CreateTempTrigger { .. }
-        | AuthAction::CreateTempView { .. } => Authorization::Deny,
-        AuthAction::Insert { table_name }
-        | AuthAction::Delete { table_name }
-        | AuthAction::Update { table_name, .. }
-        | AuthAction::DropTable { table_name }
-        | AuthAction::CreateIndex { table_name, .. }
-        | AuthAction::CreateTrigger { table_name, .. }
-        | AuthAction::AlterTable { table_name, .. }
-            if internal(table_name) =>
-        {
-            Authorization::Deny
-        }
-        AuthAction::CreateTable { table_name } if internal(table_name) => Authorization::Deny,
-        _ => Authorization::Allow,
-    }
-}
-
-/// Authorizer for read-only connections: no ATTACH (it would open arbitrary files) and no PRAGMA that sets
-/// something; reading PRAGMAs (`table_info` and friends) stay allowed.
-pub fn reader_authorizer(ctx: AuthContext<'_>) -> Authorization {
-    match ctx.action {
-        AuthAction::Attach { .. } | AuthAction::Detach { .. } => Authorization::Deny,
-        AuthAction::Pragma { pragma_value: Some(_), pragma_name }
-            if !matches!(
-                pragma_name,
-                "table_info" | "table_xinfo" | "index_list" | "index_info" | "index_xinfo" | "foreign_key_list"
-            ) =>
-        {
-            Authorization::Deny
-        }
-        _ => Authorization::Allow,
-    }
 }

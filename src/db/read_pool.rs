@@ -9,7 +9,7 @@ use std::sync::{Arc, Mutex};
 use rusqlite::{Connection, OpenFlags};
 use tokio::sync::Semaphore;
 
-use crate::db::exec::{self, Access};
+use crate::db::exec::{self, Access, Failure};
 use crate::db::value::{QueryResult, Value};
 use crate::error::SqlError;
 
@@ -29,6 +29,8 @@ pub struct ReadPool {
 
 struct PoolInner {
     path: PathBuf,
+    /// Largest result a read may return, in bytes (more fails with 54000 instead of exhausting memory).
+    max_result_bytes: u64,
     idle: Mutex<Vec<Connection>>,
     permits: Arc<Semaphore>,
 }
@@ -49,9 +51,32 @@ impl Drop for InterruptOnDrop {
     }
 }
 
+/// Runs `f` on a blocking thread. If the caller stops waiting (client cancel, statement timeout), `interrupt`
+/// stops the SQLite statement `f` is running instead of letting it run on.
+pub async fn run_interruptible<R, F>(interrupt: rusqlite::InterruptHandle, f: F) -> R
+where
+    F: FnOnce() -> R + Send + 'static,
+    R: Send + 'static,
+{
+    let done = Arc::new(AtomicBool::new(false));
+    let mut guard = InterruptOnDrop { handle: Some(interrupt), done: done.clone() };
+    let joined = tokio::task::spawn_blocking(move || {
+        let out = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f));
+        done.store(true, Ordering::Release);
+        out
+    })
+    .await;
+    guard.handle = None;
+    match joined {
+        Ok(Ok(out)) => out,
+        Ok(Err(panic)) => std::panic::resume_unwind(panic),
+        Err(e) => std::panic::resume_unwind(e.into_panic()),
+    }
+}
+
 impl ReadPool {
     /// Opens `size` read-only connections on `path`; the database must already exist (the writer creates it).
-    pub fn open(path: &Path, size: usize) -> rusqlite::Result<ReadPool> {
+    pub fn open(path: &Path, size: usize, max_result_bytes: u64) -> rusqlite::Result<ReadPool> {
         let mut idle = Vec::with_capacity(size);
         for _ in 0..size.max(1) {
             idle.push(open_reader(path)?);
@@ -60,6 +85,7 @@ impl ReadPool {
         Ok(ReadPool {
             inner: Arc::new(PoolInner {
                 path: path.to_path_buf(),
+                max_result_bytes,
                 idle: Mutex::new(idle),
                 permits: Arc::new(Semaphore::new(n)),
             }),
@@ -69,6 +95,11 @@ impl ReadPool {
     /// Path of the database file the pool reads.
     pub fn path(&self) -> &Path {
         &self.inner.path
+    }
+
+    /// Largest result a read may return, in bytes.
+    pub fn max_result_bytes(&self) -> u64 {
+        self.inner.max_result_bytes
     }
 
     /// Runs `f` with a pooled connection on a blocking thread.
@@ -85,25 +116,16 @@ impl ReadPool {
             .unwrap_or_else(|e| e.into_inner())
             .pop()
             .expect("a permit guarantees an idle connection");
-        // If the caller gives up (client cancel, statement timeout), SQLite is interrupted instead of running on.
-        let done = Arc::new(AtomicBool::new(false));
-        let mut interrupt = InterruptOnDrop { handle: Some(conn.get_interrupt_handle()), done: done.clone() };
         let inner = self.inner.clone();
-        let joined = tokio::task::spawn_blocking(move || {
+        let interrupt = conn.get_interrupt_handle();
+        run_interruptible(interrupt, move || {
             let out = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| f(&conn)));
-            done.store(true, Ordering::Release);
             // The connection goes back (and the permit is released) here, even when the caller went away.
             inner.idle.lock().unwrap_or_else(|e| e.into_inner()).push(conn);
             drop(permit);
-            out
+            out.unwrap_or_else(|panic| std::panic::resume_unwind(panic))
         })
-        .await;
-        interrupt.handle = None;
-        match joined {
-            Ok(Ok(out)) => out,
-            Ok(Err(panic)) => std::panic::resume_unwind(panic),
-            Err(e) => std::panic::resume_unwind(e.into_panic()),
-        }
+        .await
     }
 
     /// Asks SQLite whether a statement writes (prepares it without running it).
@@ -123,10 +145,12 @@ impl ReadPool {
     /// Runs one statement if SQLite classifies it as read-only.
     pub async fn query(&self, sql: &str, params: Vec<Value>) -> Result<QueryResult, ReadError> {
         let sql = sql.to_string();
-        self.with_connection(move |conn| match exec::execute(conn, &sql, &params, Some(Access::ReadOnly)) {
+        let max = self.inner.max_result_bytes;
+        self.with_connection(move |conn| match exec::run_read(conn, &sql, &params, max) {
             Ok(r) => Ok(r),
-            Err(None) => Err(ReadError::NotReadOnly),
-            Err(Some(e)) => Err(ReadError::Sql(e)),
+            Err(Failure::NotReadOnly) => Err(ReadError::NotReadOnly),
+            Err(Failure::Sql(e)) => Err(ReadError::Sql(e)),
+            Err(Failure::NodeLocal(e)) => Err(ReadError::Sql(SqlError::from_rusqlite(&e))),
         })
         .await
     }
@@ -134,11 +158,13 @@ impl ReadPool {
 
 /// Opens one read-only connection with raftsql's reader settings.
 pub fn open_reader(path: &Path) -> rusqlite::Result<Connection> {
+    crate::db::budget::install_allocator();
     let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX | OpenFlags::SQLITE_OPEN_URI;
     let mut conn = Connection::open_with_flags(path, flags)?;
     conn.busy_timeout(std::time::Duration::from_secs(5))?;
     conn.set_prepared_statement_cache_capacity(128);
     crate::db::determinism::register_common_functions(&conn)?;
-    conn.authorizer(Some(exec::reader_authorizer))?;
+    crate::db::limits::apply(&conn)?;
+    conn.authorizer(Some(crate::db::authorizer::reader_authorizer))?;
     Ok(conn)
 }

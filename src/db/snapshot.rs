@@ -28,6 +28,9 @@ pub fn copy_database(live: &Path, dest: &Path, keys: &[&str]) -> rusqlite::Resul
     }
     {
         let mut dst = Connection::open(dest)?;
+        // No rollback journal for a file nobody reads before it is complete (and its header would draw from
+        // SQLite's process-wide random generator, which the writer reseeds per replicated statement).
+        dst.pragma_update(None, "journal_mode", "OFF")?;
         let backup = Backup::new(&src, &mut dst)?;
         loop {
             match backup.step(-1)? {

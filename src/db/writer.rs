@@ -1,7 +1,7 @@
 //! The state machine's single writer connection: opened through the clock VFS with the deterministic
-//! functions installed, WAL mode, foreign keys on. It runs each log entry inside a savepoint of the batch's
-//! transaction and keeps raftsql's own metadata (last applied log id, membership) in a table written in that
-//! same transaction.
+//! functions, the execution budget and fixed SQLite limits installed, WAL mode, foreign keys on. It runs each
+//! client request inside a savepoint of the current transaction and keeps raftsql's own metadata (last applied
+//! log id, membership) in a table written in that same transaction.
 
 use std::path::Path;
 use std::time::Duration;
@@ -9,8 +9,9 @@ use std::time::Duration;
 use rusqlite::{Connection, OpenFlags, OptionalExtension};
 
 use crate::db::determinism::{self, ExecContext};
-use crate::db::exec;
+use crate::db::exec::{self, Failure};
 use crate::db::value::{QueryResult, Statement};
+use crate::db::{authorizer, budget, limits};
 use crate::error::SqlError;
 
 /// raftsql's metadata table inside the replicated database itself, so data and metadata commit together.
@@ -24,6 +25,7 @@ pub struct Writer {
 impl Writer {
     /// Opens (creating if needed) the database at `path` in WAL mode.
     pub fn open(path: &Path) -> rusqlite::Result<Writer> {
+        budget::install_allocator();
         determinism::register_clock_vfs();
         let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
         let mut conn = Connection::open_with_flags_and_vfs(path, flags, determinism::CLOCK_VFS)?;
@@ -38,7 +40,9 @@ impl Writer {
             "CREATE TABLE IF NOT EXISTS {META_TABLE} (key TEXT PRIMARY KEY, value BLOB NOT NULL)"
         ))?;
         determinism::register_functions(&conn)?;
-        conn.authorizer(Some(exec::writer_authorizer))?;
+        limits::apply(&conn)?;
+        budget::install_progress_handler(&mut conn)?;
+        conn.authorizer(Some(authorizer::writer_authorizer))?;
         Ok(Writer { conn })
     }
 
@@ -55,9 +59,13 @@ impl Writer {
         Ok(())
     }
 
-    /// Starts the transaction of an apply batch.
+    /// Starts a write transaction. Its first page write happens here, before any client statement: when the
+    /// WAL was fully checkpointed, that write restarts the WAL and draws a salt from SQLite's random generator,
+    /// which must not happen in the middle of a statement whose random rowids come from the same generator.
     pub fn begin(&self) -> rusqlite::Result<()> {
-        self.conn.execute_batch("BEGIN IMMEDIATE")
+        self.conn.execute_batch("BEGIN IMMEDIATE")?;
+        self.write_meta("write_marker", &[])?;
+        self.conn.cache_flush()
     }
 
     /// Commits the apply batch.
@@ -92,34 +100,45 @@ impl Writer {
         }
     }
 
-    /// Runs the statements of one entry atomically: all of them apply, or none does and the first error is
-    /// returned (with the index of the failing statement). A storage-level failure of the savepoint itself
-    /// is returned as the outer error.
-    pub fn execute_entry(
-        &self,
-        ctx: ExecContext,
-        statements: &[Statement],
-    ) -> rusqlite::Result<Result<Vec<QueryResult>, SqlError>> {
+    /// Runs the statements of one client request atomically: all of them apply, or none does and the first SQL
+    /// error is the outcome (with the index of the failing statement). A node-local failure (disk full, I/O
+    /// error...) is the outer error: applying cannot go on.
+    pub fn execute_entry(&self, ctx: ExecContext, statements: &[Statement]) -> rusqlite::Result<EntryOutcome> {
         self.conn.execute_batch("SAVEPOINT entry")?;
         let outcome = determinism::with_context(ctx, || {
             let mut results = Vec::with_capacity(statements.len());
             for (i, st) in statements.iter().enumerate() {
-                match exec::execute(&self.conn, &st.sql, &st.params, None) {
+                let seed = ctx.for_request(i).seed;
+                let run = || exec::run_replicated(&self.conn, &st.sql, &st.params, ctx.limits.max_result_bytes);
+                match determinism::with_statement(seed, ctx.limits.max_steps, run) {
                     Ok(r) => results.push(r),
-                    Err(e) => {
-                        let mut e = e.unwrap_or_else(|| SqlError::new(1, "statement refused"));
+                    Err(Failure::Sql(mut e)) => {
                         e.statement_index = i;
-                        return Err(e);
+                        return Err(Ok(e));
                     }
+                    Err(Failure::NodeLocal(e)) => return Err(Err(e)),
+                    Err(Failure::NotReadOnly) => unreachable!("only the read path asks for read-only statements"),
                 }
             }
             Ok(results)
         });
-        if outcome.is_err() {
-            self.conn.execute_batch("ROLLBACK TO entry")?;
+        match outcome {
+            Ok(results) => {
+                self.conn.execute_batch("RELEASE entry")?;
+                Ok(EntryOutcome::Done(Ok(results)))
+            }
+            Err(Err(node_local)) => Err(node_local),
+            Err(Ok(sql_error)) if self.conn.is_autocommit() => {
+                // SQLite rolled the whole transaction back itself (a statement that writes was interrupted by
+                // its budget, INSERT OR ROLLBACK...). Open a new one; the caller redoes what was lost.
+                self.begin()?;
+                Ok(EntryOutcome::TransactionRolledBack(sql_error))
+            }
+            Err(Ok(sql_error)) => {
+                self.conn.execute_batch("ROLLBACK TO entry; RELEASE entry")?;
+                Ok(EntryOutcome::Done(Err(sql_error)))
+            }
         }
-        self.conn.execute_batch("RELEASE entry")?;
-        Ok(outcome)
     }
 
     /// Replaces the whole database with the snapshot file at `src`, in one SQLite transaction: readers see
@@ -141,12 +160,30 @@ impl Writer {
         Ok(())
     }
 
+    /// Forbids the database to grow beyond its current size, so the next write that needs a page fails with
+    /// SQLITE_FULL as on a full disk (fault injection for tests).
+    pub fn freeze_size(&self) -> rusqlite::Result<()> {
+        let pages: i64 = self.conn.query_row("PRAGMA page_count", [], |r| r.get(0))?;
+        self.conn.query_row(&format!("PRAGMA max_page_count = {pages}"), [], |_| Ok(())).map(|_| ())
+    }
+
     /// Checkpoints the WAL into the database file and syncs it, so everything committed so far survives a
     /// power loss. Used before shutdown.
     pub fn checkpoint(&self) -> rusqlite::Result<()> {
         self.conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(())).optional()?;
         Ok(())
     }
+}
+
+/// What running one client request did.
+#[derive(Debug)]
+pub enum EntryOutcome {
+    /// All statements applied, or none did and the SQL error is the outcome.
+    Done(Result<Vec<QueryResult>, SqlError>),
+    /// A statement failed in a way that made SQLite roll back the whole transaction, with everything since the
+    /// last commit; the writer is in a new transaction. The SQL error is the request's outcome, and the caller
+    /// must redo what it had applied since the last commit.
+    TransactionRolledBack(SqlError),
 }
 
 /// Quotes an identifier for SQLite.

@@ -9,7 +9,7 @@ use std::sync::{Arc, Mutex};
 use rusqlite::functions::FunctionFlags;
 use rusqlite::Connection;
 
-use crate::db::exec::execute;
+use crate::db::exec::{run_read, Failure};
 use crate::db::{QueryResult, Value};
 use crate::error::{ClusterError, ExecError, SqlError};
 use crate::pg::dialect::{StatementKind, Translated};
@@ -89,15 +89,16 @@ pub async fn run(core: &Arc<NodeCore>, t: &Translated, params: Vec<Value>) -> Re
     let sql = t.sqlite_sql.clone();
     let recorded = actions.clone();
     let storage = |e: rusqlite::Error| ExecError::Cluster(ClusterError::Storage(e.to_string()));
-    let result =
-        tokio::task::spawn_blocking(move || -> Result<Result<QueryResult, Option<SqlError>>, rusqlite::Error> {
-            let conn = view_connection(&rows, leader, Some(recorded))?;
-            Ok(execute(&conn, &sql, &params, None))
-        })
+    let conn = view_connection(&rows, leader, Some(recorded)).map_err(storage)?;
+    let max = core.reads.max_result_bytes();
+    // Interrupted if the client cancels or its statement_timeout passes.
+    let result = crate::db::run_interruptible(conn.get_interrupt_handle(), move || run_read(&conn, &sql, &params, max))
         .await
-        .map_err(|e| ExecError::Cluster(ClusterError::Storage(e.to_string())))?
-        .map_err(storage)?;
-    let result = result.map_err(|e| ExecError::Sql(e.unwrap_or_else(|| SqlError::new(1, "statement refused"))))?;
+        .map_err(|f| match f {
+            Failure::Sql(e) => ExecError::Sql(e),
+            Failure::NodeLocal(e) => ExecError::Sql(SqlError::from_rusqlite(&e)),
+            Failure::NotReadOnly => ExecError::Sql(SqlError::new(1, "the cluster view can only be read")),
+        })?;
     let todo: Vec<Action> = std::mem::take(&mut *actions.lock().unwrap_or_else(|e| e.into_inner()));
     for action in todo {
         match action {

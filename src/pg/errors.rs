@@ -36,6 +36,9 @@ pub fn sql_error(e: &SqlError) -> ErrorInfo {
         SqlError::NO_SAVEPOINT => ("3B001", msg.to_string()),
         SqlError::BAD_PARAMETERS => ("08P01", msg.to_string()),
         SqlError::MULTIPLE_STATEMENTS => ("42601", "cannot insert multiple commands into a prepared statement".into()),
+        SqlError::BUDGET_EXCEEDED => ("54001", msg.to_string()),
+        SqlError::RESULT_TOO_LARGE | SqlError::REQUEST_TOO_LARGE => ("54000", msg.to_string()),
+        SqlError::NONDETERMINISTIC => ("0A000", msg.to_string()),
         // Constraint violations (extended result codes).
         2067 | 1555 => ("23505", format!("duplicate key value violates unique constraint: {msg}")),
         1299 => ("23502", format!("null value violates not-null constraint: {msg}")),
@@ -76,6 +79,14 @@ fn classify_message(msg: &str) -> (&'static str, String) {
     }
     if msg.contains("syntax error") || msg.contains("incomplete input") {
         return ("42601", msg.to_string());
+    }
+    if msg.contains("local time unavailable") {
+        return (
+            "0A000",
+            "the 'localtime' and 'utc' date modifiers read the host's time zone and cannot be used in a replicated \
+             statement"
+                .to_string(),
+        );
     }
     if msg.contains("division by zero") {
         return ("22012", "division by zero".to_string());

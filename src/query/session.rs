@@ -8,8 +8,9 @@ use std::time::Duration;
 
 use rusqlite::Connection;
 
-use crate::db::exec::{self, Access};
+use crate::db::exec::{self, Access, Failure};
 use crate::db::read_pool::open_reader;
+use crate::db::run_interruptible;
 use crate::db::writer::read_meta;
 use crate::db::{QueryResult, Statement};
 use crate::error::{ClusterError, ExecError, SqlError};
@@ -183,18 +184,22 @@ impl Session {
             }
             let active = self.active.as_mut().expect("inside a transaction");
             let snap = active.snapshot.take().expect("opened above");
-            let (snap, result) = tokio::task::spawn_blocking(move || {
+            let interrupt = snap.conn.lock().unwrap_or_else(|e| e.into_inner()).get_interrupt_handle();
+            let max = self.node.reads.max_result_bytes();
+            // Interrupted if the client cancels or its statement_timeout passes; the snapshot stays usable.
+            let (snap, result) = run_interruptible(interrupt, move || {
                 let r = {
                     let conn = snap.conn.lock().unwrap_or_else(|e| e.into_inner());
-                    exec::execute(&conn, &statement.sql, &statement.params, Some(Access::ReadOnly))
+                    exec::run_read(&conn, &statement.sql, &statement.params, max)
                 };
                 (snap, r)
             })
-            .await
-            .map_err(|e| ExecError::Cluster(ClusterError::Storage(e.to_string())))?;
+            .await;
             self.active.as_mut().expect("inside a transaction").snapshot = Some(snap);
-            return result.map_err(|e| {
-                ExecError::Sql(e.unwrap_or_else(|| SqlError::new(1, "statement changed from read to write")))
+            return result.map_err(|f| match f {
+                Failure::Sql(e) => ExecError::Sql(e),
+                Failure::NodeLocal(e) => ExecError::Sql(SqlError::from_rusqlite(&e)),
+                Failure::NotReadOnly => ExecError::Sql(SqlError::new(1, "statement changed from read to write")),
             });
         }
         if active.read_only {

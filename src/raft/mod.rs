@@ -1,6 +1,7 @@
 //! The replication layer: OpenRaft with a log store of checksummed, fdatasynced segment files, a SQLite state machine, a TCP network and the node
 //! API (writes, linearizable reads, membership) that the query layer builds on.
 
+pub mod apply;
 pub mod log_file;
 pub mod log_store;
 pub mod membership;

@@ -14,7 +14,7 @@ use tokio::sync::{mpsc, watch};
 use tokio::task::JoinHandle;
 
 use crate::db::exec::Access;
-use crate::db::{QueryResult, ReadError, ReadPool, Statement, Value};
+use crate::db::{ExecLimits, QueryResult, ReadError, ReadPool, Statement, Value};
 use crate::error::{ClusterError, ExecError, StartError};
 use crate::raft::log_file::LogFileStats;
 use crate::raft::log_store::LogStore;
@@ -45,6 +45,11 @@ pub struct RaftOptions {
     /// Entries kept in the log behind a snapshot (so briefly lagging followers catch up from the log).
     pub keep_logs_after_snapshot: u64,
     pub read_pool_size: usize,
+    /// Largest result a read may return, in bytes.
+    pub max_result_bytes: u64,
+    /// Bounds of replicated statements (execution budget, result size), carried in each entry this node
+    /// proposes as leader.
+    pub statement_limits: ExecLimits,
     /// How long a client write may wait for a leader before failing as unavailable.
     pub write_timeout: Duration,
     /// An interactive write transaction idle this long is rolled back (it holds the leader's write gate).
@@ -66,6 +71,8 @@ impl RaftOptions {
             snapshot_every: 20_000,
             keep_logs_after_snapshot: 1_000,
             read_pool_size: 4,
+            max_result_bytes: 256 << 20,
+            statement_limits: ExecLimits::default(),
             write_timeout: Duration::from_secs(10),
             txn_idle_timeout: Duration::from_secs(60),
         }
@@ -132,8 +139,8 @@ impl RaftNode {
         let db_path = options.data_dir.join("state.db");
         let state_machine = StateMachine::open(&db_path, &options.data_dir.join("snapshots"))
             .map_err(|e| StartError::StateMachine(e.to_string()))?;
-        let reads =
-            ReadPool::open(&db_path, options.read_pool_size).map_err(|e| StartError::StateMachine(e.to_string()))?;
+        let reads = ReadPool::open(&db_path, options.read_pool_size, options.max_result_bytes)
+            .map_err(|e| StartError::StateMachine(e.to_string()))?;
         let listener = TcpListener::bind(&options.raft_listen)
             .await
             .map_err(|source| StartError::Bind { addr: options.raft_listen.clone(), source })?;
@@ -165,7 +172,7 @@ impl RaftNode {
         let raft = Raft::new(options.id, config, network, log_store, state_machine.clone()).await.map_err(start_err)?;
         let gate = Arc::new(WriteGate::default());
         let (read_rounds, read_waiting) = mpsc::unbounded_channel();
-        let proposer = Proposer::start(raft.clone(), gate.clone(), options.write_timeout);
+        let proposer = Proposer::start(raft.clone(), gate.clone(), options.write_timeout, options.statement_limits);
         let forward = ForwardClient::new(options.id, faults.clone(), Duration::from_secs(2));
         let core = Arc::new(NodeCore {
             id: options.id,
@@ -268,6 +275,12 @@ impl RaftNode {
         self.core.admin(ForwardRequest::RemoveNode(id)).await
     }
 
+    /// Resolves when Raft has stopped on a fatal error (a storage failure while applying or writing the log,
+    /// a panic in the core), with the error. The process should then end: the node can no longer serve.
+    pub async fn wait_fatal(&self) -> String {
+        self.core.wait_fatal().await
+    }
+
     /// Waits until some node is known as leader, returning its id.
     pub async fn wait_for_leader(&self, timeout: Duration) -> Result<NodeId, ClusterError> {
         self.core.wait_for_leader(timeout).await
@@ -335,6 +348,24 @@ impl NodeCore {
                 Ok(results.pop().unwrap_or_default())
             }
         }
+    }
+
+    /// Resolves when Raft has stopped on a fatal error, with the error.
+    pub async fn wait_fatal(&self) -> String {
+        let mut rx = self.raft.metrics();
+        loop {
+            if let Err(e) = &rx.borrow().running_state {
+                return e.to_string();
+            }
+            if rx.changed().await.is_err() {
+                return "raft stopped".into();
+            }
+        }
+    }
+
+    /// The fatal error Raft stopped on, if it did.
+    pub fn fatal_error(&self) -> Option<String> {
+        self.raft.metrics().borrow().running_state.as_ref().err().map(|e| e.to_string())
     }
 
     pub(crate) fn leader_hint(&self) -> Option<(NodeId, Node)> {

@@ -10,7 +10,7 @@ use std::time::Duration;
 use openraft::error::{ClientWriteError, RaftError};
 use tokio::sync::{mpsc, oneshot, Semaphore};
 
-use crate::db::{ExecContext, Statement};
+use crate::db::{ExecContext, ExecLimits, Statement};
 use crate::error::ClusterError;
 use crate::raft::types::{Node, NodeId, Raft, Request, WriteOutcome};
 use crate::raft::write_gate::WriteGate;
@@ -50,10 +50,10 @@ pub struct Proposer {
 
 impl Proposer {
     /// Starts the batching task. It ends when every handle is dropped.
-    pub fn start(raft: Raft, gate: Arc<WriteGate>, write_timeout: Duration) -> Proposer {
+    pub fn start(raft: Raft, gate: Arc<WriteGate>, write_timeout: Duration, limits: ExecLimits) -> Proposer {
         let (queue, rx) = mpsc::unbounded_channel();
         let stats = Arc::new(ProposerStats::default());
-        tokio::spawn(run(raft, gate, write_timeout, rx, stats.clone()));
+        tokio::spawn(run(raft, gate, write_timeout, limits, rx, stats.clone()));
         Proposer { queue, stats }
     }
 
@@ -73,6 +73,7 @@ async fn run(
     raft: Raft,
     gate: Arc<WriteGate>,
     write_timeout: Duration,
+    limits: ExecLimits,
     mut rx: mpsc::UnboundedReceiver<Pending>,
     stats: Arc<ProposerStats>,
 ) {
@@ -93,13 +94,19 @@ async fn run(
         stats.requests.fetch_add(batch.len() as u64, Ordering::Relaxed);
         let (raft, gate) = (raft.clone(), gate.clone());
         tokio::spawn(async move {
-            propose_batch(&raft, &gate, write_timeout, batch).await;
+            propose_batch(&raft, &gate, write_timeout, limits, batch).await;
             drop(permit);
         });
     }
 }
 
-async fn propose_batch(raft: &Raft, gate: &WriteGate, write_timeout: Duration, batch: Vec<Pending>) {
+async fn propose_batch(
+    raft: &Raft,
+    gate: &WriteGate,
+    write_timeout: Duration,
+    limits: ExecLimits,
+    batch: Vec<Pending>,
+) {
     let (requests, replies): (Vec<_>, Vec<_>) = batch.into_iter().map(|p| (p.statements, p.reply)).unzip();
     // Autocommit writes wait behind an interactive transaction rather than interleave with it.
     let _shared = match gate.shared(write_timeout).await {
@@ -111,7 +118,7 @@ async fn propose_batch(raft: &Raft, gate: &WriteGate, write_timeout: Duration, b
             return;
         }
     };
-    let request = Request::Execute { requests, ctx: ExecContext::now() };
+    let request = Request::Execute { requests, ctx: ExecContext::now(limits) };
     let failure = match tokio::time::timeout(write_timeout, raft.client_write(request)).await {
         Ok(Ok(resp)) => {
             for (reply, outcome) in replies.into_iter().zip(resp.data.outcomes) {

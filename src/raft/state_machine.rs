@@ -1,7 +1,6 @@
-//! The Raft state machine over SQLite (`RaftStateMachine`). A dedicated thread owns the writer connection;
-//! each apply batch becomes one SQLite transaction with a savepoint per entry, and the last applied log id
-//! and membership are written in that same transaction, so after any crash `applied_state` reports exactly
-//! what is durable. Snapshots are consistent file copies taken beside the writer, streamed as files.
+//! The Raft state machine over SQLite (`RaftStateMachine`). A dedicated thread owns the writer connection and
+//! applies entries (`apply.rs`: what is committed together, and what happens when SQLite rolls back on its
+//! own). Snapshots are consistent file copies taken beside the writer, streamed as files.
 
 // The storage traits fix the error type to OpenRaft's `StorageError`, which is large; boxing it is not ours
 // to choose.
@@ -13,24 +12,13 @@ use std::path::{Path, PathBuf};
 use std::sync::{mpsc, Arc, Mutex};
 
 use openraft::storage::RaftStateMachine;
-use openraft::{EntryPayload, ErrorSubject, ErrorVerb, RaftLogId, RaftSnapshotBuilder, StorageIOError};
+use openraft::{ErrorSubject, ErrorVerb, RaftSnapshotBuilder, StorageIOError};
 use tokio::sync::oneshot;
 
-use crate::codec;
 use crate::db::{snapshot, Writer};
+use crate::raft::apply::{decode_meta, sm_err, WriterState, META_LAST_APPLIED, META_MEMBERSHIP};
 use crate::raft::snapshot_store::{SnapshotStore, StoredSnapshot};
-use crate::raft::txn_apply::Transactions;
-use crate::raft::types::{
-    Entry, LogId, Request, Response, Snapshot, SnapshotMeta, StorageError, StoredMembership, TypeConfig,
-};
-
-const META_LAST_APPLIED: &str = "last_applied";
-const META_MEMBERSHIP: &str = "membership";
-const META_DATA_VERSION: &str = "data_version";
-
-fn sm_err(verb: ErrorVerb, e: impl std::fmt::Display) -> StorageError {
-    StorageIOError::new(ErrorSubject::StateMachine, verb, openraft::AnyError::error(e.to_string())).into()
-}
+use crate::raft::types::{Entry, LogId, Response, Snapshot, SnapshotMeta, StorageError, StoredMembership, TypeConfig};
 
 fn snap_err(verb: ErrorVerb, e: impl std::fmt::Display) -> StorageError {
     StorageIOError::new(ErrorSubject::Snapshot(None), verb, openraft::AnyError::error(e.to_string())).into()
@@ -43,6 +31,15 @@ enum Command {
     AppliedState(Reply<(Option<LogId>, StoredMembership)>),
     Restore(PathBuf, SnapshotMeta, Reply<()>),
     Checkpoint(Reply<()>),
+    Fault(StorageFault, Reply<()>),
+}
+
+/// Failures a test can make the writer's storage produce, to check that the node stops rather than record
+/// them as results.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StorageFault {
+    /// The database may not grow any more (SQLITE_FULL, as on a full disk).
+    DiskFull,
 }
 
 /// The state machine handed to OpenRaft. Cheap to clone: clones talk to the same writer thread.
@@ -59,26 +56,15 @@ struct Shared {
     incoming: Mutex<Option<PathBuf>>,
 }
 
-/// The writer thread's state: the connection and the cached copy of what the database says it applied.
-struct WriterState {
-    writer: Writer,
-    last_applied: Option<LogId>,
-    membership: StoredMembership,
-    txns: Transactions,
-}
-
 impl StateMachine {
     /// Opens the state machine: database at `db_path`, snapshots under `snapshot_dir`. If the database is
     /// behind the newest snapshot (a power loss after the log was purged), it is restored from the snapshot
     /// first.
     pub fn open(db_path: &Path, snapshot_dir: &Path) -> Result<StateMachine, StorageError> {
         let writer = Writer::open(db_path).map_err(|e| sm_err(ErrorVerb::Read, e))?;
-        let (last_applied, membership) = read_applied(&writer)?;
-        let data_version = decode_meta(writer.read_meta(META_DATA_VERSION).map_err(|e| sm_err(ErrorVerb::Read, e))?)?;
+        let mut state = WriterState::open(writer)?;
         let snapshots = SnapshotStore::open(snapshot_dir).map_err(|e| snap_err(ErrorVerb::Read, e))?;
         snapshots.remove_temporaries();
-        let mut state =
-            WriterState { writer, last_applied, membership, txns: Transactions { open: None, data_version } };
         if let Some(cur) = snapshots.current() {
             if cur.meta.last_log_id > state.last_applied {
                 tracing::warn!(snapshot = ?cur.meta.last_log_id, applied = ?state.last_applied, "database behind its snapshot, restoring");
@@ -114,6 +100,12 @@ impl StateMachine {
         self.call(Command::Checkpoint).await
     }
 
+    /// Makes this node's storage fail from now on (tests only: a real disk fails by itself).
+    #[doc(hidden)]
+    pub async fn inject_fault(&self, fault: StorageFault) -> Result<(), StorageError> {
+        self.call(|tx| Command::Fault(fault, tx)).await
+    }
+
     /// Snapshots built or installed since start.
     pub fn snapshots_completed(&self) -> u64 {
         self.shared.snapshots.completed()
@@ -122,116 +114,6 @@ impl StateMachine {
     /// The current snapshot's size in bytes.
     pub fn snapshot_size(&self) -> u64 {
         self.shared.snapshots.current_size()
-    }
-}
-
-/// Encoding of metadata values of different types through one closure.
-mod erased {
-    pub trait Encode {
-        fn encode(&self) -> Result<Vec<u8>, crate::codec::CodecError>;
-    }
-    impl<T: serde::Serialize> Encode for T {
-        fn encode(&self) -> Result<Vec<u8>, crate::codec::CodecError> {
-            crate::codec::encode(self)
-        }
-    }
-}
-
-/// Decodes a metadata value, or gives the default when the database has none yet.
-fn decode_meta<T: serde::de::DeserializeOwned + Default>(value: Option<Vec<u8>>) -> Result<T, StorageError> {
-    match value {
-        Some(b) => codec::decode(&b).map_err(|e| sm_err(ErrorVerb::Read, e)),
-        None => Ok(T::default()),
-    }
-}
-
-fn read_applied(writer: &Writer) -> Result<(Option<LogId>, StoredMembership), StorageError> {
-    let read = |key| writer.read_meta(key).map_err(|e| sm_err(ErrorVerb::Read, e));
-    Ok((decode_meta(read(META_LAST_APPLIED)?)?, decode_meta(read(META_MEMBERSHIP)?)?))
-}
-
-impl WriterState {
-    fn apply(&mut self, entries: Vec<Entry>) -> Result<Vec<Response>, StorageError> {
-        let err = |e: rusqlite::Error| sm_err(ErrorVerb::Write, e);
-        // An interactive transaction left open by the previous batch continues in the same SQLite transaction.
-        if !self.writer.in_transaction() {
-            self.writer.begin().map_err(err)?;
-        }
-        let (prev_applied, prev_membership) = (self.last_applied, self.membership.clone());
-        let result = (|| {
-            let mut responses = Vec::with_capacity(entries.len());
-            for entry in entries {
-                let log_id = *entry.get_log_id();
-                let term = log_id.leader_id.term;
-                self.txns.before_entry(&self.writer, term).map_err(err)?;
-                let response = match entry.payload {
-                    EntryPayload::Blank => Response::empty(),
-                    EntryPayload::Normal(Request::Execute { requests, ctx }) => {
-                        // Autocommit writes never interleave with a transaction on a healthy leader (write gate).
-                        self.txns.abort(&self.writer).map_err(err)?;
-                        let mut outcomes = Vec::with_capacity(requests.len());
-                        for (i, statements) in requests.iter().enumerate() {
-                            let outcome = self.writer.execute_entry(ctx.for_request(i), statements).map_err(err)?;
-                            if outcome.is_ok() {
-                                self.txns.data_version += 1;
-                            }
-                            outcomes.push(outcome);
-                        }
-                        Response { outcomes }
-                    }
-                    EntryPayload::Normal(Request::Txn { txn, step, ctx }) => {
-                        let outcome = self.txns.apply_step(&self.writer, txn, term, step, ctx).map_err(err)?;
-                        Response { outcomes: vec![outcome] }
-                    }
-                    EntryPayload::Membership(m) => {
-                        self.membership = StoredMembership::new(Some(log_id), m);
-                        Response::empty()
-                    }
-                };
-                self.last_applied = Some(log_id);
-                responses.push(response);
-            }
-            let encode = |v: &dyn erased::Encode| v.encode().map_err(|e| sm_err(ErrorVerb::Write, e));
-            self.writer.write_meta(META_LAST_APPLIED, &encode(&self.last_applied)?).map_err(err)?;
-            self.writer.write_meta(META_MEMBERSHIP, &encode(&self.membership)?).map_err(err)?;
-            self.writer.write_meta(META_DATA_VERSION, &encode(&self.txns.data_version)?).map_err(err)?;
-            // While a transaction is open its SQLite transaction (and this batch's metadata) stays uncommitted:
-            // after a crash the node replays the log from what was committed.
-            if self.txns.open.is_none() {
-                self.writer.commit().map_err(err)?;
-            }
-            Ok(responses)
-        })();
-        if result.is_err() {
-            self.writer.rollback();
-            self.txns.open = None;
-            self.last_applied = prev_applied;
-            self.membership = prev_membership;
-        }
-        result
-    }
-
-    fn restore(&mut self, path: &Path, meta: &SnapshotMeta) -> Result<(), StorageError> {
-        if meta.last_log_id <= self.last_applied {
-            tracing::info!(snapshot = ?meta.last_log_id, applied = ?self.last_applied, "snapshot not newer than the database, kept as is");
-            return Ok(());
-        }
-        // A snapshot replaces everything, including an open transaction and the batches it kept uncommitted.
-        self.txns.open = None;
-        self.writer.rollback();
-        self.writer.restore_from(path).map_err(|e| snap_err(ErrorVerb::Write, e))?;
-        let (last_applied, membership) = read_applied(&self.writer)?;
-        if last_applied != meta.last_log_id {
-            return Err(snap_err(
-                ErrorVerb::Read,
-                format!("snapshot file holds {last_applied:?}, its metadata says {:?}", meta.last_log_id),
-            ));
-        }
-        self.last_applied = last_applied;
-        self.membership = membership;
-        self.txns.data_version =
-            decode_meta(self.writer.read_meta(META_DATA_VERSION).map_err(|e| sm_err(ErrorVerb::Read, e))?)?;
-        Ok(())
     }
 }
 
@@ -249,6 +131,9 @@ fn writer_loop(mut state: WriterState, commands: mpsc::Receiver<Command>) {
             }
             Command::Checkpoint(reply) => {
                 let _ = reply.send(state.writer.checkpoint().map_err(|e| sm_err(ErrorVerb::Write, e)));
+            }
+            Command::Fault(StorageFault::DiskFull, reply) => {
+                let _ = reply.send(state.writer.freeze_size().map_err(|e| sm_err(ErrorVerb::Write, e)));
             }
         }
     }

@@ -4,7 +4,7 @@
 //! of an older term than the entry being applied means the leader changed, and the transaction is rolled
 //! back everywhere.
 
-use crate::db::{ExecContext, Writer};
+use crate::db::{EntryOutcome, ExecContext, Writer};
 use crate::error::SqlError;
 use crate::raft::types::{TxnId, TxnStep, WriteOutcome};
 
@@ -41,14 +41,6 @@ impl Transactions {
             tracing::info!(txn = t.id, "interactive transaction rolled back by the state machine");
             writer.rollback_to(TXN_SAVEPOINT)?;
             writer.release(TXN_SAVEPOINT)?;
-        }
-        Ok(())
-    }
-
-    /// Called before every entry: an open transaction does not survive into another term.
-    pub fn before_entry(&mut self, writer: &Writer, term: u64) -> rusqlite::Result<()> {
-        if self.open.as_ref().is_some_and(|t| t.term != term) {
-            self.abort(writer)?;
         }
         Ok(())
     }
@@ -161,11 +153,22 @@ impl Transactions {
         statements: Vec<crate::db::Statement>,
         ctx: ExecContext,
     ) -> rusqlite::Result<WriteOutcome> {
-        let outcome = writer.execute_entry(ctx, &statements)?;
-        if outcome.is_err() {
-            self.mark_failed();
+        match writer.execute_entry(ctx, &statements)? {
+            EntryOutcome::Done(outcome) => {
+                if outcome.is_err() {
+                    self.mark_failed();
+                }
+                Ok(outcome)
+            }
+            EntryOutcome::TransactionRolledBack(mut e) => {
+                // SQLite rolled the whole transaction back: it is gone on every replica alike.
+                if let Some(t) = self.open.take() {
+                    tracing::info!(txn = t.id, "interactive transaction rolled back by SQLite after an error");
+                }
+                e.message.push_str(" (the transaction was rolled back)");
+                Ok(Err(e))
+            }
         }
-        Ok(outcome)
     }
 }
 

@@ -86,7 +86,7 @@ impl NodeCore {
                 "the transaction was rolled back (leader change or idle timeout); retry it",
             )));
         }
-        let request = Request::Txn { txn, step, ctx: ExecContext::now() };
+        let request = Request::Txn { txn, step, ctx: ExecContext::now(self.options.statement_limits) };
         let written = tokio::time::timeout(self.options.write_timeout, self.raft.client_write(request)).await;
         let result = match written {
             Ok(Ok(resp)) => {

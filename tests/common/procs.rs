@@ -8,8 +8,21 @@ use std::time::{Duration, Instant};
 
 use raftsql::raft::rpc::fetch_status;
 
+/// A port for a node to bind later. Taken below the kernel's ephemeral range (32768 and up on Linux), so that
+/// no outgoing connection can grab it in between, never handed out twice by this process, and free right now.
 pub fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+    static GIVEN: std::sync::Mutex<Vec<u16>> = std::sync::Mutex::new(Vec::new());
+    loop {
+        let port = 20_000 + (rand::random::<u16>() % 12_000);
+        let mut given = GIVEN.lock().unwrap_or_else(|e| e.into_inner());
+        if given.contains(&port) {
+            continue;
+        }
+        if TcpListener::bind(("127.0.0.1", port)).is_ok() {
+            given.push(port);
+            return port;
+        }
+    }
 }
 
 /// A tokio-postgres client of the PostgreSQL server at 127.0.0.1:`port` (its connection runs on a task).
