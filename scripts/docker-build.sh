@@ -15,4 +15,9 @@ for lib in $(ldd target/release/raftsql | grep -o '/[^ ]*' | sort -u); do
 done
 printf 'hosts: files dns\n' > "$root/etc/nsswitch.conf"
 printf 'root:x:0:0:root:/:/bin/raftsql\n' > "$root/etc/passwd"
+# The cluster secret the compose file hands every node (created once, kept out of the image).
+secret=target/docker/cluster-secret
+if [ ! -s "$secret" ]; then
+  (umask 077; od -An -tx1 -N32 /dev/urandom | tr -d ' \n' > "$secret")
+fi
 echo "image tree ready in $root ($(du -sh "$root" | cut -f1)); now: docker compose up -d --build (or docker-compose up -d --build)"

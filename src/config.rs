@@ -2,9 +2,10 @@
 //! checked for contradictions before anything touches the data directory.
 
 use std::collections::BTreeMap;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use crate::error::StartError;
+use crate::raft::wire::ClusterSecret;
 use crate::raft::NodeId;
 
 /// A node's configuration after validation.
@@ -31,12 +32,61 @@ pub struct Config {
     pub snapshot_every: u64,
     /// Client connections served at once; more get SQLSTATE 53300.
     pub max_connections: usize,
+    pub limits: Limits,
     /// Client authentication and TLS.
     pub client_auth: ClientAuth,
     /// Address of the admin HTTP endpoint (health, readiness, status, metrics, backup), if any.
     pub http_listen: Option<String>,
     /// A backup file to start a new cluster from (used only when the data directory is new).
     pub restore_from: Option<PathBuf>,
+    /// The key peers prove they know before anything else is exchanged on the Raft port.
+    pub cluster_secret: ClusterSecret,
+    /// Allow a non-loopback Raft address without a cluster secret.
+    pub insecure: bool,
+}
+
+/// Server-side limits on statements, results, requests and idle transactions.
+#[derive(Debug, Clone)]
+pub struct Limits {
+    pub max_statement_steps: u64,
+    pub max_result_bytes: u64,
+    pub max_request_bytes: usize,
+    pub max_idle_in_transaction: std::time::Duration,
+    pub sqlite_memory_bytes: u64,
+}
+
+/// Shortest cluster secret accepted.
+pub const MIN_SECRET_BYTES: usize = 16;
+
+/// Reads the cluster secret from `file` or takes it from `value` (RAFTSQL_CLUSTER_SECRET); neither means
+/// none.
+pub fn load_cluster_secret(file: Option<&Path>, value: Option<&str>) -> Result<ClusterSecret, StartError> {
+    let secret = match (file, value) {
+        (Some(_), Some(_)) => return Err(StartError::Config(
+            "give the cluster secret either in a file (--cluster-secret-file) or in RAFTSQL_CLUSTER_SECRET, not both"
+                .into(),
+        )),
+        (Some(path), None) => {
+            let bytes =
+                std::fs::read(path).map_err(|source| StartError::Io { path: path.display().to_string(), source })?;
+            String::from_utf8_lossy(&bytes).trim().as_bytes().to_vec()
+        }
+        (None, Some(v)) => v.trim().as_bytes().to_vec(),
+        (None, None) => return Ok(ClusterSecret::none()),
+    };
+    if secret.len() < MIN_SECRET_BYTES {
+        return Err(StartError::Config(format!(
+            "the cluster secret has {} bytes; use at least {MIN_SECRET_BYTES} (e.g. `openssl rand -hex 32`)",
+            secret.len()
+        )));
+    }
+    Ok(ClusterSecret::new(&secret))
+}
+
+/// Whether `addr` (host:port) can only be reached from this machine.
+pub fn is_loopback(addr: &str) -> bool {
+    let host = addr.rsplit_once(':').map_or(addr, |(h, _)| h).trim_start_matches('[').trim_end_matches(']');
+    host.eq_ignore_ascii_case("localhost") || host.parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback())
 }
 
 /// How PostgreSQL clients connect: users (from a file of verifiers and/or name:password pairs), the method,
@@ -75,6 +125,17 @@ pub fn parse_peers(spec: &str) -> Result<BTreeMap<NodeId, String>, StartError> {
 impl Config {
     /// Checks that the parts fit together.
     pub fn validate(self) -> Result<Config, StartError> {
+        if self.id == crate::raft::rpc::CLIENT_ID {
+            return Err(StartError::Config("node id 0 is reserved for tools: use 1 or more".into()));
+        }
+        if !self.cluster_secret.is_configured() && !self.insecure && !is_loopback(&self.raft_listen) {
+            return Err(StartError::Config(format!(
+                "the Raft address {} is reachable from other machines, and without a cluster secret anyone who \
+                 reaches it can read and change all data: give every node the same --cluster-secret-file (or \
+                 RAFTSQL_CLUSTER_SECRET), or accept the risk with --insecure",
+                self.raft_listen
+            )));
+        }
         if self.join.is_some() && !self.peers.is_empty() {
             return Err(StartError::Config("--join and --peers exclude each other: a node either bootstraps with the initial voters or joins a running cluster".into()));
         }
@@ -108,6 +169,17 @@ impl Config {
         }
         if let Some(bad) = a.users.iter().find(|u| !u.contains(':')) {
             return Err(StartError::Config(format!("--user {bad}: expected name:password")));
+        }
+        if self.limits.max_statement_steps < 1000 || self.limits.max_result_bytes < 1024 {
+            return Err(StartError::Config(
+                "--max-statement-steps must be at least 1000 and --max-result-bytes 1024".into(),
+            ));
+        }
+        if self.limits.max_request_bytes > crate::raft::wire::MAX_FRAME / 2 {
+            return Err(StartError::Config(format!(
+                "--max-request-bytes may be at most {} (half the cluster RPC's frame limit)",
+                crate::raft::wire::MAX_FRAME / 2
+            )));
         }
         if self.heartbeat_ms == 0 || self.election_timeout_ms <= self.heartbeat_ms * 2 {
             return Err(StartError::Config(format!(

@@ -6,7 +6,8 @@ use std::process::ExitCode;
 
 use clap::Parser;
 use raftsql::config::{parse_peers, Config};
-use raftsql::raft::rpc::fetch_status;
+use raftsql::raft::rpc::{fetch_status, AdminRequest, CLIENT_ID};
+use raftsql::raft::wire::ClusterSecret;
 
 /// A replicated SQL database: PostgreSQL wire protocol, Raft consensus, SQLite storage.
 #[derive(Debug, Parser)]
@@ -54,6 +55,8 @@ struct Cli {
     /// Maximum number of concurrent PostgreSQL client connections (more are refused with 53300).
     #[arg(long, env = "RAFTSQL_MAX_CONNECTIONS", default_value_t = 100)]
     max_connections: usize,
+    #[command(flatten)]
+    limits: LimitArgs,
     /// File of users allowed to connect, one `name SCRAM-SHA-256$...` verifier per line (see `raftsql passwd`).
     /// Without users every client is trusted.
     #[arg(long, env = "RAFTSQL_USERS_FILE")]
@@ -81,6 +84,51 @@ struct Cli {
     /// Give every initial node of the new cluster the same file.
     #[arg(long, env = "RAFTSQL_RESTORE_FROM")]
     restore_from: Option<PathBuf>,
+    #[command(flatten)]
+    secret: SecretArgs,
+    /// Allow a Raft address other than loopback without a cluster secret: anyone who reaches the port can then
+    /// read and change everything.
+    #[arg(long, env = "RAFTSQL_INSECURE", default_value_t = false)]
+    insecure: bool,
+}
+
+/// Server-side limits (see "Security and limits" in the README).
+#[derive(Debug, clap::Args)]
+struct LimitArgs {
+    /// Execution budget of one replicated statement: SQLite instructions plus bytes of large values. Past it
+    /// the statement fails with 54001 on every replica, without effect. Carried in each entry by the leader.
+    #[arg(long, env = "RAFTSQL_MAX_STATEMENT_STEPS", default_value_t = raftsql::db::ExecLimits::default().max_steps)]
+    max_statement_steps: u64,
+    /// Largest result one statement may return, in bytes (more fails with 54000).
+    #[arg(long, env = "RAFTSQL_MAX_RESULT_BYTES", default_value_t = 256 << 20)]
+    max_result_bytes: u64,
+    /// Largest replicated request (SQL text plus parameters), in bytes; larger ones fail with 54000 up front.
+    #[arg(long, env = "RAFTSQL_MAX_REQUEST_BYTES", default_value_t = 16 << 20)]
+    max_request_bytes: usize,
+    /// Longest a write transaction may sit idle holding the cluster's write gate, and a read-only one its
+    /// snapshot, in seconds; also the cap on idle_in_transaction_session_timeout.
+    #[arg(long, env = "RAFTSQL_MAX_IDLE_IN_TRANSACTION_SECS", default_value_t = 60)]
+    max_idle_in_transaction_secs: u64,
+    /// Memory SQLite may use in this process, in MiB (past it a read fails with 53200; the writer stops the node).
+    #[arg(long, env = "RAFTSQL_SQLITE_MEMORY_MIB", default_value_t = 4096)]
+    sqlite_memory_mib: u64,
+}
+
+/// Where the cluster secret comes from.
+#[derive(Debug, clap::Args)]
+struct SecretArgs {
+    /// File holding the cluster secret (at least 16 bytes; surrounding whitespace ignored). Every node and tool
+    /// of a cluster uses the same one; peers prove they know it before anything else is exchanged.
+    #[arg(long, env = "RAFTSQL_CLUSTER_SECRET_FILE")]
+    cluster_secret_file: Option<PathBuf>,
+}
+
+impl SecretArgs {
+    /// The secret from the file, or from RAFTSQL_CLUSTER_SECRET itself.
+    fn load(&self) -> Result<ClusterSecret, raftsql::error::StartError> {
+        let from_env = std::env::var("RAFTSQL_CLUSTER_SECRET").ok().filter(|s| !s.is_empty());
+        raftsql::config::load_cluster_secret(self.cluster_secret_file.as_deref(), from_env.as_deref())
+    }
 }
 
 /// Tools that talk to a running node instead of running one.
@@ -105,6 +153,8 @@ enum ClusterCommand {
         node: String,
         /// Id of the node to remove.
         id: u64,
+        #[command(flatten)]
+        secret: SecretArgs,
     },
     /// Hand leadership to the given node.
     TransferLeader {
@@ -113,24 +163,36 @@ enum ClusterCommand {
         node: String,
         /// Id of the node that should lead.
         id: u64,
+        #[command(flatten)]
+        secret: SecretArgs,
     },
     /// Print a node's view of the cluster: its role, term, leader, log and applied indexes, members.
     Status {
         /// Raft address of the node to ask.
         #[arg(long, env = "RAFTSQL_NODE", default_value = "127.0.0.1:7001")]
         node: String,
+        #[command(flatten)]
+        secret: SecretArgs,
     },
 }
 
 fn cluster_command(
     runtime: &tokio::runtime::Runtime,
     node: &str,
-    req: raftsql::raft::rpc::ForwardRequest,
+    secret: &SecretArgs,
+    req: AdminRequest,
     done: String,
 ) -> ExitCode {
-    let sent = raftsql::raft::rpc::send_cluster_command(node, req, std::time::Duration::from_secs(60));
+    let secret = match secret.load() {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("raftsql: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let sent = raftsql::raft::rpc::admin_call(node, &secret, CLIENT_ID, req, std::time::Duration::from_secs(60));
     match runtime.block_on(sent) {
-        Ok(()) => {
+        Ok(_) => {
             println!("{done}");
             ExitCode::SUCCESS
         }
@@ -157,20 +219,25 @@ fn run_tool(command: Command) -> ExitCode {
             println!("{}", raftsql::pg::auth::Users::file_line(&name, password.trim_end_matches(['\n', '\r'])));
             ExitCode::SUCCESS
         }
-        Command::Cluster(ClusterCommand::Remove { node, id }) => cluster_command(
+        Command::Cluster(ClusterCommand::Remove { node, id, secret }) => {
+            cluster_command(&runtime, &node, &secret, AdminRequest::RemoveMember(id), format!("node {id} removed"))
+        }
+        Command::Cluster(ClusterCommand::TransferLeader { node, id, secret }) => cluster_command(
             &runtime,
             &node,
-            raftsql::raft::rpc::ForwardRequest::RemoveMember(id),
-            format!("node {id} removed"),
-        ),
-        Command::Cluster(ClusterCommand::TransferLeader { node, id }) => cluster_command(
-            &runtime,
-            &node,
-            raftsql::raft::rpc::ForwardRequest::TransferLeader(id),
+            &secret,
+            AdminRequest::TransferLeader(id),
             format!("node {id} is the leader"),
         ),
-        Command::Cluster(ClusterCommand::Status { node }) => {
-            match runtime.block_on(fetch_status(&node, std::time::Duration::from_secs(5))) {
+        Command::Cluster(ClusterCommand::Status { node, secret }) => {
+            let secret = match secret.load() {
+                Ok(s) => s,
+                Err(e) => {
+                    eprintln!("raftsql: {e}");
+                    return ExitCode::from(2);
+                }
+            };
+            match runtime.block_on(fetch_status(&node, &secret, std::time::Duration::from_secs(5))) {
                 Ok(s) => {
                     println!(
                         "node {} ({}), term {}, leader {}",
@@ -214,8 +281,17 @@ impl Cli {
             election_timeout_ms: self.election_timeout_ms,
             snapshot_every: self.snapshot_every,
             max_connections: self.max_connections,
+            limits: raftsql::config::Limits {
+                max_statement_steps: self.limits.max_statement_steps,
+                max_result_bytes: self.limits.max_result_bytes,
+                max_request_bytes: self.limits.max_request_bytes,
+                max_idle_in_transaction: std::time::Duration::from_secs(self.limits.max_idle_in_transaction_secs),
+                sqlite_memory_bytes: self.limits.sqlite_memory_mib << 20,
+            },
             http_listen: self.http_addr,
             restore_from: self.restore_from,
+            cluster_secret: self.secret.load()?,
+            insecure: self.insecure,
             client_auth: raftsql::config::ClientAuth {
                 users_file: self.users_file,
                 users: self.users,
@@ -243,6 +319,8 @@ async fn wait_for_signal() {
 }
 
 fn main() -> ExitCode {
+    // SQLite's allocator is configured before anything in the process initializes SQLite.
+    raftsql::db::budget::install_allocator();
     let mut cli = Cli::parse();
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,openraft=warn"));

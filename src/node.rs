@@ -26,6 +26,13 @@ pub fn raft_options(config: &Config) -> RaftOptions {
     o.election_timeout_min_ms = config.election_timeout_ms;
     o.election_timeout_max_ms = config.election_timeout_ms * 2;
     o.snapshot_every = config.snapshot_every;
+    o.secret = config.cluster_secret.clone();
+    let l = &config.limits;
+    o.statement_limits.max_steps = l.max_statement_steps;
+    o.statement_limits.max_result_bytes = l.max_result_bytes.min(o.statement_limits.max_result_bytes);
+    o.max_result_bytes = l.max_result_bytes;
+    o.max_request_bytes = l.max_request_bytes;
+    o.txn_idle_timeout = l.max_idle_in_transaction;
     o
 }
 
@@ -99,6 +106,9 @@ pub async fn start(config: &Config) -> Result<RunningNode, StartError> {
         }
         None => None,
     };
+    // Before anything opens SQLite (restoring a backup does).
+    crate::db::budget::install_allocator();
+    crate::db::budget::set_heap_limit(config.limits.sqlite_memory_bytes);
     crate::datadir::prepare(config)?;
     let mut options = raft_options(config);
     if options.pg_advertise.ends_with(":0") || options.pg_advertise.is_empty() {

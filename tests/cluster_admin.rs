@@ -8,7 +8,6 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 
 use common::procs::{pg_client_at, ProcCluster};
-use raftsql::raft::rpc::fetch_status;
 
 async fn wait_leader(c: &ProcCluster, expected: u64) {
     let deadline = Instant::now() + Duration::from_secs(30);
@@ -45,6 +44,7 @@ async fn view_leader_transfer_and_remove() {
     wait_leader(&c, follower).await;
     // ... and back, from the CLI.
     let out = Command::new(env!("CARGO_BIN_EXE_raftsql"))
+        .env("RAFTSQL_CLUSTER_SECRET", common::procs::TEST_SECRET)
         .args(["cluster", "transfer-leader", "--node", &c.nodes[0].raft_addr, &leader.to_string()])
         .output()
         .unwrap();
@@ -60,11 +60,12 @@ async fn view_leader_transfer_and_remove() {
         db.query_one("SELECT reachable FROM raftsql_nodes WHERE id = $1", &[&(gone as i64)]).await.unwrap().get(0);
     assert!(!reachable);
     let out = Command::new(env!("CARGO_BIN_EXE_raftsql"))
+        .env("RAFTSQL_CLUSTER_SECRET", common::procs::TEST_SECRET)
         .args(["cluster", "remove", "--node", &c.nodes[follower as usize - 1].raft_addr, &gone.to_string()])
         .output()
         .unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    let status = fetch_status(&c.nodes[leader as usize - 1].raft_addr, Duration::from_secs(2)).await.unwrap();
+    let status = common::procs::status_of(&c.nodes[leader as usize - 1].raft_addr).await.unwrap();
     let mut expected = vec![leader, follower];
     expected.sort();
     assert_eq!(status.voters, expected);

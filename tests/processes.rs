@@ -8,6 +8,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use raftsql::raft::rpc::{fetch_status, NodeStatus};
+use raftsql::raft::wire::ClusterSecret;
 
 fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
@@ -42,7 +43,7 @@ async fn agreed(addrs: &[String], voters: &[u64]) -> Vec<NodeStatus> {
     loop {
         let mut views = Vec::new();
         for a in addrs {
-            views.push(fetch_status(a, Duration::from_secs(2)).await);
+            views.push(fetch_status(a, &ClusterSecret::none(), Duration::from_secs(2)).await);
         }
         if let Ok(views) = views.iter().cloned().collect::<Result<Vec<_>, _>>() {
             let leader = views[0].current_leader;
@@ -70,7 +71,7 @@ async fn peers_form_a_cluster_on_start_and_restart_and_a_node_joins() {
     // Every node's PostgreSQL address ends up recorded in the membership.
     let deadline = Instant::now() + Duration::from_secs(30);
     loop {
-        let s = fetch_status(&addrs[0], Duration::from_secs(2)).await.unwrap();
+        let s = fetch_status(&addrs[0], &ClusterSecret::none(), Duration::from_secs(2)).await.unwrap();
         if s.nodes.iter().all(|(_, n)| !n.pg_addr.is_empty()) {
             break;
         }
@@ -100,7 +101,7 @@ async fn peers_form_a_cluster_on_start_and_restart_and_a_node_joins() {
     let views = agreed(&all, &[1, 2, 3, 4]).await;
     let deadline = Instant::now() + Duration::from_secs(30);
     loop {
-        let s = fetch_status(&a5, Duration::from_secs(2)).await.unwrap();
+        let s = fetch_status(&a5, &ClusterSecret::none(), Duration::from_secs(2)).await.unwrap();
         if s.learners == vec![5] && s.last_applied >= views[0].last_applied {
             break;
         }

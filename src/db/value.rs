@@ -11,10 +11,20 @@ pub enum Value {
     Integer(i64),
     Real(f64),
     Text(String),
-    Blob(Vec<u8>),
+    /// Encoded as one byte string, not a sequence of numbers (the same bytes with bincode, much faster).
+    Blob(#[serde(with = "serde_bytes")] Vec<u8>),
 }
 
 impl Value {
+    /// Roughly the bytes this value takes when encoded.
+    pub fn approx_size(&self) -> usize {
+        9 + match self {
+            Value::Text(s) => s.len(),
+            Value::Blob(b) => b.len(),
+            _ => 0,
+        }
+    }
+
     pub(crate) fn from_ref(v: ValueRef<'_>) -> Value {
         match v {
             ValueRef::Null => Value::Null,
@@ -91,5 +101,10 @@ pub struct Statement {
 impl Statement {
     pub fn new(sql: impl Into<String>, params: Vec<Value>) -> Self {
         Statement { sql: sql.into(), params }
+    }
+
+    /// Roughly the bytes this statement takes in a log entry: its SQL and its parameters.
+    pub fn approx_size(&self) -> usize {
+        16 + self.sql.len() + self.params.iter().map(Value::approx_size).sum::<usize>()
     }
 }

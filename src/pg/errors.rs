@@ -50,6 +50,7 @@ pub fn sql_error(e: &SqlError) -> ErrorInfo {
         20 => ("42804", msg.to_string()),
         18 => ("54000", msg.to_string()),
         13 => ("53100", msg.to_string()),
+        7 => ("53200", format!("out of memory: {msg}")),
         5 | 6 => ("55P03", msg.to_string()),
         _ => classify_message(msg),
     };

@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use openraft::error::{CheckIsLeaderError, InitializeError, RaftError};
+use openraft::error::{InitializeError, RaftError};
 use openraft::SnapshotPolicy;
 use tokio::net::TcpListener;
 use tokio::sync::{mpsc, watch};
@@ -16,14 +16,19 @@ use tokio::task::JoinHandle;
 use crate::db::exec::Access;
 use crate::db::{ExecLimits, QueryResult, ReadError, ReadPool, Statement, Value};
 use crate::error::{ClusterError, ExecError, StartError};
+use crate::raft::admin::SwitchLeases;
 use crate::raft::log_file::LogFileStats;
 use crate::raft::log_store::LogStore;
-use crate::raft::network::{ForwardClient, ForwardIoError, NetworkFactory, NetworkFaults};
-use crate::raft::proposer::{ProposeError, Proposer};
-use crate::raft::rpc::{ForwardError, ForwardRequest, ForwardResponse, RpcRequest, RpcResponse};
+use crate::raft::network::{ForwardClient, NetworkFaults};
+use crate::raft::peer_client::NetworkFactory;
+use crate::raft::proposer::Proposer;
+use crate::raft::reads::ReadWaiter;
+use crate::raft::routing::Retry;
+use crate::raft::rpc::{LeaderRequest, LeaderResponse};
 use crate::raft::rpc_server;
 use crate::raft::state_machine::StateMachine;
-use crate::raft::types::{Node, NodeId, Raft, RaftMetrics, WriteOutcome};
+use crate::raft::types::{Node, NodeId, Raft, RaftMetrics};
+use crate::raft::wire::ClusterSecret;
 use crate::raft::write_gate::WriteGate;
 
 /// Everything needed to start the replicated core of one node.
@@ -52,8 +57,13 @@ pub struct RaftOptions {
     pub statement_limits: ExecLimits,
     /// How long a client write may wait for a leader before failing as unavailable.
     pub write_timeout: Duration,
-    /// An interactive write transaction idle this long is rolled back (it holds the leader's write gate).
+    /// An interactive write transaction idle this long is rolled back (it holds the leader's write gate);
+    /// also the most a session's idle_in_transaction_session_timeout may ask for.
     pub txn_idle_timeout: Duration,
+    /// Largest replicated request (SQL text and parameters) accepted; larger ones get 54000 up front.
+    pub max_request_bytes: usize,
+    /// The key of the cluster RPC's handshake.
+    pub secret: ClusterSecret,
 }
 
 impl RaftOptions {
@@ -75,6 +85,8 @@ impl RaftOptions {
             statement_limits: ExecLimits::default(),
             write_timeout: Duration::from_secs(10),
             txn_idle_timeout: Duration::from_secs(60),
+            max_request_bytes: 16 << 20,
+            secret: ClusterSecret::none(),
         }
     }
 }
@@ -88,9 +100,6 @@ pub enum Consistency {
     /// Reads this node's copy as it is, possibly behind the leader.
     Stale,
 }
-
-/// A caller of `read_barrier` waiting for a round's outcome.
-type ReadWaiter = tokio::sync::oneshot::Sender<Result<(), ClusterError>>;
 
 /// Shared state of a running node; the RPC server and the public handle both hold it.
 pub struct NodeCore {
@@ -107,8 +116,12 @@ pub struct NodeCore {
     /// The leader's write gate for interactive transactions.
     pub gate: Arc<WriteGate>,
     /// Callers waiting for the next read-index round.
-    read_rounds: mpsc::UnboundedSender<ReadWaiter>,
+    pub(crate) read_rounds: mpsc::UnboundedSender<ReadWaiter>,
     pub(crate) forward: ForwardClient,
+    /// The key of the cluster RPC's handshake.
+    pub(crate) secret: ClusterSecret,
+    /// Election and heartbeat switches paused by a leadership transfer, and their leases.
+    pub(crate) switches: Arc<SwitchLeases>,
     pub(crate) options: RaftOptions,
 }
 
@@ -167,13 +180,14 @@ impl RaftNode {
         let network = NetworkFactory {
             my_id: options.id,
             faults: faults.clone(),
+            secret: options.secret.clone(),
             connect_timeout: Duration::from_millis(options.heartbeat_ms.max(100) * 2),
         };
         let raft = Raft::new(options.id, config, network, log_store, state_machine.clone()).await.map_err(start_err)?;
         let gate = Arc::new(WriteGate::default());
         let (read_rounds, read_waiting) = mpsc::unbounded_channel();
         let proposer = Proposer::start(raft.clone(), gate.clone(), options.write_timeout, options.statement_limits);
-        let forward = ForwardClient::new(options.id, faults.clone(), Duration::from_secs(2));
+        let forward = ForwardClient::new(options.id, faults.clone(), options.secret.clone(), Duration::from_secs(2));
         let core = Arc::new(NodeCore {
             id: options.id,
             raft,
@@ -186,6 +200,8 @@ impl RaftNode {
             gate,
             read_rounds,
             forward,
+            secret: options.secret.clone(),
+            switches: Arc::default(),
             options,
         });
         let (stop, stop_rx) = watch::channel(false);
@@ -262,17 +278,17 @@ impl RaftNode {
 
     /// Adds a learner (it starts receiving the log) and waits until it has caught up.
     pub async fn add_learner(&self, id: NodeId, node: Node) -> Result<(), ClusterError> {
-        self.core.admin(ForwardRequest::AddLearner { id, node }).await
+        self.core.admin(LeaderRequest::AddLearner { id, node }).await
     }
 
     /// Makes exactly `voters` the voting members.
     pub async fn change_voters(&self, voters: Vec<NodeId>) -> Result<(), ClusterError> {
-        self.core.admin(ForwardRequest::ChangeVoters(voters)).await
+        self.core.admin(LeaderRequest::ChangeVoters(voters)).await
     }
 
     /// Removes a node (voter or learner) from the cluster.
     pub async fn remove_node(&self, id: NodeId) -> Result<(), ClusterError> {
-        self.core.admin(ForwardRequest::RemoveNode(id)).await
+        self.core.admin(LeaderRequest::RemoveNode(id)).await
     }
 
     /// Resolves when Raft has stopped on a fatal error (a storage failure while applying or writing the log,
@@ -396,143 +412,12 @@ impl NodeCore {
         let _ = tokio::time::timeout(Duration::from_millis(self.options.heartbeat_ms), rx.changed()).await;
     }
 
-    /// Proposes on the local Raft (through the group-commit batcher) if it leads.
-    /// `Err(Ok(hint))` means "not leader, nothing proposed".
-    pub(crate) async fn propose_locally(
-        &self,
-        statements: Vec<Statement>,
-    ) -> Result<WriteOutcome, Result<Option<(NodeId, Node)>, ClusterError>> {
-        match self.proposer.propose(statements).await {
-            Ok(outcome) => Ok(outcome),
-            Err(ProposeError::NotLeader(hint)) => Err(Ok(hint)),
-            Err(ProposeError::Cluster(e)) => Err(Err(e)),
-        }
-    }
-
     async fn write(&self, statements: Vec<Statement>) -> Result<Vec<QueryResult>, ExecError> {
+        self.check_request_size(&statements)?;
         let deadline = Instant::now() + self.options.write_timeout;
-        let mut hint = None;
-        loop {
-            let target = hint.take().or_else(|| self.leader_hint());
-            let outcome = match target {
-                Some((leader, _)) if leader == self.id => self.propose_locally(statements.clone()).await,
-                Some((leader, node)) => self.forward_write(leader, &node, &statements, deadline).await,
-                None => Err(Ok(None)),
-            };
-            match outcome {
-                Ok(outcome) => return outcome.map_err(ExecError::from),
-                Err(Err(e)) => return Err(e.into()),
-                Err(Ok(next)) => {
-                    if Instant::now() >= deadline {
-                        return Err(ClusterError::Unavailable("no leader accepted the write in time".into()).into());
-                    }
-                    if next.is_none() {
-                        self.wait_for_change().await;
-                    }
-                    hint = next;
-                }
-            }
-        }
-    }
-
-    async fn forward_write(
-        &self,
-        leader: NodeId,
-        node: &Node,
-        statements: &[Statement],
-        deadline: Instant,
-    ) -> Result<WriteOutcome, Result<Option<(NodeId, Node)>, ClusterError>> {
-        let timeout = deadline.saturating_duration_since(Instant::now()).max(Duration::from_millis(100));
-        let req = RpcRequest::Forward(ForwardRequest::Write(statements.to_vec()));
-        match self.forward.call(leader, &node.raft_addr, req, timeout).await {
-            Ok(RpcResponse::Forward(Ok(ForwardResponse::Write(resp)))) => Ok(resp),
-            Ok(RpcResponse::Forward(Err(ForwardError::NotLeader { leader: next }))) => {
-                // Only follow a hint that points elsewhere, otherwise wait for the cluster to settle.
-                Err(Ok(next.filter(|(id, _)| *id != leader)))
-            }
-            Ok(RpcResponse::Forward(Err(ForwardError::Cluster(e)))) => Err(Err(e)),
-            Ok(other) => {
-                Err(Err(ClusterError::OutcomeUnknown(format!("unexpected answer from the leader: {other:?}"))))
-            }
-            Err(ForwardIoError::NotSent(e)) => {
-                tracing::debug!(leader, error = %e, "leader unreachable, waiting for a new one");
-                self.wait_for_change().await;
-                Err(Ok(None))
-            }
-            Err(ForwardIoError::Lost(e)) => Err(Err(ClusterError::OutcomeUnknown(format!(
-                "lost contact with leader {leader} after sending the write: {e}"
-            )))),
-        }
-    }
-
-    /// Makes a following read linearizable: confirms leadership through a quorum (on the leader, or by
-    /// asking the leader) and waits until this node has applied up to the leader's commit point. Concurrent
-    /// callers share rounds: a round started after a caller arrived serves it as well as its own.
-    pub async fn read_barrier(&self) -> Result<(), ClusterError> {
-        let (tx, rx) = tokio::sync::oneshot::channel();
-        if self.read_rounds.send(tx).is_err() {
-            return Err(ClusterError::ShuttingDown);
-        }
-        rx.await.unwrap_or(Err(ClusterError::ShuttingDown))
-    }
-
-    /// Runs read-index rounds back to back for whoever is waiting when each round starts.
-    async fn run_read_rounds(&self, mut waiting: mpsc::UnboundedReceiver<ReadWaiter>) {
-        while let Some(first) = waiting.recv().await {
-            let mut batch = vec![first];
-            while let Ok(more) = waiting.try_recv() {
-                batch.push(more);
-            }
-            let result = self.read_barrier_round().await;
-            for w in batch {
-                let _ = w.send(result.clone());
-            }
-        }
-    }
-
-    /// One read-index round.
-    async fn read_barrier_round(&self) -> Result<(), ClusterError> {
-        let deadline = Instant::now() + self.options.write_timeout;
-        loop {
-            let index = match self.raft.ensure_linearizable().await {
-                Ok(_) => return Ok(()),
-                Err(RaftError::APIError(CheckIsLeaderError::ForwardToLeader(f))) => {
-                    match f.leader_id.zip(f.leader_node) {
-                        Some((leader, node)) => self.remote_read_index(leader, &node).await,
-                        None => None,
-                    }
-                }
-                Err(RaftError::APIError(CheckIsLeaderError::QuorumNotEnough(e))) => {
-                    tracing::debug!(error = %e, "read index: quorum not reached");
-                    None
-                }
-                Err(RaftError::Fatal(_)) => return Err(ClusterError::ShuttingDown),
-            };
-            if let Some(index) = index {
-                let remaining = deadline.saturating_duration_since(Instant::now());
-                return self
-                    .raft
-                    .wait(Some(remaining))
-                    .applied_index_at_least(Some(index), "linearizable read")
-                    .await
-                    .map(|_| ())
-                    .map_err(|e| ClusterError::Unavailable(format!("not caught up with the leader in time: {e}")));
-            }
-            if Instant::now() >= deadline {
-                return Err(ClusterError::Unavailable("no leader confirmed the read in time".into()));
-            }
-            self.wait_for_change().await;
-        }
-    }
-
-    async fn remote_read_index(&self, leader: NodeId, node: &Node) -> Option<u64> {
-        let req = RpcRequest::Forward(ForwardRequest::ReadIndex);
-        match self.forward.call(leader, &node.raft_addr, req, self.options.write_timeout).await {
-            Ok(RpcResponse::Forward(Ok(ForwardResponse::ReadIndex(i)))) => Some(i),
-            other => {
-                tracing::debug!(leader, answer = ?other.map(|_| ()), "read index from leader failed");
-                None
-            }
+        match self.on_leader(LeaderRequest::Write(statements), Retry::WhileNotDone, deadline).await? {
+            LeaderResponse::Write(outcome) => Ok(outcome?),
+            other => Err(ClusterError::OutcomeUnknown(format!("unexpected answer from the leader: {other:?}")).into()),
         }
     }
 }

@@ -7,12 +7,14 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use openraft::error::{ClientWriteError, RaftError};
 use tokio::sync::{mpsc, oneshot, Semaphore};
 
 use crate::db::{ExecContext, ExecLimits, Statement};
 use crate::error::ClusterError;
-use crate::raft::types::{Node, NodeId, Raft, Request, WriteOutcome};
+use crate::raft::leader::request_size;
+use crate::raft::routing::client_write_error;
+use crate::raft::rpc::ForwardError;
+use crate::raft::types::{Raft, Request, WriteOutcome};
 use crate::raft::write_gate::WriteGate;
 
 /// Proposals allowed in flight at once. Below this a write is proposed immediately (no added latency);
@@ -20,18 +22,14 @@ use crate::raft::write_gate::WriteGate;
 const MAX_IN_FLIGHT: usize = 4;
 /// Upper bound on requests packed into one entry (keeps entries and apply batches reasonable).
 const MAX_BATCH: usize = 512;
-
-/// Why a proposal did not produce a result.
-#[derive(Debug, Clone)]
-pub enum ProposeError {
-    /// This node is not the leader; nothing was proposed. Carries the leader it knows of.
-    NotLeader(Option<(NodeId, Node)>),
-    Cluster(ClusterError),
-}
+/// Requests are packed into one entry until it holds this many bytes (a larger request goes alone), so entries
+/// stay small enough to replicate within a heartbeat.
+pub const ENTRY_PACKING_BYTES: usize = 4 << 20;
 
 struct Pending {
     statements: Vec<Statement>,
-    reply: oneshot::Sender<Result<WriteOutcome, ProposeError>>,
+    size: usize,
+    reply: oneshot::Sender<Result<WriteOutcome, ForwardError>>,
 }
 
 /// Counters: how many entries were proposed and how many client requests they carried.
@@ -58,12 +56,13 @@ impl Proposer {
     }
 
     /// Proposes `statements` as one atomic request and waits for its result.
-    pub async fn propose(&self, statements: Vec<Statement>) -> Result<WriteOutcome, ProposeError> {
+    pub async fn propose(&self, statements: Vec<Statement>) -> Result<WriteOutcome, ForwardError> {
         let (reply, rx) = oneshot::channel();
-        if self.queue.send(Pending { statements, reply }).is_err() {
-            return Err(ProposeError::Cluster(ClusterError::ShuttingDown));
+        let size = request_size(&statements);
+        if self.queue.send(Pending { statements, size, reply }).is_err() {
+            return Err(ForwardError::Cluster(ClusterError::ShuttingDown));
         }
-        rx.await.unwrap_or(Err(ProposeError::Cluster(ClusterError::OutcomeUnknown(
+        rx.await.unwrap_or(Err(ForwardError::Cluster(ClusterError::OutcomeUnknown(
             "the proposal was dropped while in flight".into(),
         ))))
     }
@@ -78,15 +77,29 @@ async fn run(
     stats: Arc<ProposerStats>,
 ) {
     let slots = Arc::new(Semaphore::new(MAX_IN_FLIGHT));
+    let mut carried: Option<Pending> = None;
     loop {
         let Ok(permit) = slots.clone().acquire_owned().await else {
             return;
         };
-        let Some(first) = rx.recv().await else { return };
+        let next = match carried.take() {
+            Some(p) => Some(p),
+            None => rx.recv().await,
+        };
+        let Some(first) = next else { return };
+        let mut bytes = first.size;
         let mut batch = vec![first];
-        while batch.len() < MAX_BATCH {
+        while batch.len() < MAX_BATCH && bytes < ENTRY_PACKING_BYTES {
             match rx.try_recv() {
-                Ok(p) => batch.push(p),
+                Ok(p) if bytes + p.size > ENTRY_PACKING_BYTES => {
+                    // Too big to join this entry: it starts the next one.
+                    carried = Some(p);
+                    break;
+                }
+                Ok(p) => {
+                    bytes += p.size;
+                    batch.push(p);
+                }
                 Err(_) => break,
             }
         }
@@ -113,7 +126,7 @@ async fn propose_batch(
         Ok(g) => g,
         Err(e) => {
             for reply in replies {
-                let _ = reply.send(Err(ProposeError::Cluster(e.clone())));
+                let _ = reply.send(Err(ForwardError::Cluster(e.clone())));
             }
             return;
         }
@@ -127,16 +140,10 @@ async fn propose_batch(
             return;
         }
         // Proposed but not committed in time (a leader cut off from its quorum): it may still commit.
-        Err(_) => ProposeError::Cluster(ClusterError::OutcomeUnknown(
+        Err(_) => ForwardError::Cluster(ClusterError::OutcomeUnknown(
             "the write was proposed but not committed in time".into(),
         )),
-        Ok(Err(RaftError::APIError(ClientWriteError::ForwardToLeader(f)))) => {
-            ProposeError::NotLeader(f.leader_id.zip(f.leader_node))
-        }
-        Ok(Err(RaftError::APIError(ClientWriteError::ChangeMembershipError(e)))) => {
-            ProposeError::Cluster(ClusterError::Unavailable(e.to_string()))
-        }
-        Ok(Err(RaftError::Fatal(e))) => ProposeError::Cluster(ClusterError::OutcomeUnknown(e.to_string())),
+        Ok(Err(e)) => client_write_error(e),
     };
     for reply in replies {
         let _ = reply.send(Err(failure.clone()));

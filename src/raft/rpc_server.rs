@@ -1,36 +1,62 @@
-//! The server side of the cluster RPC: accepts peer connections, checks the handshake (the caller must be
-//! asking for this node's id), then answers Raft messages and requests forwarded by followers, one at a
-//! time per connection, in order.
+//! The server side of the cluster RPC: accepts peer connections up to a cap, runs the authenticated
+//! handshake within a deadline, then answers requests one at a time per connection, in order, each checked
+//! against what its audience allows the caller:
+//! - Raft traffic and work for the leader only from member nodes (tools, node id 0, may not send them), and a
+//!   node records addresses only for itself;
+//! - admin: status, removal and leadership transfer from anyone who passed the handshake (tools included);
+//!   joining only for the caller itself; election and heartbeat switches only from member nodes.
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use tokio::io::{BufReader, BufWriter};
 use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::watch;
+use tokio::sync::{watch, OwnedSemaphorePermit, Semaphore};
 
 use crate::codec;
 use crate::raft::node::NodeCore;
-use crate::raft::rpc::{read_frame, write_frame, RpcRequest, RpcResponse};
+use crate::raft::rpc::{
+    codec_io, AdminRequest, LeaderRequest, RaftRequest, RpcRequest, RpcResponse, CLIENT_ID, FRAME_BODY_TIMEOUT,
+};
+use crate::raft::types::NodeId;
+use crate::raft::wire::{self, HANDSHAKE_TIMEOUT};
+
+/// Connections served at once; more are closed at once.
+pub const MAX_CONNECTIONS: usize = 256;
+/// Of those, connections still in their handshake: a flood of connections that never authenticate cannot take
+/// the slots members need (their connections are persistent, and new ones find slots as floods time out).
+pub const MAX_HANDSHAKING: usize = 64;
+/// A connection without a request for this long is closed (callers reconnect on their next request).
+const IDLE_TIMEOUT: Duration = Duration::from_secs(300);
 
 /// Accepts connections until `stop` turns true.
 pub async fn serve(listener: TcpListener, core: Arc<NodeCore>, mut stop: watch::Receiver<bool>) {
     let mut connections = tokio::task::JoinSet::new();
+    let slots = Arc::new(Semaphore::new(MAX_CONNECTIONS));
+    let handshaking = Arc::new(Semaphore::new(MAX_HANDSHAKING));
     loop {
         tokio::select! {
             _ = stop.changed() => break,
             accepted = listener.accept() => match accepted {
                 Ok((stream, peer)) => {
+                    let (Ok(slot), Ok(pending)) =
+                        (slots.clone().try_acquire_owned(), handshaking.clone().try_acquire_owned())
+                    else {
+                        tracing::warn!(%peer, "too many cluster connections, closing a new one");
+                        continue;
+                    };
                     let _ = stream.set_nodelay(true);
                     let core = core.clone();
                     connections.spawn(async move {
-                        if let Err(e) = serve_connection(stream, core).await {
+                        if let Err(e) = serve_connection(stream, core, pending).await {
                             tracing::debug!(%peer, error = %e, "cluster connection closed");
                         }
+                        drop(slot);
                     });
                 }
                 Err(e) => {
                     tracing::warn!(error = %e, "accepting a cluster connection failed");
-                    tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+                    tokio::time::sleep(Duration::from_millis(50)).await;
                 }
             },
             Some(_) = connections.join_next(), if !connections.is_empty() => {}
@@ -40,52 +66,85 @@ pub async fn serve(listener: TcpListener, core: Arc<NodeCore>, mut stop: watch::
 }
 
 async fn send(w: &mut BufWriter<tokio::net::tcp::OwnedWriteHalf>, resp: &RpcResponse) -> std::io::Result<()> {
-    let bytes = codec::encode(resp).map_err(crate::raft::rpc::codec_io)?;
-    write_frame(w, &bytes).await
+    let bytes = codec::encode(resp).map_err(codec_io)?;
+    wire::write_frame(w, &bytes).await
 }
 
-async fn serve_connection(stream: TcpStream, core: Arc<NodeCore>) -> std::io::Result<()> {
+async fn serve_connection(
+    mut stream: TcpStream,
+    core: Arc<NodeCore>,
+    handshaking: OwnedSemaphorePermit,
+) -> std::io::Result<()> {
+    let handshake = wire::handshake_server(&mut stream, &core.secret, core.id);
+    let outcome = tokio::time::timeout(HANDSHAKE_TIMEOUT, handshake).await;
+    drop(handshaking);
+    let peer = match outcome {
+        Ok(Ok(peer)) => peer,
+        Ok(Err(wire::HandshakeError::Refused(why))) => {
+            tracing::warn!(addr = ?stream.peer_addr().ok(), %why, "cluster connection refused");
+            return Ok(());
+        }
+        Ok(Err(wire::HandshakeError::Io(e))) => return Err(e),
+        Err(_) => return Ok(()),
+    };
+    if core.faults.is_cut(peer) {
+        return Ok(());
+    }
     let (r, w) = stream.into_split();
     let mut reader = BufReader::new(r);
     let mut writer = BufWriter::new(w);
-    let Some(first) = read_frame(&mut reader).await? else {
-        return Ok(());
-    };
-    let peer = match codec::decode::<RpcRequest>(&first).map_err(crate::raft::rpc::codec_io)? {
-        RpcRequest::Hello { from, to } if to.is_none_or(|t| t == core.id) => {
-            if core.faults.is_cut(from) {
-                return Ok(());
-            }
-            send(&mut writer, &RpcResponse::Hello { node_id: core.id }).await?;
-            from
-        }
-        RpcRequest::Hello { to, .. } => {
-            let why = format!("this is node {}, not node {}", core.id, to.unwrap_or_default());
-            send(&mut writer, &RpcResponse::HelloRejected(why)).await?;
-            return Ok(());
-        }
-        _ => {
-            send(&mut writer, &RpcResponse::HelloRejected("handshake expected".into())).await?;
-            return Ok(());
-        }
-    };
-    while let Some(frame) = read_frame(&mut reader).await? {
+    loop {
+        let frame = match tokio::time::timeout(IDLE_TIMEOUT, wire::read_frame(&mut reader, FRAME_BODY_TIMEOUT)).await {
+            Ok(Ok(Some(frame))) => frame,
+            Ok(Ok(None)) | Err(_) => return Ok(()),
+            Ok(Err(e)) => return Err(e),
+        };
         if core.faults.is_cut(peer) {
             // Behave like a dropped link: no answer, connection gone.
             return Ok(());
         }
-        let req: RpcRequest = codec::decode(&frame).map_err(crate::raft::rpc::codec_io)?;
-        let resp = match req {
-            RpcRequest::AppendEntries(rpc) => RpcResponse::AppendEntries(core.raft.append_entries(rpc).await),
-            RpcRequest::Vote(rpc) => RpcResponse::Vote(core.raft.vote(rpc).await),
-            RpcRequest::InstallSnapshot(rpc) => RpcResponse::InstallSnapshot(core.raft.install_snapshot(rpc).await),
-            RpcRequest::Forward(f) => RpcResponse::Forward(core.handle_forward(f).await),
-            RpcRequest::Hello { .. } => RpcResponse::HelloRejected("handshake already done".into()),
-        };
+        let req: RpcRequest = codec::decode_message(&frame).map_err(codec_io)?;
+        let resp = dispatch(&core, peer, req).await;
         if core.faults.is_cut(peer) {
             return Ok(());
         }
         send(&mut writer, &resp).await?;
     }
-    Ok(())
+}
+
+/// Why `from` may not send this request, if it may not.
+fn refusal(from: NodeId, req: &RpcRequest) -> Option<String> {
+    let tool = from == CLIENT_ID;
+    match req {
+        RpcRequest::Raft(_) if tool => Some("Raft traffic comes from member nodes only".into()),
+        RpcRequest::Leader(_) if tool => Some("work for the leader comes from member nodes only".into()),
+        RpcRequest::Leader(LeaderRequest::UpdateNode { id, .. }) if *id != from => {
+            Some(format!("node {from} may only record its own addresses, not node {id}'s"))
+        }
+        RpcRequest::Admin(AdminRequest::Join { id, .. }) if *id != from => {
+            Some(format!("node {from} may only ask for itself to join, not for node {id}"))
+        }
+        RpcRequest::Admin(
+            AdminRequest::SetElections { .. } | AdminRequest::SetHeartbeats { .. } | AdminRequest::Elect,
+        ) if tool => Some("election switches are for member nodes only".into()),
+        _ => None,
+    }
+}
+
+async fn dispatch(core: &NodeCore, from: NodeId, req: RpcRequest) -> RpcResponse {
+    if let Some(why) = refusal(from, &req) {
+        tracing::warn!(from, %why, "cluster request refused");
+        return RpcResponse::Refused(why);
+    }
+    match req {
+        RpcRequest::Raft(RaftRequest::AppendEntries(rpc)) => {
+            RpcResponse::AppendEntries(core.raft.append_entries(rpc).await)
+        }
+        RpcRequest::Raft(RaftRequest::Vote(rpc)) => RpcResponse::Vote(core.raft.vote(rpc).await),
+        RpcRequest::Raft(RaftRequest::InstallSnapshot(rpc)) => {
+            RpcResponse::InstallSnapshot(core.raft.install_snapshot(rpc).await)
+        }
+        RpcRequest::Leader(req) => RpcResponse::Leader(core.serve_as_leader(req).await),
+        RpcRequest::Admin(req) => RpcResponse::Admin(core.serve_admin(req).await),
+    }
 }

@@ -2,15 +2,13 @@
 //! proposes each step as one log entry, and releases the gate at the end (or when leadership is lost). A
 //! follower forwards the steps; a step that reaches a leader not holding the transaction fails with 40001.
 
-use std::time::Duration;
-
-use openraft::error::{ClientWriteError, RaftError};
+use std::time::{Duration, Instant};
 
 use crate::db::ExecContext;
 use crate::error::{ClusterError, SqlError};
-use crate::raft::network::ForwardIoError;
 use crate::raft::node::NodeCore;
-use crate::raft::rpc::{ForwardError, ForwardRequest, ForwardResponse, RpcRequest, RpcResponse};
+use crate::raft::routing::{client_write_error, Retry};
+use crate::raft::rpc::{ForwardError, LeaderRequest, LeaderResponse};
 use crate::raft::types::{Request, TxnId, TxnStep, WriteOutcome};
 use crate::raft::write_gate::TxnLimits;
 
@@ -19,50 +17,20 @@ fn lost(msg: &str) -> ClusterError {
 }
 
 impl NodeCore {
-    /// Runs one step of transaction `txn` through the leader, wherever it is.
+    /// Runs one step of transaction `txn` through the leader, wherever it is. Only a `Begin` that was never
+    /// proposed may go to another leader; any later step belongs to the leader holding the write gate.
     pub async fn txn_step(&self, txn: TxnId, step: TxnStep, limits: TxnLimits) -> Result<WriteOutcome, ClusterError> {
-        let is_begin = matches!(step, TxnStep::Begin { .. });
-        let deadline = tokio::time::Instant::now() + self.options.write_timeout;
-        loop {
-            let leader = self.wait_for_leader(deadline.saturating_duration_since(tokio::time::Instant::now())).await?;
-            let result = if leader == self.id {
-                self.leader_txn_step(txn, step.clone(), limits).await
-            } else {
-                let Some((_, node)) = self.leader_hint() else {
-                    continue;
-                };
-                let req = RpcRequest::Forward(ForwardRequest::Txn {
-                    txn,
-                    step: step.clone(),
-                    lock_timeout_ms: limits.lock_timeout.as_millis() as u64,
-                    idle_timeout_ms: limits.idle_timeout.map_or(0, |d| d.as_millis() as u64),
-                });
-                let timeout = self.options.write_timeout + limits.lock_timeout;
-                match self.forward.call(leader, &node.raft_addr, req, timeout).await {
-                    Ok(RpcResponse::Forward(Ok(ForwardResponse::Write(outcome)))) => Ok(outcome),
-                    Ok(RpcResponse::Forward(Err(e))) => Err(e),
-                    Ok(other) => Err(ForwardError::Cluster(ClusterError::OutcomeUnknown(format!("{other:?}")))),
-                    Err(ForwardIoError::NotSent(_)) if is_begin => Err(ForwardError::NotLeader { leader: None }),
-                    Err(ForwardIoError::NotSent(e)) => {
-                        Err(ForwardError::Cluster(lost(&format!("leader unreachable: {e}"))))
-                    }
-                    Err(ForwardIoError::Lost(e)) => {
-                        Err(ForwardError::Cluster(ClusterError::OutcomeUnknown(e.to_string())))
-                    }
-                }
-            };
-            match result {
-                Ok(outcome) => return Ok(outcome),
-                Err(ForwardError::Cluster(e)) => return Err(e),
-                // Only a Begin that was never proposed may be tried again at another leader.
-                Err(ForwardError::NotLeader { .. }) if is_begin && tokio::time::Instant::now() < deadline => {
-                    self.wait_for_change().await;
-                }
-                Err(ForwardError::NotLeader { .. }) if is_begin => {
-                    return Err(ClusterError::Unavailable("no leader accepted the transaction in time".into()))
-                }
-                Err(ForwardError::NotLeader { .. }) => return Err(lost("leadership changed during the transaction")),
-            }
+        let retry = if matches!(step, TxnStep::Begin { .. }) { Retry::WhileNotDone } else { Retry::Never };
+        let deadline = Instant::now() + self.options.write_timeout + limits.lock_timeout;
+        let req = LeaderRequest::Txn {
+            txn,
+            step,
+            lock_timeout_ms: limits.lock_timeout.as_millis() as u64,
+            idle_timeout_ms: limits.idle_timeout.map_or(0, |d| d.as_millis() as u64),
+        };
+        match self.on_leader(req, retry, deadline).await? {
+            LeaderResponse::Write(outcome) => Ok(outcome),
+            other => Err(ClusterError::OutcomeUnknown(format!("unexpected answer from the leader: {other:?}"))),
         }
     }
 
@@ -98,16 +66,13 @@ impl NodeCore {
                 }
                 return Ok(outcome);
             }
-            Ok(Err(RaftError::APIError(ClientWriteError::ForwardToLeader(f)))) if is_begin => {
-                Err(ForwardError::NotLeader { leader: f.leader_id.zip(f.leader_node) })
-            }
-            Ok(Err(RaftError::APIError(ClientWriteError::ForwardToLeader(_)))) => {
-                Err(ForwardError::Cluster(lost("leadership changed during the transaction")))
-            }
-            Ok(Err(RaftError::APIError(ClientWriteError::ChangeMembershipError(e)))) => {
-                Err(ForwardError::Cluster(ClusterError::Unavailable(e.to_string())))
-            }
-            Ok(Err(RaftError::Fatal(e))) => Err(ForwardError::Cluster(ClusterError::OutcomeUnknown(e.to_string()))),
+            Ok(Err(e)) => match client_write_error(e) {
+                // A Begin refused by a non-leader was never proposed: another leader may take it.
+                ForwardError::NotLeader { .. } if !is_begin => {
+                    Err(ForwardError::Cluster(lost("leadership changed during the transaction")))
+                }
+                other => Err(other),
+            },
             Err(_) => Err(ForwardError::Cluster(ClusterError::OutcomeUnknown(
                 "the transaction step was proposed but not committed in time".into(),
             ))),

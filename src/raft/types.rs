@@ -89,6 +89,26 @@ openraft::declare_raft_types!(
         AsyncRuntime = openraft::TokioRuntime,
 );
 
+/// Roughly the bytes an entry takes on the wire.
+pub fn entry_size(entry: &Entry) -> usize {
+    let statements = |list: &[Statement]| list.iter().map(Statement::approx_size).sum::<usize>();
+    64 + match &entry.payload {
+        openraft::EntryPayload::Normal(Request::Execute { requests, .. }) => {
+            requests.iter().map(|r| statements(r)).sum()
+        }
+        openraft::EntryPayload::Normal(Request::Txn { step, .. }) => match step {
+            TxnStep::Begin { statements: list, savepoints, .. } => {
+                statements(list) + savepoints.iter().map(String::len).sum::<usize>()
+            }
+            TxnStep::Run(list) => statements(list),
+            TxnStep::Savepoint(n) | TxnStep::Release(n) | TxnStep::RollbackTo(n) => n.len(),
+            TxnStep::Commit | TxnStep::Rollback => 0,
+        },
+        openraft::EntryPayload::Membership(m) => 64 * m.nodes().count(),
+        openraft::EntryPayload::Blank => 0,
+    }
+}
+
 pub type Raft = openraft::Raft<TypeConfig>;
 pub type LogId = openraft::LogId<NodeId>;
 pub type Vote = openraft::Vote<NodeId>;

@@ -6,7 +6,21 @@ use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use raftsql::raft::rpc::fetch_status;
+use raftsql::raft::rpc::{fetch_status, NodeStatus};
+use raftsql::raft::wire::ClusterSecret;
+
+/// The cluster secret every process-cluster node and tool of the tests uses.
+pub const TEST_SECRET: &str = "test-cluster-secret-0123456789";
+
+/// `TEST_SECRET` as the handshake's key.
+pub fn test_secret() -> ClusterSecret {
+    ClusterSecret::new(TEST_SECRET.as_bytes())
+}
+
+/// A node's status, asked with the tests' cluster secret.
+pub async fn status_of(raft_addr: &str) -> Result<NodeStatus, String> {
+    fetch_status(raft_addr, &test_secret(), Duration::from_secs(2)).await
+}
 
 /// A port for a node to bind later. Taken below the kernel's ephemeral range (32768 and up on Linux), so that
 /// no outgoing connection can grab it in between, never handed out twice by this process, and free right now.
@@ -70,7 +84,12 @@ impl ProcCluster {
             })
             .collect();
         let peers = nodes.iter().map(|n| format!("{}={}", n.id, n.raft_addr)).collect::<Vec<_>>().join(",");
-        let mut c = ProcCluster { dir: tempfile::tempdir().unwrap(), peers, extra, nodes };
+        let dir = tempfile::tempdir().unwrap();
+        let secret_file = dir.path().join("cluster-secret");
+        std::fs::write(&secret_file, format!("{TEST_SECRET}\n")).unwrap();
+        let mut extra = extra;
+        extra.extend(["--cluster-secret-file".to_string(), secret_file.display().to_string()]);
+        let mut c = ProcCluster { dir, peers, extra, nodes };
         for id in 1..=n {
             c.start_node(id);
         }
@@ -127,7 +146,7 @@ impl ProcCluster {
         loop {
             let mut views = Vec::new();
             for id in self.running() {
-                views.push(fetch_status(&self.nodes[id as usize - 1].raft_addr, Duration::from_secs(2)).await);
+                views.push(status_of(&self.nodes[id as usize - 1].raft_addr).await);
             }
             if let Ok(views) = views.iter().cloned().collect::<Result<Vec<_>, _>>() {
                 let leader = views[0].current_leader;
