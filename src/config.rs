@@ -96,6 +96,8 @@ pub struct ClientAuth {
     pub users_file: Option<PathBuf>,
     /// `name:password` pairs given on the command line or in RAFTSQL_USERS.
     pub users: Vec<String>,
+    /// Users who may administer the cluster and take backups.
+    pub superusers: Vec<String>,
     /// "scram" (default when users exist) or "password" (cleartext, TLS only).
     pub method: Option<String>,
     pub tls_cert: Option<PathBuf>,

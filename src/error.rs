@@ -46,6 +46,8 @@ impl SqlError {
     pub const NONDETERMINISTIC: i32 = -22;
     /// Pseudo code: a request too large for one log entry (54000).
     pub const REQUEST_TOO_LARGE: i32 = -23;
+    /// Pseudo code: a transaction idle past the limit lost its snapshot (25P03).
+    pub const IDLE_IN_TRANSACTION_TIMEOUT: i32 = -24;
 
     pub fn new(code: i32, message: impl Into<String>) -> Self {
         SqlError { code, message: message.into(), statement_index: 0 }

@@ -13,6 +13,7 @@
 //! - [`node`]: wiring of a whole node from a validated [`config::Config`]: bootstrap, signals, shutdown.
 //! - [`codec`]: the one serialization format used on disk and on the wire.
 //! - [`error`]: SQL errors, cluster errors and start-up errors, kept apart.
+//! - [`users`]: the users allowed to connect (verifiers, superusers), for the PostgreSQL and HTTP frontends.
 
 pub mod codec;
 pub mod config;
@@ -24,3 +25,4 @@ pub mod node;
 pub mod pg;
 pub mod query;
 pub mod raft;
+pub mod users;

@@ -65,6 +65,11 @@ struct Cli {
     /// Only a verifier is kept in memory.
     #[arg(long = "user", env = "RAFTSQL_USERS", value_delimiter = ',')]
     users: Vec<String>,
+    /// A configured user who may administer the cluster (raftsql_remove_node, raftsql_transfer_leader) and
+    /// take backups over HTTP (repeatable; RAFTSQL_SUPERUSERS takes a comma-separated list). Other users are
+    /// ordinary. Without configured users every client is trusted as a superuser.
+    #[arg(long = "superuser", env = "RAFTSQL_SUPERUSERS", value_delimiter = ',')]
+    superusers: Vec<String>,
     /// How users authenticate: scram (SCRAM-SHA-256, the default) or password (cleartext, accepted over TLS only).
     #[arg(long, env = "RAFTSQL_AUTH_METHOD")]
     auth_method: Option<String>,
@@ -216,7 +221,7 @@ fn run_tool(command: Command) -> ExitCode {
                 eprintln!("raftsql: give the password on stdin");
                 return ExitCode::FAILURE;
             }
-            println!("{}", raftsql::pg::auth::Users::file_line(&name, password.trim_end_matches(['\n', '\r'])));
+            println!("{}", raftsql::users::Users::file_line(&name, password.trim_end_matches(['\n', '\r'])));
             ExitCode::SUCCESS
         }
         Command::Cluster(ClusterCommand::Remove { node, id, secret }) => {
@@ -295,6 +300,7 @@ impl Cli {
             client_auth: raftsql::config::ClientAuth {
                 users_file: self.users_file,
                 users: self.users,
+                superusers: self.superusers,
                 method: self.auth_method,
                 tls_cert: self.tls_cert,
                 tls_key: self.tls_key,

@@ -9,8 +9,8 @@ use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
-use crate::pg::auth::Users;
 use crate::pg::{AuthMethod, PgOptions, PgShared};
+use crate::users::Users;
 
 use crate::config::Config;
 use crate::error::StartError;
@@ -80,6 +80,7 @@ pub fn pg_options(config: &Config) -> Result<PgOptions, StartError> {
             users.add_password(name, password);
         }
     }
+    users.set_superusers(&a.superusers).map_err(StartError::Config)?;
     let auth = match (a.method.as_deref(), users.is_empty()) {
         (_, true) => AuthMethod::Trust,
         (Some("password"), false) => AuthMethod::Password,

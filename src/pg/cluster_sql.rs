@@ -20,6 +20,11 @@ use crate::raft::NodeCore;
 pub const VIEW: &str = "raftsql_nodes";
 const FUNCTIONS: [&str; 3] = ["raftsql_leader", "raftsql_remove_node", "raftsql_transfer_leader"];
 
+/// Whether a statement calls a function that changes the cluster (superusers only).
+pub fn administers(t: &Translated) -> bool {
+    t.functions.iter().any(|f| f == "raftsql_remove_node" || f == "raftsql_transfer_leader")
+}
+
 /// Whether a statement reads the view or calls one of the cluster functions.
 pub fn wants(t: &Translated) -> bool {
     matches!(t.kind, StatementKind::Select)

@@ -177,6 +177,9 @@ async fn run_inner(
         }
         kind => {
             if crate::pg::cluster_sql::wants(t) {
+                if crate::pg::cluster_sql::administers(t) && !session.superuser {
+                    return Err(error("42501", "must be superuser to change the cluster's membership or leader"));
+                }
                 let result = crate::pg::cluster_sql::run(session.node(), t, params).await.map_err(exec)?;
                 return Ok(Outcome::Rows {
                     fields: fields_from_result(&result, &t.result_types),

@@ -46,6 +46,7 @@ use crate::pg::server::{AuthMethod, PgShared};
 use crate::pg::settings::Settings;
 use crate::pg::types::{decode_param, encode_binary, encode_text};
 use crate::query::{Session, TxnStatus};
+use crate::users::Users;
 
 /// One client connection's state and handlers.
 pub struct PgConnection {
@@ -197,15 +198,24 @@ fn query_response(fields: Vec<FieldInfo>, rows: Vec<Vec<Value>>, tag: String) ->
     response
 }
 
-/// The ParameterStatus values sent after authentication, from the client's startup parameters.
-pub struct ReportedParameters;
+/// The ParameterStatus values sent after authentication, from the client's startup parameters and what the
+/// configured users make of the client (`is_superuser`).
+pub struct ReportedParameters(pub Arc<Users>);
+
+/// A connection's settings at startup: its startup parameters, and whether its user is a superuser.
+fn startup_settings<C: ClientInfo>(client: &C, users: &Users) -> Settings {
+    let mut settings = Settings::new(client.metadata());
+    let user = client.metadata().get("user").map(String::as_str).unwrap_or("");
+    settings.set_superuser(users.is_superuser(user));
+    settings
+}
 
 impl ServerParameterProvider for ReportedParameters {
     fn server_parameters<C>(&self, client: &C) -> Option<HashMap<String, String>>
     where
         C: ClientInfo,
     {
-        Some(Settings::new(client.metadata()).reported().into_iter().collect())
+        Some(startup_settings(client, &self.0).reported().into_iter().collect())
     }
 }
 
@@ -222,12 +232,12 @@ impl Authenticator {
         match shared.options.auth {
             AuthMethod::Trust => Authenticator::Trust,
             AuthMethod::Scram => Authenticator::Scram(
-                SASLAuthStartupHandler::new(Arc::new(ReportedParameters))
+                SASLAuthStartupHandler::new(Arc::new(ReportedParameters(shared.options.users.clone())))
                     .with_scram(ScramAuth::new(Arc::new(source)))
                     .with_connection_manager(shared.connections.clone()),
             ),
             AuthMethod::Password => Authenticator::Password(
-                CleartextPasswordAuthStartupHandler::new(source, ReportedParameters)
+                CleartextPasswordAuthStartupHandler::new(source, ReportedParameters(shared.options.users.clone()))
                     .with_connection_manager(shared.connections.clone()),
             ),
         }
@@ -261,7 +271,7 @@ impl StartupHandler for PgConnection {
                 client.session_extensions().insert::<Arc<ConnectionHandle>>(handle);
                 client.session_extensions().insert(guard);
                 self.init_settings(client).await;
-                finish_authentication(client, &ReportedParameters).await
+                finish_authentication(client, &ReportedParameters(self.shared.options.users.clone())).await
             }
             Authenticator::Scram(h) => {
                 h.on_startup(client, message).await?;
@@ -290,9 +300,10 @@ impl StartupHandler for PgConnection {
 impl PgConnection {
     /// Session parameters from the startup packet.
     async fn init_settings<C: ClientInfo>(&self, client: &C) {
-        let settings = Settings::new(client.metadata());
+        let settings = startup_settings(client, &self.shared.options.users);
         {
             let mut session = self.session.lock().await;
+            session.superuser = settings.get("is_superuser").as_deref() == Some("on");
             exec::apply_settings(&mut session, &settings);
         }
         *self.settings.lock().unwrap_or_else(|e| e.into_inner()) = settings;

@@ -10,10 +10,10 @@ use tokio::sync::watch;
 
 use pgwire::tokio::TlsAcceptor;
 
-use crate::pg::auth::Users;
 use crate::pg::handler::{Handlers, PgConnection};
 use crate::pg::stats::PgStats;
 use crate::raft::NodeCore;
+use crate::users::Users;
 
 /// How clients prove who they are.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

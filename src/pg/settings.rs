@@ -100,6 +100,13 @@ impl Settings {
         s
     }
 
+    /// Records whether the session's user is a superuser (not changeable by SET, kept by RESET).
+    pub fn set_superuser(&mut self, superuser: bool) {
+        let v = if superuser { "on" } else { "off" }.to_string();
+        self.values.insert("is_superuser".into(), v.clone());
+        self.startup.insert("is_superuser".into(), v);
+    }
+
     /// The parameters sent in ParameterStatus messages at startup.
     pub fn reported(&self) -> Vec<(String, String)> {
         REPORTED.iter().map(|k| (display_name(k).to_string(), self.get(k).unwrap_or_default())).collect()

@@ -2,5 +2,6 @@
 //! transaction steps. Knows nothing of the PostgreSQL protocol.
 
 pub mod session;
+pub mod snapshot;
 
 pub use session::{Session, TxnEnd, TxnStatus};

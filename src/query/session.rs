@@ -6,14 +6,11 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use rusqlite::Connection;
-
 use crate::db::exec::{self, Access, Failure};
-use crate::db::read_pool::open_reader;
 use crate::db::run_interruptible;
-use crate::db::writer::read_meta;
 use crate::db::{QueryResult, Statement};
 use crate::error::{ClusterError, ExecError, SqlError};
+use crate::query::snapshot::PinnedSnapshot;
 use crate::raft::write_gate::TxnLimits;
 use crate::raft::{Consistency, NodeCore, TxnId, TxnStep};
 
@@ -33,17 +30,10 @@ pub enum TxnStatus {
     Failed,
 }
 
-/// A read snapshot pinned for a transaction's reads before its first write.
-struct Snapshot {
-    /// In a mutex only so the session stays `Sync`; it is used by one task at a time.
-    conn: std::sync::Mutex<Connection>,
-    data_version: u64,
-}
-
 struct Active {
     read_only: bool,
     failed: bool,
-    snapshot: Option<Snapshot>,
+    snapshot: Option<Arc<PinnedSnapshot>>,
     /// Set at the first write: the transaction then lives on the leader.
     txn: Option<TxnId>,
     /// Savepoints taken before the first write (recreated on the leader at the first write).
@@ -57,6 +47,8 @@ pub struct Session {
     pub lock_timeout: Duration,
     /// idle_in_transaction_session_timeout: the leader rolls back a transaction idle this long.
     pub idle_timeout: Option<Duration>,
+    /// Whether the session's user may administer the cluster.
+    pub superuser: bool,
     active: Option<Active>,
 }
 
@@ -75,6 +67,7 @@ impl Session {
             consistency: Consistency::Linearizable,
             lock_timeout: Duration::from_secs(10),
             idle_timeout: None,
+            superuser: false,
             active: None,
         }
     }
@@ -89,6 +82,13 @@ impl Session {
             Some(a) if a.failed => TxnStatus::Failed,
             Some(_) => TxnStatus::InTransaction,
         }
+    }
+
+    /// How long a transaction of this session may sit idle: its idle_in_transaction_session_timeout, at most
+    /// the server's limit.
+    fn idle_limit(&self) -> Duration {
+        let max = self.node.options.txn_idle_timeout;
+        self.idle_timeout.map_or(max, |t| t.min(max))
     }
 
     /// The limits this session puts on its write transactions.
@@ -177,25 +177,22 @@ impl Session {
                     self.node.read_barrier().await?;
                 }
                 let path = self.node.reads.path().to_path_buf();
-                let snap = tokio::task::spawn_blocking(move || open_snapshot(&path))
+                let max_idle = self.idle_limit();
+                let snap = tokio::task::spawn_blocking(move || PinnedSnapshot::open(&path, max_idle))
                     .await
                     .map_err(|e| ExecError::Cluster(ClusterError::Storage(e.to_string())))??;
                 self.active.as_mut().expect("inside a transaction").snapshot = Some(snap);
             }
-            let active = self.active.as_mut().expect("inside a transaction");
-            let snap = active.snapshot.take().expect("opened above");
-            let interrupt = snap.conn.lock().unwrap_or_else(|e| e.into_inner()).get_interrupt_handle();
+            let snap = self.active.as_ref().and_then(|a| a.snapshot.clone()).expect("opened above");
             let max = self.node.reads.max_result_bytes();
+            let Some(interrupt) = snap.interrupt_handle() else {
+                return Err(snap.with_connection(|_| ()).expect_err("closed").into());
+            };
             // Interrupted if the client cancels or its statement_timeout passes; the snapshot stays usable.
-            let (snap, result) = run_interruptible(interrupt, move || {
-                let r = {
-                    let conn = snap.conn.lock().unwrap_or_else(|e| e.into_inner());
-                    exec::run_read(&conn, &statement.sql, &statement.params, max)
-                };
-                (snap, r)
+            let result = run_interruptible(interrupt, move || {
+                snap.with_connection(|conn| exec::run_read(conn, &statement.sql, &statement.params, max))
             })
-            .await;
-            self.active.as_mut().expect("inside a transaction").snapshot = Some(snap);
+            .await?;
             return result.map_err(|f| match f {
                 Failure::Sql(e) => ExecError::Sql(e),
                 Failure::NodeLocal(e) => ExecError::Sql(SqlError::from_rusqlite(&e)),
@@ -210,7 +207,12 @@ impl Session {
             .into());
         }
         let txn: TxnId = rand::random::<u64>() | 1;
-        let snapshot_version = active.snapshot.take().map(|s| s.data_version);
+        let snapshot = active.snapshot.take();
+        if let Some(snap) = &snapshot {
+            // Released for idleness: the transaction is over, as PostgreSQL ends it (25P03).
+            snap.with_connection(|_| ())?;
+        }
+        let snapshot_version = snapshot.map(|s| s.data_version);
         let step =
             TxnStep::Begin { snapshot_version, savepoints: active.savepoints.clone(), statements: vec![statement] };
         active.txn = Some(txn);
@@ -321,18 +323,4 @@ fn no_transaction(what: &str) -> ExecError {
 
 fn no_savepoint(name: &str) -> ExecError {
     SqlError::new(SqlError::NO_SAVEPOINT, format!("savepoint \"{name}\" does not exist")).into()
-}
-
-/// Opens a dedicated read connection with a read transaction started, and reads the data version it sees.
-fn open_snapshot(path: &std::path::Path) -> Result<Snapshot, ExecError> {
-    let storage = |e: rusqlite::Error| ExecError::Cluster(ClusterError::Storage(e.to_string()));
-    let conn = open_reader(path).map_err(storage)?;
-    conn.execute_batch("BEGIN").map_err(storage)?;
-    let data_version = match read_meta(&conn, "data_version").map_err(storage)? {
-        Some(bytes) => {
-            crate::codec::decode(&bytes).map_err(|e| ExecError::Cluster(ClusterError::Storage(e.to_string())))?
-        }
-        None => 0,
-    };
-    Ok(Snapshot { conn: std::sync::Mutex::new(conn), data_version })
 }

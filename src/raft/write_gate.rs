@@ -78,11 +78,12 @@ impl WriteGate {
         self.lock_holders().clear();
     }
 
-    /// Transactions idle for longer than their session's limit, or `default` when it set none.
+    /// Transactions idle for longer than their session's limit, or `default` when it set none or a longer one
+    /// (`default` is the server's limit: a session cannot hold the cluster's writes for longer).
     pub fn idle_longer_than(&self, default: Duration) -> Vec<TxnId> {
         self.lock_holders()
             .iter()
-            .filter(|(_, h)| h.last_used.elapsed() > h.idle_timeout.unwrap_or(default))
+            .filter(|(_, h)| h.last_used.elapsed() > h.idle_timeout.map_or(default, |t| t.min(default)))
             .map(|(id, _)| *id)
             .collect()
     }
