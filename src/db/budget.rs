@@ -2,10 +2,11 @@
 //! after which it stops with 54001 everywhere and has no effect. Two things draw on it:
 //! - SQLite VM instructions, counted by a progress handler (the same count for the same statement on the same
 //!   data; parsing and planning included);
-//! - bytes of large allocations (64 KiB and more: values, records, sort buffers), one step per byte, seen
-//!   through SQLite's memory allocator. A statement that only copies or grows big values takes few
-//!   instructions, yet is what fills memory and disk. Smaller allocations (and the page cache, whose misses
-//!   depend on the node's history) are not counted.
+//! - bytes of large allocations (8 KiB and more: values, records, sort buffers), one step per byte, seen
+//!   through SQLite's memory allocator, and the bytes `zeroblob()` produces. A statement that only copies or
+//!   grows big values takes few instructions, yet is what fills memory and disk. Smaller allocations are not
+//!   counted: the page cache's slots (4 KiB pages) are among them, and whether a page is cached depends on
+//!   the node's history, not on the statement.
 //!
 //! The budget is a thread-local armed only while a replicated statement runs on the writer thread; everything
 //! else (reads, raftsql's own statements) runs unbudgeted.
@@ -21,8 +22,8 @@ use crate::error::SqlError;
 
 /// VM instructions between two calls of the progress handler.
 const PROGRESS_STEPS: u64 = 1000;
-/// Allocations from this size on are charged.
-const LARGE_ALLOCATION: u64 = 64 << 10;
+/// Allocations from this size on are charged: above a page-cache slot (a 4 KiB page and its header).
+const LARGE_ALLOCATION: u64 = 8 << 10;
 
 thread_local! {
     /// Steps left to the statement running on this thread (`None`: no budget armed).

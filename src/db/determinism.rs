@@ -39,7 +39,7 @@ pub struct ExecLimits {
 
 impl Default for ExecLimits {
     fn default() -> Self {
-        ExecLimits { max_steps: 2_000_000_000, max_result_bytes: 64 << 20 }
+        ExecLimits { max_steps: 1_000_000_000, max_result_bytes: 64 << 20 }
     }
 }
 
@@ -217,6 +217,7 @@ pub fn register_common_functions(conn: &Connection) -> rusqlite::Result<()> {
             // No message: rusqlite would set it after the code, turning the code back into SQLITE_ERROR.
             return Err(rusqlite::Error::SqliteFailure(ffi::Error::new(ffi::SQLITE_TOOBIG), None));
         }
+        budget::charge(n as u64);
         Ok(vec![0u8; n as usize])
     })?;
     conn.create_scalar_function("randomblob", 1, flags, |ctx: &mut Context<'_>| {

@@ -59,6 +59,14 @@ impl Writer {
         Ok(())
     }
 
+    /// Loads the schema if SQLite dropped it (a rollback of DDL, a restore): a cached statement that reads it.
+    fn load_schema(&self) -> Result<(), Result<SqlError, rusqlite::Error>> {
+        let mut stmt = self.conn.prepare_cached("SELECT 1 FROM sqlite_schema WHERE 0").map_err(Err)?;
+        let mut rows = stmt.raw_query();
+        rows.next().map_err(Err)?;
+        Ok(())
+    }
+
     /// Starts a write transaction. Its first page write happens here, before any client statement: when the
     /// WAL was fully checkpointed, that write restarts the WAL and draws a salt from SQLite's random generator,
     /// which must not happen in the middle of a statement whose random rowids come from the same generator.
@@ -109,6 +117,9 @@ impl Writer {
             let mut results = Vec::with_capacity(statements.len());
             for (i, st) in statements.iter().enumerate() {
                 let seed = ctx.for_request(i).seed;
+                // The schema is loaded (after a rollback or a restore reset it) before the budget is armed: how
+                // much loading it allocates depends on this node's history, not on the statement.
+                self.load_schema()?;
                 let run = || exec::run_replicated(&self.conn, &st.sql, &st.params, ctx.limits.max_result_bytes);
                 match determinism::with_statement(seed, ctx.limits.max_steps, run) {
                     Ok(r) => results.push(r),
