@@ -259,6 +259,15 @@ const SQL_TOKENS: &[&str] = &[
 
 #[test]
 fn dialect_translator() {
+    // Deep nesting just under, at and over the length translated on the caller's stack (this test's thread has
+    // 2 MiB): 37 `NOT`s used to overflow it and abort the process.
+    for depth in [10, 14, 15, 16, 17, 37, 60, 500] {
+        for (open, close) in [("NOT ", ""), ("-", ""), ("(", ")"), ("(SELECT ", ")"), ("CASE WHEN true THEN ", " END")]
+        {
+            let sql = format!("SELECT {}1{}", open.repeat(depth), close.repeat(depth));
+            let _ = raftsql::pg::dialect::translate(&sql);
+        }
+    }
     let mut rng = Rng::new("dialect translator");
     for i in 0..iterations() {
         let sql = match i % 3 {
@@ -274,6 +283,10 @@ fn dialect_translator() {
                 format!("SELECT {open}1{}", ")".repeat(rng.below(depth + 1)))
             }
         };
+        if let Ok(path) = std::env::var("RAFTSQL_FUZZ_LAST_INPUT") {
+            // Written before each input, so that an abort leaves the culprit behind.
+            std::fs::write(path, &sql).unwrap();
+        }
         let (_, peak) = peak_of(|| raftsql::pg::dialect::translate(&sql).is_ok());
         assert!(peak < (256 << 20), "{} bytes of SQL took {peak} bytes", sql.len());
     }

@@ -88,8 +88,9 @@ pub fn translate_with(sql: &str, session: Option<&SessionValues>) -> Result<Vec<
 }
 
 /// Statements with at most this many tokens are translated on the caller's stack; they cannot nest deeply enough
-/// to overflow even a small (2 MiB) thread stack in a debug build.
-const INLINE_TOKENS: usize = 64;
+/// to overflow even a small (2 MiB) thread stack in a debug build, where one level of a prefix-operator chain
+/// (`NOT NOT ... 1`) takes about 56 KiB of stack (found by tests/fuzz.rs: 37 levels overflowed 2 MiB).
+const INLINE_TOKENS: usize = 16;
 /// Stack for translating larger statements: the parser builds left-deep trees for long operator chains, and
 /// visiting, rendering and dropping them recurses once per level (address space only; pages are used on demand).
 const BIG_STACK: usize = 256 << 20;
