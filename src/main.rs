@@ -326,7 +326,7 @@ async fn wait_for_signal() {
 
 fn main() -> ExitCode {
     // SQLite's allocator is configured before anything in the process initializes SQLite.
-    raftsql::db::budget::install_allocator();
+    raftsql::db::charging::install();
     let mut cli = Cli::parse();
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,openraft=warn"));

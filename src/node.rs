@@ -108,7 +108,7 @@ pub async fn start(config: &Config) -> Result<RunningNode, StartError> {
         None => None,
     };
     // Before anything opens SQLite (restoring a backup does).
-    crate::db::budget::install_allocator();
+    crate::db::charging::install();
     crate::db::budget::set_heap_limit(config.limits.sqlite_memory_bytes);
     crate::datadir::prepare(config)?;
     let mut options = raft_options(config);

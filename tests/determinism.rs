@@ -88,6 +88,12 @@ async fn bounded_memory_for_values_results_and_returning() {
     let grow = "INSERT INTO b SELECT x FROM (WITH RECURSIVE c(x, i) AS (SELECT zeroblob(100000), 1 UNION ALL \
                 SELECT zeroblob(100000), i + 1 FROM c) SELECT x FROM c) s";
     assert_eq!(sql_code(cluster.exec(follower, grow).await), SqlError::BUDGET_EXCEEDED);
+    // Values under any size threshold, made by a built-in function, row after row: each costs its bytes too.
+    let strings = "INSERT INTO b SELECT x FROM (WITH RECURSIVE c(x, i) AS (SELECT printf('%.7000c', 'x'), 1 UNION ALL \
+                   SELECT printf('%.7000c', 'x'), i + 1 FROM c) SELECT x FROM c) s";
+    let started = Instant::now();
+    assert_eq!(sql_code(cluster.exec(follower, strings).await), SqlError::BUDGET_EXCEEDED);
+    assert!(started.elapsed() < Duration::from_secs(20), "stopped after {:?}", started.elapsed());
     // One value cannot exceed the fixed length limit (SQLITE_TOOBIG, the same everywhere).
     let e = cluster.exec(follower, "INSERT INTO b VALUES (zeroblob(100000000))").await;
     assert_eq!(sql_code(e), 18, "SQLITE_TOOBIG");

@@ -53,6 +53,10 @@ fn statement(rng: &mut Rng) -> String {
             "INSERT INTO t{t} (v) SELECT count(*) FROM (WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x+1 FROM c) \
              SELECT x FROM c)"
         ),
+        8 if rng.below(2) == 0 => format!(
+            "INSERT INTO t{t} (v, r) SELECT 1, x FROM (WITH RECURSIVE c(x, i) AS (SELECT printf('%.3000c', 'y'), 1 \
+             UNION ALL SELECT printf('%.3000c', 'y'), i + 1 FROM c) SELECT x FROM c)"
+        ),
         8 => format!(
             "INSERT INTO t{t} (v, r) SELECT 1, x FROM (WITH RECURSIVE c(x, i) AS (SELECT zeroblob(50000), 1 UNION ALL \
              SELECT zeroblob(50000), i + 1 FROM c) SELECT x FROM c)"

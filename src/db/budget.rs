@@ -2,18 +2,15 @@
 //! after which it stops with 54001 everywhere and has no effect. Two things draw on it:
 //! - SQLite VM instructions, counted by a progress handler (the same count for the same statement on the same
 //!   data; parsing and planning included);
-//! - bytes of large allocations (8 KiB and more: values, records, sort buffers), one step per byte, seen
-//!   through SQLite's memory allocator, and the bytes `zeroblob()` produces. A statement that only copies or
-//!   grows big values takes few instructions, yet is what fills memory and disk. Smaller allocations are not
-//!   counted: the page cache's slots (4 KiB pages) are among them, and whether a page is cached depends on
-//!   the node's history, not on the statement.
+//! - bytes SQLite allocates for the statement (values, records, sort buffers), one step per byte, seen
+//!   through its allocator (`charging.rs`), and the bytes `zeroblob()` produces. A statement that only copies
+//!   or grows values takes few instructions, yet is what takes memory and time.
 //!
 //! The budget is a thread-local armed only while a replicated statement runs on the writer thread; everything
 //! else (reads, raftsql's own statements) runs unbudgeted.
 
 use std::cell::Cell;
-use std::ffi::{c_int, c_void};
-use std::sync::{Once, OnceLock};
+use std::ffi::c_int;
 
 use rusqlite::ffi;
 use rusqlite::Connection;
@@ -22,8 +19,6 @@ use crate::error::SqlError;
 
 /// VM instructions between two calls of the progress handler.
 const PROGRESS_STEPS: u64 = 1000;
-/// Allocations from this size on are charged: above a page-cache slot (a 4 KiB page and its header).
-const LARGE_ALLOCATION: u64 = 8 << 10;
 
 thread_local! {
     /// Steps left to the statement running on this thread (`None`: no budget armed).
@@ -57,6 +52,11 @@ fn progress_tick() -> bool {
     }
 }
 
+/// Whether a budget is armed on this thread (the charging allocator charges only then).
+pub fn armed() -> bool {
+    STEPS_LEFT.try_with(|l| l.get().is_some()).unwrap_or(false)
+}
+
 /// Installs the progress handler on the writer connection.
 pub fn install_progress_handler(conn: &mut Connection) -> rusqlite::Result<()> {
     conn.progress_handler(PROGRESS_STEPS as c_int, Some(progress_tick))
@@ -87,92 +87,6 @@ pub fn exhausted_error() -> SqlError {
              values) and was stopped on every replica without effect; raise --max-statement-steps or split the work"
         ),
     )
-}
-
-/// SQLite's default allocator, which the charging allocator wraps.
-struct Allocator(ffi::sqlite3_mem_methods);
-// SAFETY: the structure holds C function pointers and SQLite's opaque application pointer, written once before
-// SQLite is initialized and only read afterwards; SQLite itself calls these from any thread.
-unsafe impl Send for Allocator {}
-unsafe impl Sync for Allocator {}
-
-static DEFAULT_ALLOCATOR: OnceLock<Allocator> = OnceLock::new();
-static INSTALL: Once = Once::new();
-
-fn default_allocator() -> &'static ffi::sqlite3_mem_methods {
-    &DEFAULT_ALLOCATOR.get().expect("installed before SQLite allocates").0
-}
-
-unsafe extern "C" fn charged_malloc(n: c_int) -> *mut c_void {
-    if n as u64 >= LARGE_ALLOCATION {
-        charge(n as u64);
-    }
-    (default_allocator().xMalloc.expect("xMalloc"))(n)
-}
-
-unsafe extern "C" fn charged_realloc(p: *mut c_void, n: c_int) -> *mut c_void {
-    let a = default_allocator();
-    if n as u64 >= LARGE_ALLOCATION {
-        let old = if p.is_null() { 0 } else { (a.xSize.expect("xSize"))(p).max(0) as u64 };
-        charge((n as u64).saturating_sub(old));
-    }
-    (a.xRealloc.expect("xRealloc"))(p, n)
-}
-
-unsafe extern "C" fn plain_free(p: *mut c_void) {
-    (default_allocator().xFree.expect("xFree"))(p)
-}
-
-unsafe extern "C" fn plain_size(p: *mut c_void) -> c_int {
-    (default_allocator().xSize.expect("xSize"))(p)
-}
-
-unsafe extern "C" fn plain_roundup(n: c_int) -> c_int {
-    (default_allocator().xRoundup.expect("xRoundup"))(n)
-}
-
-unsafe extern "C" fn plain_init(app: *mut c_void) -> c_int {
-    (default_allocator().xInit.expect("xInit"))(app)
-}
-
-unsafe extern "C" fn plain_shutdown(app: *mut c_void) {
-    (default_allocator().xShutdown.expect("xShutdown"))(app)
-}
-
-/// Installs the charging allocator, once per process. It must happen before SQLite is first used (opening a
-/// connection initializes it); raftsql calls this before it opens anything. Returns false if SQLite was
-/// already initialized by someone else, in which case large allocations go uncharged (logged).
-pub fn install_allocator() -> bool {
-    static INSTALLED: OnceLock<bool> = OnceLock::new();
-    INSTALL.call_once(|| {
-        let ok = unsafe {
-            let mut current: ffi::sqlite3_mem_methods = std::mem::zeroed();
-            let got = ffi::sqlite3_config(ffi::SQLITE_CONFIG_GETMALLOC, &mut current as *mut ffi::sqlite3_mem_methods);
-            if got != ffi::SQLITE_OK || current.xMalloc.is_none() {
-                false
-            } else {
-                let _ = DEFAULT_ALLOCATOR.set(Allocator(current));
-                let charged = ffi::sqlite3_mem_methods {
-                    xMalloc: Some(charged_malloc),
-                    xFree: Some(plain_free),
-                    xRealloc: Some(charged_realloc),
-                    xSize: Some(plain_size),
-                    xRoundup: Some(plain_roundup),
-                    xInit: Some(plain_init),
-                    xShutdown: Some(plain_shutdown),
-                    pAppData: current.pAppData,
-                };
-                // SQLite keeps a copy of the structure.
-                ffi::sqlite3_config(ffi::SQLITE_CONFIG_MALLOC, &charged as *const ffi::sqlite3_mem_methods)
-                    == ffi::SQLITE_OK
-            }
-        };
-        if !ok {
-            tracing::error!("SQLite was initialized before raftsql could install its allocator: large values are not charged to statement budgets");
-        }
-        let _ = INSTALLED.set(ok);
-    });
-    *INSTALLED.get().unwrap_or(&false)
 }
 
 /// Caps the memory SQLite may use in this process (all connections): beyond it allocations fail

@@ -39,7 +39,7 @@ pub struct ExecLimits {
 
 impl Default for ExecLimits {
     fn default() -> Self {
-        ExecLimits { max_steps: 1_000_000_000, max_result_bytes: 64 << 20 }
+        ExecLimits { max_steps: 500_000_000, max_result_bytes: 64 << 20 }
     }
 }
 

@@ -3,6 +3,7 @@
 
 pub mod authorizer;
 pub mod budget;
+pub mod charging;
 pub mod determinism;
 pub mod exec;
 pub mod limits;

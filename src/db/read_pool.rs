@@ -158,7 +158,7 @@ impl ReadPool {
 
 /// Opens one read-only connection with raftsql's reader settings.
 pub fn open_reader(path: &Path) -> rusqlite::Result<Connection> {
-    crate::db::budget::install_allocator();
+    crate::db::charging::install();
     let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX | OpenFlags::SQLITE_OPEN_URI;
     let mut conn = Connection::open_with_flags(path, flags)?;
     conn.busy_timeout(std::time::Duration::from_secs(5))?;

@@ -25,7 +25,7 @@ pub struct Writer {
 impl Writer {
     /// Opens (creating if needed) the database at `path` in WAL mode.
     pub fn open(path: &Path) -> rusqlite::Result<Writer> {
-        budget::install_allocator();
+        crate::db::charging::install();
         determinism::register_clock_vfs();
         let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
         let mut conn = Connection::open_with_flags_and_vfs(path, flags, determinism::CLOCK_VFS)?;
