@@ -9,6 +9,9 @@ use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
 use std::time::Duration;
 
+mod common;
+
+use common::rng::Rng;
 use pgwire::api::Type;
 use raftsql::db::{Statement, Value};
 use raftsql::pg::types::{decode_param, encode_binary, encode_text};
@@ -52,61 +55,58 @@ fn peak_of<R>(f: impl FnOnce() -> R) -> (R, usize) {
     (out, PEAK.with(|p| p.get()).saturating_sub(base))
 }
 
-/// SplitMix64: a small generator with a seed to replay.
-struct Rng(u64);
+/// Fuzzing helpers on top of the tests' seeded generator.
+trait Fuzz {
+    fn new(label: &str) -> Self;
+    fn under(&mut self, n: usize) -> usize;
+    fn bytes(&mut self, max: usize) -> Vec<u8>;
+    fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T;
+    fn mutate(&mut self, input: &[u8]) -> Vec<u8>;
+}
 
-impl Rng {
+impl Fuzz for Rng {
     fn new(label: &str) -> Rng {
-        let seed = std::env::var("RAFTSQL_FUZZ_SEED").ok().and_then(|s| s.parse().ok()).unwrap_or_else(rand::random);
-        eprintln!("fuzz {label}: RAFTSQL_FUZZ_SEED={seed}");
-        Rng(seed)
+        Rng::from_env("RAFTSQL_FUZZ_SEED", &format!("fuzz {label}"))
     }
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n.max(1) as u64) as usize
+    fn under(&mut self, n: usize) -> usize {
+        self.below(n as u64) as usize
     }
     fn bytes(&mut self, max: usize) -> Vec<u8> {
-        let n = self.below(max + 1);
+        let n = self.under(max + 1);
         (0..n).map(|_| self.next() as u8).collect()
     }
     fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
-        &items[self.below(items.len())]
+        &items[self.under(items.len())]
     }
     /// `input` with a few random edits: flipped bytes, insertions, deletions, truncation, huge varints.
     fn mutate(&mut self, input: &[u8]) -> Vec<u8> {
         let mut out = input.to_vec();
-        for _ in 0..=self.below(4) {
-            match self.below(6) {
+        for _ in 0..=self.under(4) {
+            match self.under(6) {
                 0 if !out.is_empty() => {
-                    let i = self.below(out.len());
-                    out[i] ^= 1 << self.below(8);
+                    let i = self.under(out.len());
+                    out[i] ^= 1 << self.under(8);
                 }
                 1 => {
-                    let i = self.below(out.len() + 1);
+                    let i = self.under(out.len() + 1);
                     let b = self.next() as u8;
                     out.insert(i, b);
                 }
                 2 if !out.is_empty() => {
-                    let i = self.below(out.len());
+                    let i = self.under(out.len());
                     out.remove(i);
                 }
-                3 => out.truncate(self.below(out.len() + 1)),
+                3 => out.truncate(self.under(out.len() + 1)),
                 4 => {
                     // A length claiming petabytes, bincode's varint for u64.
-                    let i = self.below(out.len() + 1);
+                    let i = self.under(out.len() + 1);
                     let mut huge = vec![0xFD];
-                    huge.extend_from_slice(&(1u64 << (40 + self.below(20))).to_le_bytes());
+                    huge.extend_from_slice(&(1u64 << (40 + self.under(20))).to_le_bytes());
                     out.splice(i..i, huge);
                 }
                 _ => {
-                    let i = self.below(out.len() + 1);
-                    let j = (i + self.below(8)).min(out.len());
+                    let i = self.under(out.len() + 1);
+                    let j = (i + self.under(8)).min(out.len());
                     out.drain(i..j);
                 }
             }
@@ -142,7 +142,7 @@ fn rpc_message_decoder() {
         let input = if i % 3 == 0 {
             rng.bytes(64)
         } else {
-            let base = corpus[rng.below(corpus.len())].clone();
+            let base = corpus[rng.under(corpus.len())].clone();
             rng.mutate(&base)
         };
         let (_, peak) = peak_of(|| raftsql::codec::decode_message::<RpcRequest>(&input).is_ok());
@@ -170,7 +170,7 @@ async fn handshake_and_frames() {
         assert!(!matches!(outcome, Ok(Ok(_))), "random bytes passed the handshake");
         // Frames: a length (sometimes huge) and a body.
         let mut frame = rng.bytes(12);
-        if rng.below(2) == 0 {
+        if rng.under(2) == 0 {
             frame.splice(0..0, (rng.next() as u32).to_be_bytes());
         }
         let mut reader = &frame[..];
@@ -272,15 +272,15 @@ fn dialect_translator() {
     for i in 0..iterations() {
         let sql = match i % 3 {
             0 => {
-                let base = SQL_CORPUS[rng.below(SQL_CORPUS.len())].as_bytes().to_vec();
+                let base = SQL_CORPUS[rng.under(SQL_CORPUS.len())].as_bytes().to_vec();
                 String::from_utf8_lossy(&rng.mutate(&base)).into_owned()
             }
-            1 => (0..rng.below(40)).map(|_| *rng.pick(SQL_TOKENS)).collect::<Vec<_>>().join(" "),
+            1 => (0..rng.under(40)).map(|_| *rng.pick(SQL_TOKENS)).collect::<Vec<_>>().join(" "),
             _ => {
                 // Deep nesting: parentheses, unary minus, long operator chains.
-                let depth = rng.below(3000);
+                let depth = rng.under(3000);
                 let open = rng.pick(&["(", "-", "NOT ", "(SELECT "]).repeat(depth);
-                format!("SELECT {open}1{}", ")".repeat(rng.below(depth + 1)))
+                format!("SELECT {open}1{}", ")".repeat(rng.under(depth + 1)))
             }
         };
         if let Ok(path) = std::env::var("RAFTSQL_FUZZ_LAST_INPUT") {
@@ -335,11 +335,11 @@ fn parameter_decoders_and_value_encoders() {
     ];
     for i in 0..iterations() * 2 {
         let ty = rng.pick(TYPES).clone();
-        let binary = rng.below(2) == 0;
+        let binary = rng.under(2) == 0;
         let bytes = if i % 2 == 0 {
             rng.bytes(24)
         } else {
-            let base = texts[rng.below(texts.len())];
+            let base = texts[rng.under(texts.len())];
             rng.mutate(base)
         };
         let (decoded, peak) = peak_of(|| decode_param(Some(&bytes), binary, &ty));
@@ -351,7 +351,7 @@ fn parameter_decoders_and_value_encoders() {
         }
         let _ = decode_param(None, binary, &ty);
         // And any stored value, in any declared type.
-        let v = match rng.below(5) {
+        let v = match rng.under(5) {
             0 => Value::Integer(rng.next() as i64),
             1 => Value::Real(f64::from_bits(rng.next())),
             2 => Value::Text(String::from_utf8_lossy(&rng.bytes(16)).into_owned()),

@@ -7,25 +7,11 @@
 
 mod common;
 
+use common::rng::Rng;
 use common::TestCluster;
 use raftsql::error::ExecError;
 use raftsql::query::Session;
 use raftsql::raft::{Consistency, RaftOptions};
-
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n.max(1)
-    }
-}
 
 fn tune(o: &mut RaftOptions) {
     o.statement_limits.max_steps = 2_000_000;
@@ -75,10 +61,9 @@ fn statement(rng: &mut Rng) -> String {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn random_statements_leave_every_replica_identical() {
-    let seed = std::env::var("RAFTSQL_RANDOM_SEED").ok().and_then(|s| s.parse().ok()).unwrap_or_else(rand::random);
-    eprintln!("RAFTSQL_RANDOM_SEED={seed}");
+    let mut rng = Rng::from_env("RAFTSQL_RANDOM_SEED", "randomized");
+    let seed = rng.0;
     let rounds: u64 = std::env::var("RAFTSQL_RANDOM_ROUNDS").ok().and_then(|s| s.parse().ok()).unwrap_or(4);
-    let mut rng = Rng(seed);
     let mut outcomes: std::collections::BTreeMap<String, usize> = Default::default();
     let mut cluster = TestCluster::start_with(3, tune).await;
     let leader = cluster.leader().await;

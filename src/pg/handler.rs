@@ -1,7 +1,7 @@
-//! The PostgreSQL protocol handlers of one client connection (pgwire): startup (parameters, backend key,
-//! connection limit, cancel registration), simple query (several statements run as one implicit
-//! transaction), and the extended protocol (Parse with parameter type inference, Bind with text and binary
-//! parameters, Describe, Execute with row limits, Sync reporting the session's transaction status).
+//! The PostgreSQL protocol handlers of one client connection (pgwire): simple query (several statements run as
+//! one implicit transaction) and the extended protocol (Parse with parameter type inference, Bind with text and
+//! binary parameters, Describe, Execute with row limits, Sync reporting the session's transaction status).
+//! Startup and authentication are in `startup.rs`.
 
 use std::collections::HashMap;
 use std::fmt::Debug;
@@ -12,13 +12,7 @@ use async_trait::async_trait;
 use bytes::{BufMut, BytesMut};
 use futures::sink::{Sink, SinkExt};
 use futures::stream;
-use pgwire::api::auth::cleartext::CleartextPasswordAuthStartupHandler;
-use pgwire::api::auth::sasl::scram::ScramAuth;
-use pgwire::api::auth::sasl::SASLAuthStartupHandler;
-use pgwire::api::auth::{
-    finish_authentication, protocol_negotiation, save_startup_parameters_to_metadata, ServerParameterProvider,
-    StartupHandler,
-};
+use pgwire::api::auth::StartupHandler;
 use pgwire::api::portal::{Format, Portal};
 use pgwire::api::query::{ExtendedQueryHandler, SimpleQueryHandler};
 use pgwire::api::results::{
@@ -32,31 +26,30 @@ use pgwire::messages::data::DataRow;
 use pgwire::messages::extendedquery::{Execute, Sync as PgSync};
 use pgwire::messages::response::{EmptyQueryResponse, ReadyForQuery, TransactionStatus};
 use pgwire::messages::simplequery::Query;
-use pgwire::messages::startup::{ParameterStatus, SecretKey};
-use pgwire::messages::{PgWireBackendMessage, PgWireFrontendMessage};
+use pgwire::messages::startup::ParameterStatus;
+use pgwire::messages::PgWireBackendMessage;
 use tokio::sync::Mutex;
 
 use crate::db::Value;
-use crate::pg::auth::UserAuthSource;
 use crate::pg::dialect::{translate_with, SessionValues, StatementKind};
-use crate::pg::errors::{error, fatal, user_error};
+use crate::pg::errors::{error, user_error};
 use crate::pg::exec::{self, Outcome};
 use crate::pg::parser::{Parser, Prepared};
-use crate::pg::server::{AuthMethod, PgShared};
+use crate::pg::server::PgShared;
 use crate::pg::settings::Settings;
+use crate::pg::startup::Authenticator;
 use crate::pg::types::{decode_param, encode_binary, encode_text};
 use crate::query::{Session, TxnStatus};
-use crate::users::Users;
 
 /// One client connection's state and handlers.
 pub struct PgConnection {
-    shared: Arc<PgShared>,
-    session: Mutex<Session>,
-    settings: Arc<std::sync::Mutex<Settings>>,
+    pub(crate) shared: Arc<PgShared>,
+    pub(crate) session: Mutex<Session>,
+    pub(crate) settings: Arc<std::sync::Mutex<Settings>>,
     parser: Arc<Parser>,
     /// Whether this connection took one of the `--max-connections` slots (released on drop).
-    admitted: AtomicBool,
-    auth: Authenticator,
+    pub(crate) admitted: AtomicBool,
+    pub(crate) auth: Authenticator,
 }
 
 impl Drop for PgConnection {
@@ -196,118 +189,6 @@ fn query_response(fields: Vec<FieldInfo>, rows: Vec<Vec<Value>>, tag: String) ->
     let mut response = QueryResponse::new(fields, stream::iter(encoded));
     response.command_tag = tag;
     response
-}
-
-/// The ParameterStatus values sent after authentication, from the client's startup parameters and what the
-/// configured users make of the client (`is_superuser`).
-pub struct ReportedParameters(pub Arc<Users>);
-
-/// A connection's settings at startup: its startup parameters, and whether its user is a superuser.
-fn startup_settings<C: ClientInfo>(client: &C, users: &Users) -> Settings {
-    let mut settings = Settings::new(client.metadata());
-    let user = client.metadata().get("user").map(String::as_str).unwrap_or("");
-    settings.set_superuser(users.is_superuser(user));
-    settings
-}
-
-impl ServerParameterProvider for ReportedParameters {
-    fn server_parameters<C>(&self, client: &C) -> Option<HashMap<String, String>>
-    where
-        C: ClientInfo,
-    {
-        Some(startup_settings(client, &self.0).reported().into_iter().collect())
-    }
-}
-
-/// How this connection authenticates its client.
-enum Authenticator {
-    Trust,
-    Scram(SASLAuthStartupHandler<ReportedParameters>),
-    Password(CleartextPasswordAuthStartupHandler<UserAuthSource, ReportedParameters>),
-}
-
-impl Authenticator {
-    fn new(shared: &PgShared) -> Authenticator {
-        let source = UserAuthSource(shared.options.users.clone());
-        match shared.options.auth {
-            AuthMethod::Trust => Authenticator::Trust,
-            AuthMethod::Scram => Authenticator::Scram(
-                SASLAuthStartupHandler::new(Arc::new(ReportedParameters(shared.options.users.clone())))
-                    .with_scram(ScramAuth::new(Arc::new(source)))
-                    .with_connection_manager(shared.connections.clone()),
-            ),
-            AuthMethod::Password => Authenticator::Password(
-                CleartextPasswordAuthStartupHandler::new(source, ReportedParameters(shared.options.users.clone()))
-                    .with_connection_manager(shared.connections.clone()),
-            ),
-        }
-    }
-}
-
-#[async_trait]
-impl StartupHandler for PgConnection {
-    async fn on_startup<C>(&self, client: &mut C, message: PgWireFrontendMessage) -> PgWireResult<()>
-    where
-        C: ClientInfo + Sink<PgWireBackendMessage> + Unpin + Send + Sync,
-        C::Error: Debug,
-        PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
-    {
-        let is_startup = matches!(message, PgWireFrontendMessage::Startup(_));
-        if is_startup {
-            if !self.shared.take_slot() {
-                return Err(user_error(fatal("53300", "sorry, too many clients already")));
-            }
-            self.admitted.store(true, Ordering::Relaxed);
-        }
-        match &self.auth {
-            Authenticator::Trust => {
-                let PgWireFrontendMessage::Startup(ref startup) = message else { return Ok(()) };
-                protocol_negotiation(client, startup).await?;
-                save_startup_parameters_to_metadata(client, startup);
-                let pid = (rand::random::<u32>() >> 1) as i32;
-                let secret = SecretKey::I32(rand::random::<i32>());
-                client.set_pid_and_secret_key(pid, secret.clone());
-                let (handle, guard) = self.shared.connections.register(pid, secret);
-                client.session_extensions().insert::<Arc<ConnectionHandle>>(handle);
-                client.session_extensions().insert(guard);
-                self.init_settings(client).await;
-                finish_authentication(client, &ReportedParameters(self.shared.options.users.clone())).await
-            }
-            Authenticator::Scram(h) => {
-                h.on_startup(client, message).await?;
-                if is_startup {
-                    self.init_settings(client).await;
-                }
-                Ok(())
-            }
-            Authenticator::Password(h) => {
-                if is_startup && !client.is_secure() {
-                    return Err(user_error(fatal(
-                        "28000",
-                        "password authentication is only accepted over TLS: connect with sslmode=require",
-                    )));
-                }
-                h.on_startup(client, message).await?;
-                if is_startup {
-                    self.init_settings(client).await;
-                }
-                Ok(())
-            }
-        }
-    }
-}
-
-impl PgConnection {
-    /// Session parameters from the startup packet.
-    async fn init_settings<C: ClientInfo>(&self, client: &C) {
-        let settings = startup_settings(client, &self.shared.options.users);
-        {
-            let mut session = self.session.lock().await;
-            session.superuser = settings.get("is_superuser").as_deref() == Some("on");
-            exec::apply_settings(&mut session, &settings);
-        }
-        *self.settings.lock().unwrap_or_else(|e| e.into_inner()) = settings;
-    }
 }
 
 #[async_trait]

@@ -19,6 +19,8 @@ pub mod infer;
 pub mod parser;
 pub mod server;
 pub mod settings;
+#[allow(clippy::result_large_err)]
+pub mod startup;
 pub mod stats;
 pub mod tls;
 pub mod types;

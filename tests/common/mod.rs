@@ -248,3 +248,4 @@ pub fn int(r: &QueryResult) -> i64 {
     }
 }
 pub mod procs;
+pub mod rng;
