@@ -5,12 +5,13 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 cargo build --release
+bin="${CARGO_TARGET_DIR:-target}/release/raftsql"
 root=target/docker/rootfs
 rm -rf "$root"
 mkdir -p "$root/bin" "$root/etc" "$root/tmp" "$root/data"
 chmod 1777 "$root/tmp"
-cp target/release/raftsql "$root/bin/raftsql"
-for lib in $(ldd target/release/raftsql | grep -o '/[^ ]*' | sort -u); do
+cp "$bin" "$root/bin/raftsql"
+for lib in $(ldd "$bin" | grep -o '/[^ ]*' | sort -u); do
   cp --parents -L "$lib" "$root"
 done
 printf 'hosts: files dns\n' > "$root/etc/nsswitch.conf"
