@@ -71,4 +71,22 @@ async fn statement_timeout_cancel_lock_timeout_and_idle_transactions() {
     holder.batch_execute("ROLLBACK").await.unwrap();
     let ids: Vec<i32> = db.query("SELECT id FROM g ORDER BY id", &[]).await.unwrap().iter().map(|r| r.get(0)).collect();
     assert_eq!(ids, vec![1, 2, 4]);
+
+    // The other local reads stop too: inside a transaction's snapshot, and on the cluster view.
+    db.batch_execute("SET statement_timeout = '300ms'").await.unwrap();
+    db.batch_execute("BEGIN").await.unwrap();
+    let started = Instant::now();
+    let e = db.query(LONG, &[]).await.unwrap_err();
+    assert_eq!(e.code(), Some(&SqlState::QUERY_CANCELED), "{e:?}");
+    assert!(started.elapsed() < Duration::from_secs(10));
+    db.batch_execute("ROLLBACK").await.unwrap();
+    let on_view =
+        "SELECT count(*) FROM raftsql_nodes, (WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c \
+                   WHERE x < 2000000000) SELECT x FROM c) AS s";
+    let started = Instant::now();
+    let e = db.query(on_view, &[]).await.unwrap_err();
+    assert_eq!(e.code(), Some(&SqlState::QUERY_CANCELED), "{e:?}");
+    assert!(started.elapsed() < Duration::from_secs(10));
+    let one: i32 = db.query_one("SELECT 1", &[]).await.unwrap().get(0);
+    assert_eq!(one, 1);
 }
