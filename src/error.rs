@@ -48,6 +48,8 @@ impl SqlError {
     pub const REQUEST_TOO_LARGE: i32 = -23;
     /// Pseudo code: a transaction idle past the limit lost its snapshot (25P03).
     pub const IDLE_IN_TRANSACTION_TIMEOUT: i32 = -24;
+    /// Pseudo code: a row stored with the largest rowid, which raftsql reserves (22003).
+    pub const RESERVED_ROWID: i32 = -25;
 
     pub fn new(code: i32, message: impl Into<String>) -> Self {
         SqlError { code, message: message.into(), statement_index: 0 }

@@ -108,7 +108,12 @@ pub async fn start(config: &Config) -> Result<RunningNode, StartError> {
         None => None,
     };
     // Before anything opens SQLite (restoring a backup does).
-    crate::db::charging::install();
+    if !crate::db::charging::install() {
+        // Nodes that charge allocations differently could end the same statement differently.
+        return Err(StartError::StateMachine(
+            "SQLite was initialized before raftsql could install its allocator".into(),
+        ));
+    }
     crate::db::budget::set_heap_limit(config.limits.sqlite_memory_bytes);
     crate::datadir::prepare(config)?;
     let mut options = raft_options(config);

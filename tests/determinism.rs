@@ -117,8 +117,13 @@ async fn sqlite_randomness_and_connection_state_cannot_split_replicas() {
     let follower = cluster.follower().await;
     cluster.exec(leader, "CREATE TABLE r (id INTEGER PRIMARY KEY, v INT)").await.unwrap();
     cluster.exec(leader, "CREATE TABLE d (a, b)").await.unwrap();
-    // Once the largest rowid is taken, SQLite picks new rowids at random: from the entry's seed here.
-    cluster.exec(leader, "INSERT INTO r VALUES (9223372036854775807, 0)").await.unwrap();
+    // Once the largest rowid is taken, SQLite picks new rowids at random, from a generator every thread of the
+    // process draws from: that key is refused, by insert and by update.
+    let e = cluster.exec(leader, "INSERT INTO r VALUES (9223372036854775807, 0)").await;
+    assert_eq!(sql_code(e), SqlError::RESERVED_ROWID);
+    cluster.exec(leader, "INSERT INTO r VALUES (9223372036854775799, 0)").await.unwrap();
+    let e = cluster.exec(follower, "UPDATE r SET id = 9223372036854775807 WHERE id = 9223372036854775799").await;
+    assert_eq!(sql_code(e), SqlError::RESERVED_ROWID);
     for i in 1..=5 {
         cluster
             .exec(if i % 2 == 0 { leader } else { follower }, &format!("INSERT INTO r (v) VALUES ({i})"))
@@ -131,6 +136,9 @@ async fn sqlite_randomness_and_connection_state_cannot_split_replicas() {
         .await
         .unwrap();
     assert_eq!(int(&cluster.exec(leader, "SELECT count(*) FROM r").await.unwrap()), 8);
+    assert_eq!(int(&cluster.exec(leader, "SELECT max(id) FROM r").await.unwrap()), i64::MAX - 1);
+    // The table is full now: the next key would be the reserved one.
+    assert_eq!(sql_code(cluster.exec(follower, "INSERT INTO r (v) VALUES (8)").await), SqlError::RESERVED_ROWID);
 
     // Functions whose result is not a function of the data and the entry are refused in writes.
     for f in ["total_changes()", "changes()", "last_insert_rowid()", "sqlite_version()", "sqlite_source_id()"] {
@@ -196,5 +204,40 @@ async fn a_node_local_storage_failure_stops_that_node_and_it_catches_up_after() 
     let r = cluster.local_rows(victim, "SELECT count(*) FROM t").await;
     assert_eq!(r[0][0], Value::Integer(21));
     assert_eq!(others.len(), 2);
+    cluster.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn deferred_foreign_keys_fail_the_commit_not_the_cluster() {
+    let cluster = TestCluster::start(3).await;
+    let leader = cluster.leader().await;
+    let follower = cluster.follower().await;
+    cluster.exec(leader, "CREATE TABLE p (id INTEGER PRIMARY KEY)").await.unwrap();
+    cluster
+        .exec(leader, "CREATE TABLE c (id INTEGER PRIMARY KEY, p INT REFERENCES p(id) DEFERRABLE INITIALLY DEFERRED)")
+        .await
+        .unwrap();
+    // Autocommit: the statement is its own transaction, checked at its end (this used to make every node's
+    // batch COMMIT fail, stop, restart and fail again).
+    assert_eq!(sql_code(cluster.exec(follower, "INSERT INTO c VALUES (1, 42)").await), 787);
+    cluster.exec(follower, "INSERT INTO p VALUES (42)").await.unwrap();
+    cluster.exec(follower, "INSERT INTO c VALUES (1, 42)").await.unwrap();
+    // In a transaction: a violation repaired before COMMIT is fine; one left is refused at COMMIT, rolled back.
+    let mut s = raftsql::query::Session::new(cluster.node(follower).core().clone());
+    s.begin(false);
+    s.execute(stmt("INSERT INTO c VALUES (2, 7)")).await.unwrap();
+    s.execute(stmt("INSERT INTO p VALUES (7)")).await.unwrap();
+    s.commit().await.unwrap();
+    s.begin(false);
+    s.execute(stmt("INSERT INTO c VALUES (3, 8)")).await.unwrap();
+    match s.commit().await {
+        Err(ExecError::Sql(e)) => assert_eq!(e.code, 787, "{e:?}"),
+        other => panic!("COMMIT with a broken deferred key: {other:?}"),
+    }
+    cluster.exec(leader, "INSERT INTO p VALUES (8)").await.unwrap();
+    let rows = cluster.exec(leader, "SELECT id FROM c ORDER BY id").await.unwrap().rows;
+    assert_eq!(rows, vec![vec![Value::Integer(1)], vec![Value::Integer(2)]]);
+    let ids = cluster.running();
+    cluster.assert_identical(&ids).await;
     cluster.shutdown().await;
 }

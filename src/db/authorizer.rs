@@ -182,7 +182,9 @@ pub fn writer_authorizer(ctx: AuthContext<'_>) -> Authorization {
         | AuthAction::CreateTempTable { .. }
         | AuthAction::CreateTempIndex { .. }
         | AuthAction::CreateTempTrigger { .. }
-        | AuthAction::CreateTempView { .. } => Authorization::Deny,
+        | AuthAction::CreateTempView { .. }
+        | AuthAction::CreateVtable { .. }
+        | AuthAction::DropVtable { .. } => Authorization::Deny,
         AuthAction::Function { function_name } if !is_deterministic_function(function_name) => {
             REFUSED_FUNCTION.with(|f| {
                 let mut first = f.borrow_mut();

@@ -100,6 +100,27 @@ pub fn with_statement<R>(seed: u64, max_steps: u64, f: impl FnOnce() -> R) -> R 
 }
 
 thread_local! {
+    /// Set when a replicated statement stored the largest rowid.
+    static RESERVED_ROWID_USED: Cell<bool> = const { Cell::new(false) };
+}
+
+/// Refuses rows with the largest rowid (i64::MAX) on the writer: once a table holds it, SQLite picks new rowids at
+/// random from its process-wide generator, which other threads of the process also draw from. Watched through
+/// the update hook; the statement then fails (`take_reserved_rowid`).
+pub fn install_reserved_rowid_check(conn: &mut Connection) -> rusqlite::Result<()> {
+    conn.update_hook(Some(|action, _db: &str, _table: &str, rowid: i64| {
+        if rowid == i64::MAX && !matches!(action, rusqlite::hooks::Action::SQLITE_DELETE) {
+            RESERVED_ROWID_USED.with(|r| r.set(true));
+        }
+    }))
+}
+
+/// Whether the statement that just ran stored the reserved rowid (and forgets it).
+pub fn take_reserved_rowid() -> bool {
+    RESERVED_ROWID_USED.with(|r| r.replace(false))
+}
+
+thread_local! {
     /// True while a replicated statement runs on this thread.
     static REPLICATED: Cell<bool> = const { Cell::new(false) };
 }

@@ -5,8 +5,8 @@
 use rusqlite::{Connection, ErrorCode};
 
 use crate::db::authorizer::{self, ClientStatement};
-use crate::db::budget;
 use crate::db::value::{Column, QueryResult, Value};
+use crate::db::{budget, determinism};
 use crate::error::SqlError;
 
 /// Whether a statement changes the database, as SQLite itself decides (`sqlite3_stmt_readonly`).
@@ -163,7 +163,15 @@ pub fn run_replicated(conn: &Connection, sql: &str, params: &[Value], max_bytes:
     };
     bind(&mut stmt, params)?;
     let readonly = stmt.readonly();
+    determinism::take_reserved_rowid();
     let (columns, rows) = collect(&mut stmt, max_bytes)?;
+    if determinism::take_reserved_rowid() {
+        return Err(Failure::Sql(SqlError::new(
+            SqlError::RESERVED_ROWID,
+            "key 9223372036854775807 is reserved (raftsql keeps the largest 64-bit row key free so that new rows \
+             never get random keys); a table whose largest key is 9223372036854775806 is full",
+        )));
+    }
     let rows_affected = if readonly { rows.len() as u64 } else { conn.changes() };
     Ok(QueryResult { columns, rows, rows_affected })
 }

@@ -41,6 +41,10 @@ impl Writer {
         ))?;
         determinism::register_functions(&conn)?;
         limits::apply(&conn)?;
+        // No writing to shadow tables of virtual tables and the like: statements could corrupt the database on
+        // purpose, and corruption stops a node.
+        conn.set_db_config(rusqlite::config::DbConfig::SQLITE_DBCONFIG_DEFENSIVE, true)?;
+        determinism::install_reserved_rowid_check(&mut conn)?;
         budget::install_progress_handler(&mut conn)?;
         conn.authorizer(Some(authorizer::writer_authorizer))?;
         Ok(Writer { conn })
@@ -108,10 +112,33 @@ impl Writer {
         }
     }
 
+    /// Rows that break a deferred foreign key in the open transaction (checked when it commits).
+    pub fn deferred_foreign_key_violations(&self) -> i64 {
+        let (mut current, mut highwater) = (0, 0);
+        // SAFETY: the handle is this connection's, used on its own thread; the out-pointers are live locals.
+        unsafe {
+            rusqlite::ffi::sqlite3_db_status(
+                self.conn.handle(),
+                rusqlite::ffi::SQLITE_DBSTATUS_DEFERRED_FKS,
+                &mut current,
+                &mut highwater,
+                0,
+            );
+        }
+        i64::from(current)
+    }
+
     /// Runs the statements of one client request atomically: all of them apply, or none does and the first SQL
-    /// error is the outcome (with the index of the failing statement). A node-local failure (disk full, I/O
-    /// error...) is the outer error: applying cannot go on.
-    pub fn execute_entry(&self, ctx: ExecContext, statements: &[Statement]) -> rusqlite::Result<EntryOutcome> {
+    /// error is the outcome (with the index of the failing statement). With `commits` (an autocommit request,
+    /// which PostgreSQL commits at its end) a deferred foreign key it leaves broken fails it (23503); inside an
+    /// interactive transaction that is checked at COMMIT. A node-local failure (disk full, I/O error...) is the
+    /// outer error: applying cannot go on.
+    pub fn execute_entry(
+        &self,
+        ctx: ExecContext,
+        statements: &[Statement],
+        commits: bool,
+    ) -> rusqlite::Result<EntryOutcome> {
         self.conn.execute_batch("SAVEPOINT entry")?;
         let outcome = determinism::with_context(ctx, || {
             let mut results = Vec::with_capacity(statements.len());
@@ -130,6 +157,9 @@ impl Writer {
                     Err(Failure::NodeLocal(e)) => return Err(Err(e)),
                     Err(Failure::NotReadOnly) => unreachable!("only the read path asks for read-only statements"),
                 }
+            }
+            if commits && self.deferred_foreign_key_violations() > 0 {
+                return Err(Ok(deferred_foreign_key_error()));
             }
             Ok(results)
         });
@@ -195,6 +225,14 @@ pub enum EntryOutcome {
     /// last commit; the writer is in a new transaction. The SQL error is the request's outcome, and the caller
     /// must redo what it had applied since the last commit.
     TransactionRolledBack(SqlError),
+}
+
+/// The error of a commit that would leave a deferred foreign key broken.
+pub fn deferred_foreign_key_error() -> SqlError {
+    SqlError::new(
+        787, // SQLITE_CONSTRAINT_FOREIGNKEY
+        "FOREIGN KEY constraint failed: a deferred foreign key is violated at commit",
+    )
 }
 
 /// Quotes an identifier for SQLite.

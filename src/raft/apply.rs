@@ -186,7 +186,7 @@ impl WriterState {
                     let mut outcomes = Vec::with_capacity(requests.len());
                     for (i, statements) in requests.iter().enumerate() {
                         let outcome =
-                            match self.writer.execute_entry(ctx.for_request(i), statements).map_err(write_err)? {
+                            match self.writer.execute_entry(ctx.for_request(i), statements, true).map_err(write_err)? {
                                 EntryOutcome::Done(outcome) => outcome,
                                 EntryOutcome::TransactionRolledBack(e) => {
                                     self.redo(entries, point, position, &rolled_back)?;
@@ -275,7 +275,7 @@ impl WriterState {
 
     /// Applies one request again; it must end as it did the first time.
     fn redo_request(&mut self, ctx: ExecContext, statements: &[Statement]) -> Result<WriteOutcome, StorageError> {
-        match self.writer.execute_entry(ctx, statements).map_err(write_err)? {
+        match self.writer.execute_entry(ctx, statements, true).map_err(write_err)? {
             EntryOutcome::Done(outcome) => Ok(outcome),
             EntryOutcome::TransactionRolledBack(e) => Err(sm_err(
                 ErrorVerb::Write,

@@ -158,6 +158,18 @@ fn read_record(file: &File, offset: u64, file_len: u64) -> io::Result<Option<(u6
     Ok((checksum(index, &payload) == crc).then_some((index, payload)))
 }
 
+/// Whether none of these segments starts with a whole, valid record.
+fn later_segments_empty(dir: &Path, firsts: &[u64]) -> io::Result<bool> {
+    for first in firsts {
+        let file = File::open(segment_path(dir, *first))?;
+        let len = file.metadata()?.len();
+        if read_record(&file, 0, len)?.is_some() {
+            return Ok(false);
+        }
+    }
+    Ok(true)
+}
+
 /// What scanning the segments found.
 struct Scan {
     segments: Vec<Segment>,
@@ -177,7 +189,11 @@ fn scan(dir: &Path, purged: Option<u64>) -> io::Result<Scan> {
     firsts.sort_unstable();
     let mut out = Scan { segments: Vec::new(), locations: VecDeque::new(), first_indexed: None, last_seen: None };
     let count = firsts.len();
-    for (n, first) in firsts.into_iter().enumerate() {
+    let mut truncated = false;
+    for (n, &first) in firsts.iter().enumerate() {
+        if truncated {
+            break;
+        }
         let path = segment_path(dir, first);
         let file = OpenOptions::new().read(true).write(true).open(&path)?;
         let file_len = file.metadata()?.len();
@@ -189,7 +205,8 @@ fn scan(dir: &Path, purged: Option<u64>) -> io::Result<Scan> {
                         // A segment may start with a jump forward: appends that found the log empty (everything
                         // purged, say after a snapshot was installed past its end) start a new segment wherever
                         // they are. Records before the jump are superseded.
-                        if offset > 0 || index <= prev {
+                        // Such a jump is only legitimate onto the purge point.
+                        if offset > 0 || index <= prev || purged.is_none_or(|p| index > p + 1) {
                             return Err(corrupt(format!("{}: record {index} follows record {prev}", path.display())));
                         }
                         if !out.locations.is_empty() {
@@ -207,7 +224,9 @@ fn scan(dir: &Path, purged: Option<u64>) -> io::Result<Scan> {
                     offset += HEADER + len;
                 }
                 None if offset == file_len => break,
-                None if n + 1 == count => {
+                // The torn write may also sit in an earlier segment when the segments after it hold nothing yet
+                // (an append that crossed into a new segment was cut before its first sync).
+                None if n + 1 == count || later_segments_empty(dir, &firsts[n + 1..])? => {
                     tracing::warn!(
                         path = %path.display(),
                         dropped_bytes = file_len - offset,
@@ -215,6 +234,13 @@ fn scan(dir: &Path, purged: Option<u64>) -> io::Result<Scan> {
                     );
                     file.set_len(offset)?;
                     file.sync_all()?;
+                    for later in &firsts[n + 1..] {
+                        std::fs::remove_file(segment_path(dir, *later))?;
+                    }
+                    if n + 1 < count {
+                        sync_dir(dir)?;
+                    }
+                    truncated = true;
                     break;
                 }
                 None => return Err(corrupt(format!("{}: corrupt record at offset {offset}", path.display()))),

@@ -147,7 +147,15 @@ impl RaftLogStorage<TypeConfig> for LogStore {
     }
 
     async fn read_committed(&mut self) -> Result<Option<LogId>, StorageError> {
-        Ok(read_state::<Option<LogId>>(&self.dir, STATE_COMMITTED).map_err(read_err)?.flatten())
+        let hint = read_state::<Option<LogId>>(&self.dir, STATE_COMMITTED).map_err(read_err)?.flatten();
+        // The leader counts its own entries as matched before they are synced, so after a power cut the hint can
+        // point past what the log kept: never beyond the log's end.
+        let end = self.get_log_state().await?.last_log_id;
+        Ok(match (hint, end) {
+            (Some(h), Some(e)) if h > e => Some(e),
+            (Some(_), None) => None,
+            (h, _) => h,
+        })
     }
 
     async fn append<I>(&mut self, entries: I, callback: LogFlushed<TypeConfig>) -> Result<(), StorageError>

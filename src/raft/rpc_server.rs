@@ -26,6 +26,39 @@ pub const MAX_CONNECTIONS: usize = 256;
 /// Of those, connections still in their handshake: a flood of connections that never authenticate cannot take
 /// the slots members need (their connections are persistent, and new ones find slots as floods time out).
 pub const MAX_HANDSHAKING: usize = 64;
+/// Of those, connections from one remote address (so one host cannot take all of them; loopback is exempt).
+pub const MAX_HANDSHAKING_PER_HOST: usize = 16;
+
+/// Handshakes in progress per remote address.
+#[derive(Default)]
+struct PerHost(std::sync::Mutex<std::collections::HashMap<std::net::IpAddr, usize>>);
+
+/// One handshake counted against its host until dropped.
+struct HostSlot(Arc<PerHost>, std::net::IpAddr);
+
+impl PerHost {
+    fn take(self: &Arc<Self>, ip: std::net::IpAddr) -> Option<HostSlot> {
+        let mut counts = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        let n = counts.entry(ip).or_default();
+        if *n >= MAX_HANDSHAKING_PER_HOST && !ip.is_loopback() {
+            return None;
+        }
+        *n += 1;
+        Some(HostSlot(self.clone(), ip))
+    }
+}
+
+impl Drop for HostSlot {
+    fn drop(&mut self) {
+        let mut counts = self.0 .0.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(n) = counts.get_mut(&self.1) {
+            *n -= 1;
+            if *n == 0 {
+                counts.remove(&self.1);
+            }
+        }
+    }
+}
 /// A connection without a request for this long is closed (callers reconnect on their next request).
 const IDLE_TIMEOUT: Duration = Duration::from_secs(300);
 
@@ -34,21 +67,24 @@ pub async fn serve(listener: TcpListener, core: Arc<NodeCore>, mut stop: watch::
     let mut connections = tokio::task::JoinSet::new();
     let slots = Arc::new(Semaphore::new(MAX_CONNECTIONS));
     let handshaking = Arc::new(Semaphore::new(MAX_HANDSHAKING));
+    let per_host = Arc::new(PerHost::default());
     loop {
         tokio::select! {
             _ = stop.changed() => break,
             accepted = listener.accept() => match accepted {
                 Ok((stream, peer)) => {
-                    let (Ok(slot), Ok(pending)) =
-                        (slots.clone().try_acquire_owned(), handshaking.clone().try_acquire_owned())
-                    else {
+                    let (Some(host), Ok(slot), Ok(pending)) = (
+                        per_host.take(peer.ip()),
+                        slots.clone().try_acquire_owned(),
+                        handshaking.clone().try_acquire_owned(),
+                    ) else {
                         tracing::warn!(%peer, "too many cluster connections, closing a new one");
                         continue;
                     };
                     let _ = stream.set_nodelay(true);
                     let core = core.clone();
                     connections.spawn(async move {
-                        if let Err(e) = serve_connection(stream, core, pending).await {
+                        if let Err(e) = serve_connection(stream, core, (pending, host)).await {
                             tracing::debug!(%peer, error = %e, "cluster connection closed");
                         }
                         drop(slot);
@@ -73,7 +109,7 @@ async fn send(w: &mut BufWriter<tokio::net::tcp::OwnedWriteHalf>, resp: &RpcResp
 async fn serve_connection(
     mut stream: TcpStream,
     core: Arc<NodeCore>,
-    handshaking: OwnedSemaphorePermit,
+    handshaking: (OwnedSemaphorePermit, HostSlot),
 ) -> std::io::Result<()> {
     let handshake = wire::handshake_server(&mut stream, &core.secret, core.id);
     let outcome = tokio::time::timeout(HANDSHAKE_TIMEOUT, handshake).await;

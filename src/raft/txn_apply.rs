@@ -133,6 +133,11 @@ impl Transactions {
                     }
                     return Ok(Err(e));
                 }
+                if writer.deferred_foreign_key_violations() > 0 {
+                    // PostgreSQL checks deferred constraints at COMMIT and rolls the transaction back.
+                    self.abort(writer)?;
+                    return Ok(Err(crate::db::writer::deferred_foreign_key_error()));
+                }
                 writer.release(TXN_SAVEPOINT)?;
                 self.open = None;
                 self.data_version += 1;
@@ -153,7 +158,7 @@ impl Transactions {
         statements: Vec<crate::db::Statement>,
         ctx: ExecContext,
     ) -> rusqlite::Result<WriteOutcome> {
-        match writer.execute_entry(ctx, &statements)? {
+        match writer.execute_entry(ctx, &statements, false)? {
             EntryOutcome::Done(outcome) => {
                 if outcome.is_err() {
                     self.mark_failed();

@@ -140,6 +140,12 @@ where
         STATUS_BAD_VERSION => return Err(HandshakeError::Refused("the peer speaks another protocol version".into())),
         other => return Err(HandshakeError::Refused(format!("the peer refused the connection (status {other})"))),
     }
+    if to.is_some_and(|t| t != node_id) {
+        return Err(HandshakeError::Refused(format!(
+            "the peer is node {node_id}, not node {}",
+            to.unwrap_or_default()
+        )));
+    }
     let server_nonce = &reply[16..16 + NONCE];
     let server_proof = &reply[16 + NONCE..];
     if !secret.verify(b"raftsql server", &client_nonce, server_nonce, from, node_id, server_proof) {

@@ -145,3 +145,41 @@ fn state_files_round_trip_and_hide_torn_writes() {
     std::fs::write(dir.path().join("hint.state"), b"\x00\x00\x00\x00torn").unwrap();
     assert_eq!(LogFile::read_state(dir.path(), "hint").unwrap(), None);
 }
+
+#[test]
+fn a_torn_write_before_an_empty_new_segment_is_cut_off() {
+    // An append crossing into a new segment was cut by a crash: the old segment ends in a partial record and the
+    // new one exists but holds nothing whole. Nothing of it was acknowledged; the log opens without it.
+    let dir = tempfile::tempdir().unwrap();
+    {
+        let log = LogFile::open(dir.path(), None).unwrap();
+        append_sync(&log, &records(0, 5, 100)).unwrap();
+    }
+    let path = segment_path(dir.path(), 0);
+    let mut torn = Vec::new();
+    encode_record(5, &[1u8; 100], &mut torn);
+    let f = OpenOptions::new().write(true).open(&path).unwrap();
+    let len = f.metadata().unwrap().len();
+    f.write_all_at(&torn[..50], len).unwrap();
+    std::fs::write(segment_path(dir.path(), 6), b"partial").unwrap();
+    let log = LogFile::open(dir.path(), None).unwrap();
+    assert_eq!(log.bounds(), (0, 5));
+    assert!(!segment_path(dir.path(), 6).exists());
+    append_sync(&log, &records(5, 7, 10)).unwrap();
+    assert_eq!(log.read(5, 7).unwrap(), records(5, 7, 10));
+}
+
+#[test]
+fn a_jump_not_onto_the_purge_point_is_corruption() {
+    let dir = tempfile::tempdir().unwrap();
+    {
+        let log = LogFile::open(dir.path(), None).unwrap();
+        append_sync(&log, &records(0, 5, 10)).unwrap();
+        log.purge(100).unwrap();
+        append_sync(&log, &records(101, 103, 10)).unwrap();
+    }
+    // Recorded purge point 50 (as if the state file said so): records jump from 4 to 101, past 51.
+    let err = LogFile::open(dir.path(), Some(50)).err().expect("a gap is corruption");
+    assert_eq!(err.kind(), io::ErrorKind::InvalidData);
+    assert!(LogFile::open(dir.path(), Some(100)).is_ok());
+}
