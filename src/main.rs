@@ -134,6 +134,14 @@ impl SecretArgs {
         let from_env = std::env::var("RAFTSQL_CLUSTER_SECRET").ok().filter(|s| !s.is_empty());
         raftsql::config::load_cluster_secret(self.cluster_secret_file.as_deref(), from_env.as_deref())
     }
+
+    /// The secret for a cluster tool, or the exit code after saying why it could not be had.
+    fn load_for_tool(&self) -> Result<ClusterSecret, ExitCode> {
+        self.load().map_err(|e| {
+            eprintln!("raftsql: {e}");
+            ExitCode::from(2)
+        })
+    }
 }
 
 /// Tools that talk to a running node instead of running one.
@@ -188,12 +196,9 @@ fn cluster_command(
     req: AdminRequest,
     done: String,
 ) -> ExitCode {
-    let secret = match secret.load() {
+    let secret = match secret.load_for_tool() {
         Ok(s) => s,
-        Err(e) => {
-            eprintln!("raftsql: {e}");
-            return ExitCode::from(2);
-        }
+        Err(code) => return code,
     };
     let sent = raftsql::raft::rpc::admin_call(node, &secret, CLIENT_ID, req, std::time::Duration::from_secs(60));
     match runtime.block_on(sent) {
@@ -235,12 +240,9 @@ fn run_tool(command: Command) -> ExitCode {
             format!("node {id} is the leader"),
         ),
         Command::Cluster(ClusterCommand::Status { node, secret }) => {
-            let secret = match secret.load() {
+            let secret = match secret.load_for_tool() {
                 Ok(s) => s,
-                Err(e) => {
-                    eprintln!("raftsql: {e}");
-                    return ExitCode::from(2);
-                }
+                Err(code) => return code,
             };
             match runtime.block_on(fetch_status(&node, &secret, std::time::Duration::from_secs(5))) {
                 Ok(s) => {

@@ -114,7 +114,7 @@ pub async fn start(config: &Config) -> Result<RunningNode, StartError> {
             "SQLite was initialized before raftsql could install its allocator".into(),
         ));
     }
-    crate::db::budget::set_heap_limit(config.limits.sqlite_memory_bytes);
+    crate::db::charging::set_heap_limit(config.limits.sqlite_memory_bytes);
     crate::datadir::prepare(config)?;
     let mut options = raft_options(config);
     if options.pg_advertise.ends_with(":0") || options.pg_advertise.is_empty() {

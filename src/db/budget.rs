@@ -12,7 +12,6 @@
 use std::cell::Cell;
 use std::ffi::c_int;
 
-use rusqlite::ffi;
 use rusqlite::Connection;
 
 use crate::error::SqlError;
@@ -83,16 +82,8 @@ pub fn exhausted_error() -> SqlError {
     SqlError::new(
         SqlError::BUDGET_EXCEEDED,
         format!(
-            "statement exceeded its execution budget of {steps} steps (SQLite instructions plus bytes of large \
-             values) and was stopped on every replica without effect; raise --max-statement-steps or split the work"
+            "statement exceeded its execution budget of {steps} steps (SQLite instructions plus bytes it allocated) \
+             and was stopped on every replica without effect; raise --max-statement-steps or split the work"
         ),
     )
-}
-
-/// Caps the memory SQLite may use in this process (all connections): beyond it allocations fail
-/// (SQLITE_NOMEM), which a read reports to its client and the writer treats as a failure of this node.
-pub fn set_heap_limit(bytes: u64) {
-    unsafe {
-        ffi::sqlite3_hard_heap_limit64(bytes.min(i64::MAX as u64) as i64);
-    }
 }

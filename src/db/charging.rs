@@ -195,3 +195,11 @@ pub fn install() -> bool {
     });
     *INSTALLED.get().unwrap_or(&false)
 }
+
+/// Caps the memory SQLite may use in this process (all connections): beyond it allocations fail
+/// (SQLITE_NOMEM), which a read reports to its client and the writer treats as a failure of this node.
+pub fn set_heap_limit(bytes: u64) {
+    unsafe {
+        ffi::sqlite3_hard_heap_limit64(bytes.min(i64::MAX as u64) as i64);
+    }
+}

@@ -15,11 +15,11 @@ use std::sync::atomic::{AtomicPtr, Ordering};
 use std::sync::Once;
 
 use rusqlite::ffi;
-
-use crate::db::budget;
 use rusqlite::functions::{Context, FunctionFlags};
 use rusqlite::Connection;
 use serde::{Deserialize, Serialize};
+
+use crate::db::budget;
 
 /// Name of the VFS whose clock is the applying entry's timestamp.
 pub const CLOCK_VFS: &str = "raftsql_clock";
@@ -81,7 +81,6 @@ thread_local! {
 /// Runs one replicated client statement on the writer thread: SQLite's random generator reseeded from `seed`,
 /// the budget of `max_steps` armed, the host-time-zone date modifiers refused.
 pub fn with_statement<R>(seed: u64, max_steps: u64, f: impl FnOnce() -> R) -> R {
-    register_process_hooks();
     // SQLite's generator is one per process. A node has one writer, so this lock is uncontended; it matters
     // when several nodes share a process (the in-process test cluster), whose writers would otherwise draw from
     // each other's streams.
@@ -93,10 +92,7 @@ pub fn with_statement<R>(seed: u64, max_steps: u64, f: impl FnOnce() -> R) -> R 
     unsafe {
         ffi::sqlite3_test_control(ffi::SQLITE_TESTCTRL_PRNG_SEED, seed32, std::ptr::null_mut::<ffi::sqlite3>());
     }
-    REPLICATED.with(|r| r.set(true));
-    let out = budget::with_budget(max_steps, f);
-    REPLICATED.with(|r| r.set(false));
-    out
+    budget::with_budget(max_steps, f)
 }
 
 thread_local! {
@@ -120,15 +116,10 @@ pub fn take_reserved_rowid() -> bool {
     RESERVED_ROWID_USED.with(|r| r.replace(false))
 }
 
-thread_local! {
-    /// True while a replicated statement runs on this thread.
-    static REPLICATED: Cell<bool> = const { Cell::new(false) };
-}
-
-/// SQLite's hook for `localtime()`: refuses inside a replicated statement (the host's time zone differs between
-/// machines), asks the C library otherwise.
+/// SQLite's hook for `localtime()`: refuses inside a replicated statement (the one that runs under a budget;
+/// the host's time zone differs between machines), asks the C library otherwise.
 unsafe extern "C" fn localtime_hook(t: *const std::ffi::c_void, out: *mut std::ffi::c_void) -> c_int {
-    if REPLICATED.with(|r| r.get()) {
+    if budget::armed() {
         return 1;
     }
     let r = libc::localtime_r(t as *const libc::time_t, out as *mut libc::tm);
@@ -137,7 +128,7 @@ unsafe extern "C" fn localtime_hook(t: *const std::ffi::c_void, out: *mut std::f
 
 static PROCESS_HOOKS: Once = Once::new();
 
-/// Process-wide SQLite settings raftsql relies on: the localtime hook.
+/// Process-wide SQLite settings raftsql relies on: the localtime hook (installed when the writer opens).
 pub fn register_process_hooks() {
     PROCESS_HOOKS.call_once(|| unsafe {
         type Hook = unsafe extern "C" fn(*const std::ffi::c_void, *mut std::ffi::c_void) -> c_int;
@@ -219,7 +210,7 @@ pub fn register_clock_vfs() {
 
 /// Adds `now()`, `gen_random_uuid()` and PostgreSQL's information functions, which SQLite lacks. Read connections get these too, so a
 /// statement prepares the same way on the read path and on the writer.
-pub fn register_common_functions(conn: &Connection) -> rusqlite::Result<()> {
+pub fn register_functions(conn: &Connection) -> rusqlite::Result<()> {
     let flags = FunctionFlags::SQLITE_UTF8;
     conn.create_scalar_function("gen_random_uuid", 0, flags, |_ctx: &mut Context<'_>| {
         Ok(format_uuid_v4(next_random(), next_random()))
@@ -313,11 +304,6 @@ pub fn version_string() -> String {
         std::env::consts::ARCH,
         rusqlite::version()
     )
-}
-
-/// The functions of the writer connection (the same as every connection's).
-pub fn register_functions(conn: &Connection) -> rusqlite::Result<()> {
-    register_common_functions(conn)
 }
 
 fn current_ms() -> i64 {

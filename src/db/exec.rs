@@ -23,8 +23,23 @@ pub enum Failure {
     Sql(SqlError),
     /// A property of this node (disk full, I/O error, corruption, out of memory...). Applying cannot go on.
     NodeLocal(rusqlite::Error),
-    /// The read path was asked for a statement that writes: route it through the log instead.
+}
+
+/// How a read failed. Whatever went wrong, the client hears of it: a read cannot make replicas differ.
+#[derive(Debug)]
+pub enum ReadError {
+    /// SQLite says the statement writes: route it through the log instead.
     NotReadOnly,
+    Sql(SqlError),
+}
+
+impl From<Failure> for ReadError {
+    fn from(f: Failure) -> Self {
+        ReadError::Sql(match f {
+            Failure::Sql(e) => e,
+            Failure::NodeLocal(e) => SqlError::from_rusqlite(&e),
+        })
+    }
 }
 
 /// Whether a SQLite failure belongs to this node rather than to the statement. An allow-list of what is
@@ -51,15 +66,6 @@ pub fn is_node_local(e: &rusqlite::Error) -> bool {
     }
 }
 
-/// Bytes a value counts for against the result limit (deterministic: the same rows count the same everywhere).
-fn value_bytes(v: &Value) -> u64 {
-    8 + match v {
-        Value::Text(s) => s.len() as u64,
-        Value::Blob(b) => b.len() as u64,
-        _ => 0,
-    }
-}
-
 fn result_too_large(limit: u64) -> SqlError {
     SqlError::new(
         SqlError::RESULT_TOO_LARGE,
@@ -81,7 +87,8 @@ fn collect(stmt: &mut rusqlite::Statement<'_>, max_bytes: u64) -> Result<(Vec<Co
         let mut out = Vec::with_capacity(width);
         for i in 0..width {
             let v = Value::from_ref(row.get_ref(i).map_err(classify)?);
-            bytes += value_bytes(&v);
+            // Deterministic: the same rows count the same on every replica.
+            bytes += v.approx_size() as u64;
             out.push(v);
         }
         if bytes > max_bytes {
@@ -116,21 +123,17 @@ fn classify(e: rusqlite::Error) -> Failure {
 
 /// Runs a statement on a read connection (cached prepare; it must be read-only, else `NotReadOnly`), with at
 /// most `max_bytes` of rows.
-pub fn run_read(conn: &Connection, sql: &str, params: &[Value], max_bytes: u64) -> Result<QueryResult, Failure> {
+pub fn run_read(conn: &Connection, sql: &str, params: &[Value], max_bytes: u64) -> Result<QueryResult, ReadError> {
     let mut stmt = match conn.prepare_cached(sql) {
         Ok(s) => s,
-        Err(rusqlite::Error::MultipleStatement) => return Err(Failure::NotReadOnly),
-        Err(e) => return Err(Failure::Sql(SqlError::from_rusqlite(&e))),
+        Err(rusqlite::Error::MultipleStatement) => return Err(ReadError::NotReadOnly),
+        Err(e) => return Err(ReadError::Sql(SqlError::from_rusqlite(&e))),
     };
     if !stmt.readonly() {
-        return Err(Failure::NotReadOnly);
+        return Err(ReadError::NotReadOnly);
     }
     bind(&mut stmt, params)?;
-    let (columns, rows) = collect(&mut stmt, max_bytes).map_err(|f| match f {
-        // A read's failure cannot make replicas differ: the client hears of it whatever it is.
-        Failure::NodeLocal(e) => Failure::Sql(SqlError::from_rusqlite(&e)),
-        other => other,
-    })?;
+    let (columns, rows) = collect(&mut stmt, max_bytes)?;
     let rows_affected = rows.len() as u64;
     Ok(QueryResult { columns, rows, rows_affected })
 }

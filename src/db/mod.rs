@@ -13,6 +13,7 @@ pub mod value;
 pub mod writer;
 
 pub use determinism::{ExecContext, ExecLimits};
-pub use read_pool::{run_interruptible, ReadError, ReadPool};
+pub use exec::ReadError;
+pub use read_pool::{run_interruptible, ReadPool};
 pub use value::{Column, QueryResult, Statement, Value};
 pub use writer::{EntryOutcome, Writer};

@@ -9,17 +9,9 @@ use std::sync::{Arc, Mutex};
 use rusqlite::{Connection, OpenFlags};
 use tokio::sync::Semaphore;
 
-use crate::db::exec::{self, Access, Failure};
+use crate::db::exec::{self, Access, ReadError};
 use crate::db::value::{QueryResult, Value};
 use crate::error::SqlError;
-
-/// What a read attempt can end in besides rows.
-#[derive(Debug)]
-pub enum ReadError {
-    /// SQLite says the statement writes: route it through the log instead.
-    NotReadOnly,
-    Sql(SqlError),
-}
 
 /// A fixed-size pool of read-only connections.
 #[derive(Clone)]
@@ -146,13 +138,7 @@ impl ReadPool {
     pub async fn query(&self, sql: &str, params: Vec<Value>) -> Result<QueryResult, ReadError> {
         let sql = sql.to_string();
         let max = self.inner.max_result_bytes;
-        self.with_connection(move |conn| match exec::run_read(conn, &sql, &params, max) {
-            Ok(r) => Ok(r),
-            Err(Failure::NotReadOnly) => Err(ReadError::NotReadOnly),
-            Err(Failure::Sql(e)) => Err(ReadError::Sql(e)),
-            Err(Failure::NodeLocal(e)) => Err(ReadError::Sql(SqlError::from_rusqlite(&e))),
-        })
-        .await
+        self.with_connection(move |conn| exec::run_read(conn, &sql, &params, max)).await
     }
 }
 
@@ -163,7 +149,7 @@ pub fn open_reader(path: &Path) -> rusqlite::Result<Connection> {
     let mut conn = Connection::open_with_flags(path, flags)?;
     conn.busy_timeout(std::time::Duration::from_secs(5))?;
     conn.set_prepared_statement_cache_capacity(128);
-    crate::db::determinism::register_common_functions(&conn)?;
+    crate::db::determinism::register_functions(&conn)?;
     crate::db::limits::apply(&conn)?;
     conn.authorizer(Some(crate::db::authorizer::reader_authorizer))?;
     Ok(conn)

@@ -107,4 +107,9 @@ impl Statement {
     pub fn approx_size(&self) -> usize {
         16 + self.sql.len() + self.params.iter().map(Value::approx_size).sum::<usize>()
     }
+
+    /// Roughly the bytes a list of statements (one client request) takes in a log entry.
+    pub fn total_size(statements: &[Statement]) -> usize {
+        statements.iter().map(Statement::approx_size).sum()
+    }
 }

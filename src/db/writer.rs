@@ -46,6 +46,7 @@ impl Writer {
         conn.set_db_config(rusqlite::config::DbConfig::SQLITE_DBCONFIG_DEFENSIVE, true)?;
         determinism::install_reserved_rowid_check(&mut conn)?;
         budget::install_progress_handler(&mut conn)?;
+        determinism::register_process_hooks();
         conn.authorizer(Some(authorizer::writer_authorizer))?;
         Ok(Writer { conn })
     }
@@ -155,7 +156,6 @@ impl Writer {
                         return Err(Ok(e));
                     }
                     Err(Failure::NodeLocal(e)) => return Err(Err(e)),
-                    Err(Failure::NotReadOnly) => unreachable!("only the read path asks for read-only statements"),
                 }
             }
             if commits && self.deferred_foreign_key_violations() > 0 {

@@ -2,17 +2,21 @@
 //! proposer's batching, and the PostgreSQL frontend's statement counters and latencies.
 
 use std::fmt::Write as _;
-use std::sync::atomic::Ordering;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use crate::pg::PgShared;
 use crate::raft::NodeCore;
 
+fn metric(out: &mut String, kind: &str, name: &str, help: &str, value: impl std::fmt::Display) {
+    let _ = write!(out, "# HELP {name} {help}\n# TYPE {name} {kind}\n{name} {value}\n");
+}
+
 fn gauge(out: &mut String, name: &str, help: &str, value: impl std::fmt::Display) {
-    let _ = write!(out, "# HELP {name} {help}\n# TYPE {name} gauge\n{name} {value}\n");
+    metric(out, "gauge", name, help, value)
 }
 
 fn counter(out: &mut String, name: &str, help: &str, value: impl std::fmt::Display) {
-    let _ = write!(out, "# HELP {name} {help}\n# TYPE {name} counter\n{name} {value}\n");
+    metric(out, "counter", name, help, value)
 }
 
 /// The Prometheus text exposition of this node.
@@ -63,44 +67,22 @@ pub fn metrics(core: &NodeCore, pg: &PgShared) -> String {
         "Snapshots built or installed since the node started.",
         core.state_machine.snapshots_completed(),
     );
-    let log = &core.log_stats;
-    counter(
-        &mut out,
-        "raftsql_log_appends_total",
-        "Append calls on the Raft log.",
-        log.append_calls.load(Ordering::Relaxed),
-    );
-    counter(
-        &mut out,
-        "raftsql_log_flushes_total",
-        "Sync rounds that acknowledged appends (group commit).",
-        log.append_flushes.load(Ordering::Relaxed),
-    );
-    counter(
-        &mut out,
-        "raftsql_log_syncs_total",
-        "fdatasync calls on the Raft log's segment files.",
-        log.data_syncs.load(Ordering::Relaxed),
-    );
-    counter(
-        &mut out,
-        "raftsql_log_entries_total",
-        "Entries appended to the Raft log.",
-        log.appended_records.load(Ordering::Relaxed),
-    );
-    let p = &core.proposer.stats;
-    counter(
-        &mut out,
-        "raftsql_proposed_entries_total",
-        "Write entries proposed by this node as leader.",
-        p.entries.load(Ordering::Relaxed),
-    );
-    counter(
-        &mut out,
-        "raftsql_proposed_writes_total",
-        "Client writes packed into those entries.",
-        p.requests.load(Ordering::Relaxed),
-    );
+    let (log, proposer) = (&core.log_stats, &core.proposer.stats);
+    let load = |c: &AtomicU64| c.load(Ordering::Relaxed);
+    for (name, help, value) in [
+        ("raftsql_log_appends_total", "Append calls on the Raft log.", load(&log.append_calls)),
+        (
+            "raftsql_log_flushes_total",
+            "Sync rounds that acknowledged appends (group commit).",
+            load(&log.append_flushes),
+        ),
+        ("raftsql_log_syncs_total", "fdatasync calls on the Raft log's segment files.", load(&log.data_syncs)),
+        ("raftsql_log_entries_total", "Entries appended to the Raft log.", load(&log.appended_records)),
+        ("raftsql_proposed_entries_total", "Write entries proposed by this node as leader.", load(&proposer.entries)),
+        ("raftsql_proposed_writes_total", "Client writes packed into those entries.", load(&proposer.requests)),
+    ] {
+        counter(&mut out, name, help, value);
+    }
     gauge(&mut out, "raftsql_pg_connections", "Open PostgreSQL client connections.", pg.open_connections());
     out.push_str("# HELP raftsql_statements_total Statements run, by kind.\n# TYPE raftsql_statements_total counter\n");
     for (kind, n) in pg.stats.statements() {

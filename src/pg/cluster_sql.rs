@@ -9,7 +9,7 @@ use std::sync::{Arc, Mutex};
 use rusqlite::functions::FunctionFlags;
 use rusqlite::Connection;
 
-use crate::db::exec::{run_read, Failure};
+use crate::db::exec::{run_read, ReadError};
 use crate::db::{QueryResult, Value};
 use crate::error::{ClusterError, ExecError, SqlError};
 use crate::pg::dialect::{StatementKind, Translated};
@@ -39,7 +39,7 @@ fn view_connection(
     recorded: Option<Arc<Mutex<Vec<Action>>>>,
 ) -> rusqlite::Result<Connection> {
     let conn = Connection::open_in_memory()?;
-    crate::db::determinism::register_common_functions(&conn)?;
+    crate::db::determinism::register_functions(&conn)?;
     conn.execute_batch(&format!(
         "CREATE TABLE {VIEW} (id INT8, raft_addr TEXT, pg_addr TEXT, role TEXT, is_leader BOOLEAN, term INT8, \
          last_log_index INT8, applied_index INT8, reachable BOOLEAN)"
@@ -100,9 +100,8 @@ pub async fn run(core: &Arc<NodeCore>, t: &Translated, params: Vec<Value>) -> Re
     let result = crate::db::run_interruptible(conn.get_interrupt_handle(), move || run_read(&conn, &sql, &params, max))
         .await
         .map_err(|f| match f {
-            Failure::Sql(e) => ExecError::Sql(e),
-            Failure::NodeLocal(e) => ExecError::Sql(SqlError::from_rusqlite(&e)),
-            Failure::NotReadOnly => ExecError::Sql(SqlError::new(1, "the cluster view can only be read")),
+            ReadError::Sql(e) => ExecError::Sql(e),
+            ReadError::NotReadOnly => ExecError::Sql(SqlError::new(1, "the cluster view can only be read")),
         })?;
     let todo: Vec<Action> = std::mem::take(&mut *actions.lock().unwrap_or_else(|e| e.into_inner()));
     for action in todo {

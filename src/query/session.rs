@@ -6,7 +6,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use crate::db::exec::{self, Access, Failure};
+use crate::db::exec::{self, Access, ReadError};
 use crate::db::run_interruptible;
 use crate::db::{QueryResult, Statement};
 use crate::error::{ClusterError, ExecError, SqlError};
@@ -185,18 +185,15 @@ impl Session {
             }
             let snap = self.active.as_ref().and_then(|a| a.snapshot.clone()).expect("opened above");
             let max = self.node.reads.max_result_bytes();
-            let Some(interrupt) = snap.interrupt_handle() else {
-                return Err(snap.with_connection(|_| ()).expect_err("closed").into());
-            };
+            let interrupt = snap.interrupt_handle()?;
             // Interrupted if the client cancels or its statement_timeout passes; the snapshot stays usable.
             let result = run_interruptible(interrupt, move || {
                 snap.with_connection(|conn| exec::run_read(conn, &statement.sql, &statement.params, max))
             })
             .await?;
             return result.map_err(|f| match f {
-                Failure::Sql(e) => ExecError::Sql(e),
-                Failure::NodeLocal(e) => ExecError::Sql(SqlError::from_rusqlite(&e)),
-                Failure::NotReadOnly => ExecError::Sql(SqlError::new(1, "statement changed from read to write")),
+                ReadError::Sql(e) => ExecError::Sql(e),
+                ReadError::NotReadOnly => ExecError::Sql(SqlError::new(1, "statement changed from read to write")),
             });
         }
         if active.read_only {

@@ -72,22 +72,28 @@ impl PinnedSnapshot {
         Ok(snap)
     }
 
-    /// An interrupt handle for the statement about to run (`None` once closed).
-    pub fn interrupt_handle(&self) -> Option<rusqlite::InterruptHandle> {
-        self.conn.lock().unwrap_or_else(|e| e.into_inner()).as_ref().map(|c| c.get_interrupt_handle())
+    /// The error of a transaction whose snapshot the reaper closed (25P03).
+    fn released(&self) -> SqlError {
+        SqlError::new(
+            SqlError::IDLE_IN_TRANSACTION_TIMEOUT,
+            format!(
+                "the transaction was idle longer than {} s and its snapshot was released; roll back",
+                self.max_idle.as_secs()
+            ),
+        )
+    }
+
+    /// An interrupt handle for the statement about to run, or 25P03 once closed.
+    pub fn interrupt_handle(&self) -> Result<rusqlite::InterruptHandle, SqlError> {
+        let guard = self.conn.lock().unwrap_or_else(|e| e.into_inner());
+        guard.as_ref().map(|c| c.get_interrupt_handle()).ok_or_else(|| self.released())
     }
 
     /// Runs `f` on the snapshot's connection (blocking), or fails with 25P03 if the reaper closed it.
     pub fn with_connection<R>(&self, f: impl FnOnce(&Connection) -> R) -> Result<R, SqlError> {
         let guard = self.conn.lock().unwrap_or_else(|e| e.into_inner());
         let Some(conn) = guard.as_ref() else {
-            return Err(SqlError::new(
-                SqlError::IDLE_IN_TRANSACTION_TIMEOUT,
-                format!(
-                    "the transaction was idle longer than {} s and its snapshot was released; roll back",
-                    self.max_idle.as_secs()
-                ),
-            ));
+            return Err(self.released());
         };
         let out = f(conn);
         *self.last_used.lock().unwrap_or_else(|e| e.into_inner()) = Instant::now();

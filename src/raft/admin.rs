@@ -9,7 +9,7 @@ use crate::error::ClusterError;
 use crate::raft::node::NodeCore;
 use crate::raft::routing::Retry;
 use crate::raft::rpc::{AdminRequest, AdminResponse, LeaderRequest, RpcRequest, RpcResponse};
-use crate::raft::types::{Node, NodeId};
+use crate::raft::types::{Node, NodeId, Raft};
 
 /// Generations of the election and heartbeat switches: a lease that expires only restores the switch if no
 /// later order changed it.
@@ -17,6 +17,25 @@ use crate::raft::types::{Node, NodeId};
 pub struct SwitchLeases {
     elections: AtomicU64,
     heartbeats: AtomicU64,
+}
+
+impl SwitchLeases {
+    fn generation(&self, elections: bool) -> &AtomicU64 {
+        if elections {
+            &self.elections
+        } else {
+            &self.heartbeats
+        }
+    }
+}
+
+/// Turns this node's elections (or heartbeats) on or off.
+fn flip_switch(raft: &Raft, elections: bool, on: bool) {
+    if elections {
+        raft.runtime_config().elect(on)
+    } else {
+        raft.runtime_config().heartbeat(on)
+    }
 }
 
 impl NodeCore {
@@ -45,29 +64,16 @@ impl NodeCore {
     /// Turns elections (or heartbeats) on or off; off only for `for_ms`, after which they come back on unless
     /// another order came meanwhile.
     fn set_switch(&self, elections: bool, on: bool, for_ms: u64) {
-        let apply = |core: &NodeCore, on: bool| {
-            if elections {
-                core.raft.runtime_config().elect(on)
-            } else {
-                core.raft.runtime_config().heartbeat(on)
-            }
-        };
-        let generation = if elections { &self.switches.elections } else { &self.switches.heartbeats };
-        let mine = generation.fetch_add(1, Ordering::SeqCst) + 1;
-        apply(self, on);
+        let mine = self.switches.generation(elections).fetch_add(1, Ordering::SeqCst) + 1;
+        flip_switch(&self.raft, elections, on);
         if !on {
             let raft = self.raft.clone();
             let switches = self.switches.clone();
             tokio::spawn(async move {
                 tokio::time::sleep(Duration::from_millis(for_ms)).await;
-                let generation = if elections { &switches.elections } else { &switches.heartbeats };
-                if generation.load(Ordering::SeqCst) == mine {
+                if switches.generation(elections).load(Ordering::SeqCst) == mine {
                     tracing::warn!(elections, "a leadership transfer's lease ran out: switching back on");
-                    if elections {
-                        raft.runtime_config().elect(true)
-                    } else {
-                        raft.runtime_config().heartbeat(true)
-                    }
+                    flip_switch(&raft, elections, true);
                 }
             });
         }
@@ -146,7 +152,6 @@ impl NodeCore {
                     return Err(ClusterError::Unavailable(format!("node {to} did not take over leadership in time")));
                 }
                 tokio::time::sleep(Duration::from_millis(self.options.heartbeat_ms)).await;
-                // retry interval
             }
         }
         .await;

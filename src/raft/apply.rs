@@ -36,6 +36,10 @@ pub fn sm_err(verb: ErrorVerb, e: impl std::fmt::Display) -> StorageError {
     StorageIOError::new(ErrorSubject::StateMachine, verb, openraft::AnyError::error(e.to_string())).into()
 }
 
+pub fn snap_err(verb: ErrorVerb, e: impl std::fmt::Display) -> StorageError {
+    StorageIOError::new(ErrorSubject::Snapshot(None), verb, openraft::AnyError::error(e.to_string())).into()
+}
+
 fn write_err(e: rusqlite::Error) -> StorageError {
     sm_err(ErrorVerb::Write, e)
 }
@@ -73,13 +77,17 @@ struct CommitPoint {
 impl WriterState {
     /// Reads what the database says it holds.
     pub fn open(writer: Writer) -> Result<WriterState, StorageError> {
-        let last_applied = read_meta(&writer, META_LAST_APPLIED)?;
-        let membership = read_meta(&writer, META_MEMBERSHIP)?;
-        let data_version = read_meta(&writer, META_DATA_VERSION)?;
-        Ok(WriterState { writer, last_applied, membership, txns: Transactions { open: None, data_version } })
+        let mut state = WriterState {
+            writer,
+            last_applied: None,
+            membership: StoredMembership::default(),
+            txns: Transactions::default(),
+        };
+        state.reload()?;
+        Ok(state)
     }
 
-    /// Re-reads the metadata after the database was replaced (snapshot install).
+    /// Re-reads the metadata (at open, and after the database was replaced by a snapshot install).
     pub fn reload(&mut self) -> Result<(), StorageError> {
         self.last_applied = read_meta(&self.writer, META_LAST_APPLIED)?;
         self.membership = read_meta(&self.writer, META_MEMBERSHIP)?;
@@ -90,20 +98,17 @@ impl WriterState {
     /// Replaces the database with the snapshot file at `path` when it is newer than what the database holds, in
     /// one SQLite transaction (an open interactive transaction, and the batches it kept uncommitted, go too).
     pub fn restore(&mut self, path: &Path, meta: &SnapshotMeta) -> Result<(), StorageError> {
-        let snap_err = |verb, e: &dyn std::fmt::Display| -> StorageError {
-            StorageIOError::new(ErrorSubject::Snapshot(None), verb, openraft::AnyError::error(e.to_string())).into()
-        };
         if meta.last_log_id <= self.last_applied {
             tracing::info!(snapshot = ?meta.last_log_id, applied = ?self.last_applied, "snapshot not newer than the database, kept as is");
             return Ok(());
         }
         self.txns.open = None;
         self.writer.rollback();
-        self.writer.restore_from(path).map_err(|e| snap_err(ErrorVerb::Write, &e))?;
+        self.writer.restore_from(path).map_err(|e| snap_err(ErrorVerb::Write, e))?;
         self.reload()?;
         if self.last_applied != meta.last_log_id {
             let msg = format!("snapshot file holds {:?}, its metadata says {:?}", self.last_applied, meta.last_log_id);
-            return Err(snap_err(ErrorVerb::Read, &msg));
+            return Err(snap_err(ErrorVerb::Read, msg));
         }
         Ok(())
     }
@@ -190,13 +195,7 @@ impl WriterState {
                                 EntryOutcome::Done(outcome) => outcome,
                                 EntryOutcome::TransactionRolledBack(e) => {
                                     self.redo(entries, point, position, &rolled_back)?;
-                                    for (k, earlier) in requests[..i].iter().enumerate() {
-                                        if !rolled_back.contains(&(position, k))
-                                            && self.redo_request(ctx.for_request(k), earlier)?.is_ok()
-                                        {
-                                            self.txns.data_version += 1;
-                                        }
-                                    }
+                                    self.redo_requests(position, *ctx, &requests[..i], &rolled_back)?;
                                     rolled_back.push((position, i));
                                     Err(e)
                                 }
@@ -256,19 +255,30 @@ impl WriterState {
                 EntryPayload::Blank => {}
                 EntryPayload::Membership(m) => self.membership = StoredMembership::new(Some(log_id), m.clone()),
                 EntryPayload::Normal(Request::Execute { requests, ctx }) => {
-                    for (i, statements) in requests.iter().enumerate() {
-                        if !rolled_back.contains(&(position, i))
-                            && self.redo_request(ctx.for_request(i), statements)?.is_ok()
-                        {
-                            self.txns.data_version += 1;
-                        }
-                    }
+                    self.redo_requests(position, *ctx, requests, rolled_back)?
                 }
                 EntryPayload::Normal(Request::Txn { .. }) => {
                     return Err(sm_err(ErrorVerb::Write, format!("transaction step {log_id} inside a redo range")));
                 }
             }
             self.last_applied = Some(log_id);
+        }
+        Ok(())
+    }
+
+    /// Applies again `requests` (the entry at `position`'s, or the first of them), skipping those that rolled back
+    /// before.
+    fn redo_requests(
+        &mut self,
+        position: usize,
+        ctx: ExecContext,
+        requests: &[Vec<Statement>],
+        rolled_back: &[(usize, usize)],
+    ) -> Result<(), StorageError> {
+        for (i, statements) in requests.iter().enumerate() {
+            if !rolled_back.contains(&(position, i)) && self.redo_request(ctx.for_request(i), statements)?.is_ok() {
+                self.txns.data_version += 1;
+            }
         }
         Ok(())
     }

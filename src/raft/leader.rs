@@ -16,15 +16,10 @@ use crate::raft::rpc::{ForwardError, LeaderRequest, LeaderResponse};
 use crate::raft::types::NodeId;
 use crate::raft::write_gate::TxnLimits;
 
-/// Bytes a request's statements count for against `--max-request-bytes` (SQL text and parameters).
-pub fn request_size(statements: &[Statement]) -> usize {
-    statements.iter().map(Statement::approx_size).sum()
-}
-
 impl NodeCore {
     /// Refuses a request too large for one log entry, before anything is proposed or forwarded (54000).
     pub(crate) fn check_request_size(&self, statements: &[Statement]) -> Result<(), SqlError> {
-        let size = request_size(statements);
+        let size = Statement::total_size(statements);
         let max = self.options.max_request_bytes;
         if size > max {
             return Err(SqlError::new(

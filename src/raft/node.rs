@@ -24,7 +24,7 @@ use crate::raft::peer_client::NetworkFactory;
 use crate::raft::proposer::Proposer;
 use crate::raft::reads::ReadWaiter;
 use crate::raft::routing::Retry;
-use crate::raft::rpc::{LeaderRequest, LeaderResponse};
+use crate::raft::rpc::LeaderRequest;
 use crate::raft::rpc_server;
 use crate::raft::state_machine::StateMachine;
 use crate::raft::types::{Node, NodeId, Raft, RaftMetrics};
@@ -415,9 +415,7 @@ impl NodeCore {
     async fn write(&self, statements: Vec<Statement>) -> Result<Vec<QueryResult>, ExecError> {
         self.check_request_size(&statements)?;
         let deadline = Instant::now() + self.options.write_timeout;
-        match self.on_leader(LeaderRequest::Write(statements), Retry::WhileNotDone, deadline).await? {
-            LeaderResponse::Write(outcome) => Ok(outcome?),
-            other => Err(ClusterError::OutcomeUnknown(format!("unexpected answer from the leader: {other:?}")).into()),
-        }
+        let answer = self.on_leader(LeaderRequest::Write(statements), Retry::WhileNotDone, deadline).await?;
+        Ok(answer.into_write()??)
     }
 }

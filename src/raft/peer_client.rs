@@ -125,8 +125,12 @@ impl PeerClient {
             }
             Ok(Err(e)) => Err(network_error(&e)),
             // The connection is dropped: its late answer must not answer the next call.
-            Err(_) => Err(RPCError::Timeout(Timeout { action, id: self.my_id, target: self.target, timeout: ttl })),
+            Err(_) => Err(self.timed_out(action, ttl)),
         }
+    }
+
+    fn timed_out<E: std::error::Error>(&self, action: RPCTypes, ttl: Duration) -> RPCError<NodeId, Node, E> {
+        RPCError::Timeout(Timeout { action, id: self.my_id, target: self.target, timeout: ttl })
     }
 
     fn unexpected<E: std::error::Error>(&mut self, resp: RpcResponse) -> RPCError<NodeId, Node, E> {
@@ -155,11 +159,7 @@ impl PeerClient {
         }
         let finished = match tokio::time::timeout(ttl, &mut d.task).await {
             Ok(done) => done,
-            Err(_) => {
-                let timeout =
-                    Timeout { action: RPCTypes::AppendEntries, id: self.my_id, target: self.target, timeout: ttl };
-                return Some(Err(RPCError::Timeout(timeout)));
-            }
+            Err(_) => return Some(Err(self.timed_out(RPCTypes::AppendEntries, ttl))),
         };
         let last = d.last;
         self.detached = None;
@@ -238,12 +238,7 @@ impl RaftNetwork<TypeConfig> for PeerClient {
             // A slow link (fault injection) delays this inline append too; it then runs out of time.
             if let Some(delay) = self.faults.large_append_delay() {
                 tokio::time::sleep(delay.min(ttl)).await;
-                return Err(RPCError::Timeout(Timeout {
-                    action: RPCTypes::AppendEntries,
-                    id: self.my_id,
-                    target: self.target,
-                    timeout: ttl,
-                }));
+                return Err(self.timed_out(RPCTypes::AppendEntries, ttl));
             }
         }
         let req = RpcRequest::Raft(RaftRequest::AppendEntries(rpc));

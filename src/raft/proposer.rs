@@ -11,7 +11,6 @@ use tokio::sync::{mpsc, oneshot, Semaphore};
 
 use crate::db::{ExecContext, ExecLimits, Statement};
 use crate::error::ClusterError;
-use crate::raft::leader::request_size;
 use crate::raft::routing::client_write_error;
 use crate::raft::rpc::ForwardError;
 use crate::raft::types::{Raft, Request, WriteOutcome};
@@ -58,7 +57,7 @@ impl Proposer {
     /// Proposes `statements` as one atomic request and waits for its result.
     pub async fn propose(&self, statements: Vec<Statement>) -> Result<WriteOutcome, ForwardError> {
         let (reply, rx) = oneshot::channel();
-        let size = request_size(&statements);
+        let size = Statement::total_size(&statements);
         if self.queue.send(Pending { statements, size, reply }).is_err() {
             return Err(ForwardError::Cluster(ClusterError::ShuttingDown));
         }

@@ -47,7 +47,8 @@ enum Attempt {
     Unanswered(String),
 }
 
-fn transaction_lost(why: &str) -> ClusterError {
+/// A transaction step that cannot go on: the leader holding its write gate is gone (40001 to the client).
+pub(crate) fn transaction_lost(why: &str) -> ClusterError {
     ClusterError::TransactionLost(format!("{why}; the transaction was rolled back, retry it"))
 }
 

@@ -105,6 +105,16 @@ pub enum LeaderResponse {
     Done,
 }
 
+impl LeaderResponse {
+    /// The outcome of a write or transaction step (any other answer is a protocol error, its outcome unknown).
+    pub fn into_write(self) -> Result<WriteOutcome, ClusterError> {
+        match self {
+            LeaderResponse::Write(outcome) => Ok(outcome),
+            other => Err(ClusterError::OutcomeUnknown(format!("unexpected answer from the leader: {other:?}"))),
+        }
+    }
+}
+
 /// What a node answers to an admin request.
 #[derive(Debug, Serialize, Deserialize)]
 pub enum AdminResponse {

@@ -12,17 +12,13 @@ use std::path::{Path, PathBuf};
 use std::sync::{mpsc, Arc, Mutex};
 
 use openraft::storage::RaftStateMachine;
-use openraft::{ErrorSubject, ErrorVerb, RaftSnapshotBuilder, StorageIOError};
+use openraft::{ErrorVerb, RaftSnapshotBuilder};
 use tokio::sync::oneshot;
 
 use crate::db::{snapshot, Writer};
-use crate::raft::apply::{decode_meta, sm_err, WriterState, META_LAST_APPLIED, META_MEMBERSHIP};
+use crate::raft::apply::{decode_meta, sm_err, snap_err, WriterState, META_LAST_APPLIED, META_MEMBERSHIP};
 use crate::raft::snapshot_store::{SnapshotStore, StoredSnapshot};
 use crate::raft::types::{Entry, LogId, Response, Snapshot, SnapshotMeta, StorageError, StoredMembership, TypeConfig};
-
-fn snap_err(verb: ErrorVerb, e: impl std::fmt::Display) -> StorageError {
-    StorageIOError::new(ErrorSubject::Snapshot(None), verb, openraft::AnyError::error(e.to_string())).into()
-}
 
 type Reply<T> = oneshot::Sender<Result<T, StorageError>>;
 

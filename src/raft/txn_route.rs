@@ -7,14 +7,10 @@ use std::time::{Duration, Instant};
 use crate::db::ExecContext;
 use crate::error::{ClusterError, SqlError};
 use crate::raft::node::NodeCore;
-use crate::raft::routing::{client_write_error, Retry};
-use crate::raft::rpc::{ForwardError, LeaderRequest, LeaderResponse};
+use crate::raft::routing::{client_write_error, transaction_lost, Retry};
+use crate::raft::rpc::{ForwardError, LeaderRequest};
 use crate::raft::types::{Request, TxnId, TxnStep, WriteOutcome};
 use crate::raft::write_gate::TxnLimits;
-
-fn lost(msg: &str) -> ClusterError {
-    ClusterError::TransactionLost(format!("{msg}; the transaction was rolled back, retry it"))
-}
 
 impl NodeCore {
     /// Runs one step of transaction `txn` through the leader, wherever it is. Only a `Begin` that was never
@@ -28,10 +24,7 @@ impl NodeCore {
             lock_timeout_ms: limits.lock_timeout.as_millis() as u64,
             idle_timeout_ms: limits.idle_timeout.map_or(0, |d| d.as_millis() as u64),
         };
-        match self.on_leader(req, retry, deadline).await? {
-            LeaderResponse::Write(outcome) => Ok(outcome),
-            other => Err(ClusterError::OutcomeUnknown(format!("unexpected answer from the leader: {other:?}"))),
-        }
+        self.on_leader(req, retry, deadline).await?.into_write()
     }
 
     /// Serves a transaction step as the leader.
@@ -69,7 +62,7 @@ impl NodeCore {
             Ok(Err(e)) => match client_write_error(e) {
                 // A Begin refused by a non-leader was never proposed: another leader may take it.
                 ForwardError::NotLeader { .. } if !is_begin => {
-                    Err(ForwardError::Cluster(lost("leadership changed during the transaction")))
+                    Err(ForwardError::Cluster(transaction_lost("leadership changed during the transaction")))
                 }
                 other => Err(other),
             },

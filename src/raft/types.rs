@@ -91,16 +91,15 @@ openraft::declare_raft_types!(
 
 /// Roughly the bytes an entry takes on the wire.
 pub fn entry_size(entry: &Entry) -> usize {
-    let statements = |list: &[Statement]| list.iter().map(Statement::approx_size).sum::<usize>();
     64 + match &entry.payload {
         openraft::EntryPayload::Normal(Request::Execute { requests, .. }) => {
-            requests.iter().map(|r| statements(r)).sum()
+            requests.iter().map(|r| Statement::total_size(r)).sum()
         }
         openraft::EntryPayload::Normal(Request::Txn { step, .. }) => match step {
-            TxnStep::Begin { statements: list, savepoints, .. } => {
-                statements(list) + savepoints.iter().map(String::len).sum::<usize>()
+            TxnStep::Begin { statements, savepoints, .. } => {
+                Statement::total_size(statements) + savepoints.iter().map(String::len).sum::<usize>()
             }
-            TxnStep::Run(list) => statements(list),
+            TxnStep::Run(statements) => Statement::total_size(statements),
             TxnStep::Savepoint(n) | TxnStep::Release(n) | TxnStep::RollbackTo(n) => n.len(),
             TxnStep::Commit | TxnStep::Rollback => 0,
         },

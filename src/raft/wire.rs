@@ -65,24 +65,24 @@ impl ClusterSecret {
     }
 
     fn proof(&self, label: &[u8], client_nonce: &[u8], server_nonce: &[u8], from: u64, to: u64) -> hmac::Tag {
-        let mut ctx = hmac::Context::with_key(&self.key);
-        ctx.update(label);
-        ctx.update(client_nonce);
-        ctx.update(server_nonce);
-        ctx.update(&from.to_be_bytes());
-        ctx.update(&to.to_be_bytes());
-        ctx.sign()
+        hmac::sign(&self.key, &proof_message(label, client_nonce, server_nonce, from, to))
     }
 
+    /// Checks a proof in constant time.
     fn verify(&self, label: &[u8], client_nonce: &[u8], server_nonce: &[u8], from: u64, to: u64, proof: &[u8]) -> bool {
-        let mut msg = Vec::with_capacity(label.len() + 2 * NONCE + 16);
-        msg.extend_from_slice(label);
-        msg.extend_from_slice(client_nonce);
-        msg.extend_from_slice(server_nonce);
-        msg.extend_from_slice(&from.to_be_bytes());
-        msg.extend_from_slice(&to.to_be_bytes());
-        hmac::verify(&self.key, &msg, proof).is_ok()
+        hmac::verify(&self.key, &proof_message(label, client_nonce, server_nonce, from, to), proof).is_ok()
     }
+}
+
+/// What a proof signs: which side proves, both nonces (so no proof can be replayed) and both node ids.
+fn proof_message(label: &[u8], client_nonce: &[u8], server_nonce: &[u8], from: u64, to: u64) -> Vec<u8> {
+    let mut msg = Vec::with_capacity(label.len() + 2 * NONCE + 16);
+    msg.extend_from_slice(label);
+    msg.extend_from_slice(client_nonce);
+    msg.extend_from_slice(server_nonce);
+    msg.extend_from_slice(&from.to_be_bytes());
+    msg.extend_from_slice(&to.to_be_bytes());
+    msg
 }
 
 /// Why a handshake failed.
@@ -129,22 +129,18 @@ where
         return Err(HandshakeError::Refused("the peer does not speak raftsql's cluster protocol".into()));
     }
     let node_id = u64::from_be_bytes(reply[8..16].try_into().expect("8 bytes"));
+    let wrong_node = || {
+        let expected = to.map_or("?".into(), |t| t.to_string());
+        HandshakeError::Refused(format!("the peer is node {node_id}, not node {expected}"))
+    };
     match reply[4] {
         STATUS_OK => {}
-        STATUS_WRONG_NODE => {
-            return Err(HandshakeError::Refused(format!(
-                "the peer is node {node_id}, not node {}",
-                to.map_or("?".into(), |t| t.to_string())
-            )))
-        }
+        STATUS_WRONG_NODE => return Err(wrong_node()),
         STATUS_BAD_VERSION => return Err(HandshakeError::Refused("the peer speaks another protocol version".into())),
         other => return Err(HandshakeError::Refused(format!("the peer refused the connection (status {other})"))),
     }
     if to.is_some_and(|t| t != node_id) {
-        return Err(HandshakeError::Refused(format!(
-            "the peer is node {node_id}, not node {}",
-            to.unwrap_or_default()
-        )));
+        return Err(wrong_node());
     }
     let server_nonce = &reply[16..16 + NONCE];
     let server_proof = &reply[16 + NONCE..];
