@@ -143,36 +143,56 @@ fn position_decl(conn: &Connection, table: &str, position: usize) -> Option<Stri
 /// Parameter types and result columns (name, type) of a statement.
 type Description = (Vec<Type>, Vec<(String, Type)>);
 
-/// Parameter types and result columns of `t`, read from the schema on a read connection.
+/// Why a statement could not be described from this node's schema.
+#[derive(Debug)]
+enum DescribeError {
+    /// A parameter is tied to a column that this node's schema lacks, of a table the statement names: the
+    /// schema may be behind the leader's (a table created or altered a moment ago).
+    SchemaBehind,
+    Sql(rusqlite::Error),
+}
+
+impl From<rusqlite::Error> for DescribeError {
+    fn from(e: rusqlite::Error) -> Self {
+        DescribeError::Sql(e)
+    }
+}
+
+/// Parameter types and result columns of `t`, read from the schema on a read connection. With `strict`, a
+/// parameter tied to a column the schema lacks is `SchemaBehind`; without, its type falls back to text.
 fn describe(
     conn: &Connection,
     t: &Translated,
     sql: &str,
     client_types: &[Option<Type>],
-) -> Result<Description, rusqlite::Error> {
+    strict: bool,
+) -> Result<Description, DescribeError> {
     let decl_type = |decl: Option<String>| decl.and_then(|d| type_for_decl(Some(&d)));
-    let params: Vec<Type> = t
-        .param_hints
-        .iter()
-        .map(|hint| {
-            let ty = match hint {
-                ParamHint::Cast(p) => Some(pg_type(*p)),
-                ParamHint::Column { table: Some(table), column } => decl_type(column_decl(conn, table, column)),
-                ParamHint::Column { table: None, column } => {
-                    t.tables.iter().find_map(|table| decl_type(column_decl(conn, table, column)))
-                }
-                ParamHint::TablePosition { table, position } => decl_type(position_decl(conn, table, *position)),
-                ParamHint::Limit => Some(Type::INT8),
-                ParamHint::Unknown => None,
-            };
-            ty.unwrap_or(Type::TEXT)
-        })
-        .enumerate()
-        .map(|(i, ty)| match client_types.get(i) {
+    let named = |table: &str| t.tables.iter().any(|n| n.eq_ignore_ascii_case(table));
+    let mut params = Vec::with_capacity(t.param_hints.len());
+    for (i, hint) in t.param_hints.iter().enumerate() {
+        let decl = match hint {
+            ParamHint::Column { table: Some(table), column } => Some((table, column_decl(conn, table, column))),
+            ParamHint::TablePosition { table, position } => Some((table, position_decl(conn, table, *position))),
+            _ => None,
+        };
+        if strict && decl.as_ref().is_some_and(|(table, decl)| decl.is_none() && named(table)) {
+            return Err(DescribeError::SchemaBehind);
+        }
+        let inferred = match hint {
+            ParamHint::Cast(p) => Some(pg_type(*p)),
+            ParamHint::Column { table: None, column } => {
+                t.tables.iter().find_map(|table| decl_type(column_decl(conn, table, column)))
+            }
+            ParamHint::Column { .. } | ParamHint::TablePosition { .. } => decl.and_then(|(_, d)| decl_type(d)),
+            ParamHint::Limit => Some(Type::INT8),
+            ParamHint::Unknown => None,
+        };
+        params.push(match client_types.get(i) {
             Some(Some(c)) if *c != Type::UNKNOWN => c.clone(),
-            _ => ty,
-        })
-        .collect();
+            _ => inferred.unwrap_or(Type::TEXT),
+        });
+    }
     let fields = match &t.kind {
         StatementKind::Show(name) if name == "all" => {
             vec![("name".into(), Type::TEXT), ("setting".into(), Type::TEXT)]
@@ -214,17 +234,18 @@ impl Parser {
         t: &Translated,
         sql: &str,
         types: &[Option<Type>],
-    ) -> Result<Description, rusqlite::Error> {
+        strict: bool,
+    ) -> Result<Description, DescribeError> {
         let (t, sql, types) = (t.clone(), sql.to_string(), types.to_vec());
         if crate::pg::cluster_sql::wants(&t) {
             return tokio::task::spawn_blocking(move || {
                 let conn = crate::pg::cluster_sql::describe_connection()?;
-                describe(&conn, &t, &sql, &types)
+                describe(&conn, &t, &sql, &types, strict)
             })
             .await
-            .unwrap_or_else(|e| Err(rusqlite::Error::ToSqlConversionFailure(Box::new(e))));
+            .unwrap_or_else(|e| Err(rusqlite::Error::ToSqlConversionFailure(Box::new(e)).into()));
         }
-        self.core.reads.with_connection(move |conn| describe(conn, &t, &sql, &types)).await
+        self.core.reads.with_connection(move |conn| describe(conn, &t, &sql, &types, strict)).await
     }
 }
 
@@ -246,16 +267,20 @@ impl QueryParser for Parser {
             return Err(user_error(error("42601", "cannot insert multiple commands into a prepared statement")));
         }
         let translated = statements.remove(0);
-        let described = match self.describe(&translated, sql, types).await {
+        let described = match self.describe(&translated, sql, types, true).await {
             Ok(d) => d,
-            // The schema may be behind the leader's (a table created a moment ago): catch up and look again.
+            // The schema may be behind the leader's (a table created or altered a moment ago, even by this
+            // client through another node): catch up and look again.
             Err(_) => {
                 let _ = self.core.read_barrier().await;
-                match self.describe(&translated, sql, types).await {
+                match self.describe(&translated, sql, types, false).await {
                     Ok(d) => d,
+                    Err(DescribeError::Sql(e)) if translated.returns_rows => {
+                        return Err(user_error(sql_error(&crate::error::SqlError::from_rusqlite(&e))))
+                    }
                     // A statement without rows may name a table created earlier in the client's own, still
                     // uncommitted transaction: its parameters fall back to their casts or text.
-                    Err(_) if !translated.returns_rows => {
+                    Err(_) => {
                         let params = translated
                             .param_hints
                             .iter()
@@ -267,7 +292,6 @@ impl QueryParser for Parser {
                             .collect();
                         (params, Vec::new())
                     }
-                    Err(e) => return Err(user_error(sql_error(&crate::error::SqlError::from_rusqlite(&e)))),
                 }
             }
         };
@@ -287,5 +311,35 @@ impl QueryParser for Parser {
             .enumerate()
             .map(|(i, (n, t))| FieldInfo::new(n.clone(), None, None, t.clone(), format.format_for(i)))
             .collect())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn described(conn: &Connection, sql: &str, strict: bool) -> Result<Vec<Type>, DescribeError> {
+        let t = translate_with(sql, None).unwrap().remove(0);
+        describe(conn, &t, sql, &[], strict).map(|(params, _)| params)
+    }
+
+    #[test]
+    fn a_parameter_tied_to_a_column_this_node_lacks_means_the_schema_may_be_behind() {
+        let conn = Connection::open_in_memory().unwrap();
+        conn.execute_batch("CREATE TABLE t (i BIGINT, s TEXT)").unwrap();
+        // What the schema has is described, strictly or not.
+        assert_eq!(described(&conn, "INSERT INTO t VALUES ($1, $2)", true).unwrap(), [Type::INT8, Type::TEXT]);
+        assert_eq!(described(&conn, "SELECT s FROM t a WHERE a.i = $1", true).unwrap(), [Type::INT8]);
+        // A table created, or a column added, on the leader a moment ago: the caller catches up and looks again.
+        for behind in
+            ["INSERT INTO u (i) VALUES ($1)", "INSERT INTO t (i, added) VALUES ($1, $2)", "UPDATE u SET i = $1"]
+        {
+            assert!(matches!(described(&conn, behind, true), Err(DescribeError::SchemaBehind)), "{behind}");
+        }
+        // After catching up, whatever is still missing falls back to text.
+        assert_eq!(described(&conn, "INSERT INTO u (i) VALUES ($1)", false).unwrap(), [Type::TEXT]);
+        // A column of a derived table is not the schema's to know.
+        let derived = "SELECT x FROM (SELECT 1 AS x) d WHERE d.x = $1";
+        assert_eq!(described(&conn, derived, true).unwrap(), [Type::TEXT]);
     }
 }
