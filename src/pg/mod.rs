@@ -13,12 +13,17 @@ pub mod errors;
 #[allow(clippy::result_large_err)]
 pub mod exec;
 #[allow(clippy::result_large_err)]
+pub mod extended_query;
+#[allow(clippy::result_large_err)]
 pub mod handler;
 pub mod infer;
 #[allow(clippy::result_large_err)]
 pub mod parser;
+pub mod rows;
 pub mod server;
 pub mod settings;
+#[allow(clippy::result_large_err)]
+pub mod simple_query;
 #[allow(clippy::result_large_err)]
 pub mod startup;
 pub mod stats;

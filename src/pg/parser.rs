@@ -15,9 +15,8 @@ use rusqlite::Connection;
 
 use crate::pg::dialect::{translate_with, ParamHint, PgType, StatementKind, Translated};
 use crate::pg::errors::{error, sql_error, user_error};
-use crate::pg::handler::session_values;
 use crate::pg::infer::{infer_statement, TypeContext};
-use crate::pg::settings::Settings;
+use crate::pg::settings::{session_values, Settings};
 use crate::pg::types::type_for_decl;
 use crate::raft::NodeCore;
 

@@ -4,6 +4,8 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
+use crate::pg::dialect::SessionValues;
+
 /// The PostgreSQL version raftsql reports, so drivers pick their PostgreSQL 15 code paths.
 pub const SERVER_VERSION: &str = concat!("15.18 (raftsql ", env!("CARGO_PKG_VERSION"), ")");
 /// Parameters reported to the client at startup and whenever they change.
@@ -217,6 +219,16 @@ impl Settings {
     /// A duration parameter; zero means "no limit".
     pub fn duration(&self, name: &str) -> Option<Duration> {
         self.get(name).and_then(|v| parse_duration(&v)).filter(|d| !d.is_zero())
+    }
+}
+
+/// The values of the session information functions for a connection: its user, backend pid and settings.
+pub fn session_values<C: pgwire::api::ClientInfo>(settings: &std::sync::Mutex<Settings>, client: &C) -> SessionValues {
+    let settings = settings.lock().unwrap_or_else(|e| e.into_inner());
+    SessionValues {
+        user: client.metadata().get("user").cloned().unwrap_or_else(|| "raftsql".into()),
+        pid: client.pid_and_secret_key().0,
+        settings: settings.all().into_iter().collect(),
     }
 }
 

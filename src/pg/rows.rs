@@ -1,0 +1,52 @@
+//! Row encoding for the wire: each value in its column's type and format, as DataRow messages and as the
+//! QueryResponse that pgwire streams.
+
+use std::sync::Arc;
+
+use bytes::{BufMut, BytesMut};
+use futures::stream;
+use pgwire::api::portal::Format;
+use pgwire::api::results::{FieldFormat, FieldInfo, QueryResponse};
+use pgwire::api::Type;
+use pgwire::error::PgWireResult;
+use pgwire::messages::data::DataRow;
+
+use crate::db::Value;
+use crate::pg::types::{encode_binary, encode_text};
+
+/// Encodes one row for a DataRow message, each value in its column's type and format.
+pub fn encode_row(values: &[Value], fields: &[FieldInfo]) -> PgWireResult<DataRow> {
+    let mut buf = BytesMut::with_capacity(64);
+    for (v, f) in values.iter().zip(fields) {
+        let encoded = match f.format() {
+            FieldFormat::Binary => encode_binary(v, f.datatype()),
+            FieldFormat::Text => encode_text(v, f.datatype()),
+        }?;
+        match encoded {
+            None => buf.put_i32(-1),
+            Some(bytes) => {
+                buf.put_i32(bytes.len() as i32);
+                buf.put_slice(&bytes);
+            }
+        }
+    }
+    Ok(DataRow::new(buf, fields.len() as i16))
+}
+
+/// Field descriptions of result columns (name, type) in the formats the client asked for.
+pub fn field_infos(fields: &[(String, Type)], format: &Format) -> Vec<FieldInfo> {
+    fields
+        .iter()
+        .enumerate()
+        .map(|(i, (name, ty))| FieldInfo::new(name.clone(), None, None, ty.clone(), format.format_for(i)))
+        .collect()
+}
+
+/// A QueryResponse over rows already in memory.
+pub fn query_response(fields: Vec<FieldInfo>, rows: Vec<Vec<Value>>, tag: String) -> QueryResponse {
+    let fields = Arc::new(fields);
+    let encoded: Vec<PgWireResult<DataRow>> = rows.iter().map(|r| encode_row(r, &fields)).collect();
+    let mut response = QueryResponse::new(fields, stream::iter(encoded));
+    response.command_tag = tag;
+    response
+}
