@@ -161,7 +161,9 @@ fn word(tok: &Token) -> Option<String> {
     }
 }
 
-/// Recognises `RESET name | ALL` and `ABORT [WORK | TRANSACTION]`, which sqlparser does not parse, and rejects COPY.
+/// Recognises `RESET name | ALL`, `ABORT [WORK | TRANSACTION]`, `COPY`, `VACUUM` and `ANALYZE`, which sqlparser
+/// does not parse (COPY, VACUUM: not all of it). VACUUM and ANALYZE are accepted without effect: SQLite reuses
+/// free pages by itself, and a VACUUM would rewrite the whole file on every node.
 fn reset_or_abort(words: &[Token]) -> Result<Option<StatementKind>, DialectError> {
     let first = words.first().and_then(word);
     let rest: Vec<Option<String>> = words.iter().skip(1).map(word).collect();
@@ -173,8 +175,9 @@ fn reset_or_abort(words: &[Token]) -> Result<Option<StatementKind>, DialectError
                 _ => Err(DialectError::syntax("syntax error at or near \"RESET\"")),
             }
         }
-        // COPY ... FROM STDIN is followed by data that sqlparser would try to parse.
-        Some("copy") => Err(DialectError::unsupported("COPY is not supported yet")),
+        Some("copy") => Ok(Some(StatementKind::Copy(Box::new(copy::parse_copy(words)?)))),
+        Some("vacuum") => Ok(Some(StatementKind::NoOp("VACUUM".into()))),
+        Some("analyze" | "analyse") => Ok(Some(StatementKind::NoOp("ANALYZE".into()))),
         Some("abort") => match rest.as_slice() {
             [] => Ok(Some(StatementKind::Rollback)),
             [Some(w)] if w == "work" || w == "transaction" => Ok(Some(StatementKind::Rollback)),
@@ -290,10 +293,7 @@ fn leading_words(stmt: &impl std::fmt::Display) -> String {
 
 /// The 0A000 error for a statement raftsql does not support.
 fn unsupported_statement(stmt: &Statement) -> DialectError {
-    match stmt {
-        Statement::Copy { .. } => DialectError::unsupported("COPY is not supported yet"),
-        _ => DialectError::unsupported(format!("{} is not supported", leading_words(stmt))),
-    }
+    DialectError::unsupported(format!("{} is not supported", leading_words(stmt)))
 }
 
 /// Translates one parsed statement.
@@ -773,7 +773,9 @@ fn dismantle_set(body: SetExpr) {
     }
 }
 
+pub mod copy;
 mod ddl;
+mod series;
 mod xform;
 
 use ddl::{alter_sql, create_index_sql, create_table_sql};

@@ -242,6 +242,10 @@ pub enum StatementKind {
     Show(String),
     /// RESET name / RESET ALL ("all").
     Reset(String),
+    /// `COPY ... FROM STDIN` / `COPY ... TO STDOUT`.
+    Copy(Box<crate::pg::dialect::copy::CopyStatement>),
+    /// Accepted and acknowledged with this tag, without effect (VACUUM, ANALYZE).
+    NoOp(String),
     /// Anything else that is supported, with its PostgreSQL command tag.
     Other(String),
 }
@@ -270,7 +274,8 @@ impl StatementKind {
             StatementKind::Set { .. } => "SET",
             StatementKind::Show(_) => "SHOW",
             StatementKind::Reset(_) => "RESET",
-            StatementKind::Other(tag) => return tag.clone(),
+            StatementKind::Copy(_) => return format!("COPY {rows}"),
+            StatementKind::Other(tag) | StatementKind::NoOp(tag) => return tag.clone(),
         };
         tag.to_string()
     }

@@ -44,6 +44,8 @@ pub fn sql_error(e: &SqlError) -> ErrorInfo {
         // Constraint violations (extended result codes).
         2067 | 1555 => ("23505", format!("duplicate key value violates unique constraint: {msg}")),
         1299 => ("23502", format!("null value violates not-null constraint: {msg}")),
+        // SQLITE_CONSTRAINT_TRIGGER: the NOT NULL triggers of a primary key added by ALTER TABLE.
+        1811 if msg.starts_with("null value in column") => ("23502", msg.to_string()),
         787 => ("23503", format!("insert or update violates foreign key constraint: {msg}")),
         275 => ("23514", format!("new row violates check constraint: {msg}")),
         19 => ("23000", msg.to_string()),

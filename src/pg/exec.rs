@@ -175,6 +175,7 @@ async fn run_inner(
                 tag_prefix: "SHOW".into(),
             })
         }
+        StatementKind::NoOp(tag) => Ok(command(tag.clone())),
         kind => {
             if crate::pg::cluster_sql::wants(t) {
                 if crate::pg::cluster_sql::administers(t) && !session.superuser {

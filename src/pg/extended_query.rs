@@ -8,7 +8,7 @@ use async_trait::async_trait;
 use futures::sink::{Sink, SinkExt};
 use pgwire::api::portal::{Format, Portal};
 use pgwire::api::query::ExtendedQueryHandler;
-use pgwire::api::results::{DescribePortalResponse, DescribeStatementResponse, Response, Tag};
+use pgwire::api::results::{CopyResponse, DescribePortalResponse, DescribeStatementResponse, Response, Tag};
 use pgwire::api::stmt::StoredStatement;
 use pgwire::api::store::PortalStore;
 use pgwire::api::{ClientInfo, ClientPortalStore};
@@ -18,6 +18,7 @@ use pgwire::messages::response::ReadyForQuery;
 use pgwire::messages::startup::ParameterStatus;
 use pgwire::messages::PgWireBackendMessage;
 
+use crate::pg::dialect::StatementKind;
 use crate::pg::errors::{error, user_error};
 use crate::pg::exec::Outcome;
 use crate::pg::handler::PgConnection;
@@ -77,6 +78,18 @@ impl ExtendedQueryHandler for PgConnection {
     {
         let prepared = &portal.statement.statement;
         let mut session = self.session.lock().await;
+        if let StatementKind::Copy(copy) = &prepared.translated.kind {
+            if copy.from {
+                let r = self.start_copy_in(&mut session, copy).await.map_err(|e| {
+                    session.fail();
+                    user_error(e)
+                })?;
+                let stream = futures::stream::empty();
+                return Ok(Response::CopyIn(CopyResponse::new(r.format, r.columns as usize, stream)));
+            }
+            let rows = self.copy_out(client, &mut session, copy).await.inspect_err(|_| session.fail())?;
+            return Ok(Response::Execution(Tag::new("COPY").with_rows(rows as usize)));
+        }
         let types = prepared.merged_param_types(&portal.statement.parameter_types);
         if portal.parameters.len() != types.len() {
             session.fail();

@@ -32,6 +32,8 @@ pub struct PgConnection {
     /// Whether this connection took one of the `--max-connections` slots (released on drop).
     pub(crate) admitted: AtomicBool,
     pub(crate) auth: Authenticator,
+    /// The COPY FROM STDIN in progress, between its CopyInResponse and the client's CopyDone or CopyFail.
+    pub(crate) copy_in: Mutex<Option<crate::pg::copy::CopyIn>>,
 }
 
 impl Drop for PgConnection {
@@ -57,6 +59,9 @@ impl PgWireServerHandlers for Handlers {
     fn startup_handler(&self) -> Arc<impl StartupHandler> {
         self.0.clone()
     }
+    fn copy_handler(&self) -> Arc<impl pgwire::api::copy::CopyHandler> {
+        self.0.clone()
+    }
     fn cancel_handler(&self) -> Arc<impl pgwire::api::cancel::CancelHandler> {
         Arc::new(pgwire::api::cancel::DefaultCancelHandler::new(self.0.shared.connections.clone()))
     }
@@ -73,6 +78,7 @@ impl PgConnection {
             auth: Authenticator::new(&shared),
             shared,
             admitted: AtomicBool::new(false),
+            copy_in: Mutex::new(None),
         }
     }
 

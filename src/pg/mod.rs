@@ -6,6 +6,8 @@
 pub mod auth;
 #[allow(clippy::result_large_err)]
 pub mod cluster_sql;
+#[allow(clippy::result_large_err)]
+pub mod copy;
 pub mod dialect;
 pub mod dialect_types;
 #[allow(clippy::result_large_err)]

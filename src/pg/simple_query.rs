@@ -40,6 +40,12 @@ impl SimpleQueryHandler for PgConnection {
         let mut session = self.session.lock().await;
         self.simple_query(client, &mut session, &query.query).await?;
         let status = Self::status(&session);
+        client.set_transaction_status(status);
+        if matches!(client.state(), PgWireConnectionState::CopyInProgress(_)) {
+            // COPY FROM STDIN started: ReadyForQuery follows its CopyDone or CopyFail.
+            client.flush().await?;
+            return Ok(());
+        }
         client.set_state(PgWireConnectionState::ReadyForQuery);
         client.set_transaction_status(status);
         client.send(PgWireBackendMessage::ReadyForQuery(ReadyForQuery::new(status))).await?;
@@ -104,7 +110,36 @@ impl PgConnection {
         if implicit {
             session.begin(false);
         }
-        for t in &statements {
+        for (i, t) in statements.iter().enumerate() {
+            if let StatementKind::Copy(copy) = &t.kind {
+                let result = if !copy.from {
+                    self.copy_out(client, session, copy).await.map(|rows| {
+                        Some(PgWireBackendMessage::CommandComplete(Tag::new("COPY").with_rows(rows as usize).into()))
+                    })
+                } else if i + 1 != statements.len() || implicit {
+                    Err(user_error(error("0A000", "COPY FROM STDIN must be the only statement of its query string")))
+                } else {
+                    match self.start_copy_in(session, copy).await {
+                        Ok(response) => {
+                            client.set_state(PgWireConnectionState::CopyInProgress(false));
+                            Ok(Some(PgWireBackendMessage::CopyInResponse(response)))
+                        }
+                        Err(info) => Err(user_error(info)),
+                    }
+                };
+                match result {
+                    Ok(Some(message)) => client.feed(message).await?,
+                    Ok(None) => {}
+                    Err(e) => {
+                        session.fail();
+                        if implicit {
+                            let _ = session.rollback().await;
+                        }
+                        return Self::send_error(client, e.into()).await;
+                    }
+                }
+                continue;
+            }
             match self.run_statement(client, session, t, Vec::new(), true).await {
                 Ok(Outcome::Rows { fields, rows, tag_prefix }) => {
                     let fields = field_infos(&fields, &Format::UnifiedText);

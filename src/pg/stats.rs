@@ -63,7 +63,9 @@ pub fn kind_label(kind: &StatementKind) -> &'static str {
         | StatementKind::Release(_)
         | StatementKind::RollbackTo(_) => "transaction",
         StatementKind::Set { .. } | StatementKind::Show(_) | StatementKind::Reset(_) => "session",
-        StatementKind::Other(_) => "other",
+        StatementKind::Other(_) | StatementKind::NoOp(_) => "other",
+        StatementKind::Copy(c) if c.from => "insert",
+        StatementKind::Copy(_) => "select",
         _ => "ddl",
     }
 }

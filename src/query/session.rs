@@ -196,6 +196,12 @@ impl Session {
                 ReadError::NotReadOnly => ExecError::Sql(SqlError::new(1, "statement changed from read to write")),
             });
         }
+        self.open_on_leader(vec![statement]).await.map(|mut r| r.pop().unwrap_or_default())
+    }
+
+    /// The transaction's first write: opens it on the leader with `statements` as its first step.
+    async fn open_on_leader(&mut self, statements: Vec<Statement>) -> Result<Vec<QueryResult>, ExecError> {
+        let active = self.active.as_mut().expect("called inside a transaction");
         if active.read_only {
             return Err(SqlError::new(
                 SqlError::READ_ONLY_TRANSACTION,
@@ -210,10 +216,33 @@ impl Session {
             snap.with_connection(|_| ())?;
         }
         let snapshot_version = snapshot.map(|s| s.data_version);
-        let step =
-            TxnStep::Begin { snapshot_version, savepoints: active.savepoints.clone(), statements: vec![statement] };
+        let step = TxnStep::Begin { snapshot_version, savepoints: active.savepoints.clone(), statements };
         active.txn = Some(txn);
-        self.step(txn, step).await.map(|mut r| r.pop().unwrap_or_default())
+        self.step(txn, step).await
+    }
+
+    /// Runs writes known to be writes (COPY's batches) as one step of the open transaction, opening it on the
+    /// leader if this is its first write. A failure fails the transaction.
+    pub async fn write_batch(&mut self, statements: Vec<Statement>) -> Result<Vec<QueryResult>, ExecError> {
+        let Some(active) = self.active.as_ref() else {
+            return Err(no_transaction("a batch of writes"));
+        };
+        if active.failed {
+            return Err(failed_error());
+        }
+        let result = match active.txn {
+            Some(txn) => self.step(txn, TxnStep::Run(statements)).await,
+            None => self.open_on_leader(statements).await,
+        };
+        if result.is_err() {
+            self.fail();
+        }
+        result
+    }
+
+    /// Whether the open transaction is READ ONLY.
+    pub fn read_only(&self) -> bool {
+        self.active.as_ref().is_some_and(|a| a.read_only)
     }
 
     async fn step(&self, txn: TxnId, step: TxnStep) -> Result<Vec<QueryResult>, ExecError> {

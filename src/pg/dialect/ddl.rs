@@ -197,7 +197,55 @@ pub(super) fn alter_sql(table: &ObjectName, op: &AlterTableOperation) -> Result<
             strip_schema(&mut n)?;
             format!("RENAME TO {n}")
         }
+        AlterTableOperation::AddConstraint { constraint, not_valid: false } => {
+            if let Some(sql) = add_key_sql(table, constraint)? {
+                return Ok(sql);
+            }
+            return Err(DialectError::unsupported(format!("ALTER TABLE ADD {constraint} is not supported")));
+        }
         other => return Err(DialectError::unsupported(format!("ALTER TABLE {other} is not supported"))),
     };
     Ok(format!("ALTER TABLE {table} {action}"))
+}
+
+/// `ALTER TABLE t ADD [CONSTRAINT name] PRIMARY KEY | UNIQUE (cols)`. SQLite cannot add a constraint to a table,
+/// so the key is a unique index with PostgreSQL's name for it (`t_pkey`, `t_a_b_key`), which the catalogs
+/// show as the constraint; for a primary key, triggers refuse NULLs in its columns (23502) as PostgreSQL's
+/// implied NOT NULL does. `None` for other constraints.
+fn add_key_sql(table: &ObjectName, constraint: &TableConstraint) -> Result<Option<String>, DialectError> {
+    let (name, columns, primary) = match constraint {
+        TableConstraint::PrimaryKey {
+            name, columns, index_type: None, index_options, characteristics: None, ..
+        } if index_options.is_empty() => (name, columns, true),
+        TableConstraint::Unique { name, columns, index_type: None, index_options, characteristics: None, .. }
+            if index_options.is_empty() =>
+        {
+            (name, columns, false)
+        }
+        _ => return Ok(None),
+    };
+    let table_name = object_name_text(table);
+    let cols: Vec<String> = columns.iter().map(|c| c.column.expr.to_string()).collect();
+    let plain: Vec<String> = cols.iter().map(|c| c.trim_matches('"').to_string()).collect();
+    let index = match name {
+        Some(n) => n.value.clone(),
+        None if primary => format!("{table_name}_pkey"),
+        None => format!("{table_name}_{}_key", plain.join("_")),
+    };
+    let quoted = |s: &str| Ident::with_quote('"', s).to_string();
+    let mut sql = format!("CREATE UNIQUE INDEX {} ON {table} ({})", quoted(&index), cols.join(", "));
+    if primary {
+        for (col, plain) in cols.iter().zip(&plain) {
+            let message =
+                format!("null value in column \"{plain}\" of relation \"{table_name}\" violates not-null constraint")
+                    .replace('\'', "''");
+            for event in ["INSERT", "UPDATE"] {
+                sql.push_str(&format!(
+                    "; CREATE TRIGGER {} BEFORE {event} ON {table} WHEN NEW.{col} IS NULL BEGIN SELECT RAISE(ABORT, '{message}'); END",
+                    quoted(&format!("{index}_{plain}_not_null_{}", event.to_lowercase())),
+                ));
+            }
+        }
+    }
+    Ok(Some(sql))
 }

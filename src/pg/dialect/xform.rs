@@ -136,10 +136,14 @@ impl VisitorMut for Xform {
 
     fn pre_visit_table_factor(&mut self, tf: &mut TableFactor) -> ControlFlow<DialectError> {
         match tf {
-            TableFactor::Table { name, alias, args, .. } => {
-                if args.is_some() {
-                    return unsupported_expr("table functions");
+            TableFactor::Table { name, alias, args: Some(args), .. } => {
+                match series::table_function(name, &args.args, alias.as_ref()) {
+                    Ok(derived) => *tf = derived,
+                    Err(e) => return ControlFlow::Break(e),
                 }
+                ControlFlow::Continue(())
+            }
+            TableFactor::Table { name, alias, .. } => {
                 if let Some(a) = alias {
                     self.aliases.push((a.name.value.clone(), last_part(name)));
                 }
