@@ -394,12 +394,40 @@ fn unsupported_statements() {
         err("CREATE OR REPLACE FUNCTION f() RETURNS int AS $$ SELECT 1 $$ LANGUAGE sql").message,
         "CREATE FUNCTION is not supported"
     );
-    assert_eq!(err("COPY t FROM STDIN").message, "COPY is not supported yet");
+    assert_eq!(err("COPY t FROM '/tmp/x'").sqlstate, "42501");
+    assert_eq!(err("SELECT * FROM unnest_me(1)").sqlstate, "42883");
     assert_eq!(err("LISTEN x").message, "LISTEN is not supported");
     assert_eq!(err("NOTIFY x").message, "NOTIFY is not supported");
     assert_eq!(err("CREATE SCHEMA s").message, "CREATE SCHEMA is not supported");
     assert_eq!(err("SELECT * FROM other.t").sqlstate, "0A000");
     assert_eq!(err("DELETE FROM t USING u WHERE t.a = u.a").sqlstate, "0A000");
+}
+
+#[test]
+fn generate_series_becomes_a_recursive_subquery() {
+    let t = one("SELECT aid FROM generate_series(1, $1) AS aid");
+    assert_eq!(
+        t.sqlite_sql,
+        "SELECT aid FROM (WITH RECURSIVE \"__series\" (\"v\") AS (SELECT 1 WHERE (CASE WHEN 1 > 0 THEN 1 <= ?1 WHEN 1 < 0 \
+         THEN 1 >= ?1 END) UNION ALL SELECT \"v\" + 1 FROM \"__series\" WHERE (CASE WHEN 1 > 0 THEN \"v\" + 1 <= ?1 WHEN 1 < 0 \
+         THEN \"v\" + 1 >= ?1 END)) SELECT \"v\" AS \"aid\" FROM \"__series\") AS \"aid\""
+    );
+    assert!(t.tables.is_empty(), "{:?}", t.tables);
+    assert_eq!(err("SELECT * FROM generate_series(1)").sqlstate, "42883");
+}
+
+#[test]
+fn added_keys_are_unique_indexes() {
+    assert_eq!(
+        out("ALTER TABLE t ADD PRIMARY KEY (a)"),
+        "CREATE UNIQUE INDEX \"t_pkey\" ON t (a); CREATE TRIGGER \"t_pkey_a_not_null_insert\" BEFORE INSERT ON t WHEN \
+         NEW.a IS NULL BEGIN SELECT RAISE(ABORT, 'null value in column \"a\" of relation \"t\" violates not-null \
+         constraint'); END; CREATE TRIGGER \"t_pkey_a_not_null_update\" BEFORE UPDATE ON t WHEN NEW.a IS NULL BEGIN \
+         SELECT RAISE(ABORT, 'null value in column \"a\" of relation \"t\" violates not-null constraint'); END"
+    );
+    assert_eq!(out("ALTER TABLE t ADD CONSTRAINT u UNIQUE (a, b)"), "CREATE UNIQUE INDEX \"u\" ON t (a, b)");
+    assert_eq!(out("ALTER TABLE t ADD UNIQUE (a, b)"), "CREATE UNIQUE INDEX \"t_a_b_key\" ON t (a, b)");
+    assert_eq!(err("ALTER TABLE t ADD FOREIGN KEY (a) REFERENCES u (b)").sqlstate, "0A000");
 }
 
 #[test]
