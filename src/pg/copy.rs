@@ -284,12 +284,14 @@ impl PgConnection {
     }
 
     /// Runs a COPY TO STDOUT: the table's rows or the query's, sent as CopyOutResponse, one CopyData a row and
-    /// CopyDone. The caller sends the CommandComplete with the returned row count.
+    /// CopyDone. The caller sends the CommandComplete with the returned row count. `watch_cancel` as for
+    /// `run_statement` (pgwire watches for cancel requests itself around an extended-protocol Execute).
     pub(crate) async fn copy_out<C>(
         &self,
         client: &mut C,
         session: &mut Session,
         copy: &CopyStatement,
+        watch_cancel: bool,
     ) -> Result<u64, PgWireError>
     where
         C: ClientInfo + Sink<PgWireBackendMessage> + Unpin + Send + Sync,
@@ -311,7 +313,7 @@ impl PgConnection {
             return Err(user_error(error("0A000", "COPY query must return rows")));
         }
         let t = translated.remove(0);
-        let (fields, rows) = match self.run_statement(client, session, &t, Vec::new(), true).await {
+        let (fields, rows) = match self.run_statement(client, session, &t, Vec::new(), watch_cancel).await {
             Ok(Outcome::Rows { fields, rows, .. }) => (fields, rows),
             Ok(Outcome::Command { .. }) => return Err(user_error(error("0A000", "COPY query must return rows"))),
             Err(info) => return Err(user_error(info)),

@@ -87,7 +87,7 @@ impl ExtendedQueryHandler for PgConnection {
                 let stream = futures::stream::empty();
                 return Ok(Response::CopyIn(CopyResponse::new(r.format, r.columns as usize, stream)));
             }
-            let rows = self.copy_out(client, &mut session, copy).await.inspect_err(|_| session.fail())?;
+            let rows = self.copy_out(client, &mut session, copy, false).await.inspect_err(|_| session.fail())?;
             return Ok(Response::Execution(Tag::new("COPY").with_rows(rows as usize)));
         }
         let types = prepared.merged_param_types(&portal.statement.parameter_types);

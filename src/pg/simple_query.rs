@@ -113,7 +113,7 @@ impl PgConnection {
         for (i, t) in statements.iter().enumerate() {
             if let StatementKind::Copy(copy) = &t.kind {
                 let result = if !copy.from {
-                    self.copy_out(client, session, copy).await.map(|rows| {
+                    self.copy_out(client, session, copy, true).await.map(|rows| {
                         Some(PgWireBackendMessage::CommandComplete(Tag::new("COPY").with_rows(rows as usize).into()))
                     })
                 } else if i + 1 != statements.len() || implicit {

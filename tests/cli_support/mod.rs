@@ -3,6 +3,8 @@
 //! environment cleared of anything from the caller's shell that would change what the client sends.
 #![allow(dead_code)]
 
+pub mod oracle;
+
 use std::io::{Read, Write};
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
