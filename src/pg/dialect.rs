@@ -53,6 +53,8 @@ pub struct Translated {
 #[derive(Debug, Clone, Default)]
 pub struct SessionValues {
     pub user: String,
+    /// The database the client named at startup (every name reaches the one database a cluster has).
+    pub database: String,
     pub pid: i32,
     /// Session parameters by lowercase name.
     pub settings: BTreeMap<String, String>,
@@ -161,8 +163,8 @@ fn word(tok: &Token) -> Option<String> {
     }
 }
 
-/// Recognises `RESET name | ALL`, `ABORT [WORK | TRANSACTION]`, `COPY`, `VACUUM` and `ANALYZE`, which sqlparser
-/// does not parse (COPY, VACUUM: not all of it). VACUUM and ANALYZE are accepted without effect: SQLite reuses
+/// Recognises `RESET name | ALL`, `ABORT [WORK | TRANSACTION]`, `COPY`, `VACUUM`, `ANALYZE` and the session
+/// commands of `session_sql.rs`, which sqlparser does not parse (or not all of them). VACUUM and ANALYZE are accepted without effect: SQLite reuses
 /// free pages by itself, and a VACUUM would rewrite the whole file on every node.
 fn reset_or_abort(words: &[Token]) -> Result<Option<StatementKind>, DialectError> {
     let first = words.first().and_then(word);
@@ -183,7 +185,8 @@ fn reset_or_abort(words: &[Token]) -> Result<Option<StatementKind>, DialectError
             [Some(w)] if w == "work" || w == "transaction" => Ok(Some(StatementKind::Rollback)),
             _ => Err(DialectError::syntax("syntax error at or near \"ABORT\"")),
         },
-        _ => Ok(None),
+        Some(first) => session_sql::session_command(first, words),
+        None => Ok(None),
     }
 }
 
@@ -264,10 +267,40 @@ fn session_kind(stmt: &Statement) -> Result<Option<StatementKind>, DialectError>
             Set::SetTransaction { .. } => StatementKind::Other("SET".into()),
             other => return Err(DialectError::unsupported(format!("{} is not supported", leading_words(other)))),
         },
-        Statement::Discard { object_type } => StatementKind::Other(format!("DISCARD {object_type}")),
-        Statement::Deallocate { .. } => StatementKind::Other("DEALLOCATE".into()),
         _ => return Ok(None),
     }))
+}
+
+/// `SELECT set_config('name', 'value', is_local)` (what pg_dump and some drivers send instead of SET).
+fn set_config_call(stmt: &Statement) -> Option<StatementKind> {
+    let Statement::Query(q) = stmt else { return None };
+    let SetExpr::Select(select) = q.body.as_ref() else { return None };
+    if !select.from.is_empty() || select.selection.is_some() || select.projection.len() != 1 {
+        return None;
+    }
+    let (SelectItem::UnnamedExpr(Expr::Function(f)) | SelectItem::ExprWithAlias { expr: Expr::Function(f), .. }) =
+        &select.projection[0]
+    else {
+        return None;
+    };
+    if !last_part(&f.name).eq_ignore_ascii_case("set_config") {
+        return None;
+    }
+    let FunctionArguments::List(list) = &f.args else { return None };
+    let text = |a: &FunctionArg| match a {
+        FunctionArg::Unnamed(FunctionArgExpr::Expr(Expr::Value(v))) => match &v.value {
+            Value::SingleQuotedString(s) => Some(s.clone()),
+            Value::Boolean(b) => Some(b.to_string()),
+            _ => None,
+        },
+        _ => None,
+    };
+    match list.args.iter().map(text).collect::<Option<Vec<String>>>()?.as_slice() {
+        [name, value, local] => {
+            Some(StatementKind::SetConfig { name: setting_name(name), value: value.clone(), local: local == "true" })
+        }
+        _ => None,
+    }
 }
 
 /// The leading keywords of a rendered statement, naming it in "not supported" errors.
@@ -300,6 +333,9 @@ fn unsupported_statement(stmt: &Statement) -> DialectError {
 fn translate_statement(mut stmt: Statement, session: Option<&SessionValues>) -> Result<Translated, DialectError> {
     if let Some(kind) = session_kind(&stmt)? {
         return Ok(control(kind));
+    }
+    if let Some(kind) = set_config_call(&stmt) {
+        return Ok(Translated { returns_rows: true, result_types: vec![Some(PgType::Text)], ..control(kind) });
     }
     let kind = match &stmt {
         Statement::Query(_) => StatementKind::Select,
@@ -434,6 +470,9 @@ fn session_value(f: &Function, s: &SessionValues) -> Option<Result<Expr, Dialect
             Some(Ok(string_literal(&s.user)))
         }
         "pg_backend_pid" if args.is_empty() => Some(Ok(Expr::Value(Value::Number(s.pid.to_string(), false).into()))),
+        "current_database" | "current_catalog" if args.is_empty() => Some(Ok(string_literal(&s.database))),
+        // Every node takes writes: none is a standby, for drivers that look for a primary.
+        "pg_is_in_recovery" if args.is_empty() => Some(Ok(Expr::Value(Value::Boolean(false).into()))),
         "current_setting" => {
             let Some(Expr::Value(v)) = args.first() else { return None };
             let Value::SingleQuotedString(key) = &v.value else { return None };
@@ -776,6 +815,7 @@ fn dismantle_set(body: SetExpr) {
 pub mod copy;
 mod ddl;
 mod series;
+pub mod session_sql;
 mod xform;
 
 use ddl::{alter_sql, create_index_sql, create_table_sql};

@@ -238,12 +238,48 @@ pub enum StatementKind {
         /// `SET LOCAL`.
         local: bool,
     },
+    /// `SELECT set_config('name', 'value', is_local)` with constant arguments: SET, answering the value.
+    SetConfig {
+        /// Lowercased setting name.
+        name: String,
+        value: String,
+        local: bool,
+    },
     /// SHOW name (lowercased; `SHOW ALL` gives "all"; `SHOW TIME ZONE` gives "timezone").
     Show(String),
     /// RESET name / RESET ALL ("all").
     Reset(String),
     /// `COPY ... FROM STDIN` / `COPY ... TO STDOUT`.
     Copy(Box<crate::pg::dialect::copy::CopyStatement>),
+    /// `PREPARE name [(types)] AS body`: the types as written, the body as PostgreSQL text.
+    Prepare {
+        name: String,
+        types: Vec<String>,
+        body: String,
+    },
+    /// `EXECUTE name [(args)]`: each argument as PostgreSQL text.
+    Execute {
+        name: String,
+        args: Vec<String>,
+    },
+    /// `DEALLOCATE name` (`None`: ALL).
+    Deallocate(Option<String>),
+    /// `DECLARE name CURSOR [WITH HOLD] FOR query`.
+    Declare {
+        name: String,
+        hold: bool,
+        query: String,
+    },
+    /// `FETCH` (or, with `move_only`, `MOVE`) from a cursor.
+    Fetch {
+        name: String,
+        direction: crate::pg::dialect::session_sql::FetchDirection,
+        move_only: bool,
+    },
+    /// `CLOSE name` (`None`: ALL).
+    CloseCursor(Option<String>),
+    /// `DISCARD ALL`: what connection poolers send between clients.
+    DiscardAll,
     /// Accepted and acknowledged with this tag, without effect (VACUUM, ANALYZE).
     NoOp(String),
     /// Anything else that is supported, with its PostgreSQL command tag.
@@ -273,8 +309,19 @@ impl StatementKind {
             StatementKind::Release(_) => "RELEASE",
             StatementKind::Set { .. } => "SET",
             StatementKind::Show(_) => "SHOW",
+            StatementKind::SetConfig { .. } => return "SELECT 1".into(),
             StatementKind::Reset(_) => "RESET",
             StatementKind::Copy(_) => return format!("COPY {rows}"),
+            StatementKind::Prepare { .. } => "PREPARE",
+            StatementKind::Execute { .. } => "EXECUTE",
+            StatementKind::Deallocate(Some(_)) => "DEALLOCATE",
+            StatementKind::Deallocate(None) => "DEALLOCATE ALL",
+            StatementKind::Declare { .. } => "DECLARE CURSOR",
+            StatementKind::Fetch { move_only: false, .. } => return format!("FETCH {rows}"),
+            StatementKind::Fetch { move_only: true, .. } => return format!("MOVE {rows}"),
+            StatementKind::CloseCursor(Some(_)) => "CLOSE CURSOR",
+            StatementKind::CloseCursor(None) => "CLOSE CURSOR ALL",
+            StatementKind::DiscardAll => "DISCARD ALL",
             StatementKind::Other(tag) | StatementKind::NoOp(tag) => return tag.clone(),
         };
         tag.to_string()

@@ -138,14 +138,35 @@ async fn run_inner(
             session.rollback_to(name).await.map_err(exec)?;
             Ok(command("ROLLBACK"))
         }
-        StatementKind::Set { name, value, .. } => {
+        // SET LOCAL outside a transaction block has no effect (PostgreSQL warns).
+        StatementKind::Set { local: true, .. } if session.status() == crate::query::TxnStatus::Idle => {
+            Ok(command("SET"))
+        }
+        StatementKind::Set { name, value, local } => {
             let change = {
                 let mut s = lock(settings);
-                let change = s.set(name, value).map_err(|e| error(e.sqlstate, e.message))?;
+                let change = if *local { s.set_local(name, value) } else { s.set(name, value) };
+                let change = change.map_err(|e| error(e.sqlstate, e.message))?;
                 apply_settings(session, &s);
                 change
             };
             Ok(Outcome::Command { tag: "SET".into(), parameter_status: change.into_iter().collect() })
+        }
+        StatementKind::SetConfig { name, value, local } => {
+            {
+                let mut s = lock(settings);
+                let in_txn = session.status() != crate::query::TxnStatus::Idle;
+                let change = if *local && in_txn { s.set_local(name, value) } else { s.set(name, value) };
+                change.map_err(|e| error(e.sqlstate, e.message))?;
+                apply_settings(session, &s);
+            };
+            // Rows carry no ParameterStatus: a reported parameter (TimeZone, application_name) changed this way
+            // is not announced to the client, unlike with SET.
+            Ok(Outcome::Rows {
+                fields: vec![("set_config".into(), Type::TEXT)],
+                rows: vec![vec![Value::Text(value.clone())]],
+                tag_prefix: "SELECT".into(),
+            })
         }
         StatementKind::Reset(name) => {
             let changes = {
@@ -159,16 +180,28 @@ async fn run_inner(
         StatementKind::Show(name) => {
             let s = lock(settings);
             if name == "all" {
-                let rows = s.all().into_iter().map(|(k, v)| vec![Value::Text(k), Value::Text(v)]).collect();
+                let rows = s
+                    .all()
+                    .into_iter()
+                    .map(|(k, v)| vec![Value::Text(k), Value::Text(v), Value::Text(String::new())])
+                    .collect();
                 return Ok(Outcome::Rows {
-                    fields: vec![("name".into(), Type::TEXT), ("setting".into(), Type::TEXT)],
+                    fields: vec![
+                        ("name".into(), Type::TEXT),
+                        ("setting".into(), Type::TEXT),
+                        ("description".into(), Type::TEXT),
+                    ],
                     rows,
                     tag_prefix: "SHOW".into(),
                 });
             }
-            let value = s
-                .get(name)
-                .ok_or_else(|| error("42704", format!("unrecognized configuration parameter \"{name}\"")))?;
+            let value = match name.as_str() {
+                // Every node accepts writes: only a READ ONLY transaction is read-only.
+                "transaction_read_only" => Some(if session.read_only() { "on" } else { "off" }.to_string()),
+                _ => s.get(name),
+            };
+            let value =
+                value.ok_or_else(|| error("42704", format!("unrecognized configuration parameter \"{name}\"")))?;
             Ok(Outcome::Rows {
                 fields: vec![(crate::pg::settings::display_name(name).to_string(), Type::TEXT)],
                 rows: vec![vec![Value::Text(value)]],

@@ -7,11 +7,13 @@ use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
+use futures::sink::{Sink, SinkExt};
 use pgwire::api::auth::StartupHandler;
 use pgwire::api::query::{ExtendedQueryHandler, SimpleQueryHandler};
 use pgwire::api::{ClientInfo, ConnectionHandle, PgWireServerHandlers};
-use pgwire::error::ErrorInfo;
+use pgwire::error::{ErrorInfo, PgWireError};
 use pgwire::messages::response::TransactionStatus;
+use pgwire::messages::PgWireBackendMessage;
 use tokio::sync::Mutex;
 
 use crate::db::Value;
@@ -34,6 +36,12 @@ pub struct PgConnection {
     pub(crate) auth: Authenticator,
     /// The COPY FROM STDIN in progress, between its CopyInResponse and the client's CopyDone or CopyFail.
     pub(crate) copy_in: Mutex<Option<crate::pg::copy::CopyIn>>,
+    /// SQL cursors (DECLARE ... CURSOR).
+    pub(crate) cursors: std::sync::Mutex<crate::pg::cursors::Cursors>,
+    /// Names of the named prepared statements (PREPARE and the extended protocol's Parse), for DEALLOCATE ALL.
+    pub(crate) statement_names: std::sync::Mutex<std::collections::BTreeSet<String>>,
+    /// Warnings and notices a statement raised, sent before its completion (NoticeResponse).
+    pub(crate) notices: std::sync::Mutex<Vec<ErrorInfo>>,
 }
 
 impl Drop for PgConnection {
@@ -79,6 +87,9 @@ impl PgConnection {
             shared,
             admitted: AtomicBool::new(false),
             copy_in: Mutex::new(None),
+            cursors: Default::default(),
+            statement_names: Default::default(),
+            notices: Default::default(),
         }
     }
 
@@ -88,6 +99,19 @@ impl PgConnection {
             TxnStatus::InTransaction => TransactionStatus::Transaction,
             TxnStatus::Failed => TransactionStatus::Error,
         }
+    }
+
+    /// Sends the notices the last statement raised.
+    pub(crate) async fn send_notices<C>(&self, client: &mut C) -> Result<(), PgWireError>
+    where
+        C: Sink<PgWireBackendMessage> + Unpin + Send,
+        PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
+    {
+        let notices = std::mem::take(&mut *self.notices.lock().unwrap_or_else(|e| e.into_inner()));
+        for n in notices {
+            client.feed(PgWireBackendMessage::NoticeResponse(n.into())).await?;
+        }
+        Ok(())
     }
 
     /// Runs one statement with the session's statement timeout and the client's cancel request.

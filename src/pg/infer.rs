@@ -187,7 +187,8 @@ fn expr_type(e: &Expr, ctx: &dyn TypeContext) -> Option<PgType> {
             conditions.first().and_then(|c| ty(&c.result)).or_else(|| else_result.as_deref().and_then(ty))
         }
         Expr::Function(f) => {
-            let name = f.name.to_string().to_ascii_lowercase();
+            // `pg_catalog.f` is `f`.
+            let name = f.name.0.last().map(|p| p.to_string()).unwrap_or_default().to_ascii_lowercase();
             match name.as_str() {
                 "count" | "random" | "changes" | "total_changes" | "last_insert_rowid" => Some(PgType::Int8),
                 "length" | "char_length" | "character_length" | "octet_length" | "instr" | "strpos"
@@ -203,11 +204,12 @@ fn expr_type(e: &Expr, ctx: &dyn TypeContext) -> Option<PgType> {
                 }
                 "total" => Some(PgType::Float8),
                 "now" | "current_timestamp" => Some(PgType::Timestamptz),
+                "pg_is_in_recovery" => Some(PgType::Bool),
                 "gen_random_uuid" => Some(PgType::Uuid),
                 "lower" | "upper" | "trim" | "ltrim" | "rtrim" | "substr" | "substring" | "replace" | "concat"
-                | "version" | "current_database" | "current_user" | "session_user" | "current_setting"
-                | "current_schema" | "typeof" | "hex" | "quote" | "printf" | "format" | "group_concat"
-                | "string_agg" => Some(PgType::Text),
+                | "version" | "current_database" | "current_catalog" | "current_user" | "session_user"
+                | "current_setting" | "current_schema" | "typeof" | "hex" | "quote" | "printf" | "format"
+                | "group_concat" | "string_agg" => Some(PgType::Text),
                 "max" | "min" | "coalesce" | "ifnull" | "abs" | "nullif" => first_arg(&f.args).and_then(ty),
                 _ => None,
             }

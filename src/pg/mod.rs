@@ -8,6 +8,7 @@ pub mod auth;
 pub mod cluster_sql;
 #[allow(clippy::result_large_err)]
 pub mod copy;
+pub mod cursors;
 pub mod dialect;
 pub mod dialect_types;
 #[allow(clippy::result_large_err)]
@@ -23,6 +24,8 @@ pub mod infer;
 pub mod parser;
 pub mod rows;
 pub mod server;
+#[allow(clippy::result_large_err)]
+pub mod session_commands;
 pub mod settings;
 #[allow(clippy::result_large_err)]
 pub mod simple_query;

@@ -194,7 +194,7 @@ fn describe(
     }
     let fields = match &t.kind {
         StatementKind::Show(name) if name == "all" => {
-            vec![("name".into(), Type::TEXT), ("setting".into(), Type::TEXT)]
+            vec![("name".into(), Type::TEXT), ("setting".into(), Type::TEXT), ("description".into(), Type::TEXT)]
         }
         StatementKind::Show(name) => vec![(crate::pg::settings::display_name(name).to_string(), Type::TEXT)],
         _ if t.returns_rows => {

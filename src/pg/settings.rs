@@ -59,6 +59,7 @@ fn defaults() -> BTreeMap<String, String> {
         ("statement_timeout", "0"),
         ("timezone", "UTC"),
         ("transaction_isolation", "serializable"),
+        ("transaction_read_only", "off"),
         ("default_transaction_isolation", "serializable"),
     ]
     .into_iter()
@@ -79,12 +80,15 @@ pub struct Settings {
     values: BTreeMap<String, String>,
     /// Values the client gave in its startup packet: RESET returns to these, as in PostgreSQL.
     startup: BTreeMap<String, String>,
+    /// The values as the open transaction found them, and the names SET LOCAL changed since: SET is
+    /// transactional in PostgreSQL (a rollback undoes it), and SET LOCAL lasts until the transaction ends.
+    txn: Option<(BTreeMap<String, String>, std::collections::BTreeSet<String>)>,
 }
 
 impl Settings {
     /// Defaults, with the startup packet's parameters (user, application_name, client_encoding...) applied.
     pub fn new(startup: &std::collections::HashMap<String, String>) -> Settings {
-        let mut s = Settings { values: defaults(), startup: BTreeMap::new() };
+        let mut s = Settings { values: defaults(), startup: BTreeMap::new(), txn: None };
         for (k, v) in startup {
             let k = k.to_ascii_lowercase();
             match k.as_str() {
@@ -184,8 +188,13 @@ impl Settings {
                     message: "standard_conforming_strings can only be on".into(),
                 });
             }
-            "server_version" | "server_encoding" | "integer_datetimes" | "server_version_num" | "is_superuser"
-            | "in_hot_standby" => {
+            "server_version"
+            | "server_encoding"
+            | "integer_datetimes"
+            | "server_version_num"
+            | "is_superuser"
+            | "in_hot_standby"
+            | "transaction_read_only" => {
                 return Err(SettingError {
                     sqlstate: "55P02",
                     message: format!("parameter \"{name}\" cannot be changed"),
@@ -195,6 +204,52 @@ impl Settings {
         }
         self.values.insert(name.clone(), value.clone());
         Ok(REPORTED.contains(&name.as_str()).then(|| (display_name(&name).to_string(), value)))
+    }
+
+    /// A transaction may begin with the next statement: remember the values as they are.
+    pub fn begin_transaction(&mut self) {
+        if self.txn.is_none() {
+            self.txn = Some((self.values.clone(), Default::default()));
+        }
+    }
+
+    /// SET LOCAL inside a transaction: as SET, undone when the transaction ends.
+    pub fn set_local(&mut self, name: &str, value: &str) -> Result<Option<(String, String)>, SettingError> {
+        let change = self.set(name, value)?;
+        if let Some((_, local)) = self.txn.as_mut() {
+            local.insert(name.to_ascii_lowercase());
+        }
+        Ok(change)
+    }
+
+    /// The transaction ended: a rollback restores every value, a commit those SET LOCAL changed. Returns the
+    /// reported parameters that changed back.
+    pub fn end_transaction(&mut self, committed: bool) -> Vec<(String, String)> {
+        let Some((before, local)) = self.txn.take() else { return Vec::new() };
+        let restore: Vec<String> = if committed {
+            local.into_iter().collect()
+        } else {
+            self.values.keys().chain(before.keys()).cloned().collect()
+        };
+        let mut changes = Vec::new();
+        for name in restore {
+            let old = before.get(&name).cloned();
+            if self.values.get(&name) == old.as_ref() {
+                continue;
+            }
+            match old {
+                Some(v) => {
+                    self.values.insert(name.clone(), v.clone());
+                    if REPORTED.contains(&name.as_str()) {
+                        changes.push((display_name(&name).to_string(), v));
+                    }
+                }
+                None => {
+                    self.values.remove(&name);
+                }
+            }
+        }
+        changes
     }
 
     /// RESET name / RESET ALL.
@@ -225,8 +280,11 @@ impl Settings {
 /// The values of the session information functions for a connection: its user, backend pid and settings.
 pub fn session_values<C: pgwire::api::ClientInfo>(settings: &std::sync::Mutex<Settings>, client: &C) -> SessionValues {
     let settings = settings.lock().unwrap_or_else(|e| e.into_inner());
+    let user = client.metadata().get("user").cloned().unwrap_or_else(|| "raftsql".into());
     SessionValues {
-        user: client.metadata().get("user").cloned().unwrap_or_else(|| "raftsql".into()),
+        // libpq's default database is the user's name.
+        database: client.metadata().get("database").cloned().unwrap_or_else(|| user.clone()),
+        user,
         pid: client.pid_and_secret_key().0,
         settings: settings.all().into_iter().collect(),
     }
@@ -267,5 +325,24 @@ mod tests {
         s.reset("all");
         assert_eq!(s.get("application_name").as_deref(), Some(""));
         assert_eq!(s.duration("statement_timeout"), None);
+    }
+
+    #[test]
+    fn set_is_transactional_and_set_local_ends_with_the_transaction() {
+        let mut s = Settings::new(&Default::default());
+        s.begin_transaction();
+        s.set("application_name", "kept").unwrap();
+        s.set_local("statement_timeout", "5s").unwrap();
+        s.set("my.custom", "x").unwrap();
+        assert_eq!(s.end_transaction(true), vec![]);
+        assert_eq!(s.get("application_name").as_deref(), Some("kept"));
+        assert_eq!(s.get("statement_timeout").as_deref(), Some("0"));
+        assert_eq!(s.get("my.custom").as_deref(), Some("x"));
+        s.begin_transaction();
+        s.set("application_name", "undone").unwrap();
+        s.set("other.custom", "y").unwrap();
+        assert_eq!(s.end_transaction(false), vec![("application_name".to_string(), "kept".to_string())]);
+        assert_eq!(s.get("application_name").as_deref(), Some("kept"));
+        assert_eq!(s.get("other.custom"), None);
     }
 }

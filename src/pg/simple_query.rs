@@ -78,7 +78,8 @@ impl PgConnection {
     /// statements form one implicit transaction (all or nothing), as in PostgreSQL.
     async fn simple_query<C>(&self, client: &mut C, session: &mut Session, sql: &str) -> PgWireResult<()>
     where
-        C: ClientInfo + Sink<PgWireBackendMessage> + Unpin + Send + Sync,
+        C: ClientInfo + ClientPortalStore + Sink<PgWireBackendMessage> + Unpin + Send + Sync,
+        C::PortalStore: PortalStore,
         C::Error: Debug,
         PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
     {
@@ -140,7 +141,9 @@ impl PgConnection {
                 }
                 continue;
             }
-            match self.run_statement(client, session, t, Vec::new(), true).await {
+            let result = self.run_command(client, session, t, Vec::new(), true).await;
+            self.send_notices(client).await?;
+            match result {
                 Ok(Outcome::Rows { fields, rows, tag_prefix }) => {
                     let fields = field_infos(&fields, &Format::UnifiedText);
                     let response = query_response(fields, rows, tag_prefix);

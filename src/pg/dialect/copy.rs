@@ -379,8 +379,9 @@ fn options(given: Given, from: bool) -> Result<CopyOptions, DialectError> {
     })
 }
 
-/// SQL text of tokens (the query of `COPY (query) TO`), quoting strings and identifiers again.
-fn render(tokens: &[Token]) -> String {
+/// SQL text of tokens (the query of `COPY (query) TO`, a prepared statement's body), quoting strings and
+/// identifiers again.
+pub(super) fn render(tokens: &[Token]) -> String {
     let quoted = |s: &str, q: char| format!("{q}{}{q}", s.replace(q, &format!("{q}{q}")));
     let parts: Vec<String> = tokens
         .iter()

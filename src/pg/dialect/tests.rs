@@ -524,9 +524,17 @@ fn parameters_in_subqueries_and_functions() {
 }
 
 #[test]
-fn discard_and_deallocate_are_other() {
-    assert_eq!(one("DISCARD ALL").kind, StatementKind::Other("DISCARD ALL".into()));
-    assert_eq!(one("DEALLOCATE ALL").kind, StatementKind::Other("DEALLOCATE".into()));
+fn session_commands_and_set_config() {
+    assert_eq!(one("DISCARD ALL").kind, StatementKind::DiscardAll);
+    assert_eq!(one("DEALLOCATE ALL").kind, StatementKind::Deallocate(None));
+    let t = one("SELECT pg_catalog.set_config('search_path', 'public', false)");
+    assert_eq!(t.kind, StatementKind::SetConfig { name: "search_path".into(), value: "public".into(), local: false });
+    assert!(t.returns_rows);
+    assert_eq!(
+        out("SELECT pg_catalog.version(), pg_catalog.lower('A')"),
+        "SELECT version() AS \"version\", lower('A') AS \"lower\""
+    );
+    assert_eq!(one("VACUUM ANALYZE t").kind, StatementKind::NoOp("VACUUM".into()));
 }
 
 #[test]

@@ -192,6 +192,11 @@ impl VisitorMut for Xform {
         use BinaryOperator as B;
         self.depth = self.depth.saturating_sub(1);
         if let Expr::Function(f) = e {
+            // `pg_catalog.f()` is `f()`: every function raftsql has is in PostgreSQL's catalog schema.
+            if f.name.0.len() == 2 && f.name.0[0].as_ident().is_some_and(|i| i.value.eq_ignore_ascii_case("pg_catalog"))
+            {
+                f.name.0.remove(0);
+            }
             let name = last_part(&f.name).to_ascii_lowercase();
             if !self.functions.contains(&name) {
                 self.functions.push(name);
