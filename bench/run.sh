@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # Benchmarks raftsql (a three-node cluster on this machine, release build) side by side with PostgreSQL 15
 # measured in the same run, with pgbench custom scripts: autocommit inserts, point selects (leader and
-# follower) and a transfer transaction. Usage: bench/run.sh [seconds per run] [clients]
+# follower) and a transfer transaction; then `pgbench -i` (COPY of 100,000 rows per scale step, then primary
+# keys) timed on both. Usage: bench/run.sh [seconds per run] [clients] [pgbench -i scale]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SECS=${1:-10}
 CLIENTS=${2:-8}
+SCALE=${3:-10}
 WORK=$(mktemp -d /tmp/raftsql-bench.XXXXXX)
 PGBIN=/usr/lib/postgresql/15/bin
 
@@ -78,4 +80,22 @@ for w in "autocommit insert:insert.sql:$LEADER_PORT" "autocommit insert via foll
   pgt=${pg%%|*}; rst=${rs%%|*}; rsf=$(echo "$rs" | cut -d'|' -f2); rsl=$(echo "$rs" | cut -d'|' -f3)
   ratio=$(python3 -c "print(f'{float(\"$rst\")/float(\"$pgt\"):.2f}')" 2>/dev/null || echo "-")
   printf '%-34s %14s %14s %8s %20s\n' "$label" "$pgt" "$rst" "$ratio" "$rsf / $rsl"
+done
+
+init() { # port user db generation -> "seconds|copy seconds"
+  local out
+  out=$(pgbench -h 127.0.0.1 -p "$1" -U "$2" "$3" -i -q -s "$SCALE" -I "dt${4}vp" 2>&1) || { echo "error|"; return; }
+  echo "$out" | sed -nE 's/^done in ([0-9.]+) s \(.*(client|server)-side generate ([0-9.]+) s.*/\1|\3/p'
+}
+
+echo
+echo "pgbench -i -s $SCALE ($((SCALE * 100000)) accounts): total seconds (data generation seconds)"
+printf '%-34s %14s %14s %8s\n' "initialization" "PostgreSQL s" "raftsql s" "ratio"
+for w in "client-side (COPY), leader:g:$LEADER_PORT" "client-side (COPY), follower:g:$FOLLOWER_PORT" \
+         "server-side (generate_series):G:$LEADER_PORT"; do
+  label=${w%%:*}; rest=${w#*:}; gen=${rest%%:*}; port=${rest##*:}
+  pg=$(init "$PG_PORT" postgres postgres "$gen")
+  rs=$(init "$port" raftsql raftsql "$gen")
+  ratio=$(python3 -c "print(f'{float(\"${rs%%|*}\")/float(\"${pg%%|*}\"):.2f}')" 2>/dev/null || echo "-")
+  printf '%-34s %14s %14s %8s\n' "$label" "${pg%%|*} (${pg##*|})" "${rs%%|*} (${rs##*|})" "$ratio"
 done

@@ -179,6 +179,39 @@ pub fn run_replicated(conn: &Connection, sql: &str, params: &[Value], max_bytes:
     Ok(QueryResult { columns, rows, rows_affected })
 }
 
+/// Runs one client statement once for each row of parameters (`params` holds the rows one after another):
+/// prepared once, bound and stepped per row (COPY's INSERTs: a statement prepared afresh for every row, or one
+/// listing thousands of rows, would spend more time being compiled than inserting). The same rules as
+/// `run_replicated` otherwise; no result rows.
+pub fn run_replicated_rows(conn: &Connection, sql: &str, params: &[Value]) -> Result<QueryResult, Failure> {
+    let _client = ClientStatement::enter();
+    let mut stmt = conn.prepare(sql).map_err(classify)?;
+    let width = stmt.parameter_count();
+    if width == 0 || params.len() % width != 0 {
+        return Err(Failure::Sql(SqlError::new(
+            SqlError::BAD_PARAMETERS,
+            format!("statement expects rows of {width} parameters, {} given", params.len()),
+        )));
+    }
+    determinism::take_reserved_rowid();
+    let mut rows_affected = 0;
+    for row in params.chunks(width) {
+        bind(&mut stmt, row)?;
+        let mut rows = stmt.raw_query();
+        while rows.next().map_err(classify)?.is_some() {}
+        drop(rows);
+        rows_affected += conn.changes();
+        if determinism::take_reserved_rowid() {
+            return Err(Failure::Sql(SqlError::new(
+                SqlError::RESERVED_ROWID,
+                "key 9223372036854775807 is reserved (raftsql keeps the largest 64-bit row key free so that new \
+                 rows never get random keys); a table whose largest key is 9223372036854775806 is full",
+            )));
+        }
+    }
+    Ok(QueryResult { columns: Vec::new(), rows: Vec::new(), rows_affected })
+}
+
 /// Runs a parameterless multi-statement string (the translation of one client statement) in order.
 fn run_several(conn: &Connection, sql: &str) -> Result<QueryResult, Failure> {
     use rusqlite::fallible_iterator::FallibleIterator as _;

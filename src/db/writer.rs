@@ -132,13 +132,15 @@ impl Writer {
     /// Runs the statements of one client request atomically: all of them apply, or none does and the first SQL
     /// error is the outcome (with the index of the failing statement). With `commits` (an autocommit request,
     /// which PostgreSQL commits at its end) a deferred foreign key it leaves broken fails it (23503); inside an
-    /// interactive transaction that is checked at COMMIT. A node-local failure (disk full, I/O error...) is the
+    /// interactive transaction that is checked at COMMIT. With `per_row`, each statement runs once for each row
+    /// of its parameters (`exec::run_replicated_rows`). A node-local failure (disk full, I/O error...) is the
     /// outer error: applying cannot go on.
     pub fn execute_entry(
         &self,
         ctx: ExecContext,
         statements: &[Statement],
         commits: bool,
+        per_row: bool,
     ) -> rusqlite::Result<EntryOutcome> {
         self.conn.execute_batch("SAVEPOINT entry")?;
         let outcome = determinism::with_context(ctx, || {
@@ -148,7 +150,10 @@ impl Writer {
                 // The schema is loaded (after a rollback or a restore reset it) before the budget is armed: how
                 // much loading it allocates depends on this node's history, not on the statement.
                 self.load_schema()?;
-                let run = || exec::run_replicated(&self.conn, &st.sql, &st.params, ctx.limits.max_result_bytes);
+                let run = || match per_row {
+                    true => exec::run_replicated_rows(&self.conn, &st.sql, &st.params),
+                    false => exec::run_replicated(&self.conn, &st.sql, &st.params, ctx.limits.max_result_bytes),
+                };
                 match determinism::with_statement(seed, ctx.limits.max_steps, run) {
                     Ok(r) => results.push(r),
                     Err(Failure::Sql(mut e)) => {

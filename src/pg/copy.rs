@@ -1,7 +1,7 @@
 //! COPY FROM STDIN and COPY TO STDOUT, in both query protocols.
 //!
 //! COPY FROM is atomic: it runs in the session's transaction, or in one of its own, and its rows go to the leader
-//! as multi-row INSERTs in steps of about `BATCH_BYTES` (one Raft entry each, not a round trip per row); the
+//! as batches of rows for one INSERT (prepared once per batch on every node) in steps of about `BATCH_BYTES` (one Raft entry each, not a round trip per row); the
 //! write gate keeps other writers out until it commits. Each field is decoded as a parameter of its column's
 //! type would be (text or binary), so COPY accepts what PostgreSQL accepts. A malformed row fails the COPY with
 //! PostgreSQL's error and its line in the error's context; the rest of the data is read and dropped.
@@ -35,8 +35,6 @@ use writer::RowWriter;
 
 /// Parameter bytes gathered before a batch of rows goes to the leader as one transaction step.
 const BATCH_BYTES: usize = 1 << 20;
-/// Parameters in one INSERT (SQLite's limit is 65535).
-const MAX_PARAMS: usize = 30_000;
 
 /// A COPY FROM STDIN in progress on a connection.
 pub struct CopyIn {
@@ -44,15 +42,16 @@ pub struct CopyIn {
     columns: Vec<(String, Type)>,
     reader: RowReader,
     binary: bool,
-    /// `INSERT INTO "t" ("a", "b") VALUES ` and the `(?, ?)` of one row.
-    insert_head: String,
-    row_placeholders: String,
+    /// `INSERT INTO "t" ("a", "b") VALUES (?, ?)`, run once for each row.
+    insert: String,
     pending: Vec<Value>,
     pending_bytes: usize,
     rows: u64,
     /// The COPY opened the transaction itself (it was not inside one) and commits it at the end.
     implicit: bool,
     failed: Option<ErrorInfo>,
+    /// The batch on its way to the leader while the next one is read (one at a time, so they stay in order).
+    in_flight: Option<tokio::task::JoinHandle<Result<u64, crate::error::ExecError>>>,
     started: Instant,
 }
 
@@ -116,27 +115,10 @@ impl CopyIn {
         Ok(())
     }
 
-    /// The queued rows as INSERT statements of at most `MAX_PARAMS` parameters each.
-    fn take_batch(&mut self) -> Vec<Statement> {
-        let ncols = self.columns.len().max(1);
-        let per_statement = (MAX_PARAMS / ncols).max(1) * ncols;
-        let pending = std::mem::take(&mut self.pending);
+    /// The queued rows, as one INSERT of one row to run once for each.
+    fn take_batch(&mut self) -> Statement {
         self.pending_bytes = 0;
-        pending
-            .chunks(per_statement)
-            .map(|chunk| {
-                let rows = chunk.len() / ncols;
-                let mut sql = String::with_capacity(self.insert_head.len() + rows * (self.row_placeholders.len() + 1));
-                sql.push_str(&self.insert_head);
-                for i in 0..rows {
-                    if i > 0 {
-                        sql.push(',');
-                    }
-                    sql.push_str(&self.row_placeholders);
-                }
-                Statement::new(sql, chunk.to_vec())
-            })
-            .collect()
+        Statement::new(self.insert.clone(), std::mem::take(&mut self.pending))
     }
 
     fn context(&self, mut info: ErrorInfo) -> ErrorInfo {
@@ -189,8 +171,12 @@ impl PgConnection {
         let format = i8::from(binary);
         let response = CopyInResponse::new(format, columns.len() as i16, vec![i16::from(format); columns.len()]);
         *self.copy_in.lock().await = Some(CopyIn {
-            insert_head: format!("INSERT INTO {} ({}) VALUES ", quote_ident(name), quoted.join(", ")),
-            row_placeholders: format!("({})", vec!["?"; columns.len()].join(", ")),
+            insert: format!(
+                "INSERT INTO {} ({}) VALUES ({})",
+                quote_ident(name),
+                quoted.join(", "),
+                vec!["?"; columns.len()].join(", ")
+            ),
             reader: RowReader::new(copy.options.clone(), names),
             table: name.clone(),
             columns,
@@ -200,6 +186,7 @@ impl PgConnection {
             rows: 0,
             implicit,
             failed: None,
+            in_flight: None,
             started: Instant::now(),
         });
         Ok(response)
@@ -225,8 +212,11 @@ impl PgConnection {
                     self.send_batch(copy).await?;
                 }
             }
-            if at_end && !copy.pending.is_empty() {
-                self.send_batch(copy).await?;
+            if at_end {
+                if !copy.pending.is_empty() {
+                    self.send_batch(copy).await?;
+                }
+                self.batch_done(copy).await?;
             }
             Ok(())
         }
@@ -236,16 +226,34 @@ impl PgConnection {
         }
     }
 
+    /// Sends the queued rows once the batch before them is through.
     async fn send_batch(&self, copy: &mut CopyIn) -> Result<(), ErrorInfo> {
+        self.batch_done(copy).await?;
         let batch = copy.take_batch();
-        let mut session = self.session.lock().await;
-        session.write_batch(batch).await.map(|_| ()).map_err(|e| exec_error(&e))
+        let step = self.session.lock().await.send_rows(batch).await.map_err(|e| exec_error(&e))?;
+        copy.in_flight = Some(tokio::spawn(step));
+        Ok(())
+    }
+
+    /// Waits for the batch on its way, if any; its failure fails the session's transaction.
+    async fn batch_done(&self, copy: &mut CopyIn) -> Result<(), ErrorInfo> {
+        let Some(step) = copy.in_flight.take() else { return Ok(()) };
+        let result = match step.await {
+            Ok(r) => r.map(|_| ()).map_err(|e| exec_error(&e)),
+            Err(e) => Err(error("XX000", format!("COPY batch task failed: {e}"))),
+        };
+        if result.is_err() {
+            self.session.lock().await.fail();
+        }
+        result
     }
 
     /// A failed COPY: its own transaction is rolled back now (freeing the write gate while the client is still
     /// sending), a surrounding one is failed.
     async fn end_failed_copy(&self, copy: &mut CopyIn, info: ErrorInfo) {
         copy.pending.clear();
+        // The rollback must follow the batch on its way, whatever became of it.
+        let _ = self.batch_done(copy).await;
         let mut session = self.session.lock().await;
         if copy.implicit {
             let _ = session.rollback().await;

@@ -221,23 +221,36 @@ impl Session {
         self.step(txn, step).await
     }
 
-    /// Runs writes known to be writes (COPY's batches) as one step of the open transaction, opening it on the
-    /// leader if this is its first write. A failure fails the transaction.
-    pub async fn write_batch(&mut self, statements: Vec<Statement>) -> Result<Vec<QueryResult>, ExecError> {
+    /// Sends one statement to run once for each row of its parameters (COPY's rows) as the open transaction's
+    /// next step, opening the transaction on the leader first if this is its first write. Returns the step as a
+    /// future that owns what it needs, so the caller can read its next rows while these are on their way; it
+    /// must await one step before sending the next (that keeps them in order) and `fail` the session if the
+    /// step failed.
+    pub async fn send_rows(
+        &mut self,
+        statement: Statement,
+    ) -> Result<impl std::future::Future<Output = Result<u64, ExecError>> + Send + 'static, ExecError> {
         let Some(active) = self.active.as_ref() else {
-            return Err(no_transaction("a batch of writes"));
+            return Err(no_transaction("a batch of rows"));
         };
         if active.failed {
             return Err(failed_error());
         }
-        let result = match active.txn {
-            Some(txn) => self.step(txn, TxnStep::Run(statements)).await,
-            None => self.open_on_leader(statements).await,
+        let txn = match active.txn {
+            Some(txn) => txn,
+            None => {
+                if let Err(e) = self.open_on_leader(Vec::new()).await {
+                    self.fail();
+                    return Err(e);
+                }
+                self.active.as_ref().and_then(|a| a.txn).expect("opened above")
+            }
         };
-        if result.is_err() {
-            self.fail();
-        }
-        result
+        let (node, limits) = (self.node.clone(), self.limits());
+        Ok(async move {
+            let results = node.txn_step(txn, TxnStep::RunRows(std::sync::Arc::new(statement)), limits).await??;
+            Ok(results.iter().map(|r| r.rows_affected).sum())
+        })
     }
 
     /// Whether the open transaction is READ ONLY.

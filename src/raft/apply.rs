@@ -190,16 +190,19 @@ impl WriterState {
                     self.close_open_txn(position, point)?;
                     let mut outcomes = Vec::with_capacity(requests.len());
                     for (i, statements) in requests.iter().enumerate() {
-                        let outcome =
-                            match self.writer.execute_entry(ctx.for_request(i), statements, true).map_err(write_err)? {
-                                EntryOutcome::Done(outcome) => outcome,
-                                EntryOutcome::TransactionRolledBack(e) => {
-                                    self.redo(entries, point, position, &rolled_back)?;
-                                    self.redo_requests(position, *ctx, &requests[..i], &rolled_back)?;
-                                    rolled_back.push((position, i));
-                                    Err(e)
-                                }
-                            };
+                        let outcome = match self
+                            .writer
+                            .execute_entry(ctx.for_request(i), statements, true, false)
+                            .map_err(write_err)?
+                        {
+                            EntryOutcome::Done(outcome) => outcome,
+                            EntryOutcome::TransactionRolledBack(e) => {
+                                self.redo(entries, point, position, &rolled_back)?;
+                                self.redo_requests(position, *ctx, &requests[..i], &rolled_back)?;
+                                rolled_back.push((position, i));
+                                Err(e)
+                            }
+                        };
                         if outcome.is_ok() {
                             self.txns.data_version += 1;
                         }
@@ -285,7 +288,7 @@ impl WriterState {
 
     /// Applies one request again; it must end as it did the first time.
     fn redo_request(&mut self, ctx: ExecContext, statements: &[Statement]) -> Result<WriteOutcome, StorageError> {
-        match self.writer.execute_entry(ctx, statements, true).map_err(write_err)? {
+        match self.writer.execute_entry(ctx, statements, true, false).map_err(write_err)? {
             EntryOutcome::Done(outcome) => Ok(outcome),
             EntryOutcome::TransactionRolledBack(e) => Err(sm_err(
                 ErrorVerb::Write,

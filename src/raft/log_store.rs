@@ -23,6 +23,7 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 
 use crate::codec;
+use crate::raft::log_cache::RecentEntries;
 use crate::raft::log_file::{LogFile, LogFileStats};
 use crate::raft::types::{Entry, LogId, StorageError, TypeConfig, Vote};
 
@@ -36,7 +37,12 @@ pub struct LogStore {
     dir: PathBuf,
     file: Arc<LogFile>,
     purged: Arc<Mutex<Option<LogId>>>,
+    /// The last entries appended, decoded (read back for replication and applying).
+    recent: Arc<Mutex<RecentEntries>>,
 }
+
+/// Bytes of recent entries kept decoded.
+const RECENT_BYTES: usize = 64 << 20;
 
 fn io_err(subject: ErrorSubject<u64>, verb: ErrorVerb, e: impl std::error::Error + 'static) -> StorageError {
     StorageIOError::new(subject, verb, openraft::AnyError::new(&e)).into()
@@ -69,7 +75,12 @@ impl LogStore {
         }
         let purged: Option<LogId> = read_state(dir, STATE_PURGED)?;
         let file = LogFile::open(dir, purged.map(|p| p.index))?;
-        Ok(LogStore { dir: dir.to_path_buf(), file: Arc::new(file), purged: Arc::new(Mutex::new(purged)) })
+        Ok(LogStore {
+            dir: dir.to_path_buf(),
+            file: Arc::new(file),
+            purged: Arc::new(Mutex::new(purged)),
+            recent: Arc::new(Mutex::new(RecentEntries::new(RECENT_BYTES))),
+        })
     }
 
     /// The write path's counters (shared by all clones).
@@ -80,6 +91,10 @@ impl LogStore {
     fn put_state<T: Serialize>(&self, name: &str, value: &T, durable: bool) -> Result<(), StorageError> {
         let bytes = codec::encode(value).map_err(write_err)?;
         self.file.write_state(name, &bytes, durable).map_err(write_err)
+    }
+
+    fn recent(&self) -> std::sync::MutexGuard<'_, RecentEntries> {
+        self.recent.lock().unwrap_or_else(|e| e.into_inner())
     }
 
     fn last_purged(&self) -> Option<LogId> {
@@ -106,6 +121,11 @@ impl RaftLogReader<TypeConfig> for LogStore {
             Bound::Excluded(i) => *i,
             Bound::Unbounded => u64::MAX,
         };
+        let (first, next) = self.file.bounds();
+        let (from, to) = (from.max(first), to.min(next));
+        if let Some(entries) = self.recent().get(from, to) {
+            return Ok(entries);
+        }
         let records = self.file.read(from, to).map_err(read_err)?;
         records.iter().map(|(_, bytes)| decode_entry(bytes)).collect()
     }
@@ -164,20 +184,31 @@ impl RaftLogStorage<TypeConfig> for LogStore {
         I::IntoIter: OptionalSend,
     {
         let mut records = Vec::new();
+        let mut decoded = Vec::new();
         for entry in entries {
             records.push((entry.get_log_id().index, codec::encode(&entry).map_err(write_err)?));
+            decoded.push(entry);
         }
-        self.file.append(&records, Box::new(move |result| callback.log_io_completed(result))).map_err(write_err)
+        let appended = self.file.append(&records, Box::new(move |result| callback.log_io_completed(result)));
+        let mut recent = self.recent();
+        match appended {
+            Ok(()) => decoded.into_iter().for_each(|e| recent.push(e)),
+            Err(_) => recent.clear(),
+        }
+        appended.map_err(write_err)
     }
 
     async fn truncate(&mut self, log_id: LogId) -> Result<(), StorageError> {
-        self.file.truncate(log_id.index).map_err(write_err)
+        let result = self.file.truncate(log_id.index).map_err(write_err);
+        self.recent().truncate(log_id.index);
+        result
     }
 
     async fn purge(&mut self, log_id: LogId) -> Result<(), StorageError> {
         // Record the purge point durably first: after a crash the log state is never ahead of what was removed.
         self.put_state(STATE_PURGED, &log_id, true)?;
         *self.purged.lock().unwrap_or_else(|e| e.into_inner()) = Some(log_id);
+        self.recent().purge(log_id.index);
         self.file.purge(log_id.index).map_err(write_err)
     }
 }

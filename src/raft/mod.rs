@@ -4,6 +4,7 @@
 pub mod admin;
 pub mod apply;
 pub mod leader;
+pub mod log_cache;
 pub mod log_file;
 pub mod log_store;
 pub mod membership;

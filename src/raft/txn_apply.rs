@@ -91,13 +91,19 @@ impl Transactions {
                 for sp in &savepoints {
                     writer.savepoint(&client_savepoint(sp))?;
                 }
-                self.run(writer, statements, ctx)
+                self.run(writer, &statements, ctx, false)
             }
             TxnStep::Run(statements) => {
                 if let Err(e) = self.check_open(id) {
                     return Ok(Err(e));
                 }
-                self.run(writer, statements, ctx)
+                self.run(writer, &statements, ctx, false)
+            }
+            TxnStep::RunRows(statement) => {
+                if let Err(e) = self.check_open(id) {
+                    return Ok(Err(e));
+                }
+                self.run(writer, std::slice::from_ref(&*statement), ctx, true)
             }
             TxnStep::Savepoint(name) => {
                 if let Err(e) = self.check_open(id) {
@@ -155,10 +161,11 @@ impl Transactions {
     fn run(
         &mut self,
         writer: &Writer,
-        statements: Vec<crate::db::Statement>,
+        statements: &[crate::db::Statement],
         ctx: ExecContext,
+        per_row: bool,
     ) -> rusqlite::Result<WriteOutcome> {
-        match writer.execute_entry(ctx, &statements, false)? {
+        match writer.execute_entry(ctx, statements, false, per_row)? {
             EntryOutcome::Done(outcome) => {
                 if outcome.is_err() {
                     self.mark_failed();

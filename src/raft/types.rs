@@ -58,6 +58,11 @@ pub enum TxnStep {
     RollbackTo(String),
     Commit,
     Rollback,
+    /// One statement run once for each row of its parameters (COPY FROM's rows: prepared once, not per row).
+    /// Last among the variants, so that entries written before it existed decode as before. Shared, not
+    /// copied, when the entry is (the log keeps recent entries decoded and hands out clones); encoded as the
+    /// statement itself.
+    RunRows(std::sync::Arc<Statement>),
 }
 
 /// The result of one client request: the result of each statement, or the SQL error that undid them.
@@ -100,6 +105,7 @@ pub fn entry_size(entry: &Entry) -> usize {
                 Statement::total_size(statements) + savepoints.iter().map(String::len).sum::<usize>()
             }
             TxnStep::Run(statements) => Statement::total_size(statements),
+            TxnStep::RunRows(statement) => statement.approx_size(),
             TxnStep::Savepoint(n) | TxnStep::Release(n) | TxnStep::RollbackTo(n) => n.len(),
             TxnStep::Commit | TxnStep::Rollback => 0,
         },
