@@ -187,7 +187,7 @@ pub fn run_replicated_rows(conn: &Connection, sql: &str, params: &[Value]) -> Re
     let _client = ClientStatement::enter();
     let mut stmt = conn.prepare(sql).map_err(classify)?;
     let width = stmt.parameter_count();
-    if width == 0 || params.len() % width != 0 {
+    if width == 0 || !params.len().is_multiple_of(width) {
         return Err(Failure::Sql(SqlError::new(
             SqlError::BAD_PARAMETERS,
             format!("statement expects rows of {width} parameters, {} given", params.len()),
