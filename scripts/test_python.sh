@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# psycopg 3 tests (tests/python) against a three-node cluster of the debug binary: a virtualenv in
-# target/pyenv (created once), psycopg[binary] and pytest installed into it, the binary built, pytest run.
+# psycopg 3, psycopg2 and asyncpg tests (tests/python) against a three-node cluster of the debug binary: a
+# virtualenv in target/pyenv (created once), the drivers and pytest installed into it, the binary built, pytest run.
 # Any non-zero pytest exit code fails the script, including 5 ("no tests collected").
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -11,7 +11,7 @@ venv="$target/pyenv"
 if [ ! -x "$venv/bin/python" ]; then
     python3 -m venv "$venv"
 fi
-"$venv/bin/python" -m pip install --quiet --disable-pip-version-check 'psycopg[binary]' pytest
+"$venv/bin/python" -m pip install --quiet --disable-pip-version-check 'psycopg[binary]' psycopg2-binary asyncpg pytest
 
 cargo build
 export RAFTSQL_BIN="$target/debug/raftsql"

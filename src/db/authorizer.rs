@@ -156,6 +156,7 @@ const DETERMINISTIC_FUNCTIONS: &[&str] = &[
     "now",
     "raftsql_div",
     "raftsql_mod",
+    "regexp",
     "current_database",
     "current_schema",
     "current_user",
@@ -174,6 +175,10 @@ pub fn writer_authorizer(ctx: AuthContext<'_>) -> Authorization {
     }
     let internal = |t: &str| t.starts_with(INTERNAL_TABLE_PREFIX);
     match ctx.action {
+        // The schema pragmas as table-valued functions only read (the catalogs are made of them).
+        AuthAction::Pragma { pragma_name, pragma_value: Some(_) } if SCHEMA_PRAGMAS.contains(&pragma_name) => {
+            Authorization::Allow
+        }
         AuthAction::Transaction { .. }
         | AuthAction::Savepoint { .. }
         | AuthAction::Attach { .. }
@@ -210,17 +215,16 @@ pub fn writer_authorizer(ctx: AuthContext<'_>) -> Authorization {
     }
 }
 
+/// PRAGMAs that only read the schema, given a table or index name.
+const SCHEMA_PRAGMAS: &[&str] =
+    &["table_info", "table_xinfo", "index_list", "index_info", "index_xinfo", "foreign_key_list"];
+
 /// Authorizer for read-only connections: no ATTACH (it would open arbitrary files) and no PRAGMA that sets
 /// something; reading PRAGMAs (`table_info` and friends) stay allowed.
 pub fn reader_authorizer(ctx: AuthContext<'_>) -> Authorization {
     match ctx.action {
         AuthAction::Attach { .. } | AuthAction::Detach { .. } => Authorization::Deny,
-        AuthAction::Pragma { pragma_value: Some(_), pragma_name }
-            if !matches!(
-                pragma_name,
-                "table_info" | "table_xinfo" | "index_list" | "index_info" | "index_xinfo" | "foreign_key_list"
-            ) =>
-        {
+        AuthAction::Pragma { pragma_value: Some(_), pragma_name } if !SCHEMA_PRAGMAS.contains(&pragma_name) => {
             Authorization::Deny
         }
         _ => Authorization::Allow,

@@ -244,6 +244,22 @@ pub fn register_functions(conn: &Connection) -> rusqlite::Result<()> {
     let exact = FunctionFlags::SQLITE_UTF8 | FunctionFlags::SQLITE_DETERMINISTIC;
     conn.create_scalar_function("raftsql_div", 2, exact, |ctx: &mut Context<'_>| divide(ctx, false))?;
     conn.create_scalar_function("raftsql_mod", 2, exact, |ctx: &mut Context<'_>| divide(ctx, true))?;
+    // `regexp(pattern, text)`: SQLite's REGEXP operator, and PostgreSQL's `~` operators once translated. The
+    // compiled pattern is kept for the statement (SQLite's auxiliary data).
+    conn.create_scalar_function("regexp", 2, exact, |ctx: &mut Context<'_>| {
+        if matches!(ctx.get_raw(0), rusqlite::types::ValueRef::Null)
+            || matches!(ctx.get_raw(1), rusqlite::types::ValueRef::Null)
+        {
+            return Ok(None);
+        }
+        let re = ctx.get_or_create_aux(0, |v| -> Result<regex_lite::Regex, rusqlite::Error> {
+            let pattern = v.as_str().map_err(|e| rusqlite::Error::UserFunctionError(e.into()))?;
+            regex_lite::Regex::new(pattern)
+                .map_err(|e| rusqlite::Error::UserFunctionError(format!("invalid regular expression: {e}").into()))
+        })?;
+        let text = ctx.get::<String>(1)?;
+        Ok(Some(re.is_match(&text)))
+    })?;
     // Session-independent answers to PostgreSQL's information functions.
     let constant = FunctionFlags::SQLITE_UTF8 | FunctionFlags::SQLITE_DETERMINISTIC;
     conn.create_scalar_function("version", 0, constant, |_ctx: &mut Context<'_>| Ok(version_string()))?;

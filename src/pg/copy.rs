@@ -314,7 +314,7 @@ impl PgConnection {
                 format!("SELECT {} FROM {}", cols.join(", "), quote_ident(name))
             }
         };
-        let values = session_values(&self.settings, client);
+        let values = session_values(&self.settings, &self.cursors, client);
         let mut translated =
             translate_with(&sql, Some(&values)).map_err(|e| user_error(error(e.sqlstate, e.message)))?;
         if translated.len() != 1 || !translated[0].returns_rows {

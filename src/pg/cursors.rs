@@ -93,6 +93,11 @@ impl Cursors {
         self.open.insert(name, cursor);
     }
 
+    /// The result columns of cursor `name` (Describe of a portal of that name).
+    pub fn fields(&self, name: &str) -> Option<Vec<(String, Type)>> {
+        self.open.get(name).map(|c| c.fields.clone())
+    }
+
     pub fn get_mut(&mut self, name: &str) -> Option<&mut Cursor> {
         self.open.get_mut(name)
     }

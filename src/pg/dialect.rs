@@ -58,6 +58,20 @@ pub struct SessionValues {
     pub pid: i32,
     /// Session parameters by lowercase name.
     pub settings: BTreeMap<String, String>,
+    /// Open cursors (name, statement, holdable), for `pg_cursors`.
+    pub cursors: Vec<(String, String, bool)>,
+}
+
+impl SessionValues {
+    /// What the catalogs show of the session.
+    pub fn catalog(&self) -> crate::pg::catalog::Session {
+        crate::pg::catalog::Session {
+            user: self.user.clone(),
+            database: self.database.clone(),
+            cursors: self.cursors.clone(),
+            settings: self.settings.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
+        }
+    }
 }
 
 /// Splits a query string into statements (a simple-query string may hold several) and translates each.
@@ -441,6 +455,8 @@ fn translate_statement(mut stmt: Statement, session: Option<&SessionValues>) -> 
         }
         other => return Err(unsupported_statement(other)),
     };
+    let catalog = session.map(SessionValues::catalog).unwrap_or_default();
+    let sqlite_sql = crate::pg::catalog::expand(&sqlite_sql, &catalog);
     let mut translated = x.finish(sqlite_sql, kind, returns_rows);
     translated.result_types = result_types;
     Ok(translated)
@@ -751,6 +767,9 @@ fn bool_cast(e: Expr) -> Expr {
 
 /// Rewrites `CAST(e AS dt)` for SQLite.
 fn translate_cast(e: Expr, dt: &DataType) -> Result<Expr, DialectError> {
+    if let Some(x) = catalog_refs::object_cast(&e, dt) {
+        return x;
+    }
     let pg = PgType::from_data_type(dt).ok_or_else(|| unsupported_type(dt))?;
     Ok(match pg {
         PgType::Bool => bool_cast(e),
@@ -812,6 +831,7 @@ fn dismantle_set(body: SetExpr) {
     }
 }
 
+mod catalog_refs;
 pub mod copy;
 mod ddl;
 mod series;

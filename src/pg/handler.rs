@@ -37,7 +37,7 @@ pub struct PgConnection {
     /// The COPY FROM STDIN in progress, between its CopyInResponse and the client's CopyDone or CopyFail.
     pub(crate) copy_in: Mutex<Option<crate::pg::copy::CopyIn>>,
     /// SQL cursors (DECLARE ... CURSOR).
-    pub(crate) cursors: std::sync::Mutex<crate::pg::cursors::Cursors>,
+    pub(crate) cursors: Arc<std::sync::Mutex<crate::pg::cursors::Cursors>>,
     /// Names of the named prepared statements (PREPARE and the extended protocol's Parse), for DEALLOCATE ALL.
     pub(crate) statement_names: std::sync::Mutex<std::collections::BTreeSet<String>>,
     /// Warnings and notices a statement raised, sent before its completion (NoticeResponse).
@@ -79,15 +79,16 @@ impl PgConnection {
     pub fn new(shared: Arc<PgShared>) -> PgConnection {
         let core = shared.core.clone();
         let settings = Arc::new(std::sync::Mutex::new(Settings::new(&HashMap::new())));
+        let cursors: Arc<std::sync::Mutex<crate::pg::cursors::Cursors>> = Default::default();
         PgConnection {
             session: Mutex::new(Session::new(core.clone())),
-            parser: Arc::new(Parser::new(core, settings.clone())),
+            parser: Arc::new(Parser::new(core, settings.clone(), cursors.clone())),
             settings,
             auth: Authenticator::new(&shared),
             shared,
             admitted: AtomicBool::new(false),
             copy_in: Mutex::new(None),
-            cursors: Default::default(),
+            cursors,
             statement_names: Default::default(),
             notices: Default::default(),
         }

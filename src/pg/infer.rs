@@ -2,6 +2,7 @@
 //! `now()` is timestamptz, a comparison is boolean, and so on, worked out from the PostgreSQL statement's
 //! select list (or RETURNING list) so Describe can announce them before the statement runs.
 
+use crate::pg::catalog;
 use crate::pg::dialect_types::PgType;
 use sqlparser::ast::{
     BinaryOperator, CastKind, Expr, FunctionArg, FunctionArgExpr, FunctionArguments, Query, SelectItem, SetExpr,
@@ -44,20 +45,36 @@ pub fn infer_statement(statement: &Statement, ctx: &dyn TypeContext) -> Vec<Opti
     if items.iter().any(|i| matches!(i, SelectItem::Wildcard(_) | SelectItem::QualifiedWildcard(..))) {
         return Vec::new();
     }
-    // Columns of derived tables (`FROM (SELECT sum(x) AS total ...) s`) take the types of their expressions.
+    // Columns of derived tables (`FROM (SELECT sum(x) AS total ...) s`) take the types of their expressions,
+    // columns of catalog relations (`FROM pg_catalog.pg_class c`) the catalog's types.
     let mut derived = Vec::new();
+    let mut catalogs = Vec::new();
     if let Statement::Query(q) = statement {
         if let SetExpr::Select(select) = q.body.as_ref() {
             for t in &select.from {
                 for factor in std::iter::once(&t.relation).chain(t.joins.iter().map(|j| &j.relation)) {
-                    if let TableFactor::Derived { subquery, .. } = factor {
-                        derived.extend(projection_types(subquery, ctx));
+                    match factor {
+                        TableFactor::Derived { subquery, .. } => derived.extend(projection_types(subquery, ctx)),
+                        TableFactor::Table { name, alias, args: None, .. } => {
+                            let parts: Vec<String> = name.0.iter().map(|p| p.to_string()).collect();
+                            let relation = match parts.as_slice() {
+                                [schema, rel] => catalog::lookup(Some(schema), rel),
+                                [rel] => catalog::lookup(None, rel),
+                                _ => None,
+                            };
+                            if let Some(r) = relation {
+                                let alias = alias.as_ref().map(|a| a.name.value.clone()).unwrap_or(r.name.to_string());
+                                catalogs.push((alias, r));
+                            }
+                        }
+                        _ => {}
                     }
                 }
             }
         }
     }
-    let ctx = Derived { inner: ctx, columns: derived };
+    let catalogs = Catalogs { inner: ctx, relations: catalogs };
+    let ctx = Derived { inner: &catalogs, columns: derived };
     items
         .iter()
         .map(|item| match item {
@@ -79,6 +96,26 @@ fn projection_types(q: &Query, ctx: &dyn TypeContext) -> Vec<(String, Option<PgT
             _ => None,
         })
         .collect()
+}
+
+/// A context that also knows the columns of the catalog relations the statement names, by alias.
+struct Catalogs<'a> {
+    inner: &'a dyn TypeContext,
+    relations: Vec<(String, &'static catalog::Relation)>,
+}
+
+impl TypeContext for Catalogs<'_> {
+    fn column(&self, qualifier: Option<&str>, name: &str) -> Option<PgType> {
+        let own = self
+            .relations
+            .iter()
+            .filter(|(alias, _)| qualifier.is_none_or(|q| q.eq_ignore_ascii_case(alias)))
+            .find_map(|(_, r)| catalog::column_type(r, name));
+        own.or_else(|| self.inner.column(qualifier, name))
+    }
+    fn param(&self, n: usize) -> Option<PgType> {
+        self.inner.param(n)
+    }
 }
 
 /// A context that also knows the columns of the statement's derived tables.

@@ -4,6 +4,7 @@
 //! return would only add noise, so the lint about large `Err` variants is off for these modules.
 
 pub mod auth;
+pub mod catalog;
 #[allow(clippy::result_large_err)]
 pub mod cluster_sql;
 #[allow(clippy::result_large_err)]

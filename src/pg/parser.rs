@@ -121,6 +121,8 @@ impl TypeContext for DbContext<'_> {
 pub struct Parser {
     core: Arc<NodeCore>,
     settings: Arc<std::sync::Mutex<Settings>>,
+    /// The connection's cursors (`pg_cursors`).
+    cursors: Arc<std::sync::Mutex<crate::pg::cursors::Cursors>>,
 }
 
 fn column_decl(conn: &Connection, table: &str, column: &str) -> Option<String> {
@@ -224,8 +226,12 @@ fn describe(
 }
 
 impl Parser {
-    pub fn new(core: Arc<NodeCore>, settings: Arc<std::sync::Mutex<Settings>>) -> Parser {
-        Parser { core, settings }
+    pub fn new(
+        core: Arc<NodeCore>,
+        settings: Arc<std::sync::Mutex<Settings>>,
+        cursors: Arc<std::sync::Mutex<crate::pg::cursors::Cursors>>,
+    ) -> Parser {
+        Parser { core, settings, cursors }
     }
 
     async fn describe(
@@ -256,7 +262,7 @@ impl QueryParser for Parser {
     where
         C: ClientInfo + Unpin + Send + Sync,
     {
-        let values = session_values(&self.settings, client);
+        let values = session_values(&self.settings, &self.cursors, client);
         let mut statements =
             translate_with(sql, Some(&values)).map_err(|e| user_error(error(e.sqlstate, e.message)))?;
         if statements.is_empty() {

@@ -184,7 +184,7 @@ impl PgConnection {
         let mut params = Vec::with_capacity(args.len());
         if !args.is_empty() {
             let sql = format!("SELECT {}", args.join(", "));
-            let values = session_values(&self.settings, client);
+            let values = session_values(&self.settings, &self.cursors, client);
             let mut select = translate_with(&sql, Some(&values)).map_err(|e| error(e.sqlstate, e.message))?;
             let select = select.remove(0);
             match self.run_statement(client, session, &select, Vec::new(), watch_cancel).await? {
@@ -252,7 +252,7 @@ impl PgConnection {
         if unlock(&self.cursors).contains(name) {
             return Err(error("42P03", format!("cursor \"{name}\" already exists")));
         }
-        let values = session_values(&self.settings, client);
+        let values = session_values(&self.settings, &self.cursors, client);
         let mut translated = translate_with(query, Some(&values)).map_err(|e| error(e.sqlstate, e.message))?;
         if translated.len() != 1 || !translated[0].returns_rows {
             return Err(error("42P11", "cannot open a query that returns no rows as a cursor"));

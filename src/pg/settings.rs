@@ -278,7 +278,12 @@ impl Settings {
 }
 
 /// The values of the session information functions for a connection: its user, backend pid and settings.
-pub fn session_values<C: pgwire::api::ClientInfo>(settings: &std::sync::Mutex<Settings>, client: &C) -> SessionValues {
+pub fn session_values<C: pgwire::api::ClientInfo>(
+    settings: &std::sync::Mutex<Settings>,
+    cursors: &std::sync::Mutex<crate::pg::cursors::Cursors>,
+    client: &C,
+) -> SessionValues {
+    let cursors = cursors.lock().unwrap_or_else(|e| e.into_inner()).list();
     let settings = settings.lock().unwrap_or_else(|e| e.into_inner());
     let user = client.metadata().get("user").cloned().unwrap_or_else(|| "raftsql".into());
     SessionValues {
@@ -287,6 +292,7 @@ pub fn session_values<C: pgwire::api::ClientInfo>(settings: &std::sync::Mutex<Se
         user,
         pid: client.pid_and_secret_key().0,
         settings: settings.all().into_iter().collect(),
+        cursors,
     }
 }
 

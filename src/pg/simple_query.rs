@@ -83,7 +83,7 @@ impl PgConnection {
         C::Error: Debug,
         PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
     {
-        let values = session_values(&self.settings, client);
+        let values = session_values(&self.settings, &self.cursors, client);
         let statements = match translate_with(sql, Some(&values)) {
             Ok(s) => s,
             Err(e) => {

@@ -111,42 +111,7 @@ fn kind(ty: &Type) -> Kind {
 /// "(n)" or "(p,s)"). `INTEGER` (SQLite's rowid alias) maps to INT8, `INT`/`INT4` to INT4. Returns `None` for a
 /// missing or unknown declared type (the caller then types the column from its values).
 pub fn type_for_decl(decl: Option<&str>) -> Option<Type> {
-    let decl = decl?;
-    // Drop any "(...)" modifiers, normalize case and whitespace.
-    let mut base = String::with_capacity(decl.len());
-    let mut depth = 0usize;
-    for c in decl.chars() {
-        match c {
-            '(' => depth += 1,
-            ')' => depth = depth.saturating_sub(1),
-            _ if depth == 0 => base.push(c.to_ascii_uppercase()),
-            _ => {}
-        }
-    }
-    let base = base.split_whitespace().collect::<Vec<_>>().join(" ");
-    let ty = match base.as_str() {
-        "INT2" | "SMALLINT" | "SMALLSERIAL" => Type::INT2,
-        "INT4" | "INT" | "MEDIUMINT" | "SERIAL" => Type::INT4,
-        "INTEGER" | "INT8" | "BIGINT" | "BIGSERIAL" => Type::INT8,
-        "FLOAT4" | "REAL" => Type::FLOAT4,
-        "FLOAT8" | "DOUBLE" | "DOUBLE PRECISION" | "FLOAT" => Type::FLOAT8,
-        "NUMERIC" | "DECIMAL" => Type::NUMERIC,
-        "TEXT" | "CLOB" => Type::TEXT,
-        "VARCHAR" | "CHARACTER VARYING" => Type::VARCHAR,
-        "CHAR" | "CHARACTER" | "BPCHAR" => Type::BPCHAR,
-        "NAME" => Type::NAME,
-        "BLOB" | "BYTEA" => Type::BYTEA,
-        "BOOLEAN" | "BOOL" => Type::BOOL,
-        "DATE" => Type::DATE,
-        "TIME" | "TIME WITHOUT TIME ZONE" => Type::TIME,
-        "TIMESTAMP" | "TIMESTAMP WITHOUT TIME ZONE" | "DATETIME" => Type::TIMESTAMP,
-        "TIMESTAMPTZ" | "TIMESTAMP WITH TIME ZONE" => Type::TIMESTAMPTZ,
-        "JSON" => Type::JSON,
-        "JSONB" => Type::JSONB,
-        "UUID" => Type::UUID,
-        _ => return None,
-    };
-    Some(ty)
+    crate::pg::catalog::decl_oid(decl?).and_then(Type::from_oid)
 }
 
 /// The type of an expression column from a value: Integer→INT8, Real→FLOAT8, Text→TEXT, Blob→BYTEA, Null→TEXT.

@@ -128,6 +128,9 @@ impl VisitorMut for Xform {
             return ControlFlow::Break(e);
         }
         let t = object_name_text(name);
+        if crate::pg::catalog::is_placeholder(&t) {
+            return ControlFlow::Continue(());
+        }
         if !self.ctes.contains(&t) && !self.tables.contains(&t) {
             self.tables.push(t);
         }
@@ -144,6 +147,9 @@ impl VisitorMut for Xform {
                 ControlFlow::Continue(())
             }
             TableFactor::Table { name, alias, .. } => {
+                if catalog_refs::relation(name, alias) {
+                    return ControlFlow::Continue(());
+                }
                 if let Some(a) = alias {
                     self.aliases.push((a.name.value.clone(), last_part(name)));
                 }
@@ -231,6 +237,20 @@ impl VisitorMut for Xform {
                 pattern: pattern.clone(),
                 escape_char: escape_char.clone(),
             },
+            Expr::Function(f) if catalog_refs::function(f, self.session.as_ref()).is_some() => {
+                match catalog_refs::function(f, self.session.as_ref()) {
+                    Some(Ok(x)) => x,
+                    Some(Err(err)) => return ControlFlow::Break(err),
+                    None => return ControlFlow::Continue(()),
+                }
+            }
+            Expr::BinaryOp { left, op, right }
+                if matches!(op, B::PGRegexMatch | B::PGRegexIMatch | B::PGRegexNotMatch | B::PGRegexNotIMatch) =>
+            {
+                let l = std::mem::replace(left.as_mut(), Expr::Value(Value::Null.into()));
+                let r = std::mem::replace(right.as_mut(), Expr::Value(Value::Null.into()));
+                catalog_refs::regex_match(l, op, r).expect("a regular expression operator")
+            }
             Expr::Function(f) if self.session.as_ref().and_then(|s| session_value(f, s)).is_some() => {
                 match self.session.as_ref().and_then(|s| session_value(f, s)) {
                     Some(Ok(x)) => x,

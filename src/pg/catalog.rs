@@ -1,0 +1,89 @@
+//! PostgreSQL's system catalogs (`pg_catalog.*`, `information_schema.*`), computed from the live SQLite schema
+//! by each query that names them: never a copy that could go stale. The translator puts a placeholder where a
+//! catalog relation is named, and `expand` replaces it with the relation's subquery in the final SQLite text
+//! (written in SQLite's own SQL, so it does not go through the translator). The column types are PostgreSQL's,
+//! for result descriptions.
+//!
+//! OIDs are stable for the life of an object and the same on every node: they are derived from the object's row
+//! in `sqlite_schema` (whose rowids every replica assigns alike and a snapshot copies), `16384 + 2 * rowid`, plus
+//! one for the primary-key index of a table keyed by its rowid (which SQLite does not store as an index).
+//! Namespaces and types have PostgreSQL's own OIDs.
+
+mod relations;
+mod sql;
+
+use crate::pg::dialect_types::PgType;
+
+pub use relations::{DATABASE_OWNER, RELATIONS};
+pub use sql::{decl_oid, format_type};
+
+/// One catalog relation: its PostgreSQL schema and name, columns (name, type) and SQLite subquery.
+pub struct Relation {
+    pub schema: &'static str,
+    pub name: &'static str,
+    pub columns: &'static [(&'static str, PgType)],
+    /// The SQLite query producing the relation's rows.
+    pub sql: fn(&Session) -> String,
+}
+
+/// What a catalog query may show of the session (`pg_cursors`, `pg_database`, `current_schemas`).
+#[derive(Debug, Clone, Default)]
+pub struct Session {
+    pub user: String,
+    pub database: String,
+    /// Open cursors: (name, statement, holdable).
+    pub cursors: Vec<(String, String, bool)>,
+    /// Session parameters (`pg_settings`).
+    pub settings: Vec<(String, String)>,
+}
+
+/// Prefix of the placeholders the translator leaves for catalog relations.
+const PLACEHOLDER: &str = "__raftsql_catalog_";
+
+/// The catalog relation `schema.name` (or `name` alone: `pg_catalog` comes first on every search path, as in
+/// PostgreSQL; `information_schema` must be named).
+pub fn lookup(schema: Option<&str>, name: &str) -> Option<&'static Relation> {
+    let name = name.to_ascii_lowercase();
+    let schema = schema.map(str::to_ascii_lowercase);
+    RELATIONS.iter().find(|r| {
+        r.name == name
+            && match schema.as_deref() {
+                Some(s) => s == r.schema,
+                None => r.schema == "pg_catalog",
+            }
+    })
+}
+
+/// The placeholder identifier standing for `relation` in translated SQL.
+pub fn placeholder(relation: &Relation) -> String {
+    format!("{PLACEHOLDER}{}_{}", relation.schema, relation.name)
+}
+
+/// Whether a table name is a catalog placeholder (not a table of the database).
+pub fn is_placeholder(table: &str) -> bool {
+    table.starts_with(PLACEHOLDER)
+}
+
+/// Replaces the placeholders in `sql` (rendered as quoted identifiers) with the relations' subqueries.
+pub fn expand(sql: &str, session: &Session) -> String {
+    let mut out = sql.to_string();
+    for r in RELATIONS {
+        let quoted = format!("\"{}\"", placeholder(r));
+        if out.contains(&quoted) {
+            // A CTE with a column list names the columns whatever the query's own select list says.
+            let columns: Vec<String> = r.columns.iter().map(|(c, _)| format!("\"{c}\"")).collect();
+            let sql =
+                format!("(WITH \"__rel\"({}) AS ({}) SELECT * FROM \"__rel\")", columns.join(", "), (r.sql)(session));
+            out = out.replace(&quoted, &sql);
+        }
+    }
+    out
+}
+
+/// The type of a catalog relation's column.
+pub fn column_type(relation: &Relation, column: &str) -> Option<PgType> {
+    relation.columns.iter().find(|(c, _)| c.eq_ignore_ascii_case(column)).map(|(_, t)| *t)
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,106 @@
+//! SQL building blocks of the catalogs: which SQLite objects are the user's, the one table from declared column
+//! types to PostgreSQL types (OID, size, the name `format_type` prints), and the expressions computing OIDs and
+//! type modifiers from the schema.
+
+/// PostgreSQL types raftsql stores: (declared type names SQLite keeps, OID, typname, typlen, format_type name).
+/// The first declared name is the one raftsql's DDL writes.
+pub const TYPES: &[(&[&str], u32, &str, i16, &str)] = &[
+    (&["BOOLEAN", "BOOL"], 16, "bool", 1, "boolean"),
+    (&["BLOB", "BYTEA"], 17, "bytea", -1, "bytea"),
+    (&["NAME"], 19, "name", 64, "name"),
+    (&["INT8", "INTEGER", "BIGINT", "BIGSERIAL"], 20, "int8", 8, "bigint"),
+    (&["INT2", "SMALLINT", "SMALLSERIAL"], 21, "int2", 2, "smallint"),
+    (&["INT4", "INT", "MEDIUMINT", "SERIAL"], 23, "int4", 4, "integer"),
+    (&["TEXT", "CLOB"], 25, "text", -1, "text"),
+    (&["JSON"], 114, "json", -1, "json"),
+    (&["FLOAT4", "REAL"], 700, "float4", 4, "real"),
+    (&["FLOAT8", "DOUBLE", "DOUBLE PRECISION", "FLOAT"], 701, "float8", 8, "double precision"),
+    (&["CHAR", "CHARACTER", "BPCHAR"], 1042, "bpchar", -1, "character"),
+    (&["VARCHAR", "CHARACTER VARYING"], 1043, "varchar", -1, "character varying"),
+    (&["DATE"], 1082, "date", 4, "date"),
+    (&["TIME", "TIME WITHOUT TIME ZONE"], 1083, "time", 8, "time without time zone"),
+    (&["TIMESTAMP", "TIMESTAMP WITHOUT TIME ZONE", "DATETIME"], 1114, "timestamp", 8, "timestamp without time zone"),
+    (&["TIMESTAMPTZ", "TIMESTAMP WITH TIME ZONE"], 1184, "timestamptz", 8, "timestamp with time zone"),
+    (&["NUMERIC", "DECIMAL"], 1700, "numeric", -1, "numeric"),
+    (&["UUID"], 2950, "uuid", 16, "uuid"),
+    (&["JSONB"], 3802, "jsonb", -1, "jsonb"),
+];
+
+/// Types that only the catalogs use (oid, "char"): (OID, typname, typlen, format_type name).
+pub const CATALOG_TYPES: &[(u32, &str, i16, &str)] = &[(18, "char", 1, "\"char\""), (26, "oid", 4, "oid")];
+
+/// The OID of a declared type (SQLite's text: any case, `(n)` modifiers), `None` if raftsql does not know it.
+pub fn decl_oid(decl: &str) -> Option<u32> {
+    // Drop any "(...)" modifiers, normalize case and whitespace.
+    let mut base = String::with_capacity(decl.len());
+    let mut depth = 0usize;
+    for c in decl.chars() {
+        match c {
+            '(' => depth += 1,
+            ')' => depth = depth.saturating_sub(1),
+            _ if depth == 0 => base.push(c.to_ascii_uppercase()),
+            _ => {}
+        }
+    }
+    let base = base.split_whitespace().collect::<Vec<_>>().join(" ");
+    TYPES.iter().find(|(names, ..)| names.contains(&base.as_str())).map(|t| t.1)
+}
+
+/// SQL: true for the SQLite objects that are the user's (not SQLite's, not raftsql's), given the name column.
+pub fn user_object(name: &str) -> String {
+    format!("({name} NOT LIKE 'sqlite\\_%' ESCAPE '\\' AND {name} NOT LIKE '\\_\\_raftsql%' ESCAPE '\\')")
+}
+
+/// SQL: the declared type `decl` without its modifiers, upper case.
+fn decl_base(decl: &str) -> String {
+    format!(
+        "upper(trim(CASE WHEN instr({decl}, '(') > 0 THEN substr({decl}, 1, instr({decl}, '(') - 1) ELSE {decl} END))"
+    )
+}
+
+/// SQL: the type OID of the declared type `decl` (text when unknown, as raftsql shows such columns).
+pub fn type_oid(decl: &str) -> String {
+    let mut out = format!("CASE {}", decl_base(decl));
+    for (names, oid, ..) in TYPES {
+        for n in *names {
+            out.push_str(&format!(" WHEN '{n}' THEN {oid}"));
+        }
+    }
+    out.push_str(" ELSE 25 END");
+    out
+}
+
+/// SQL: the type modifier of the declared type `decl`: `(n)` of character types is n + 4, `(p, s)` of numeric
+/// is (p << 16 | s) + 4, otherwise -1.
+pub fn typmod(decl: &str) -> String {
+    let inside = format!("substr({decl}, instr({decl}, '(') + 1, instr({decl}, ')') - instr({decl}, '(') - 1)");
+    format!(
+        "CASE WHEN instr({decl}, '(') = 0 THEN -1 \
+         WHEN {base} IN ('NUMERIC', 'DECIMAL') THEN \
+           CASE WHEN instr({inside}, ',') > 0 \
+             THEN ((CAST(substr({inside}, 1, instr({inside}, ',') - 1) AS INTEGER) << 16) \
+                   | CAST(substr({inside}, instr({inside}, ',') + 1) AS INTEGER)) + 4 \
+             ELSE (CAST({inside} AS INTEGER) << 16) + 4 END \
+         ELSE CAST({inside} AS INTEGER) + 4 END",
+        base = decl_base(decl)
+    )
+}
+
+/// SQL: `format_type(oid, typmod)`, as PostgreSQL prints a column's type.
+pub fn format_type(oid: &str, typmod: &str) -> String {
+    let mut out = format!("CASE {oid}");
+    let names = TYPES.iter().map(|t| (t.1, t.4)).chain(CATALOG_TYPES.iter().map(|t| (t.0, t.3)));
+    for (type_oid, name) in names {
+        let modifier = match type_oid {
+            1042 | 1043 => format!(" || CASE WHEN {typmod} >= 4 THEN '(' || ({typmod} - 4) || ')' ELSE '' END"),
+            1700 => format!(
+                " || CASE WHEN {typmod} >= 4 THEN '(' || (({typmod} - 4) >> 16) || ',' || (({typmod} - 4) & 65535) \
+                 || ')' ELSE '' END"
+            ),
+            _ => String::new(),
+        };
+        out.push_str(&format!(" WHEN {type_oid} THEN '{}'{modifier}", name.replace('\'', "''")));
+    }
+    out.push_str(&format!(" WHEN NULL THEN NULL ELSE CASE WHEN {oid} IS NULL THEN NULL ELSE '???' END END"));
+    out
+}
