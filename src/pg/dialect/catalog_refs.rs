@@ -82,16 +82,27 @@ pub(super) fn function(f: &Function, session: Option<&SessionValues>) -> Option<
         ("quote_ident", [x]) => {
             let x = nested((*x).clone()).to_string();
             return Some(parse_expr(&format!(
-                "CASE WHEN {x} GLOB '[a-z_]*' AND NOT {x} GLOB '*[^a-z0-9_$]*' THEN {x} \
-                 ELSE '\"' || replace({x}, '\"', '\"\"') || '\"' END"
+                "CASE WHEN regexp('^[a-z_][a-z0-9_$]*$', {x}) THEN {x} ELSE '\"' || replace({x}, '\"', '\"\"') || '\"' END"
             )));
         }
         _ => return None,
     }))
 }
 
-/// `a ~ b`, `a ~* b`, `a !~ b`, `a !~* b` as calls of SQLite's `regexp(pattern, text)`.
+/// `a ~ b`, `a ~* b`, `a !~ b`, `a !~* b` (also spelled `OPERATOR(pg_catalog.~)`) as calls of SQLite's
+/// `regexp(pattern, text)`.
 pub(super) fn regex_match(left: Expr, op: &BinaryOperator, right: Expr) -> Option<Expr> {
+    let op = match op {
+        BinaryOperator::PGCustomBinaryOperator(parts) => match parts.iter().map(String::as_str).collect::<Vec<_>>()[..]
+        {
+            ["pg_catalog", "~"] | ["~"] => &BinaryOperator::PGRegexMatch,
+            ["pg_catalog", "~*"] | ["~*"] => &BinaryOperator::PGRegexIMatch,
+            ["pg_catalog", "!~"] | ["!~"] => &BinaryOperator::PGRegexNotMatch,
+            ["pg_catalog", "!~*"] | ["!~*"] => &BinaryOperator::PGRegexNotIMatch,
+            _ => return None,
+        },
+        other => other,
+    };
     let (insensitive, negated) = match op {
         BinaryOperator::PGRegexMatch => (false, false),
         BinaryOperator::PGRegexIMatch => (true, false),
@@ -123,9 +134,9 @@ pub(super) fn object_cast(e: &Expr, dt: &DataType) -> Option<Result<Expr, Dialec
     let (relation, column) = match type_name.as_str() {
         "regclass" => ("pg_class", "relname"),
         "regtype" => ("pg_type", "typname"),
-        "oid" | "regproc" | "regprocedure" | "regnamespace" | "regrole" => {
-            return Some(Ok(sqlite_cast(e.clone(), "INTEGER")))
-        }
+        "regnamespace" => ("pg_namespace", "nspname"),
+        "regrole" => ("pg_roles", "rolname"),
+        "oid" | "regproc" | "regprocedure" => return Some(Ok(sqlite_cast(e.clone(), "INTEGER"))),
         _ => return None,
     };
     let Expr::Value(ValueWithSpan { value: Value::SingleQuotedString(text), .. }) = e else {
@@ -143,4 +154,9 @@ pub(super) fn object_cast(e: &Expr, dt: &DataType) -> Option<Result<Expr, Dialec
         catalog::placeholder(relation),
         name.replace('\'', "''")
     )))
+}
+
+/// Whether `COLLATE name` changes nothing here: PostgreSQL's default and C collations are SQLite's BINARY.
+pub(super) fn neutral_collation(name: &ObjectName) -> bool {
+    matches!(last_part(name).to_ascii_lowercase().as_str(), "default" | "c" | "posix")
 }

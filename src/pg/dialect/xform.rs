@@ -245,11 +245,18 @@ impl VisitorMut for Xform {
                 }
             }
             Expr::BinaryOp { left, op, right }
-                if matches!(op, B::PGRegexMatch | B::PGRegexIMatch | B::PGRegexNotMatch | B::PGRegexNotIMatch) =>
+                if matches!(op, B::PGRegexMatch | B::PGRegexIMatch | B::PGRegexNotMatch | B::PGRegexNotIMatch)
+                    || matches!(op, B::PGCustomBinaryOperator(ref p) if p.last().is_some_and(|o| o.contains('~'))) =>
             {
                 let l = std::mem::replace(left.as_mut(), Expr::Value(Value::Null.into()));
                 let r = std::mem::replace(right.as_mut(), Expr::Value(Value::Null.into()));
-                catalog_refs::regex_match(l, op, r).expect("a regular expression operator")
+                match catalog_refs::regex_match(l, op, r) {
+                    Some(x) => x,
+                    None => return unsupported_expr(&format!("operator {op}")),
+                }
+            }
+            Expr::Collate { expr, collation } if catalog_refs::neutral_collation(collation) => {
+                std::mem::replace(expr.as_mut(), Expr::Value(Value::Null.into()))
             }
             Expr::Function(f) if self.session.as_ref().and_then(|s| session_value(f, s)).is_some() => {
                 match self.session.as_ref().and_then(|s| session_value(f, s)) {
