@@ -162,3 +162,47 @@ async fn deallocate_reaches_protocol_statements_and_libpq_finds_a_primary() {
         }
     }
 }
+
+/// Everything the server sends until it closes the connection.
+fn read_to_end(mut socket: std::net::TcpStream) -> Vec<u8> {
+    use std::io::Read;
+    socket.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
+    let mut out = Vec::new();
+    let _ = socket.read_to_end(&mut out);
+    out
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn clients_are_told_when_a_node_shuts_down() {
+    use std::io::{Read, Write};
+    let mut cluster = ProcCluster::start(3).await;
+    let follower = cluster.follower().await;
+    // A client speaking the protocol itself (trust authentication), so that what the server sends before closing
+    // is read byte for byte, whatever a driver makes of an unsolicited error.
+    let mut socket = std::net::TcpStream::connect(("127.0.0.1", cluster.nodes[follower as usize - 1].pg_port)).unwrap();
+    let mut startup = Vec::new();
+    startup.extend_from_slice(&196_608i32.to_be_bytes());
+    for (k, v) in [("user", "raftsql"), ("database", "raftsql")] {
+        startup.extend_from_slice(format!("{k}\0{v}\0").as_bytes());
+    }
+    startup.push(0);
+    let mut message = ((startup.len() + 4) as i32).to_be_bytes().to_vec();
+    message.extend(startup);
+    socket.write_all(&message).unwrap();
+    // Read until ReadyForQuery ('Z', length 5, status).
+    socket.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
+    let mut seen = Vec::new();
+    while !seen.windows(6).any(|w| w == [b'Z', 0, 0, 0, 5, b'I']) {
+        let mut buf = [0u8; 4096];
+        let n = socket.read(&mut buf).unwrap();
+        assert!(n > 0, "closed before ReadyForQuery");
+        seen.extend_from_slice(&buf[..n]);
+    }
+    // An idle client hears FATAL 57P01 (admin_shutdown), as from PostgreSQL's fast shutdown, then the close.
+    assert_eq!(cluster.terminate(follower), Some(0));
+    let rest = read_to_end(socket);
+    assert_eq!(rest.first(), Some(&b'E'), "{rest:?}");
+    let text = String::from_utf8_lossy(&rest);
+    assert!(text.contains("SFATAL") && text.contains("C57P01"), "{text:?}");
+    assert!(text.contains("terminating connection due to administrator command"), "{text:?}");
+}

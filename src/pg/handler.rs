@@ -102,6 +102,11 @@ impl PgConnection {
         }
     }
 
+    /// Whether a statement (or a COPY) is under way on this connection.
+    pub(crate) fn busy(&self) -> bool {
+        self.session.try_lock().is_err() || self.copy_in.try_lock().map_or(true, |c| c.is_some())
+    }
+
     /// Sends the notices the last statement raised.
     pub(crate) async fn send_notices<C>(&self, client: &mut C) -> Result<(), PgWireError>
     where

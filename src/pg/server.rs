@@ -79,27 +79,83 @@ impl PgShared {
     }
 }
 
-/// Serves PostgreSQL clients on `listener` until `stop` turns true.
+/// How long a connection busy with a statement may finish it once the server stops.
+const DRAIN_GRACE: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// Serves PostgreSQL clients on `listener` until `stop` turns true; then ends every open connection as
+/// PostgreSQL's fast shutdown does: a statement under way may finish (up to `DRAIN_GRACE`), then the client gets
+/// FATAL 57P01 and the connection closes. Returns once every connection is closed.
 pub async fn serve(listener: TcpListener, shared: Arc<PgShared>, mut stop: watch::Receiver<bool>) {
+    let mut connections = tokio::task::JoinSet::new();
     loop {
         tokio::select! {
             _ = stop.changed() => break,
             accepted = listener.accept() => match accepted {
                 Ok((socket, peer)) => {
                     let _ = socket.set_nodelay(true);
-                    let handlers = Handlers(Arc::new(PgConnection::new(shared.clone())));
-                    let tls = shared.options.tls.clone();
-                    tokio::spawn(async move {
-                        if let Err(e) = pgwire::tokio::process_socket(socket, tls, handlers).await {
-                            tracing::debug!(%peer, error = %e, "client connection ended with an error");
-                        }
-                    });
+                    connections.spawn(serve_connection(socket, peer, shared.clone(), stop.clone()));
                 }
                 Err(e) => {
                     tracing::warn!(error = %e, "accepting a client connection failed");
                     tokio::time::sleep(std::time::Duration::from_millis(50)).await;
                 }
             },
+            Some(_) = connections.join_next(), if !connections.is_empty() => {}
+        }
+    }
+    drop(listener);
+    while connections.join_next().await.is_some() {}
+}
+
+/// One client connection, until it ends or the server stops.
+async fn serve_connection(
+    socket: tokio::net::TcpStream,
+    peer: std::net::SocketAddr,
+    shared: Arc<PgShared>,
+    mut stop: watch::Receiver<bool>,
+) {
+    // A second handle on the socket, to tell the client why it is closed once pgwire's handle is gone.
+    let notice_handle = {
+        use std::os::fd::AsFd;
+        socket.as_fd().try_clone_to_owned().ok().map(std::net::TcpStream::from)
+    };
+    let connection = Arc::new(PgConnection::new(shared.clone()));
+    let tls = shared.options.tls.clone();
+    let is_tls = tls.is_some();
+    let mut session = Box::pin(pgwire::tokio::process_socket(socket, tls, Handlers(connection.clone())));
+    tokio::select! {
+        result = &mut session => {
+            if let Err(e) = result {
+                tracing::debug!(%peer, error = %e, "client connection ended with an error");
+            }
+            return;
+        }
+        _ = stop.wait_for(|stopped| *stopped) => {}
+    }
+    // Let a statement under way finish, then close.
+    let deadline = tokio::time::Instant::now() + DRAIN_GRACE;
+    while connection.busy() && tokio::time::Instant::now() < deadline {
+        tokio::select! {
+            result = &mut session => {
+                let _ = result;
+                return;
+            }
+            _ = tokio::time::sleep(std::time::Duration::from_millis(20)) => {}
+        }
+    }
+    // pgwire's side of the connection goes first, then the client is told why.
+    drop(session);
+    // The error goes out in plain text only: inside TLS it would be garbage to the client.
+    if let (Some(std_socket), false) = (notice_handle, is_tls) {
+        let info = crate::pg::errors::fatal("57P01", "terminating connection due to administrator command");
+        let mut buf = bytes::BytesMut::new();
+        if pgwire::messages::PgWireBackendMessage::ErrorResponse(info.into()).encode(&mut buf).is_ok() {
+            use std::io::Write;
+            let mut s = std_socket;
+            let _ = s.set_nonblocking(false);
+            let _ = s.set_write_timeout(Some(std::time::Duration::from_secs(1)));
+            let _ = s.write_all(&buf);
+            let _ = s.shutdown(std::net::Shutdown::Both);
         }
     }
 }

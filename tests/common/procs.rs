@@ -128,6 +128,23 @@ impl ProcCluster {
         node.child = Some(child);
     }
 
+    /// SIGTERM, and waits (with a deadline) for the node to exit; returns its exit code.
+    pub fn terminate(&mut self, id: u64) -> Option<i32> {
+        let mut c = self.nodes[id as usize - 1].child.take()?;
+        // SAFETY: kill with the pid of our own child process.
+        unsafe {
+            libc::kill(c.id() as i32, libc::SIGTERM);
+        }
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            if let Some(status) = c.try_wait().expect("wait for node") {
+                return status.code();
+            }
+            assert!(Instant::now() < deadline, "node {id} still running 30 s after SIGTERM");
+            std::thread::sleep(Duration::from_millis(20)); // poll interval while the node stops
+        }
+    }
+
     /// SIGKILL.
     pub fn kill(&mut self, id: u64) {
         if let Some(mut c) = self.nodes[id as usize - 1].child.take() {
