@@ -1,6 +1,7 @@
-//! The catalogs against a real PostgreSQL 15: psql's `\dt`, `\di`, `\dv`, `\dn` and catalog and
-//! information_schema queries over the same schema, run through a follower of a three-node cluster and through
-//! PostgreSQL, must print the same. OIDs are the same on every node and survive a restart.
+//! The catalogs against a real PostgreSQL 15: psql's `\d`, `\d+` (tables, views, indexes), `\dt`, `\di`,
+//! `\dv`, `\dn` and catalog and information_schema queries over the same schema, run through a follower of a
+//! three-node cluster and through PostgreSQL, must print the same; `\l`, `\du`, `\dt+` and `\conninfo` print
+//! raftsql's one database, user and no sizes. OIDs are the same on every node and survive a restart.
 
 mod cli_support;
 mod common;
@@ -29,6 +30,13 @@ const QUERIES: &str = r#"\dt
 \dn
 \dt books
 \di books*
+\d books
+\d authors
+\d "Mixed Case"
+\d+ books
+\d cheap
+\d books_pkey
+\d+ books_isbn_key
 select table_name, table_type from information_schema.tables where table_schema = 'public' order by 1;
 select table_name, column_name, ordinal_position, data_type, is_nullable, character_maximum_length, numeric_precision, udt_name
   from information_schema.columns where table_schema = 'public' order by 1, 3;
@@ -66,11 +74,29 @@ async fn psql_and_catalog_queries_match_postgresql() {
         " public | books_pkey      | index | raftsql | books",
         " public | cheap | view | raftsql",
         " public | pg_database_owner",
+        "    \"books_pkey\" PRIMARY KEY, btree (id)",
+        "    \"books_isbn_key\" UNIQUE CONSTRAINT, btree (isbn)",
+        "    TABLE \"books\" CONSTRAINT \"books_author_id_fkey\" FOREIGN KEY (author_id) REFERENCES authors(id) ON DELETE CASCADE",
+        " published | boolean               |           |          | false   | plain    |",
+        "primary key, btree, for table \"public.books\"",
         " books_author_id_fkey | f       | {2}    | {1}     | c",
         " books      | isbn        |                4 | character varying | YES         |                       13 |",
         " plain       | \"Mixed Case\" | UTF8",
     ] {
         assert!(ours.contains(line), "missing {line:?} in:\n{ours}");
+    }
+
+    // What cannot match PostgreSQL's own cluster: one database, the session's user, no sizes (see the README).
+    let own = script(port, "\\l\n\\du\n\\dt+ books\n\\conninfo\n");
+    for line in [
+        " raftsql | raftsql | UTF8     | C       | C     |            | libc            | ",
+        " raftsql   | Superuser, Create role, Create DB | {}",
+        " public | books | table | raftsql | permanent   | heap          | 0 bytes | ",
+        &format!(
+            "You are connected to database \"raftsql\" as user \"raftsql\" on host \"127.0.0.1\" at port \"{port}\"."
+        ),
+    ] {
+        assert!(own.contains(line), "missing {line:?} in:\n{own}");
     }
 
     // The same OIDs on every node, and after a restart.

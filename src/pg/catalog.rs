@@ -70,10 +70,26 @@ pub fn expand(sql: &str, session: &Session) -> String {
     for r in RELATIONS {
         let quoted = format!("\"{}\"", placeholder(r));
         if out.contains(&quoted) {
-            // A CTE with a column list names the columns whatever the query's own select list says.
+            // A CTE with a column list names the columns whatever the query's own select list says; the casts
+            // give them SQLite affinities, so that `oid = '16480'` compares as PostgreSQL would.
             let columns: Vec<String> = r.columns.iter().map(|(c, _)| format!("\"{c}\"")).collect();
-            let sql =
-                format!("(WITH \"__rel\"({}) AS ({}) SELECT * FROM \"__rel\")", columns.join(", "), (r.sql)(session));
+            let typed: Vec<String> = r
+                .columns
+                .iter()
+                .map(|(c, t)| match t {
+                    PgType::Int2 | PgType::Int4 | PgType::Int8 | PgType::Bool => {
+                        format!("CAST(\"{c}\" AS INTEGER) AS \"{c}\"")
+                    }
+                    PgType::Float4 | PgType::Float8 => format!("CAST(\"{c}\" AS REAL) AS \"{c}\""),
+                    _ => format!("\"{c}\""),
+                })
+                .collect();
+            let sql = format!(
+                "(WITH \"__rel\"({}) AS ({}) SELECT {} FROM \"__rel\")",
+                columns.join(", "),
+                (r.sql)(session),
+                typed.join(", ")
+            );
             out = out.replace(&quoted, &sql);
         }
     }

@@ -831,6 +831,7 @@ fn dismantle_set(body: SetExpr) {
     }
 }
 
+mod catalog_arrays;
 mod catalog_refs;
 pub mod copy;
 mod ddl;

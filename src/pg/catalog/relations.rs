@@ -48,8 +48,19 @@ fn rowid_key(t: &str) -> String {
     )
 }
 
+/// SQL: the identifier `name` as PostgreSQL prints it (quoted unless plain lower case).
+fn quote_ident(name: &str) -> String {
+    format!("CASE WHEN regexp('^[a-z_][a-z0-9_$]*$', {name}) THEN {name} ELSE '\"' || replace({name}, '\"', '\"\"') || '\"' END")
+}
+
+/// SQL: the referenced column of a foreign key (`f`), the referenced table's key when not named.
+fn referenced_column() -> &'static str {
+    "coalesce(f.\"to\", (SELECT name FROM pragma_table_info(f.\"table\") WHERE pk = 1))"
+}
+
 /// Every index, with PostgreSQL's names for those that back constraints: oid, relname, indrelid, table_name,
-/// sqlite_name (NULL for a rowid key), indisunique, indisprimary, indkey ("1 2"), natts.
+/// sqlite_name (NULL for a rowid key), indisunique, indisprimary, indkey ("1 2"), natts, partial, columns (as
+/// an index definition lists them).
 fn indexes() -> String {
     let columns_of = |index: &str| {
         format!("(SELECT group_concat(name, '_') FROM (SELECT name FROM pragma_index_info({index}) ORDER BY seqno))")
@@ -62,13 +73,17 @@ fn indexes() -> String {
              ELSE il.name END AS relname, \
            {DATABASE} + 2 * t.rowid AS indrelid, t.name AS table_name, il.name AS sqlite_name, \
            il.\"unique\" AS indisunique, (il.origin = 'pk' OR il.name = t.name || '_pkey') AS indisprimary, \
-           {attnums} AS indkey, (SELECT count(*) FROM pragma_index_info(il.name)) AS natts, il.partial AS partial \
+           {attnums} AS indkey, (SELECT count(*) FROM pragma_index_info(il.name)) AS natts, il.partial AS partial, \
+           (SELECT group_concat({qname}, ', ') FROM (SELECT name FROM pragma_index_info(il.name) ORDER BY seqno)) \
+             AS columns \
          FROM sqlite_schema t JOIN pragma_index_list(t.name) il JOIN sqlite_schema ix ON ix.name = il.name \
          WHERE t.type = 'table' AND {user} \
          UNION ALL \
          SELECT {DATABASE} + 2 * t.rowid + 1, t.name || '_pkey', {DATABASE} + 2 * t.rowid, t.name, NULL, 1, 1, \
-           (SELECT cid + 1 FROM pragma_table_info(t.name) WHERE pk = 1), 1, 0 \
+           (SELECT cid + 1 FROM pragma_table_info(t.name) WHERE pk = 1), 1, 0, \
+           (SELECT {qname} FROM pragma_table_info(t.name) WHERE pk = 1) \
          FROM sqlite_schema t WHERE t.type = 'table' AND {user} AND {rowid}",
+        qname = quote_ident("name"),
         cols = columns_of("il.name"),
         user = user_object("t.name"),
         rowid = rowid_key("t.name"),
@@ -132,7 +147,7 @@ fn pg_class(_: &Session) -> String {
         "SELECT {DATABASE} + 2 * s.rowid, s.name, {PUBLIC}, 0, 0, {OWNER}, CASE s.type WHEN 'table' THEN 2 ELSE 0 END, \
            {fixed}, (EXISTS (SELECT 1 FROM pragma_index_list(s.name)) OR {rowid}), 0, 'p', \
            CASE s.type WHEN 'table' THEN 'r' ELSE 'v' END, (SELECT count(*) FROM pragma_table_info(s.name)), 0, \
-           s.type = 'view', EXISTS (SELECT 1 FROM sqlite_schema tr WHERE tr.type = 'trigger' AND tr.tbl_name = s.name), \
+           s.type = 'view', {triggers}, \
            0, 0, 0, 1, 'd', 0, 0, 0, 0, NULL, NULL, NULL {tables} \
          UNION ALL \
          SELECT i.oid, i.relname, {PUBLIC}, 0, 0, {OWNER}, 403, {fixed}, 0, 0, 'p', 'i', i.natts, 0, 0, 0, 0, 0, 0, 1, \
@@ -140,6 +155,11 @@ fn pg_class(_: &Session) -> String {
         rowid = rowid_key("s.name"),
         tables = tables("'table', 'view'"),
         indexes = indexes(),
+        // Foreign keys are triggers in PostgreSQL, on both tables: psql shows them only for tables with triggers.
+        triggers = "(EXISTS (SELECT 1 FROM sqlite_schema tr WHERE tr.type = 'trigger' AND tr.tbl_name = s.name) \
+            OR EXISTS (SELECT 1 FROM pragma_foreign_key_list(s.name)) \
+            OR EXISTS (SELECT 1 FROM sqlite_schema o JOIN pragma_foreign_key_list(o.name) f \
+                       WHERE o.type = 'table' AND f.\"table\" = s.name))",
     )
 }
 
@@ -204,22 +224,35 @@ const PG_ATTRIBUTE: &[(&str, PgType)] = &[
     ("attmissingval", Text),
 ];
 
+/// The columns of tables and views, then of indexes (named after the table columns they hold).
 fn pg_attribute(_: &Session) -> String {
     let typlen = {
-        let mut case = format!("CASE {}", type_oid("p.type"));
+        let mut case = format!("CASE {}", type_oid("x.decl"));
         for (_, oid, _, len, _) in TYPES {
             case.push_str(&format!(" WHEN {oid} THEN {len}"));
         }
         case.push_str(" ELSE -1 END");
         case
     };
+    // PostgreSQL's storage: plain for fixed-size types, main for numeric, extended for the rest.
+    let storage = format!("CASE WHEN ({typlen}) > 0 THEN 'p' WHEN {} = 1700 THEN 'm' ELSE 'x' END", type_oid("x.decl"));
     format!(
-        "SELECT {DATABASE} + 2 * s.rowid, p.name, {oid}, -1, {typlen}, p.cid + 1, 0, -1, {typmod}, 0, 'i', 'x', '', \
-           (p.\"notnull\" OR p.pk > 0), p.dflt_value IS NOT NULL, 0, '', '', 0, 1, 0, 0, NULL, NULL, NULL, NULL \
-         FROM sqlite_schema s JOIN pragma_table_info(s.name) p WHERE s.type IN ('table', 'view') AND {user}",
-        oid = type_oid("p.type"),
-        typmod = typmod("p.type"),
+        "SELECT x.relid, x.name, {oid}, -1, {typlen}, x.num, 0, -1, {typmod}, 0, 'i', {storage}, '', x.nn, x.hd, 0, '', \
+           '', 0, 1, 0, 0, NULL, NULL, NULL, NULL \
+         FROM (SELECT {DATABASE} + 2 * s.rowid AS relid, p.name AS name, p.type AS decl, p.cid + 1 AS num, \
+                 (p.\"notnull\" OR p.pk > 0) AS nn, p.dflt_value IS NOT NULL AS hd \
+               FROM sqlite_schema s JOIN pragma_table_info(s.name) p WHERE s.type IN ('table', 'view') AND {user} \
+               UNION ALL \
+               SELECT i.oid, ii.name, (SELECT p.type FROM pragma_table_info(i.table_name) p WHERE p.name = ii.name), \
+                 ii.seqno + 1, 0, 0 \
+               FROM ({indexes}) i JOIN pragma_index_info(i.sqlite_name) ii \
+               UNION ALL \
+               SELECT i.oid, p.name, p.type, 1, 0, 0 FROM ({indexes}) i JOIN pragma_table_info(i.table_name) p \
+               WHERE i.sqlite_name IS NULL AND p.pk = 1) x",
+        oid = type_oid("x.decl"),
+        typmod = typmod("x.decl"),
         user = user_object("s.name"),
+        indexes = indexes(),
     )
 }
 
@@ -353,13 +386,56 @@ fn pg_constraint(_: &Session) -> String {
            0, 0, 0, (SELECT {DATABASE} + 2 * r.rowid FROM sqlite_schema r WHERE r.type = 'table' AND r.name = f.\"table\"), \
            {upd}, {del}, 's', 1, 0, 1, \
            '{{' || group_concat((SELECT p.cid + 1 FROM pragma_table_info(s.name) p WHERE p.name = f.\"from\"), ',') || '}}', \
-           '{{' || group_concat((SELECT p.cid + 1 FROM pragma_table_info(f.\"table\") p WHERE p.name = f.\"to\"), ',') || '}}', \
+           '{{' || group_concat((SELECT p.cid + 1 FROM pragma_table_info(f.\"table\") p WHERE p.name = {to}), ',') || '}}', \
            NULL \
          FROM sqlite_schema s JOIN pragma_foreign_key_list(s.name) f WHERE s.type = 'table' AND {user} \
          GROUP BY s.rowid, f.id",
         indexes = indexes(),
         upd = action("min(f.on_update)"),
         del = action("min(f.on_delete)"),
+        user = user_object("s.name"),
+        to = referenced_column(),
+    )
+}
+
+/// (The key is not named `oid`: the argument of `pg_get_indexdef(oid)` must not bind to it.)
+const INDEXDEFS: &[(&str, PgType)] = &[("__raftsql_oid", Int8), ("indexdef", Text)];
+
+/// What `pg_get_indexdef` answers, by index OID (not a PostgreSQL relation).
+fn indexdefs(_: &Session) -> String {
+    format!(
+        "SELECT i.oid, 'CREATE ' || CASE WHEN i.indisunique THEN 'UNIQUE ' ELSE '' END || 'INDEX ' || {name} || \
+           ' ON public.' || {table} || ' USING btree (' || i.columns || ')' FROM ({indexes}) i",
+        name = quote_ident("i.relname"),
+        table = quote_ident("i.table_name"),
+        indexes = indexes()
+    )
+}
+
+const CONSTRAINTDEFS: &[(&str, PgType)] = &[("__raftsql_oid", Int8), ("condef", Text)];
+
+/// What `pg_get_constraintdef` answers, by constraint OID (not a PostgreSQL relation).
+fn constraintdefs(_: &Session) -> String {
+    let action = |what: &str, column: &str| {
+        format!(
+            "CASE WHEN min(f.{column}) IN ('NO ACTION', 'NONE') OR min(f.{column}) IS NULL THEN '' \
+             ELSE ' ON {what} ' || min(f.{column}) END"
+        )
+    };
+    format!(
+        "SELECT 1000000000 + i.oid, CASE WHEN i.indisprimary THEN 'PRIMARY KEY (' ELSE 'UNIQUE (' END || i.columns || ')' \
+         FROM ({indexes}) i WHERE i.indisprimary OR i.relname LIKE '%\\_key' ESCAPE '\\' \
+         UNION ALL \
+         SELECT 2000000000 + s.rowid * 1000 + f.id, 'FOREIGN KEY (' || group_concat({from}, ', ') || ') REFERENCES ' || \
+           {table} || '(' || group_concat({to}, ', ') || ')' || {upd} || {del} \
+         FROM sqlite_schema s JOIN pragma_foreign_key_list(s.name) f WHERE s.type = 'table' AND {user} \
+         GROUP BY s.rowid, f.id",
+        indexes = indexes(),
+        from = quote_ident("f.\"from\""),
+        table = quote_ident("min(f.\"table\")"),
+        to = quote_ident(referenced_column()),
+        upd = action("UPDATE", "on_update"),
+        del = action("DELETE", "on_delete"),
         user = user_object("s.name"),
     )
 }
@@ -577,9 +653,45 @@ empty!(pg_proc, PG_PROC);
 const PG_INHERITS: &[(&str, PgType)] =
     &[("inhrelid", Int8), ("inhparent", Int8), ("inhseqno", Int4), ("inhdetachpending", Bool)];
 empty!(pg_inherits, PG_INHERITS);
-const PG_TRIGGER: &[(&str, PgType)] =
-    &[("oid", Int8), ("tgrelid", Int8), ("tgname", Text), ("tgisinternal", Bool), ("tgenabled", Text)];
+const PG_TRIGGER: &[(&str, PgType)] = &[
+    ("oid", Int8),
+    ("tgrelid", Int8),
+    ("tgparentid", Int8),
+    ("tgname", Text),
+    ("tgisinternal", Bool),
+    ("tgenabled", Text),
+];
 empty!(pg_trigger, PG_TRIGGER);
+const PG_POLICY: &[(&str, PgType)] = &[
+    ("oid", Int8),
+    ("polname", Text),
+    ("polrelid", Int8),
+    ("polcmd", Text),
+    ("polpermissive", Bool),
+    ("polroles", Text),
+    ("polqual", Text),
+    ("polwithcheck", Text),
+];
+empty!(pg_policy, PG_POLICY);
+const PG_STATISTIC_EXT: &[(&str, PgType)] = &[
+    ("oid", Int8),
+    ("stxrelid", Int8),
+    ("stxname", Text),
+    ("stxnamespace", Int8),
+    ("stxowner", Int8),
+    ("stxstattarget", Int4),
+    ("stxkeys", Text),
+    ("stxkind", Text),
+];
+empty!(pg_statistic_ext, PG_STATISTIC_EXT);
+const PG_PUBLICATION: &[(&str, PgType)] =
+    &[("oid", Int8), ("pubname", Text), ("pubowner", Int8), ("puballtables", Bool)];
+empty!(pg_publication, PG_PUBLICATION);
+const PG_PUBLICATION_NAMESPACE: &[(&str, PgType)] = &[("oid", Int8), ("pnpubid", Int8), ("pnnspid", Int8)];
+empty!(pg_publication_namespace, PG_PUBLICATION_NAMESPACE);
+const PG_PUBLICATION_REL: &[(&str, PgType)] =
+    &[("oid", Int8), ("prpubid", Int8), ("prrelid", Int8), ("prqual", Text), ("prattrs", Text)];
+empty!(pg_publication_rel, PG_PUBLICATION_REL);
 const PG_AUTH_MEMBERS: &[(&str, PgType)] =
     &[("roleid", Int8), ("member", Int8), ("grantor", Int8), ("admin_option", Bool)];
 empty!(pg_auth_members, PG_AUTH_MEMBERS);
@@ -727,6 +839,18 @@ pub const RELATIONS: &[Relation] = &[
     Relation { schema: "pg_catalog", name: "pg_trigger", columns: PG_TRIGGER, sql: pg_trigger },
     Relation { schema: "pg_catalog", name: "pg_auth_members", columns: PG_AUTH_MEMBERS, sql: pg_auth_members },
     Relation { schema: "pg_catalog", name: "pg_collation", columns: PG_COLLATION, sql: pg_collation },
+    Relation { schema: "pg_catalog", name: "pg_policy", columns: PG_POLICY, sql: pg_policy },
+    Relation { schema: "pg_catalog", name: "pg_statistic_ext", columns: PG_STATISTIC_EXT, sql: pg_statistic_ext },
+    Relation { schema: "pg_catalog", name: "pg_publication", columns: PG_PUBLICATION, sql: pg_publication },
+    Relation {
+        schema: "pg_catalog",
+        name: "pg_publication_namespace",
+        columns: PG_PUBLICATION_NAMESPACE,
+        sql: pg_publication_namespace,
+    },
+    Relation { schema: "pg_catalog", name: "pg_publication_rel", columns: PG_PUBLICATION_REL, sql: pg_publication_rel },
+    Relation { schema: "pg_catalog", name: "__raftsql_indexdefs", columns: INDEXDEFS, sql: indexdefs },
+    Relation { schema: "pg_catalog", name: "__raftsql_constraintdefs", columns: CONSTRAINTDEFS, sql: constraintdefs },
     Relation { schema: "information_schema", name: "schemata", columns: SCHEMATA, sql: schemata },
     Relation { schema: "information_schema", name: "tables", columns: TABLES, sql: information_tables },
     Relation { schema: "information_schema", name: "columns", columns: COLUMNS, sql: information_columns },

@@ -30,8 +30,15 @@ fn relation(name: &str) -> String {
     expand(&format!("\"{}\"", placeholder(r)), &session)
 }
 
-fn schema() -> Connection {
+/// A connection with raftsql's functions (`regexp`).
+fn connection() -> Connection {
     let conn = Connection::open_in_memory().unwrap();
+    crate::db::determinism::register_functions(&conn).unwrap();
+    conn
+}
+
+fn schema() -> Connection {
+    let conn = connection();
     conn.execute_batch(
         "CREATE TABLE __raftsql_meta (k TEXT);
          CREATE TABLE a (id INTEGER PRIMARY KEY, name VARCHAR(20) NOT NULL, price NUMERIC(10,2) DEFAULT 0);
@@ -114,6 +121,33 @@ fn classes_indexes_attributes_and_constraints_of_a_schema() {
             ["price", "numeric", "NULL", "10", "2", "YES"]
         ]
     );
+    let defs = rows(
+        &conn,
+        &format!(
+            "SELECT d.condef FROM {} d JOIN {} c ON c.oid = d.\"__raftsql_oid\" ORDER BY c.conname",
+            relation("__raftsql_constraintdefs"),
+            relation("pg_constraint")
+        ),
+    );
+    assert_eq!(
+        defs,
+        [
+            ["PRIMARY KEY (id)"],
+            ["FOREIGN KEY (a_id) REFERENCES a(id) ON DELETE CASCADE"],
+            ["PRIMARY KEY (x, y)"],
+            ["UNIQUE (y)"]
+        ]
+    );
+    let defs = rows(&conn, &format!("SELECT indexdef FROM {} ORDER BY 1", relation("__raftsql_indexdefs")));
+    assert_eq!(
+        defs,
+        [
+            ["CREATE INDEX b_a_idx ON public.b USING btree (a_id)"],
+            ["CREATE UNIQUE INDEX a_pkey ON public.a USING btree (id)"],
+            ["CREATE UNIQUE INDEX b_pkey ON public.b USING btree (x, y)"],
+            ["CREATE UNIQUE INDEX b_y_key ON public.b USING btree (y)"],
+        ]
+    );
     // OIDs follow the objects: a table dropped and created again is a new object.
     let oid = |c: &Connection| rows(c, &format!("SELECT oid FROM {} WHERE relname = 'b'", relation("pg_class")));
     let before = oid(&conn);
@@ -125,7 +159,7 @@ fn classes_indexes_attributes_and_constraints_of_a_schema() {
 
 #[test]
 fn format_type_and_declared_types() {
-    let conn = Connection::open_in_memory().unwrap();
+    let conn = connection();
     let f = |oid: &str, typmod: &str| rows(&conn, &format!("SELECT {}", sql::format_type(oid, typmod)))[0][0].clone();
     assert_eq!(f("1043", "24"), "character varying(20)");
     assert_eq!(f("1700", "655366"), "numeric(10,2)");
@@ -137,4 +171,12 @@ fn format_type_and_declared_types() {
     assert_eq!(sql::decl_oid("varchar(20)"), Some(1043));
     assert_eq!(sql::decl_oid("double  precision"), Some(701));
     assert_eq!(sql::decl_oid("geometry"), None);
+}
+
+#[test]
+fn oid_columns_compare_with_quoted_numbers() {
+    let conn = schema();
+    let oid = rows(&conn, &format!("SELECT oid FROM {} WHERE relname = 'b'", relation("pg_class")))[0][0].clone();
+    let found = rows(&conn, &format!("SELECT c.relname FROM {} c WHERE c.oid = '{oid}'", relation("pg_class")));
+    assert_eq!(found, [["b"]]);
 }

@@ -47,7 +47,19 @@ pub(super) fn function(f: &Function, session: Option<&SessionValues>) -> Option<
             })
             .collect(),
         FunctionArguments::None => Vec::new(),
+        FunctionArguments::Subquery(q) if name == "array" => return Some(catalog_arrays::array_of(q)),
         FunctionArguments::Subquery(_) => return None,
+    };
+    if let Some(x) = catalog_arrays::function(&name, &args) {
+        return Some(x);
+    }
+    let by_oid = |relation: &str, column: &str, oid: &Expr| {
+        let relation = catalog::lookup(None, relation).expect("a catalog relation");
+        parse_expr(&format!(
+            "(SELECT {column} FROM \"{}\" WHERE \"__raftsql_oid\" = {})",
+            catalog::placeholder(relation),
+            nested(oid.clone())
+        ))
     };
     let user = session.map(|s| s.user.clone()).unwrap_or_else(|| "raftsql".into());
     Some(Ok(match (name.as_str(), args.as_slice()) {
@@ -73,6 +85,44 @@ pub(super) fn function(f: &Function, session: Option<&SessionValues>) -> Option<
         }
         ("obj_description" | "col_description" | "shobj_description", _) => Expr::Value(Value::Null.into()),
         ("pg_encoding_to_char", [_]) => string_literal("UTF8"),
+        // Expressions are kept as their text already.
+        ("pg_get_expr", [e, ..]) => (*e).clone(),
+        ("pg_get_indexdef", [oid]) => return Some(by_oid("__raftsql_indexdefs", "indexdef", oid)),
+        // With a column number: that column of the index (0: the whole definition).
+        ("pg_get_indexdef", [oid, column, ..]) => {
+            let attribute = catalog::lookup(None, "pg_attribute").expect("a catalog relation");
+            let definition = match by_oid("__raftsql_indexdefs", "indexdef", oid) {
+                Ok(d) => d,
+                Err(e) => return Some(Err(e)),
+            };
+            return Some(parse_expr(&format!(
+                "CASE WHEN {column} = 0 THEN {definition} ELSE (SELECT \"__a\".attname FROM \"{}\" AS \"__a\" \
+                 WHERE \"__a\".attrelid = {oid} AND \"__a\".attnum = {column}) END",
+                catalog::placeholder(attribute),
+                column = nested((*column).clone()),
+                oid = nested((*oid).clone()),
+            )));
+        }
+        // Sizes are not tracked per relation (SQLite pages are shared by the whole file).
+        ("pg_table_size" | "pg_relation_size" | "pg_total_relation_size" | "pg_indexes_size", [_, ..]) => {
+            Expr::Value(Value::Number("0".into(), false).into())
+        }
+        ("pg_size_pretty", [bytes]) => {
+            let b = nested((*bytes).clone());
+            return Some(parse_expr(&format!(
+                "CASE WHEN abs({b}) < 10240 THEN {b} || ' bytes' \
+                 WHEN abs({b}) < 10485760 THEN ((abs({b}) + 512) >> 10) * sign({b}) || ' kB' \
+                 WHEN abs({b}) < 10737418240 THEN ((abs({b}) + 524288) >> 20) * sign({b}) || ' MB' \
+                 ELSE ((abs({b}) + 536870912) >> 30) * sign({b}) || ' GB' END"
+            )));
+        }
+        ("pg_get_constraintdef", [oid, ..]) => return Some(by_oid("__raftsql_constraintdefs", "condef", oid)),
+        // No partitions: a table is its own only ancestor; nothing is published.
+        ("pg_partition_ancestors" | "pg_partition_root", [rel]) => (*rel).clone(),
+        ("pg_relation_is_publishable", [_]) => boolean(false),
+        ("pg_get_statisticsobjdef_columns" | "pg_get_triggerdef" | "pg_get_ruledef", _) => {
+            Expr::Value(Value::Null.into())
+        }
         ("format_type", [oid, typmod]) => {
             return Some(parse_expr(&catalog::format_type(
                 &nested((*oid).clone()).to_string(),
@@ -127,6 +177,10 @@ pub(super) fn regex_match(left: Expr, op: &BinaryOperator, right: Expr) -> Optio
 /// in the catalog; `::oid` and casts of anything else are the number itself.
 pub(super) fn object_cast(e: &Expr, dt: &DataType) -> Option<Result<Expr, DialectError>> {
     let type_name = match dt {
+        // A catalog's text array cast to its array type stays the text array (user tables have no arrays yet).
+        DataType::Array(_) if matches!(e, Expr::Identifier(_) | Expr::CompoundIdentifier(_)) => {
+            return Some(Ok(e.clone()))
+        }
         DataType::Regclass => "regclass".to_string(),
         DataType::Custom(name, _) => last_part(name).to_ascii_lowercase(),
         _ => return None,
@@ -140,8 +194,20 @@ pub(super) fn object_cast(e: &Expr, dt: &DataType) -> Option<Result<Expr, Dialec
         _ => return None,
     };
     let Expr::Value(ValueWithSpan { value: Value::SingleQuotedString(text), .. }) = e else {
-        return Some(Ok(sqlite_cast(e.clone(), "INTEGER")));
+        // An OID shown as the object's name, as PostgreSQL prints a regclass or regtype value.
+        let name_column = if relation == "pg_class" { "relname" } else { column };
+        let relation = catalog::lookup(None, relation).expect("a catalog relation");
+        let name = format!("\"__o\".{name_column}");
+        return Some(parse_expr(&format!(
+            "(SELECT CASE WHEN regexp('^[a-z_][a-z0-9_$]*$', {name}) THEN {name} ELSE '\"' || replace({name}, '\"', '\"\"') || '\"' END \
+             FROM \"{}\" AS \"__o\" WHERE \"__o\".oid = {})",
+            catalog::placeholder(relation),
+            nested(e.clone())
+        )));
     };
+    if text.parse::<i64>().is_ok() {
+        return Some(Ok(Expr::Value(Value::Number(text.clone(), false).into())));
+    }
     // `public.t` and `"T"` name the same objects as in PostgreSQL; an unknown name is 42P01 / 42704 there.
     let unquoted = text.strip_prefix("public.").unwrap_or(text);
     let name = match unquoted.strip_prefix('"').and_then(|n| n.strip_suffix('"')) {

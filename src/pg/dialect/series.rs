@@ -10,6 +10,12 @@ pub(super) fn table_function(
     alias: Option<&sqlparser::ast::TableAlias>,
 ) -> Result<TableFactor, DialectError> {
     let function = last_part(name).to_ascii_lowercase();
+    if matches!(function.as_str(), "pg_partition_ancestors" | "pg_partition_tree") {
+        return partition_ancestors(args, alias);
+    }
+    if function == "unnest" {
+        return unnest_text_array(args, alias);
+    }
     if function != "generate_series" {
         return Err(DialectError { sqlstate: "42883", message: format!("function {function} does not exist") });
     }
@@ -49,5 +55,68 @@ pub(super) fn table_function(
         lateral: false,
         subquery,
         alias: Some(sqlparser::ast::TableAlias { name: Ident::with_quote('"', table), columns: Vec::new() }),
+    })
+}
+
+/// `pg_partition_ancestors(rel) [WITH ORDINALITY] [AS a(relid, depth)]`: raftsql has no partitions, so a table
+/// is its own only ancestor.
+fn partition_ancestors(
+    args: &[FunctionArg],
+    alias: Option<&sqlparser::ast::TableAlias>,
+) -> Result<TableFactor, DialectError> {
+    let [FunctionArg::Unnamed(FunctionArgExpr::Expr(rel))] = args else {
+        return Err(DialectError {
+            sqlstate: "42883",
+            message: "function pg_partition_ancestors does not exist".into(),
+        });
+    };
+    let name = alias.map(|a| a.name.value.clone()).unwrap_or_else(|| "pg_partition_ancestors".into());
+    let columns: Vec<String> =
+        alias.map(|a| a.columns.iter().map(|c| c.name.value.clone()).collect()).unwrap_or_default();
+    let relid = columns.first().cloned().unwrap_or_else(|| "relid".into());
+    let depth = columns.get(1).cloned().unwrap_or_else(|| "ordinality".into());
+    let sql = format!(
+        "SELECT {} AS {}, 1 AS {}",
+        nested(rel.clone()),
+        Ident::with_quote('"', relid),
+        Ident::with_quote('"', depth)
+    );
+    let subquery = Parser::new(&PostgreSqlDialect {})
+        .try_with_sql(&sql)
+        .and_then(|mut p| p.parse_query())
+        .map_err(|e| DialectError::syntax(format!("pg_partition_ancestors: {e}")))?;
+    Ok(TableFactor::Derived {
+        lateral: false,
+        subquery,
+        alias: Some(sqlparser::ast::TableAlias { name: Ident::with_quote('"', name), columns: Vec::new() }),
+    })
+}
+
+/// `unnest(array) [AS x]` over a catalog's text array (`{a,b}`): its elements as rows.
+fn unnest_text_array(
+    args: &[FunctionArg],
+    alias: Option<&sqlparser::ast::TableAlias>,
+) -> Result<TableFactor, DialectError> {
+    let [FunctionArg::Unnamed(FunctionArgExpr::Expr(array))] = args else {
+        return Err(DialectError::unsupported("unnest of several arrays is not supported"));
+    };
+    let name = alias.map(|a| a.name.value.clone()).unwrap_or_else(|| "unnest".into());
+    let column = alias.and_then(|a| a.columns.first()).map(|c| c.name.value.clone()).unwrap_or_else(|| name.clone());
+    let a = nested(array.clone());
+    let sql = format!(
+        "WITH RECURSIVE \"__e\"(\"v\", \"rest\") AS (SELECT NULL, ltrim(rtrim({a}, '}}'), '{{') || ',' \
+         WHERE {a} IS NOT NULL AND {a} <> '{{}}' UNION ALL SELECT substr(\"rest\", 1, instr(\"rest\", ',') - 1), \
+         substr(\"rest\", instr(\"rest\", ',') + 1) FROM \"__e\" WHERE \"rest\" <> '') \
+         SELECT \"v\" AS {} FROM \"__e\" WHERE \"v\" IS NOT NULL",
+        Ident::with_quote('"', column)
+    );
+    let subquery = Parser::new(&PostgreSqlDialect {})
+        .try_with_sql(&sql)
+        .and_then(|mut p| p.parse_query())
+        .map_err(|e| DialectError::syntax(format!("unnest: {e}")))?;
+    Ok(TableFactor::Derived {
+        lateral: false,
+        subquery,
+        alias: Some(sqlparser::ast::TableAlias { name: Ident::with_quote('"', name), columns: Vec::new() }),
     })
 }

@@ -346,7 +346,20 @@ impl VisitorMut for Xform {
                 }
                 return ControlFlow::Continue(());
             }
-            Expr::Array(_) | Expr::CompoundFieldAccess { .. } | Expr::AnyOp { .. } | Expr::AllOp { .. } => {
+            Expr::AnyOp { left, compare_op, right, .. } => match catalog_arrays::any(left, compare_op, right) {
+                Ok(x) => x,
+                Err(e) => return ControlFlow::Break(e),
+            },
+            Expr::CompoundFieldAccess { root, access_chain } => match access_chain.as_slice() {
+                [sqlparser::ast::AccessExpr::Subscript(sqlparser::ast::Subscript::Index { index })] => {
+                    match catalog_arrays::subscript(root, index) {
+                        Ok(x) => x,
+                        Err(e) => return ControlFlow::Break(e),
+                    }
+                }
+                _ => return ControlFlow::Break(DialectError::unsupported("arrays are not supported")),
+            },
+            Expr::Array(_) | Expr::AllOp { .. } => {
                 return ControlFlow::Break(DialectError::unsupported("arrays are not supported"))
             }
             Expr::Interval(_) => return unsupported_expr("intervals"),
