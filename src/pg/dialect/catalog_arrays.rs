@@ -5,6 +5,44 @@
 
 use super::*;
 
+/// Array columns of the catalogs (and what queries over them name their elements), the only arrays there are.
+const CATALOG_ARRAYS: &[&str] = &[
+    "conkey",
+    "confkey",
+    "indkey",
+    "indclass",
+    "indoption",
+    "indcollation",
+    "polroles",
+    "stxkind",
+    "stxkeys",
+    "prattrs",
+    "reloptions",
+    "relacl",
+    "datacl",
+    "attacl",
+    "typacl",
+    "nspacl",
+    "proargtypes",
+    "rolconfig",
+    "useconfig",
+    "enumvals",
+];
+
+/// Whether `e` is a catalog array column (`conkey`, `c.reloptions`, ...).
+pub(super) fn is_catalog_array(e: &Expr) -> bool {
+    let name = match e {
+        Expr::Identifier(i) => &i.value,
+        Expr::CompoundIdentifier(parts) => match parts.last() {
+            Some(i) => &i.value,
+            None => return false,
+        },
+        Expr::Nested(inner) => return is_catalog_array(inner),
+        _ => return false,
+    };
+    CATALOG_ARRAYS.contains(&name.to_ascii_lowercase().as_str())
+}
+
 /// SQL: the elements of a text array without its braces (`1,2`). (`trim(x, chars)` is not PostgreSQL syntax.)
 fn elements(array: &Expr) -> String {
     format!("ltrim(rtrim({}, '}}'), '{{')", nested(array.clone()))
@@ -24,12 +62,18 @@ pub(super) fn any(left: &Expr, op: &BinaryOperator, right: &Expr) -> Result<Expr
     if let Expr::Array(a) = right {
         return Ok(Expr::InList { expr: Box::new(left.clone()), list: a.elem.clone(), negated: false });
     }
+    if !is_catalog_array(right) {
+        return Err(DialectError::unsupported("arrays are not supported"));
+    }
     let sql = format!("{} LIKE ('%,' || {} || ',%')", between_commas(right), nested(left.clone()));
     parse(&sql)
 }
 
 /// `array[i]` (1-based) of a text array.
 pub(super) fn subscript(array: &Expr, index: &Expr) -> Result<Expr, DialectError> {
+    if !is_catalog_array(array) {
+        return Err(DialectError::unsupported("arrays are not supported"));
+    }
     parse(&format!("json_extract('[' || {} || ']', '$[' || ({} - 1) || ']')", elements(array), nested(index.clone())))
 }
 

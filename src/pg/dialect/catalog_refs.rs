@@ -178,9 +178,7 @@ pub(super) fn regex_match(left: Expr, op: &BinaryOperator, right: Expr) -> Optio
 pub(super) fn object_cast(e: &Expr, dt: &DataType) -> Option<Result<Expr, DialectError>> {
     let type_name = match dt {
         // A catalog's text array cast to its array type stays the text array (user tables have no arrays yet).
-        DataType::Array(_) if matches!(e, Expr::Identifier(_) | Expr::CompoundIdentifier(_)) => {
-            return Some(Ok(e.clone()))
-        }
+        DataType::Array(_) if catalog_arrays::is_catalog_array(e) => return Some(Ok(e.clone())),
         DataType::Regclass => "regclass".to_string(),
         DataType::Custom(name, _) => last_part(name).to_ascii_lowercase(),
         _ => return None,
