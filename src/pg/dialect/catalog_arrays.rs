@@ -101,8 +101,5 @@ pub(super) fn function(name: &str, args: &[&Expr]) -> Option<Result<Expr, Dialec
 }
 
 fn parse(sql: &str) -> Result<Expr, DialectError> {
-    Parser::new(&PostgreSqlDialect {})
-        .try_with_sql(sql)
-        .and_then(|mut p| p.parse_expr())
-        .map_err(|e| DialectError { sqlstate: "XX000", message: format!("internal: array expression: {e}") })
+    super::catalog_refs::parse_expr(sql)
 }

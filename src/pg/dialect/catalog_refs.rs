@@ -23,11 +23,38 @@ pub(super) fn relation(name: &mut ObjectName, alias: &mut Option<sqlparser::ast:
     true
 }
 
-fn parse_expr(sql: &str) -> Result<Expr, DialectError> {
-    Parser::new(&PostgreSqlDialect {})
-        .try_with_sql(sql)
+/// Parses an expression built around already translated SQL: its `?N` placeholders (which PostgreSQL's syntax
+/// does not have) are parsed as `$N` and turned back into `?N`; quoted text is left alone.
+pub(super) fn parse_expr(sql: &str) -> Result<Expr, DialectError> {
+    let mut text = String::with_capacity(sql.len());
+    let mut quote: Option<char> = None;
+    let mut chars = sql.chars().peekable();
+    while let Some(c) = chars.next() {
+        match quote {
+            Some(q) if c == q => quote = None,
+            Some(_) => {}
+            None if c == '\'' || c == '"' => quote = Some(c),
+            None if c == '?' && chars.peek().is_some_and(char::is_ascii_digit) => {
+                text.push('$');
+                continue;
+            }
+            None => {}
+        }
+        text.push(c);
+    }
+    let mut expr = Parser::new(&PostgreSqlDialect {})
+        .try_with_sql(&text)
         .and_then(|mut p| p.parse_expr())
-        .map_err(|e| DialectError { sqlstate: "XX000", message: format!("internal: catalog expression: {e}") })
+        .map_err(|e| DialectError { sqlstate: "XX000", message: format!("internal: catalog expression: {e}") })?;
+    let _ = sqlparser::ast::visit_expressions_mut(&mut expr, |e| {
+        if let Expr::Value(ValueWithSpan { value: Value::Placeholder(p), .. }) = e {
+            if let Some(n) = p.strip_prefix('$') {
+                *p = format!("?{n}");
+            }
+        }
+        ControlFlow::<()>::Continue(())
+    });
+    Ok(expr)
 }
 
 fn boolean(b: bool) -> Expr {
@@ -62,9 +89,20 @@ pub(super) fn function(f: &Function, session: Option<&SessionValues>) -> Option<
         ))
     };
     let user = session.map(|s| s.user.clone()).unwrap_or_else(|| "raftsql".into());
-    Some(Ok(match (name.as_str(), args.as_slice()) {
+    let fname = name.as_str();
+    Some(Ok(match (fname, args.as_slice()) {
         // One schema, every object in it visible; every user sees and may use everything it can reach.
-        ("pg_table_is_visible" | "pg_type_is_visible" | "pg_function_is_visible", [_]) => boolean(true),
+        ("pg_table_is_visible" | "pg_type_is_visible" | "pg_function_is_visible" | "pg_collation_is_visible", [_]) => {
+            boolean(true)
+        }
+        // No sequences yet: serial columns are rowids.
+        ("pg_get_serial_sequence", [_, _]) => Expr::Value(Value::Null.into()),
+        ("json_build_object" | "jsonb_build_object", _) => {
+            call("json_object", args.iter().map(|a| (*a).clone()).collect())
+        }
+        ("json_build_array" | "jsonb_build_array", _) => {
+            call("json_array", args.iter().map(|a| (*a).clone()).collect())
+        }
         (
             "has_table_privilege"
             | "has_schema_privilege"
@@ -101,6 +139,21 @@ pub(super) fn function(f: &Function, session: Option<&SessionValues>) -> Option<
                 catalog::placeholder(attribute),
                 column = nested((*column).clone()),
                 oid = nested((*oid).clone()),
+            )));
+        }
+        // The OID of a named type or relation, NULL when there is none.
+        ("to_regtype" | "to_regclass" | "to_regnamespace" | "to_regrole", [name]) => {
+            let (relation, column) = match fname {
+                "to_regtype" => ("pg_type", "typname"),
+                "to_regclass" => ("pg_class", "relname"),
+                "to_regnamespace" => ("pg_namespace", "nspname"),
+                _ => ("pg_roles", "rolname"),
+            };
+            let relation = catalog::lookup(None, relation).expect("a catalog relation");
+            return Some(parse_expr(&format!(
+                "(SELECT \"__t\".oid FROM \"{}\" AS \"__t\" WHERE \"__t\".{column} = {})",
+                catalog::placeholder(relation),
+                nested((*name).clone())
             )));
         }
         // Sizes are not tracked per relation (SQLite pages are shared by the whole file).

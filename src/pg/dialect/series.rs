@@ -1,5 +1,7 @@
-//! Set-returning functions in FROM, rewritten as subqueries SQLite runs: `generate_series(start, stop [, step])`
-//! over integers becomes a recursive CTE (bounded like any statement by the execution budget).
+//! FROM items SQLite lacks, rewritten as subqueries it runs: `generate_series(start, stop [, step])` over integers
+//! becomes a recursive CTE (bounded like any statement by the execution budget); `unnest` of a catalog's text
+//! array and `pg_partition_ancestors` likewise; a derived table's column list (`AS v(a, b)`) names the
+//! subquery's own columns.
 
 use super::*;
 
@@ -119,4 +121,44 @@ fn unnest_text_array(
         subquery,
         alias: Some(sqlparser::ast::TableAlias { name: Ident::with_quote('"', name), columns: Vec::new() }),
     })
+}
+
+/// Names the result columns of `subquery` (a derived table aliased `AS t(a, b, ...)`): VALUES lists are wrapped
+/// in a SELECT naming SQLite's `column1`, `column2`...; a plain SELECT gets aliases on its select list.
+pub(super) fn name_columns(subquery: &mut Query, names: &[Ident]) -> Result<(), DialectError> {
+    let unsupported = || DialectError::unsupported("this column list on a derived table is not supported");
+    match subquery.body.as_mut() {
+        SetExpr::Values(values) => {
+            let width = values.rows.first().map(Vec::len).unwrap_or(0);
+            if names.len() > width {
+                return Err(unsupported());
+            }
+            let columns: Vec<String> = (0..width)
+                .map(|i| match names.get(i) {
+                    Some(n) => format!("column{} AS {}", i + 1, Ident::with_quote('"', n.value.clone())),
+                    None => format!("column{}", i + 1),
+                })
+                .collect();
+            let sql = format!("SELECT {} FROM ({})", columns.join(", "), subquery);
+            *subquery = *Parser::new(&PostgreSqlDialect {})
+                .try_with_sql(&sql)
+                .and_then(|mut p| p.parse_query())
+                .map_err(|e| DialectError::syntax(format!("derived table: {e}")))?;
+            Ok(())
+        }
+        SetExpr::Select(select) => {
+            if names.len() > select.projection.len() {
+                return Err(unsupported());
+            }
+            for (item, name) in select.projection.iter_mut().zip(names) {
+                let expr = match std::mem::replace(item, SelectItem::UnnamedExpr(Expr::Value(Value::Null.into()))) {
+                    SelectItem::UnnamedExpr(e) | SelectItem::ExprWithAlias { expr: e, .. } => e,
+                    _ => return Err(unsupported()),
+                };
+                *item = SelectItem::ExprWithAlias { expr, alias: name.clone() };
+            }
+            Ok(())
+        }
+        _ => Err(unsupported()),
+    }
 }

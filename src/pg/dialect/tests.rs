@@ -238,6 +238,10 @@ fn catalog_relations_and_functions() {
         out("SELECT pg_catalog.pg_table_is_visible(1), obj_description(1, 'pg_class'), pg_encoding_to_char(6)"),
         "SELECT true AS \"pg_table_is_visible\", NULL AS \"obj_description\", 'UTF8' AS \"pg_encoding_to_char\""
     );
+    // Arguments that are parameters stay parameters (SQLite's `?n`), also inside the rewritten expressions.
+    let t = one("SELECT typname FROM pg_type WHERE oid = to_regtype($1)");
+    assert!(t.sqlite_sql.contains("\"__t\".typname = ?1)"), "{}", t.sqlite_sql);
+    assert_eq!(t.param_count, 1);
     // information_schema must be named; a table of the user's called `tables` is the user's.
     assert_eq!(out("SELECT * FROM tables"), "SELECT * FROM tables");
     assert!(out("SELECT * FROM information_schema.tables").contains("sqlite_schema"));

@@ -155,6 +155,14 @@ impl VisitorMut for Xform {
                 }
                 ControlFlow::Continue(())
             }
+            TableFactor::Derived { subquery, alias: Some(alias), .. } if !alias.columns.is_empty() => {
+                // SQLite has no column list on a derived table's alias: name the subquery's own columns instead.
+                let names: Vec<Ident> = alias.columns.drain(..).map(|c| c.name).collect();
+                match series::name_columns(subquery, &names) {
+                    Ok(()) => ControlFlow::Continue(()),
+                    Err(e) => ControlFlow::Break(e),
+                }
+            }
             TableFactor::Derived { .. } | TableFactor::NestedJoin { .. } => ControlFlow::Continue(()),
             TableFactor::UNNEST { .. } => unsupported_expr("UNNEST"),
             _ => unsupported_expr("this FROM item"),
@@ -166,6 +174,21 @@ impl VisitorMut for Xform {
         if self.depth + spine_len(e) > MAX_EXPR_DEPTH {
             dismantle_expr(std::mem::replace(e, Expr::Value(Value::Null.into())));
             return ControlFlow::Break(too_deep());
+        }
+        // Before the children are visited: `x = ANY (ARRAY[a, b])` is `x IN (a, b)`, and `pg_catalog.pg_class.oid`
+        // names the column through the catalog relation's own name (its alias here).
+        if let Expr::AnyOp { left, compare_op: BinaryOperator::Eq, right, .. } = e {
+            if let Expr::Array(a) = right.as_ref() {
+                let list = a.elem.clone();
+                let left = std::mem::replace(left.as_mut(), Expr::Value(Value::Null.into()));
+                *e = Expr::InList { expr: Box::new(left), list, negated: false };
+            }
+        }
+        if let Expr::CompoundIdentifier(parts) = e {
+            let schema = parts.first().map(|p| p.value.to_ascii_lowercase());
+            if parts.len() == 3 && matches!(schema.as_deref(), Some("pg_catalog" | "information_schema" | "public")) {
+                parts.remove(0);
+            }
         }
         match e {
             Expr::BinaryOp { left, op, right } => {
