@@ -110,3 +110,31 @@ def test_asyncpg_copy_records_and_copy_from_query(cluster, table):
 
     asyncio.run(run())
     assert rows(cluster, reader(cluster, table), "SELECT id, ok FROM tools ORDER BY id") == [(1, True), (2, False)]
+
+
+def test_asyncpg_typed_queries_and_prepared_statements(cluster, table):
+    import datetime
+    from decimal import Decimal
+
+    async def run():
+        conn = await asyncpg.connect(f"postgresql://raftsql@127.0.0.1:{cluster.pg[table]}/raftsql")
+        try:
+            await conn.execute("DROP TABLE IF EXISTS typed")
+            await conn.execute(
+                "CREATE TABLE typed (id int PRIMARY KEY, n numeric, t text, ts timestamptz, b boolean, f float8, d date)"
+            )
+            ts = datetime.datetime(2024, 1, 2, 3, 4, 5, tzinfo=datetime.timezone.utc)
+            await conn.execute(
+                "INSERT INTO typed VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                1, Decimal("1.25"), "x", ts, True, 1.5, datetime.date(2024, 1, 2),
+            )
+            row = await conn.fetchrow("SELECT * FROM typed WHERE id = $1", 1)
+            assert tuple(row) == (1, Decimal("1.25"), "x", ts, True, 1.5, datetime.date(2024, 1, 2))
+            statement = await conn.prepare("SELECT id, t FROM typed WHERE b = $1")
+            assert [(a.name, a.type.name) for a in statement.get_attributes()] == [("id", "int4"), ("t", "text")]
+            assert [tuple(r) for r in await statement.fetch(True)] == [(1, "x")]
+            assert await conn.fetchval("SELECT count(*) FROM pg_catalog.pg_class WHERE relname = $1", "typed") == 1
+        finally:
+            await conn.close()
+
+    asyncio.run(run())
