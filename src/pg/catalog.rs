@@ -9,7 +9,10 @@
 //! one for the primary-key index of a table keyed by its rowid (which SQLite does not store as an index).
 //! Namespaces and types have PostgreSQL's own OIDs.
 
+mod fixed_rows;
+mod information_schema;
 mod relations;
+mod schema_rows;
 mod sql;
 
 use crate::pg::dialect_types::PgType;

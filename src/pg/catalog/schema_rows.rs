@@ -1,0 +1,323 @@
+//! The catalog relations computed from the schema itself: `pg_class`, `pg_index`, `pg_attribute`, `pg_attrdef`,
+//! `pg_constraint`, and what `pg_get_indexdef` / `pg_get_constraintdef` answer, as SQLite queries over
+//! `sqlite_schema` and the schema pragmas. OIDs: `16384 + 2 * rowid` of the object's `sqlite_schema` row, plus one
+//! for the primary-key index of a rowid table.
+
+use super::relations::{DATABASE, OWNER, PUBLIC};
+use super::sql::{type_oid, typmod, user_object, TYPES};
+use super::Session;
+use crate::pg::dialect_types::PgType::{self, Bool, Float4, Int2, Int4, Int8, Text};
+
+/// User tables and views of `sqlite_schema`, aliased `s`.
+pub(super) fn tables(kinds: &str) -> String {
+    format!("FROM sqlite_schema s WHERE s.type IN ({kinds}) AND {}", user_object("s.name"))
+}
+
+/// SQL: whether table `t` (a name column) is keyed by its rowid (`INTEGER PRIMARY KEY`): PostgreSQL would show a
+/// primary-key index that SQLite does not keep.
+pub(super) fn rowid_key(t: &str) -> String {
+    format!(
+        "((SELECT count(*) FROM pragma_table_info({t}) WHERE pk > 0) = 1 \
+         AND (SELECT upper(type) FROM pragma_table_info({t}) WHERE pk = 1) = 'INTEGER' \
+         AND NOT EXISTS (SELECT 1 FROM pragma_index_list({t}) WHERE origin = 'pk'))"
+    )
+}
+
+/// SQL: the identifier `name` as PostgreSQL prints it (quoted unless plain lower case).
+pub(super) fn quote_ident(name: &str) -> String {
+    format!("CASE WHEN regexp('^[a-z_][a-z0-9_$]*$', {name}) THEN {name} ELSE '\"' || replace({name}, '\"', '\"\"') || '\"' END")
+}
+
+/// SQL: the referenced column of a foreign key (`f`), the referenced table's key when not named.
+pub(super) fn referenced_column() -> &'static str {
+    "coalesce(f.\"to\", (SELECT name FROM pragma_table_info(f.\"table\") WHERE pk = 1))"
+}
+
+/// Every index, with PostgreSQL's names for those that back constraints: oid, relname, indrelid, table_name,
+/// sqlite_name (NULL for a rowid key), indisunique, indisprimary, indkey ("1 2"), natts, partial, columns (as
+/// an index definition lists them).
+pub(super) fn indexes() -> String {
+    let columns_of = |index: &str| {
+        format!("(SELECT group_concat(name, '_') FROM (SELECT name FROM pragma_index_info({index}) ORDER BY seqno))")
+    };
+    let attnums =
+        "(SELECT group_concat(cid + 1, ' ') FROM (SELECT cid FROM pragma_index_info(il.name) ORDER BY seqno))";
+    format!(
+        "SELECT {DATABASE} + 2 * ix.rowid AS oid, \
+           CASE il.origin WHEN 'pk' THEN t.name || '_pkey' WHEN 'u' THEN t.name || '_' || {cols} || '_key' \
+             ELSE il.name END AS relname, \
+           {DATABASE} + 2 * t.rowid AS indrelid, t.name AS table_name, il.name AS sqlite_name, \
+           il.\"unique\" AS indisunique, (il.origin = 'pk' OR il.name = t.name || '_pkey') AS indisprimary, \
+           {attnums} AS indkey, (SELECT count(*) FROM pragma_index_info(il.name)) AS natts, il.partial AS partial, \
+           (SELECT group_concat({qname}, ', ') FROM (SELECT name FROM pragma_index_info(il.name) ORDER BY seqno)) \
+             AS columns \
+         FROM sqlite_schema t JOIN pragma_index_list(t.name) il JOIN sqlite_schema ix ON ix.name = il.name \
+         WHERE t.type = 'table' AND {user} \
+         UNION ALL \
+         SELECT {DATABASE} + 2 * t.rowid + 1, t.name || '_pkey', {DATABASE} + 2 * t.rowid, t.name, NULL, 1, 1, \
+           (SELECT cid + 1 FROM pragma_table_info(t.name) WHERE pk = 1), 1, 0, \
+           (SELECT {qname} FROM pragma_table_info(t.name) WHERE pk = 1) \
+         FROM sqlite_schema t WHERE t.type = 'table' AND {user} AND {rowid}",
+        qname = quote_ident("name"),
+        cols = columns_of("il.name"),
+        user = user_object("t.name"),
+        rowid = rowid_key("t.name"),
+    )
+}
+
+pub(super) const PG_CLASS: &[(&str, PgType)] = &[
+    ("oid", Int8),
+    ("relname", Text),
+    ("relnamespace", Int8),
+    ("reltype", Int8),
+    ("reloftype", Int8),
+    ("relowner", Int8),
+    ("relam", Int8),
+    ("relfilenode", Int8),
+    ("reltablespace", Int8),
+    ("relpages", Int4),
+    ("reltuples", Float4),
+    ("relallvisible", Int4),
+    ("reltoastrelid", Int8),
+    ("relhasindex", Bool),
+    ("relisshared", Bool),
+    ("relpersistence", Text),
+    ("relkind", Text),
+    ("relnatts", Int2),
+    ("relchecks", Int2),
+    ("relhasrules", Bool),
+    ("relhastriggers", Bool),
+    ("relhassubclass", Bool),
+    ("relrowsecurity", Bool),
+    ("relforcerowsecurity", Bool),
+    ("relispopulated", Bool),
+    ("relreplident", Text),
+    ("relispartition", Bool),
+    ("relrewrite", Int8),
+    ("relfrozenxid", Int8),
+    ("relminmxid", Int8),
+    ("relacl", Text),
+    ("reloptions", Text),
+    ("relpartbound", Text),
+];
+
+pub(super) fn pg_class(_: &Session) -> String {
+    let fixed = "0, 0, 0, -1, 0, 0";
+    format!(
+        "SELECT {DATABASE} + 2 * s.rowid, s.name, {PUBLIC}, 0, 0, {OWNER}, CASE s.type WHEN 'table' THEN 2 ELSE 0 END, \
+           {fixed}, (EXISTS (SELECT 1 FROM pragma_index_list(s.name)) OR {rowid}), 0, 'p', \
+           CASE s.type WHEN 'table' THEN 'r' ELSE 'v' END, (SELECT count(*) FROM pragma_table_info(s.name)), 0, \
+           s.type = 'view', {triggers}, \
+           0, 0, 0, 1, 'd', 0, 0, 0, 0, NULL, NULL, NULL {tables} \
+         UNION ALL \
+         SELECT i.oid, i.relname, {PUBLIC}, 0, 0, {OWNER}, 403, {fixed}, 0, 0, 'p', 'i', i.natts, 0, 0, 0, 0, 0, 0, 1, \
+           'n', 0, 0, 0, 0, NULL, NULL, NULL FROM ({indexes}) i",
+        rowid = rowid_key("s.name"),
+        tables = tables("'table', 'view'"),
+        indexes = indexes(),
+        // Foreign keys are triggers in PostgreSQL, on both tables: psql shows them only for tables with triggers.
+        triggers = "(EXISTS (SELECT 1 FROM sqlite_schema tr WHERE tr.type = 'trigger' AND tr.tbl_name = s.name) \
+            OR EXISTS (SELECT 1 FROM pragma_foreign_key_list(s.name)) \
+            OR EXISTS (SELECT 1 FROM sqlite_schema o JOIN pragma_foreign_key_list(o.name) f \
+                       WHERE o.type = 'table' AND f.\"table\" = s.name))",
+    )
+}
+
+pub(super) const PG_INDEX: &[(&str, PgType)] = &[
+    ("indexrelid", Int8),
+    ("indrelid", Int8),
+    ("indnatts", Int2),
+    ("indnkeyatts", Int2),
+    ("indisunique", Bool),
+    ("indnullsnotdistinct", Bool),
+    ("indisprimary", Bool),
+    ("indisexclusion", Bool),
+    ("indimmediate", Bool),
+    ("indisclustered", Bool),
+    ("indisvalid", Bool),
+    ("indcheckxmin", Bool),
+    ("indisready", Bool),
+    ("indislive", Bool),
+    ("indisreplident", Bool),
+    ("indkey", Text),
+    ("indcollation", Text),
+    ("indclass", Text),
+    ("indoption", Text),
+    ("indexprs", Text),
+    ("indpred", Text),
+];
+
+pub(super) fn pg_index(_: &Session) -> String {
+    format!(
+        "SELECT i.oid, i.indrelid, i.natts, i.natts, i.indisunique, 0, i.indisprimary, 0, 1, 0, 1, 0, 1, 1, 0, \
+           i.indkey, NULL, NULL, NULL, NULL, NULL FROM ({}) i",
+        indexes()
+    )
+}
+
+pub(super) const PG_ATTRIBUTE: &[(&str, PgType)] = &[
+    ("attrelid", Int8),
+    ("attname", Text),
+    ("atttypid", Int8),
+    ("attstattarget", Int4),
+    ("attlen", Int2),
+    ("attnum", Int2),
+    ("attndims", Int4),
+    ("attcacheoff", Int4),
+    ("atttypmod", Int4),
+    ("attbyval", Bool),
+    ("attalign", Text),
+    ("attstorage", Text),
+    ("attcompression", Text),
+    ("attnotnull", Bool),
+    ("atthasdef", Bool),
+    ("atthasmissing", Bool),
+    ("attidentity", Text),
+    ("attgenerated", Text),
+    ("attisdropped", Bool),
+    ("attislocal", Bool),
+    ("attinhcount", Int4),
+    ("attcollation", Int8),
+    ("attacl", Text),
+    ("attoptions", Text),
+    ("attfdwoptions", Text),
+    ("attmissingval", Text),
+];
+
+/// The columns of tables and views, then of indexes (named after the table columns they hold).
+pub(super) fn pg_attribute(_: &Session) -> String {
+    let typlen = {
+        let mut case = format!("CASE {}", type_oid("x.decl"));
+        for (_, oid, _, len, _) in TYPES {
+            case.push_str(&format!(" WHEN {oid} THEN {len}"));
+        }
+        case.push_str(" ELSE -1 END");
+        case
+    };
+    // PostgreSQL's storage: plain for fixed-size types, main for numeric, extended for the rest.
+    let storage = format!("CASE WHEN ({typlen}) > 0 THEN 'p' WHEN {} = 1700 THEN 'm' ELSE 'x' END", type_oid("x.decl"));
+    format!(
+        "SELECT x.relid, x.name, {oid}, -1, {typlen}, x.num, 0, -1, {typmod}, 0, 'i', {storage}, '', x.nn, x.hd, 0, '', \
+           '', 0, 1, 0, 0, NULL, NULL, NULL, NULL \
+         FROM (SELECT {DATABASE} + 2 * s.rowid AS relid, p.name AS name, p.type AS decl, p.cid + 1 AS num, \
+                 (p.\"notnull\" OR p.pk > 0) AS nn, p.dflt_value IS NOT NULL AS hd \
+               FROM sqlite_schema s JOIN pragma_table_info(s.name) p WHERE s.type IN ('table', 'view') AND {user} \
+               UNION ALL \
+               SELECT i.oid, ii.name, (SELECT p.type FROM pragma_table_info(i.table_name) p WHERE p.name = ii.name), \
+                 ii.seqno + 1, 0, 0 \
+               FROM ({indexes}) i JOIN pragma_index_info(i.sqlite_name) ii \
+               UNION ALL \
+               SELECT i.oid, p.name, p.type, 1, 0, 0 FROM ({indexes}) i JOIN pragma_table_info(i.table_name) p \
+               WHERE i.sqlite_name IS NULL AND p.pk = 1) x",
+        oid = type_oid("x.decl"),
+        typmod = typmod("x.decl"),
+        user = user_object("s.name"),
+        indexes = indexes(),
+    )
+}
+
+pub(super) const PG_ATTRDEF: &[(&str, PgType)] = &[("oid", Int8), ("adrelid", Int8), ("adnum", Int2), ("adbin", Text)];
+
+pub(super) fn pg_attrdef(_: &Session) -> String {
+    format!(
+        "SELECT 1500000000 + s.rowid * 1000 + p.cid + 1, {DATABASE} + 2 * s.rowid, p.cid + 1, p.dflt_value \
+         FROM sqlite_schema s JOIN pragma_table_info(s.name) p WHERE s.type = 'table' AND {} \
+           AND p.dflt_value IS NOT NULL",
+        user_object("s.name")
+    )
+}
+
+pub(super) const PG_CONSTRAINT: &[(&str, PgType)] = &[
+    ("oid", Int8),
+    ("conname", Text),
+    ("connamespace", Int8),
+    ("contype", Text),
+    ("condeferrable", Bool),
+    ("condeferred", Bool),
+    ("convalidated", Bool),
+    ("conrelid", Int8),
+    ("contypid", Int8),
+    ("conindid", Int8),
+    ("conparentid", Int8),
+    ("confrelid", Int8),
+    ("confupdtype", Text),
+    ("confdeltype", Text),
+    ("confmatchtype", Text),
+    ("conislocal", Bool),
+    ("coninhcount", Int4),
+    ("connoinherit", Bool),
+    ("conkey", Text),
+    ("confkey", Text),
+    ("conbin", Text),
+];
+
+pub(super) fn pg_constraint(_: &Session) -> String {
+    let action = |c: &str| {
+        format!(
+            "CASE {c} WHEN 'CASCADE' THEN 'c' WHEN 'RESTRICT' THEN 'r' WHEN 'SET NULL' THEN 'n' \
+             WHEN 'SET DEFAULT' THEN 'd' ELSE 'a' END"
+        )
+    };
+    format!(
+        "SELECT 1000000000 + i.oid, i.relname, {PUBLIC}, CASE WHEN i.indisprimary THEN 'p' ELSE 'u' END, 0, 0, 1, \
+           i.indrelid, 0, i.oid, 0, 0, ' ', ' ', ' ', 1, 0, 1, '{{' || replace(i.indkey, ' ', ',') || '}}', NULL, NULL \
+         FROM ({indexes}) i WHERE i.indisprimary OR i.relname LIKE '%\\_key' ESCAPE '\\' \
+         UNION ALL \
+         SELECT 2000000000 + s.rowid * 1000 + f.id, \
+           s.name || '_' || group_concat(f.\"from\", '_') || '_fkey', {PUBLIC}, 'f', 0, 0, 1, {DATABASE} + 2 * s.rowid, \
+           0, 0, 0, (SELECT {DATABASE} + 2 * r.rowid FROM sqlite_schema r WHERE r.type = 'table' AND r.name = f.\"table\"), \
+           {upd}, {del}, 's', 1, 0, 1, \
+           '{{' || group_concat((SELECT p.cid + 1 FROM pragma_table_info(s.name) p WHERE p.name = f.\"from\"), ',') || '}}', \
+           '{{' || group_concat((SELECT p.cid + 1 FROM pragma_table_info(f.\"table\") p WHERE p.name = {to}), ',') || '}}', \
+           NULL \
+         FROM sqlite_schema s JOIN pragma_foreign_key_list(s.name) f WHERE s.type = 'table' AND {user} \
+         GROUP BY s.rowid, f.id",
+        indexes = indexes(),
+        upd = action("min(f.on_update)"),
+        del = action("min(f.on_delete)"),
+        user = user_object("s.name"),
+        to = referenced_column(),
+    )
+}
+
+/// (The key is not named `oid`: the argument of `pg_get_indexdef(oid)` must not bind to it.)
+pub(super) const INDEXDEFS: &[(&str, PgType)] = &[("__raftsql_oid", Int8), ("indexdef", Text)];
+
+/// What `pg_get_indexdef` answers, by index OID (not a PostgreSQL relation).
+pub(super) fn indexdefs(_: &Session) -> String {
+    format!(
+        "SELECT i.oid, 'CREATE ' || CASE WHEN i.indisunique THEN 'UNIQUE ' ELSE '' END || 'INDEX ' || {name} || \
+           ' ON public.' || {table} || ' USING btree (' || i.columns || ')' FROM ({indexes}) i",
+        name = quote_ident("i.relname"),
+        table = quote_ident("i.table_name"),
+        indexes = indexes()
+    )
+}
+
+pub(super) const CONSTRAINTDEFS: &[(&str, PgType)] = &[("__raftsql_oid", Int8), ("condef", Text)];
+
+/// What `pg_get_constraintdef` answers, by constraint OID (not a PostgreSQL relation).
+pub(super) fn constraintdefs(_: &Session) -> String {
+    let action = |what: &str, column: &str| {
+        format!(
+            "CASE WHEN min(f.{column}) IN ('NO ACTION', 'NONE') OR min(f.{column}) IS NULL THEN '' \
+             ELSE ' ON {what} ' || min(f.{column}) END"
+        )
+    };
+    format!(
+        "SELECT 1000000000 + i.oid, CASE WHEN i.indisprimary THEN 'PRIMARY KEY (' ELSE 'UNIQUE (' END || i.columns || ')' \
+         FROM ({indexes}) i WHERE i.indisprimary OR i.relname LIKE '%\\_key' ESCAPE '\\' \
+         UNION ALL \
+         SELECT 2000000000 + s.rowid * 1000 + f.id, 'FOREIGN KEY (' || group_concat({from}, ', ') || ') REFERENCES ' || \
+           {table} || '(' || group_concat({to}, ', ') || ')' || {upd} || {del} \
+         FROM sqlite_schema s JOIN pragma_foreign_key_list(s.name) f WHERE s.type = 'table' AND {user} \
+         GROUP BY s.rowid, f.id",
+        indexes = indexes(),
+        from = quote_ident("f.\"from\""),
+        table = quote_ident("min(f.\"table\")"),
+        to = quote_ident(referenced_column()),
+        upd = action("UPDATE", "on_update"),
+        del = action("DELETE", "on_delete"),
+        user = user_object("s.name"),
+    )
+}
