@@ -34,7 +34,7 @@ use reader::RowReader;
 use writer::RowWriter;
 
 /// Parameter bytes gathered before a batch of rows goes to the leader as one transaction step.
-const BATCH_BYTES: usize = 1 << 20;
+const BATCH_BYTES: usize = 4 << 20;
 
 /// A COPY FROM STDIN in progress on a connection.
 pub struct CopyIn {
