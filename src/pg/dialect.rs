@@ -466,21 +466,27 @@ fn string_literal(v: &str) -> Expr {
     Expr::Value(Value::SingleQuotedString(v.to_string()).into())
 }
 
+/// A call's positional arguments; `None` for `f(SELECT ...)`.
+fn positional_args(f: &Function) -> Option<Vec<&Expr>> {
+    match &f.args {
+        FunctionArguments::None => Some(Vec::new()),
+        FunctionArguments::List(l) => Some(
+            l.args
+                .iter()
+                .filter_map(|a| match a {
+                    FunctionArg::Unnamed(FunctionArgExpr::Expr(e)) => Some(e),
+                    _ => None,
+                })
+                .collect(),
+        ),
+        FunctionArguments::Subquery(_) => None,
+    }
+}
+
 /// The literal a session information function stands for, if `f` is one.
 fn session_value(f: &Function, s: &SessionValues) -> Option<Result<Expr, DialectError>> {
     let name = last_part(&f.name).to_ascii_lowercase();
-    let args: Vec<&Expr> = match &f.args {
-        FunctionArguments::None => Vec::new(),
-        FunctionArguments::List(l) => l
-            .args
-            .iter()
-            .filter_map(|a| match a {
-                FunctionArg::Unnamed(FunctionArgExpr::Expr(e)) => Some(e),
-                _ => None,
-            })
-            .collect(),
-        FunctionArguments::Subquery(_) => return None,
-    };
+    let args = positional_args(f)?;
     match name.as_str() {
         "current_user" | "session_user" | "user" | "current_role" if args.is_empty() => {
             Some(Ok(string_literal(&s.user)))

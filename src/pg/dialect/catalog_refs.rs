@@ -64,18 +64,10 @@ fn boolean(b: bool) -> Expr {
 /// The expression standing for a catalog function call, if `f` is one.
 pub(super) fn function(f: &Function, session: Option<&SessionValues>) -> Option<Result<Expr, DialectError>> {
     let name = last_part(&f.name).to_ascii_lowercase();
-    let args: Vec<&Expr> = match &f.args {
-        FunctionArguments::List(l) => l
-            .args
-            .iter()
-            .filter_map(|a| match a {
-                FunctionArg::Unnamed(FunctionArgExpr::Expr(e)) => Some(e),
-                _ => None,
-            })
-            .collect(),
-        FunctionArguments::None => Vec::new(),
-        FunctionArguments::Subquery(q) if name == "array" => return Some(catalog_arrays::array_of(q)),
-        FunctionArguments::Subquery(_) => return None,
+    let args = match (&f.args, positional_args(f)) {
+        (FunctionArguments::Subquery(q), _) if name == "array" => return Some(catalog_arrays::array_of(q)),
+        (_, Some(args)) => args,
+        (_, None) => return None,
     };
     if let Some(x) = catalog_arrays::function(&name, &args) {
         return Some(x);

@@ -5,6 +5,19 @@
 
 use super::*;
 
+/// A derived table of `sql` (PostgreSQL text, still to be visited by the translator) named `name`.
+fn derived(sql: &str, name: String, what: &str) -> Result<TableFactor, DialectError> {
+    let subquery = Parser::new(&PostgreSqlDialect {})
+        .try_with_sql(sql)
+        .and_then(|mut p| p.parse_query())
+        .map_err(|e| DialectError::syntax(format!("{what}: {e}")))?;
+    Ok(TableFactor::Derived {
+        lateral: false,
+        subquery,
+        alias: Some(sqlparser::ast::TableAlias { name: Ident::with_quote('"', name), columns: Vec::new() }),
+    })
+}
+
 /// The subquery standing for `name(args) [AS alias[(column)]]` in FROM.
 pub(super) fn table_function(
     name: &ObjectName,
@@ -49,15 +62,7 @@ pub(super) fn table_function(
         within(&format!("\"v\" + {step}")),
         Ident::with_quote('"', &column)
     );
-    let subquery = Parser::new(&PostgreSqlDialect {})
-        .try_with_sql(&sql)
-        .and_then(|mut p| p.parse_query())
-        .map_err(|e| DialectError::syntax(format!("generate_series: {e}")))?;
-    Ok(TableFactor::Derived {
-        lateral: false,
-        subquery,
-        alias: Some(sqlparser::ast::TableAlias { name: Ident::with_quote('"', table), columns: Vec::new() }),
-    })
+    derived(&sql, table, "generate_series")
 }
 
 /// `pg_partition_ancestors(rel) [WITH ORDINALITY] [AS a(relid, depth)]`: raftsql has no partitions, so a table
@@ -83,15 +88,7 @@ fn partition_ancestors(
         Ident::with_quote('"', relid),
         Ident::with_quote('"', depth)
     );
-    let subquery = Parser::new(&PostgreSqlDialect {})
-        .try_with_sql(&sql)
-        .and_then(|mut p| p.parse_query())
-        .map_err(|e| DialectError::syntax(format!("pg_partition_ancestors: {e}")))?;
-    Ok(TableFactor::Derived {
-        lateral: false,
-        subquery,
-        alias: Some(sqlparser::ast::TableAlias { name: Ident::with_quote('"', name), columns: Vec::new() }),
-    })
+    derived(&sql, name, "pg_partition_ancestors")
 }
 
 /// `unnest(array) [AS x]` over a catalog's text array (`{a,b}`): its elements as rows.
@@ -112,15 +109,7 @@ fn unnest_text_array(
          SELECT \"v\" AS {} FROM \"__e\" WHERE \"v\" IS NOT NULL",
         Ident::with_quote('"', column)
     );
-    let subquery = Parser::new(&PostgreSqlDialect {})
-        .try_with_sql(&sql)
-        .and_then(|mut p| p.parse_query())
-        .map_err(|e| DialectError::syntax(format!("unnest: {e}")))?;
-    Ok(TableFactor::Derived {
-        lateral: false,
-        subquery,
-        alias: Some(sqlparser::ast::TableAlias { name: Ident::with_quote('"', name), columns: Vec::new() }),
-    })
+    derived(&sql, name, "unnest")
 }
 
 /// Names the result columns of `subquery` (a derived table aliased `AS t(a, b, ...)`): VALUES lists are wrapped
