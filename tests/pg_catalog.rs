@@ -1,5 +1,5 @@
 //! The catalogs against a real PostgreSQL 15: psql's `\d`, `\d+` (tables, views, indexes), `\dt`, `\di`,
-//! `\dv`, `\dn` and catalog and information_schema queries over the same schema, run through a follower of a
+//! `\dv`, `\dn`, `\df`, `\dT`, `\ds`, `\dp` and catalog and information_schema queries over the same schema, run through a follower of a
 //! three-node cluster and through PostgreSQL, must print the same; `\l`, `\du`, `\dt+` and `\conninfo` print
 //! raftsql's one database, user and no sizes. OIDs are the same on every node and survive a restart.
 
@@ -37,6 +37,10 @@ const QUERIES: &str = r#"\dt
 \d cheap
 \d books_pkey
 \d+ books_isbn_key
+\df
+\dT
+\ds
+\dp
 select table_name, table_type from information_schema.tables where table_schema = 'public' order by 1;
 select table_name, column_name, ordinal_position, data_type, is_nullable, character_maximum_length, numeric_precision, udt_name
   from information_schema.columns where table_schema = 'public' order by 1, 3;
@@ -98,6 +102,20 @@ async fn psql_and_catalog_queries_match_postgresql() {
     ] {
         assert!(own.contains(line), "missing {line:?} in:\n{own}");
     }
+
+    // Inside a write transaction the catalogs are read on the leader's writer, with the transaction's own DDL.
+    let c = cluster.pg_client(follower).await;
+    c.batch_execute("BEGIN; CREATE TABLE in_txn (k int PRIMARY KEY, v text)").await.unwrap();
+    let rows = c
+        .query(
+            "SELECT attname FROM pg_attribute WHERE attrelid = 'in_txn'::regclass AND attnum > 0 ORDER BY attnum",
+            &[],
+        )
+        .await
+        .unwrap();
+    let names: Vec<String> = rows.iter().map(|r| r.get(0)).collect();
+    assert_eq!(names, ["k", "v"]);
+    c.batch_execute("ROLLBACK").await.unwrap();
 
     // The same OIDs on every node, and after a restart.
     let oids = "select relname, oid from pg_class order by 1;";

@@ -165,9 +165,15 @@ pub(super) fn function(f: &Function, session: Option<&SessionValues>) -> Option<
         // No partitions: a table is its own only ancestor; nothing is published.
         ("pg_partition_ancestors" | "pg_partition_root", [rel]) => (*rel).clone(),
         ("pg_relation_is_publishable", [_]) => boolean(false),
-        ("pg_get_statisticsobjdef_columns" | "pg_get_triggerdef" | "pg_get_ruledef", _) => {
-            Expr::Value(Value::Null.into())
-        }
+        (
+            "pg_get_statisticsobjdef_columns"
+            | "pg_get_triggerdef"
+            | "pg_get_ruledef"
+            | "pg_get_function_result"
+            | "pg_get_function_arguments"
+            | "pg_get_function_identity_arguments",
+            _,
+        ) => Expr::Value(Value::Null.into()),
         ("format_type", [oid, typmod]) => {
             return Some(parse_expr(&catalog::format_type(
                 &nested((*oid).clone()).to_string(),
