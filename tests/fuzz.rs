@@ -1,5 +1,6 @@
 //! Fuzzing of everything that decodes bytes or text from outside: the cluster RPC (handshake, frames,
-//! messages), the SQL dialect translator, and the PostgreSQL parameter decoders, plus the value encoders. Each
+//! messages), the SQL dialect translator (COPY, session commands and catalog queries included), COPY data in
+//! every format, and the PostgreSQL parameter decoders, plus the value encoders. Each
 //! input must end in a result or a clean error: no panic, no abort, and memory bounded (a counting allocator
 //! measures each input's peak). Random and mutated inputs from a seeded generator; CI runs a bounded number
 //! (`RAFTSQL_FUZZ_ITERATIONS`, default 1500 per target), longer runs are one variable away. A failure prints
@@ -196,6 +197,14 @@ const SQL_CORPUS: &[&str] = &[
     "ALTER TABLE t ADD COLUMN c TEXT; DROP TABLE a, b",
     "SELECT count(*) FROM raftsql_nodes WHERE NOT is_leader",
     "SELECT * FROM t1 JOIN t2 ON t1.a = t2.a LEFT JOIN t3 USING (b) GROUP BY 1 HAVING count(*) > 1",
+    "COPY t (a, b) FROM STDIN WITH (FORMAT csv, HEADER, DELIMITER ';', QUOTE '''', FORCE_NOT_NULL (a))",
+    "COPY (SELECT a FROM t WHERE b ~ '^x') TO STDOUT WITH CSV HEADER FORCE QUOTE *",
+    "PREPARE q (int, text) AS SELECT * FROM t WHERE a = $1; EXECUTE q(1 + 2, 'x'); DEALLOCATE ALL",
+    "DECLARE c SCROLL CURSOR WITH HOLD FOR SELECT 1; FETCH BACKWARD 2 FROM c; MOVE ABSOLUTE -1 IN c; CLOSE c",
+    "SELECT c.relname, pg_catalog.format_type(a.atttypid, a.atttypmod) FROM pg_catalog.pg_class c JOIN pg_attribute a ON a.attrelid = c.oid WHERE c.oid = 'public.t'::regclass AND c.relname OPERATOR(pg_catalog.~) '^(t)$' COLLATE pg_catalog.default",
+    "SELECT array_to_string(array(select rolname from pg_roles where oid = any (pol.polroles) order by 1), ',') FROM pg_policy pol",
+    "INSERT INTO t (a) SELECT p0::INTEGER FROM (VALUES ($1, 0), ($2, 1)) AS imp(p0, n) ORDER BY n RETURNING t.a",
+    "SELECT g FROM generate_series(1, $1, -2) AS g, unnest(x.conkey) AS k",
 ];
 
 const SQL_TOKENS: &[&str] = &[
@@ -289,6 +298,68 @@ fn dialect_translator() {
         }
         let (_, peak) = peak_of(|| raftsql::pg::dialect::translate(&sql).is_ok());
         assert!(peak < (256 << 20), "{} bytes of SQL took {peak} bytes", sql.len());
+    }
+}
+
+/// Valid COPY data in each format, for mutation.
+fn copy_corpus() -> Vec<(&'static str, Vec<u8>)> {
+    use raftsql::pg::copy::writer::{binary_header, binary_trailer};
+    let mut binary = binary_header();
+    for i in 0..3i32 {
+        binary.extend_from_slice(&2i16.to_be_bytes());
+        binary.extend_from_slice(&4i32.to_be_bytes());
+        binary.extend_from_slice(&i.to_be_bytes());
+        binary.extend_from_slice(&(-1i32).to_be_bytes());
+    }
+    binary.extend(binary_trailer());
+    vec![
+        ("COPY t (a, b) FROM STDIN", b"1\tx\n2\t\\N\n3\ttab\\there\\x41\\101\n\\.\n".to_vec()),
+        ("COPY t (a, b) FROM STDIN (FORMAT csv, HEADER)", b"a,b\n1,\"multi\nline \"\"q\"\"\"\n2,\n".to_vec()),
+        ("COPY t (a, b) FROM STDIN (FORMAT csv, QUOTE '''', ESCAPE '\\', FORCE_NULL (b))", b"1,'it\\'s'\n".to_vec()),
+        ("COPY t (a, b) FROM STDIN (FORMAT binary)", binary),
+    ]
+}
+
+#[test]
+fn copy_reader() {
+    use raftsql::pg::copy::reader::RowReader;
+    use raftsql::pg::dialect::StatementKind;
+    let corpus = copy_corpus();
+    let mut rng = Rng::new("copy reader");
+    for _ in 0..iterations() {
+        let (sql, data) = &corpus[rng.under(corpus.len())];
+        let StatementKind::Copy(copy) = raftsql::pg::dialect::translate(sql).unwrap().remove(0).kind else {
+            panic!("{sql}")
+        };
+        let data = rng.mutate(data);
+        let columns = vec!["a".to_string(), "b".to_string()];
+        let (_, peak) = peak_of(|| {
+            let mut reader = RowReader::new(copy.options.clone(), columns.clone());
+            let mut at = 0;
+            let mut rows = 0usize;
+            loop {
+                let end = (at + 1 + rng.under(64)).min(data.len());
+                reader.push(&data[at..end]);
+                at = end;
+                let done = at == data.len();
+                let mut failed = false;
+                loop {
+                    match reader.next_row(done) {
+                        Ok(Some(_)) => rows += 1,
+                        Ok(None) => break,
+                        Err(_) => {
+                            failed = true;
+                            break;
+                        }
+                    }
+                }
+                if failed || done {
+                    break;
+                }
+            }
+            rows
+        });
+        assert!(peak < (16 << 20), "{} bytes of COPY data took {peak} bytes", data.len());
     }
 }
 

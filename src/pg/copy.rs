@@ -6,8 +6,8 @@
 //! type would be (text or binary), so COPY accepts what PostgreSQL accepts. A malformed row fails the COPY with
 //! PostgreSQL's error and its line in the error's context; the rest of the data is read and dropped.
 
-mod reader;
-mod writer;
+pub mod reader;
+pub mod writer;
 
 use std::fmt::Debug;
 use std::time::Instant;
