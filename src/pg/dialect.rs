@@ -205,7 +205,7 @@ fn reset_or_abort(words: &[Token]) -> Result<Option<StatementKind>, DialectError
 }
 
 /// Canonical name of a run-time setting as used by SET/SHOW/RESET.
-fn setting_name(name: &str) -> String {
+pub(super) fn setting_name(name: &str) -> String {
     let lower = name.to_ascii_lowercase();
     match lower.as_str() {
         "time zone" => "timezone".into(),
@@ -285,38 +285,6 @@ fn session_kind(stmt: &Statement) -> Result<Option<StatementKind>, DialectError>
     }))
 }
 
-/// `SELECT set_config('name', 'value', is_local)` (what pg_dump and some drivers send instead of SET).
-fn set_config_call(stmt: &Statement) -> Option<StatementKind> {
-    let Statement::Query(q) = stmt else { return None };
-    let SetExpr::Select(select) = q.body.as_ref() else { return None };
-    if !select.from.is_empty() || select.selection.is_some() || select.projection.len() != 1 {
-        return None;
-    }
-    let (SelectItem::UnnamedExpr(Expr::Function(f)) | SelectItem::ExprWithAlias { expr: Expr::Function(f), .. }) =
-        &select.projection[0]
-    else {
-        return None;
-    };
-    if !last_part(&f.name).eq_ignore_ascii_case("set_config") {
-        return None;
-    }
-    let FunctionArguments::List(list) = &f.args else { return None };
-    let text = |a: &FunctionArg| match a {
-        FunctionArg::Unnamed(FunctionArgExpr::Expr(Expr::Value(v))) => match &v.value {
-            Value::SingleQuotedString(s) => Some(s.clone()),
-            Value::Boolean(b) => Some(b.to_string()),
-            _ => None,
-        },
-        _ => None,
-    };
-    match list.args.iter().map(text).collect::<Option<Vec<String>>>()?.as_slice() {
-        [name, value, local] => {
-            Some(StatementKind::SetConfig { name: setting_name(name), value: value.clone(), local: local == "true" })
-        }
-        _ => None,
-    }
-}
-
 /// The leading keywords of a rendered statement, naming it in "not supported" errors.
 fn leading_words(stmt: &impl std::fmt::Display) -> String {
     let text = stmt.to_string();
@@ -348,7 +316,7 @@ fn translate_statement(mut stmt: Statement, session: Option<&SessionValues>) -> 
     if let Some(kind) = session_kind(&stmt)? {
         return Ok(control(kind));
     }
-    if let Some(kind) = set_config_call(&stmt) {
+    if let Some(kind) = session_sql::set_config_call(&stmt) {
         return Ok(Translated { returns_rows: true, result_types: vec![Some(PgType::Text)], ..control(kind) });
     }
     let kind = match &stmt {

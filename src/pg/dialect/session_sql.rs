@@ -1,11 +1,12 @@
 //! Parses the session-level SQL commands from their tokens: `PREPARE`/`EXECUTE`/`DEALLOCATE`, cursors
-//! (`DECLARE ... CURSOR`, `FETCH`, `MOVE`, `CLOSE`) and `DISCARD`. Their bodies (a prepared statement, a cursor's
+//! (`DECLARE ... CURSOR`, `FETCH`, `MOVE`, `CLOSE`) and `DISCARD`; and recognises `SELECT set_config(...)`. Their bodies (a prepared statement, a cursor's
 //! query, EXECUTE's arguments) are kept as PostgreSQL text and translated when they run.
 
+use sqlparser::ast::{Expr, FunctionArg, FunctionArgExpr, FunctionArguments, SelectItem, SetExpr, Statement, Value};
 use sqlparser::tokenizer::Token;
 
 use super::copy::render;
-use super::{DialectError, StatementKind};
+use super::{last_part, DialectError, StatementKind};
 
 /// Which rows a FETCH or MOVE takes, as PostgreSQL defines the directions.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -260,6 +261,40 @@ fn discard(words: &[Token]) -> Result<StatementKind, DialectError> {
             if what == "temporary" { "TEMP".into() } else { what.to_uppercase() }
         ))),
         _ => Err(syntax_at(words.get(1))),
+    }
+}
+
+/// `SELECT set_config('name', 'value', is_local)` (what pg_dump and some drivers send instead of SET).
+pub(super) fn set_config_call(stmt: &Statement) -> Option<StatementKind> {
+    let Statement::Query(q) = stmt else { return None };
+    let SetExpr::Select(select) = q.body.as_ref() else { return None };
+    if !select.from.is_empty() || select.selection.is_some() || select.projection.len() != 1 {
+        return None;
+    }
+    let (SelectItem::UnnamedExpr(Expr::Function(f)) | SelectItem::ExprWithAlias { expr: Expr::Function(f), .. }) =
+        &select.projection[0]
+    else {
+        return None;
+    };
+    if !last_part(&f.name).eq_ignore_ascii_case("set_config") {
+        return None;
+    }
+    let FunctionArguments::List(list) = &f.args else { return None };
+    let text = |a: &FunctionArg| match a {
+        FunctionArg::Unnamed(FunctionArgExpr::Expr(Expr::Value(v))) => match &v.value {
+            Value::SingleQuotedString(s) => Some(s.clone()),
+            Value::Boolean(b) => Some(b.to_string()),
+            _ => None,
+        },
+        _ => None,
+    };
+    match list.args.iter().map(text).collect::<Option<Vec<String>>>()?.as_slice() {
+        [name, value, local] => Some(StatementKind::SetConfig {
+            name: super::setting_name(name),
+            value: value.clone(),
+            local: local == "true",
+        }),
+        _ => None,
     }
 }
 
