@@ -267,3 +267,36 @@ async fn pgbench_initializes_and_runs_its_builtin_scripts() {
         assert_eq!((row.get::<_, i64>(0), row.get::<_, i64>(1)), (history, delta), "node {id}");
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_failed_copy_lets_other_writers_in_before_its_client_stops_sending() {
+    let cluster = ProcCluster::start(3).await;
+    let follower = cluster.follower().await;
+    let copier = cluster.pg_client(follower).await;
+    let other = cluster.pg_client(cluster.leader().await).await;
+    copier.batch_execute("CREATE TABLE slow (id int8 PRIMARY KEY, pad text, twice int4)").await.unwrap();
+    other.batch_execute("CREATE TABLE side (id int PRIMARY KEY); SET lock_timeout = '3s'").await.unwrap();
+
+    // Enough good rows that a batch goes to the leader (the COPY's transaction then holds the write gate), then a
+    // bad row; the client keeps the COPY open.
+    let sink = copier.copy_in::<_, Bytes>("COPY slow FROM STDIN").await.unwrap();
+    futures::pin_mut!(sink);
+    let mut data = text_rows(1, 120_000);
+    data.extend_from_slice(b"120001\tpad\tnot-a-number\n");
+    for piece in data.chunks(64 << 10) {
+        sink.send(Bytes::copy_from_slice(piece)).await.unwrap();
+    }
+    // Another client writes meanwhile: the failed COPY's transaction is already rolled back.
+    tokio::time::timeout(Duration::from_secs(10), other.batch_execute("INSERT INTO side VALUES (1)"))
+        .await
+        .expect("a write waited on a failed COPY")
+        .unwrap();
+    // The rest of the COPY's data is read and dropped, then its client hears the error.
+    for piece in text_rows(120_002, 1000).chunks(64 << 10) {
+        sink.send(Bytes::copy_from_slice(piece)).await.unwrap();
+    }
+    let e = sink.finish().await.unwrap_err();
+    assert_eq!(e.as_db_error().map(|d| d.code().code()), Some("22P02"), "{e:?}");
+    let n: i64 = other.query_one("SELECT count(*) FROM slow", &[]).await.unwrap().get(0);
+    assert_eq!(n, 0);
+}
