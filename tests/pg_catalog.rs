@@ -54,6 +54,7 @@ select c.relname, i.indisunique, i.indisprimary, i.indkey from pg_index i join p
 select typname, typlen from pg_type where oid in (16, 20, 23, 25, 1043, 1700) order by oid;
 select nspname from pg_namespace where nspname !~ '^pg_t' order by 1;
 select quote_ident('plain'), quote_ident('Mixed Case'), pg_catalog.pg_encoding_to_char(6);
+select current_schemas(true), current_schemas(false);
 select count(*) from pg_catalog.pg_database where datname = current_database();
 select relname from pg_class where relname ~ '^b' and relkind = 'r';
 "#;

@@ -105,6 +105,13 @@ pub(super) fn function(f: &Function, session: Option<&SessionValues>) -> Option<
             | "has_any_column_privilege",
             _,
         ) => boolean(true),
+        // The search path as PostgreSQL reports it (an array, in its text form as the catalogs' arrays are).
+        ("current_schemas", [implicit]) => {
+            return Some(parse_expr(&format!(
+                "CASE WHEN {} THEN '{{pg_catalog,public}}' ELSE '{{public}}' END",
+                nested((*implicit).clone())
+            )))
+        }
         ("pg_get_userbyid", [oid]) => {
             let owner = crate::pg::catalog::DATABASE_OWNER;
             return Some(parse_expr(&format!(

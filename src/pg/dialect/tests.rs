@@ -242,6 +242,10 @@ fn catalog_relations_and_functions() {
     let t = one("SELECT typname FROM pg_type WHERE oid = to_regtype($1)");
     assert!(t.sqlite_sql.contains("\"__t\".typname = ?1)"), "{}", t.sqlite_sql);
     assert_eq!(t.param_count, 1);
+    assert_eq!(
+        out("SELECT current_schemas(false)"),
+        "SELECT CASE WHEN false THEN '{pg_catalog,public}' ELSE '{public}' END AS \"current_schemas\""
+    );
     // information_schema must be named; a table of the user's called `tables` is the user's.
     assert_eq!(out("SELECT * FROM tables"), "SELECT * FROM tables");
     assert!(out("SELECT * FROM information_schema.tables").contains("sqlite_schema"));
