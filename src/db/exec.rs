@@ -152,6 +152,15 @@ fn bind(stmt: &mut rusqlite::Statement<'_>, params: &[Value]) -> Result<(), Fail
     Ok(())
 }
 
+/// The failure of a statement that stored the reserved rowid (22003).
+fn reserved_rowid() -> Failure {
+    Failure::Sql(SqlError::new(
+        SqlError::RESERVED_ROWID,
+        "key 9223372036854775807 is reserved (raftsql keeps the largest 64-bit row key free so that new rows never \
+         get random keys); a table whose largest key is 9223372036854775806 is full",
+    ))
+}
+
 /// Runs a client statement on the state machine's writer, inside the execution budget already armed by the
 /// caller (`determinism::with_statement`): a fresh prepare every time (a cached statement would re-prepare, or
 /// not, depending on this node's history, and count differently against the budget), the function allow-list
@@ -169,11 +178,7 @@ pub fn run_replicated(conn: &Connection, sql: &str, params: &[Value], max_bytes:
     determinism::take_reserved_rowid();
     let (columns, rows) = collect(&mut stmt, max_bytes)?;
     if determinism::take_reserved_rowid() {
-        return Err(Failure::Sql(SqlError::new(
-            SqlError::RESERVED_ROWID,
-            "key 9223372036854775807 is reserved (raftsql keeps the largest 64-bit row key free so that new rows \
-             never get random keys); a table whose largest key is 9223372036854775806 is full",
-        )));
+        return Err(reserved_rowid());
     }
     let rows_affected = if readonly { rows.len() as u64 } else { conn.changes() };
     Ok(QueryResult { columns, rows, rows_affected })
@@ -202,11 +207,7 @@ pub fn run_replicated_rows(conn: &Connection, sql: &str, params: &[Value]) -> Re
         drop(rows);
         rows_affected += conn.changes();
         if determinism::take_reserved_rowid() {
-            return Err(Failure::Sql(SqlError::new(
-                SqlError::RESERVED_ROWID,
-                "key 9223372036854775807 is reserved (raftsql keeps the largest 64-bit row key free so that new \
-                 rows never get random keys); a table whose largest key is 9223372036854775806 is full",
-            )));
+            return Err(reserved_rowid());
         }
     }
     Ok(QueryResult { columns: Vec::new(), rows: Vec::new(), rows_affected })

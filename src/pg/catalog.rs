@@ -18,7 +18,7 @@ mod sql;
 use crate::pg::dialect_types::PgType;
 
 pub use relations::{DATABASE_OWNER, RELATIONS};
-pub use sql::{decl_oid, format_type};
+pub use sql::{decl_oid, format_type, quote_ident};
 
 /// One catalog relation: its PostgreSQL schema and name, columns (name, type) and SQLite subquery.
 pub struct Relation {
@@ -62,14 +62,26 @@ pub fn placeholder(relation: &Relation) -> String {
     format!("{PLACEHOLDER}{}_{}", relation.schema, relation.name)
 }
 
+/// The placeholder of the `pg_catalog` relation `name` as SQL (a quoted identifier), for the expressions the
+/// translator writes over the catalogs; `name` is one of `RELATIONS` (a fixed name in the code, never input).
+pub fn relation_sql(name: &str) -> String {
+    let relation = lookup(None, name).unwrap_or_else(|| panic!("no catalog relation {name}"));
+    format!("\"{}\"", placeholder(relation))
+}
+
 /// Whether a table name is a catalog placeholder (not a table of the database).
 pub fn is_placeholder(table: &str) -> bool {
     table.starts_with(PLACEHOLDER)
 }
 
-/// Replaces the placeholders in `sql` (rendered as quoted identifiers) with the relations' subqueries.
-pub fn expand(sql: &str, session: &Session) -> String {
-    let mut out = sql.to_string();
+/// Replaces the placeholders in `sql` (rendered as quoted identifiers) with the relations' subqueries; what the
+/// session shows is asked for only when a catalog relation is named (most statements name none).
+pub fn expand(sql: String, session: impl FnOnce() -> Session) -> String {
+    if !sql.contains(PLACEHOLDER) {
+        return sql;
+    }
+    let session = session();
+    let mut out = sql;
     for r in RELATIONS {
         let quoted = format!("\"{}\"", placeholder(r));
         if out.contains(&quoted) {
@@ -90,7 +102,7 @@ pub fn expand(sql: &str, session: &Session) -> String {
             let sql = format!(
                 "(WITH \"__rel\"({}) AS ({}) SELECT {} FROM \"__rel\")",
                 columns.join(", "),
-                (r.sql)(session),
+                (r.sql)(&session),
                 typed.join(", ")
             );
             out = out.replace(&quoted, &sql);

@@ -146,12 +146,7 @@ impl PgConnection {
             return Err(error("42601", "COPY FROM needs a table"));
         };
         match session.status() {
-            TxnStatus::Failed => {
-                return Err(error(
-                    "25P02",
-                    "current transaction is aborted, commands ignored until end of transaction block",
-                ))
-            }
+            TxnStatus::Failed => return Err(exec_error(&crate::query::session::failed_error())),
             TxnStatus::InTransaction if session.read_only() => {
                 return Err(error("25006", "cannot execute COPY FROM in a read-only transaction"))
             }

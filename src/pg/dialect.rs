@@ -423,8 +423,7 @@ fn translate_statement(mut stmt: Statement, session: Option<&SessionValues>) -> 
         }
         other => return Err(unsupported_statement(other)),
     };
-    let catalog = session.map(SessionValues::catalog).unwrap_or_default();
-    let sqlite_sql = crate::pg::catalog::expand(&sqlite_sql, &catalog);
+    let sqlite_sql = crate::pg::catalog::expand(sqlite_sql, || session.map(SessionValues::catalog).unwrap_or_default());
     let mut translated = x.finish(sqlite_sql, kind, returns_rows);
     translated.result_types = result_types;
     Ok(translated)

@@ -13,6 +13,7 @@ use crate::pg::dialect::{StatementKind, Translated};
 use crate::pg::errors::{error, exec_error};
 use crate::pg::settings::Settings;
 use crate::pg::types::{type_for_decl, type_for_value};
+use crate::pg::unlock;
 use crate::query::{Session, TxnEnd};
 use crate::raft::Consistency;
 
@@ -102,8 +103,20 @@ pub async fn run(
     result
 }
 
-fn lock(settings: &std::sync::Mutex<Settings>) -> std::sync::MutexGuard<'_, Settings> {
-    settings.lock().unwrap_or_else(|e| e.into_inner())
+/// SET (with `local`: SET LOCAL) `name` = `value`, applied to what the session acts on; the ParameterStatus to
+/// report, if the parameter is reported.
+fn set_parameter(
+    session: &mut Session,
+    settings: &std::sync::Mutex<Settings>,
+    name: &str,
+    value: &str,
+    local: bool,
+) -> Result<Option<(String, String)>, ErrorInfo> {
+    let mut s = unlock(settings);
+    let change = if local { s.set_local(name, value) } else { s.set(name, value) };
+    let change = change.map_err(|e| error(e.sqlstate, e.message))?;
+    apply_settings(session, &s);
+    Ok(change)
 }
 
 async fn run_inner(
@@ -143,23 +156,12 @@ async fn run_inner(
             Ok(command("SET"))
         }
         StatementKind::Set { name, value, local } => {
-            let change = {
-                let mut s = lock(settings);
-                let change = if *local { s.set_local(name, value) } else { s.set(name, value) };
-                let change = change.map_err(|e| error(e.sqlstate, e.message))?;
-                apply_settings(session, &s);
-                change
-            };
+            let change = set_parameter(session, settings, name, value, *local)?;
             Ok(Outcome::Command { tag: "SET".into(), parameter_status: change.into_iter().collect() })
         }
         StatementKind::SetConfig { name, value, local } => {
-            {
-                let mut s = lock(settings);
-                let in_txn = session.status() != crate::query::TxnStatus::Idle;
-                let change = if *local && in_txn { s.set_local(name, value) } else { s.set(name, value) };
-                change.map_err(|e| error(e.sqlstate, e.message))?;
-                apply_settings(session, &s);
-            };
+            let in_txn = session.status() != crate::query::TxnStatus::Idle;
+            set_parameter(session, settings, name, value, *local && in_txn)?;
             // Rows carry no ParameterStatus: a reported parameter (TimeZone, application_name) changed this way
             // is not announced to the client, unlike with SET.
             Ok(Outcome::Rows {
@@ -170,7 +172,7 @@ async fn run_inner(
         }
         StatementKind::Reset(name) => {
             let changes = {
-                let mut s = lock(settings);
+                let mut s = unlock(settings);
                 let changes = s.reset(name);
                 apply_settings(session, &s);
                 changes
@@ -178,7 +180,7 @@ async fn run_inner(
             Ok(Outcome::Command { tag: "RESET".into(), parameter_status: changes })
         }
         StatementKind::Show(name) => {
-            let s = lock(settings);
+            let s = unlock(settings);
             if name == "all" {
                 let rows = s
                     .all()

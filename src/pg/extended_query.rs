@@ -28,6 +28,7 @@ use crate::pg::handler::PgConnection;
 use crate::pg::parser::{Parser, Prepared};
 use crate::pg::rows::{field_infos, query_response};
 use crate::pg::types::decode_param;
+use crate::pg::unlock;
 
 #[async_trait]
 impl ExtendedQueryHandler for PgConnection {
@@ -66,7 +67,7 @@ impl ExtendedQueryHandler for PgConnection {
             None => client.portal_store().put_empty_statement(&name),
         }
         if !name.is_empty() {
-            self.statement_names.lock().unwrap_or_else(|e| e.into_inner()).insert(name);
+            unlock(&self.statement_names).insert(name);
         }
         client.send(PgWireBackendMessage::ParseComplete(ParseComplete::new())).await?;
         Ok(())
@@ -82,7 +83,7 @@ impl ExtendedQueryHandler for PgConnection {
         let name = message.name.as_deref().unwrap_or(pgwire::api::DEFAULT_NAME);
         if message.target_type == TARGET_TYPE_BYTE_STATEMENT {
             client.portal_store().rm_statement(name);
-            self.statement_names.lock().unwrap_or_else(|e| e.into_inner()).remove(name);
+            unlock(&self.statement_names).remove(name);
         } else {
             client.portal_store().rm_portal(name);
         }
@@ -101,7 +102,7 @@ impl ExtendedQueryHandler for PgConnection {
         if message.target_type == TARGET_TYPE_BYTE_PORTAL {
             let name = message.name.as_deref().unwrap_or(pgwire::api::DEFAULT_NAME);
             if client.portal_store().get_portal(name).is_none() {
-                let fields = self.cursors.lock().unwrap_or_else(|e| e.into_inner()).fields(name);
+                let fields = unlock(&self.cursors).fields(name);
                 if let Some(fields) = fields {
                     let response = DescribePortalResponse::new(field_infos(&fields, &Format::UnifiedText));
                     pgwire::api::query::send_describe_response(client, &response).await?;

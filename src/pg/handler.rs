@@ -113,7 +113,7 @@ impl PgConnection {
         C: Sink<PgWireBackendMessage> + Unpin + Send,
         PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
     {
-        let notices = std::mem::take(&mut *self.notices.lock().unwrap_or_else(|e| e.into_inner()));
+        let notices = std::mem::take(&mut *crate::pg::unlock(&self.notices));
         for n in notices {
             client.feed(PgWireBackendMessage::NoticeResponse(n.into())).await?;
         }

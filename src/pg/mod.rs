@@ -37,3 +37,9 @@ pub mod tls;
 pub mod types;
 
 pub use server::{serve, AuthMethod, PgOptions, PgShared};
+
+/// Locks a connection's or server's state; a panic elsewhere while it was held leaves it usable (nothing here
+/// is left half-changed by a panic that matters more than serving the next statement).
+pub(crate) fn unlock<T>(m: &std::sync::Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}

@@ -14,12 +14,13 @@ use crate::db::Value;
 use crate::pg::cursors::Cursor;
 use crate::pg::dialect::session_sql::FetchDirection;
 use crate::pg::dialect::{translate_with, PgType, StatementKind, Translated};
-use crate::pg::errors::error;
+use crate::pg::errors::{error, exec_error};
 use crate::pg::exec::Outcome;
 use crate::pg::handler::PgConnection;
 use crate::pg::parser::{pg_type, Prepared};
 use crate::pg::settings::session_values;
 use crate::pg::types::decode_param;
+use crate::pg::unlock;
 use crate::query::{Session, TxnStatus};
 
 /// The connection's named statements: pgwire's store, whose statement type is known to be `Prepared`.
@@ -32,10 +33,6 @@ where
         .as_any()
         .downcast_ref::<MemPortalStore<Prepared>>()
         .ok_or_else(|| error("XX000", "internal: unexpected statement store"))
-}
-
-fn unlock<T>(m: &std::sync::Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(|e| e.into_inner())
 }
 
 /// An evaluated EXECUTE argument as the parameter type expects it (as if the client had sent its text).
@@ -76,10 +73,7 @@ impl PgConnection {
                 | StatementKind::DiscardAll
         );
         if session_command && session.status() == TxnStatus::Failed {
-            return Err(error(
-                "25P02",
-                "current transaction is aborted, commands ignored until end of transaction block",
-            ));
+            return Err(exec_error(&crate::query::session::failed_error()));
         }
         if matches!(t.kind, StatementKind::Set { local: true, .. }) && session.status() == TxnStatus::Idle {
             let mut warning = error("25P01", "SET LOCAL can only be used in transaction blocks");

@@ -283,8 +283,8 @@ pub fn session_values<C: pgwire::api::ClientInfo>(
     cursors: &std::sync::Mutex<crate::pg::cursors::Cursors>,
     client: &C,
 ) -> SessionValues {
-    let cursors = cursors.lock().unwrap_or_else(|e| e.into_inner()).list();
-    let settings = settings.lock().unwrap_or_else(|e| e.into_inner());
+    let cursors = crate::pg::unlock(cursors).list();
+    let settings = crate::pg::unlock(settings);
     let user = client.metadata().get("user").cloned().unwrap_or_else(|| "raftsql".into());
     SessionValues {
         // libpq's default database is the user's name.

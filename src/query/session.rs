@@ -52,7 +52,8 @@ pub struct Session {
     active: Option<Active>,
 }
 
-fn failed_error() -> ExecError {
+/// The error of any statement but ROLLBACK in a failed transaction (25P02).
+pub fn failed_error() -> ExecError {
     SqlError::new(
         SqlError::TXN_FAILED,
         "current transaction is aborted, commands ignored until end of transaction block",

@@ -4,7 +4,7 @@
 //! for the primary-key index of a rowid table.
 
 use super::relations::{DATABASE, OWNER, PUBLIC};
-use super::sql::{type_oid, typmod, user_object, TYPES};
+use super::sql::{quote_ident, type_oid, typmod, user_object, TYPES};
 use super::Session;
 use crate::pg::dialect_types::PgType::{self, Bool, Float4, Int2, Int4, Int8, Text};
 
@@ -21,11 +21,6 @@ pub(super) fn rowid_key(t: &str) -> String {
          AND (SELECT upper(type) FROM pragma_table_info({t}) WHERE pk = 1) = 'INTEGER' \
          AND NOT EXISTS (SELECT 1 FROM pragma_index_list({t}) WHERE origin = 'pk'))"
     )
-}
-
-/// SQL: the identifier `name` as PostgreSQL prints it (quoted unless plain lower case).
-pub(super) fn quote_ident(name: &str) -> String {
-    format!("CASE WHEN regexp('^[a-z_][a-z0-9_$]*$', {name}) THEN {name} ELSE '\"' || replace({name}, '\"', '\"\"') || '\"' END")
 }
 
 /// SQL: the referenced column of a foreign key (`f`), the referenced table's key when not named.

@@ -51,6 +51,11 @@ pub fn user_object(name: &str) -> String {
     format!("({name} NOT LIKE 'sqlite\\_%' ESCAPE '\\' AND {name} NOT LIKE '\\_\\_raftsql%' ESCAPE '\\')")
 }
 
+/// SQL: the identifier `name` (an SQL expression) as PostgreSQL prints it: quoted unless plain lower case.
+pub fn quote_ident(name: &str) -> String {
+    format!("CASE WHEN regexp('^[a-z_][a-z0-9_$]*$', {name}) THEN {name} ELSE '\"' || replace({name}, '\"', '\"\"') || '\"' END")
+}
+
 /// SQL: the declared type `decl` without its modifiers, upper case.
 fn decl_base(decl: &str) -> String {
     format!(

@@ -27,7 +27,7 @@ fn rows(conn: &Connection, sql: &str) -> Vec<Vec<String>> {
 fn relation(name: &str) -> String {
     let r = lookup(None, name).or_else(|| lookup(Some("information_schema"), name)).unwrap();
     let session = Session { user: "raftsql".into(), database: "db".into(), ..Session::default() };
-    expand(&format!("\"{}\"", placeholder(r)), &session)
+    expand(format!("\"{}\"", placeholder(r)), || session)
 }
 
 /// A connection with raftsql's functions (`regexp`).

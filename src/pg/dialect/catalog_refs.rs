@@ -73,10 +73,9 @@ pub(super) fn function(f: &Function, session: Option<&SessionValues>) -> Option<
         return Some(x);
     }
     let by_oid = |relation: &str, column: &str, oid: &Expr| {
-        let relation = catalog::lookup(None, relation).expect("a catalog relation");
         parse_expr(&format!(
-            "(SELECT {column} FROM \"{}\" WHERE \"__raftsql_oid\" = {})",
-            catalog::placeholder(relation),
+            "(SELECT {column} FROM {} WHERE \"__raftsql_oid\" = {})",
+            catalog::relation_sql(relation),
             nested(oid.clone())
         ))
     };
@@ -127,15 +126,14 @@ pub(super) fn function(f: &Function, session: Option<&SessionValues>) -> Option<
         ("pg_get_indexdef", [oid]) => return Some(by_oid("__raftsql_indexdefs", "indexdef", oid)),
         // With a column number: that column of the index (0: the whole definition).
         ("pg_get_indexdef", [oid, column, ..]) => {
-            let attribute = catalog::lookup(None, "pg_attribute").expect("a catalog relation");
             let definition = match by_oid("__raftsql_indexdefs", "indexdef", oid) {
                 Ok(d) => d,
                 Err(e) => return Some(Err(e)),
             };
             return Some(parse_expr(&format!(
-                "CASE WHEN {column} = 0 THEN {definition} ELSE (SELECT \"__a\".attname FROM \"{}\" AS \"__a\" \
+                "CASE WHEN {column} = 0 THEN {definition} ELSE (SELECT \"__a\".attname FROM {} AS \"__a\" \
                  WHERE \"__a\".attrelid = {oid} AND \"__a\".attnum = {column}) END",
-                catalog::placeholder(attribute),
+                catalog::relation_sql("pg_attribute"),
                 column = nested((*column).clone()),
                 oid = nested((*oid).clone()),
             )));
@@ -148,10 +146,9 @@ pub(super) fn function(f: &Function, session: Option<&SessionValues>) -> Option<
                 "to_regnamespace" => ("pg_namespace", "nspname"),
                 _ => ("pg_roles", "rolname"),
             };
-            let relation = catalog::lookup(None, relation).expect("a catalog relation");
             return Some(parse_expr(&format!(
-                "(SELECT \"__t\".oid FROM \"{}\" AS \"__t\" WHERE \"__t\".{column} = {})",
-                catalog::placeholder(relation),
+                "(SELECT \"__t\".oid FROM {} AS \"__t\" WHERE \"__t\".{column} = {})",
+                catalog::relation_sql(relation),
                 nested((*name).clone())
             )));
         }
@@ -187,12 +184,7 @@ pub(super) fn function(f: &Function, session: Option<&SessionValues>) -> Option<
                 &nested((*typmod).clone()).to_string(),
             )))
         }
-        ("quote_ident", [x]) => {
-            let x = nested((*x).clone()).to_string();
-            return Some(parse_expr(&format!(
-                "CASE WHEN regexp('^[a-z_][a-z0-9_$]*$', {x}) THEN {x} ELSE '\"' || replace({x}, '\"', '\"\"') || '\"' END"
-            )));
-        }
+        ("quote_ident", [x]) => return Some(parse_expr(&catalog::quote_ident(&nested((*x).clone()).to_string()))),
         _ => return None,
     }))
 }
@@ -251,13 +243,10 @@ pub(super) fn object_cast(e: &Expr, dt: &DataType) -> Option<Result<Expr, Dialec
     };
     let Expr::Value(ValueWithSpan { value: Value::SingleQuotedString(text), .. }) = e else {
         // An OID shown as the object's name, as PostgreSQL prints a regclass or regtype value.
-        let name_column = if relation == "pg_class" { "relname" } else { column };
-        let relation = catalog::lookup(None, relation).expect("a catalog relation");
-        let name = format!("\"__o\".{name_column}");
         return Some(parse_expr(&format!(
-            "(SELECT CASE WHEN regexp('^[a-z_][a-z0-9_$]*$', {name}) THEN {name} ELSE '\"' || replace({name}, '\"', '\"\"') || '\"' END \
-             FROM \"{}\" AS \"__o\" WHERE \"__o\".oid = {})",
-            catalog::placeholder(relation),
+            "(SELECT {} FROM {} AS \"__o\" WHERE \"__o\".oid = {})",
+            catalog::quote_ident(&format!("\"__o\".{column}")),
+            catalog::relation_sql(relation),
             nested(e.clone())
         )));
     };
@@ -270,10 +259,9 @@ pub(super) fn object_cast(e: &Expr, dt: &DataType) -> Option<Result<Expr, Dialec
         Some(quoted) => quoted.replace("\"\"", "\""),
         None => unquoted.to_lowercase(),
     };
-    let relation = catalog::lookup(None, relation).expect("a catalog relation");
     Some(parse_expr(&format!(
-        "(SELECT oid FROM \"{}\" WHERE {column} = '{}')",
-        catalog::placeholder(relation),
+        "(SELECT oid FROM {} WHERE {column} = '{}')",
+        catalog::relation_sql(relation),
         name.replace('\'', "''")
     )))
 }

@@ -230,6 +230,17 @@ impl VisitorMut for Xform {
             if !self.functions.contains(&name) {
                 self.functions.push(name);
             }
+            // Functions the catalogs answer, then the session information functions: worked out once each.
+            let rewritten = catalog_refs::function(f, self.session.as_ref())
+                .or_else(|| self.session.as_ref().and_then(|s| session_value(f, s)));
+            match rewritten {
+                Some(Ok(x)) => {
+                    *e = x;
+                    return ControlFlow::Continue(());
+                }
+                Some(Err(err)) => return ControlFlow::Break(err),
+                None => {}
+            }
         }
         let replacement = match e {
             Expr::Cast { expr, data_type, format: None, .. } => {
@@ -260,13 +271,6 @@ impl VisitorMut for Xform {
                 pattern: pattern.clone(),
                 escape_char: escape_char.clone(),
             },
-            Expr::Function(f) if catalog_refs::function(f, self.session.as_ref()).is_some() => {
-                match catalog_refs::function(f, self.session.as_ref()) {
-                    Some(Ok(x)) => x,
-                    Some(Err(err)) => return ControlFlow::Break(err),
-                    None => return ControlFlow::Continue(()),
-                }
-            }
             Expr::BinaryOp { left, op, right }
                 if matches!(op, B::PGRegexMatch | B::PGRegexIMatch | B::PGRegexNotMatch | B::PGRegexNotIMatch)
                     || matches!(op, B::PGCustomBinaryOperator(ref p) if p.last().is_some_and(|o| o.contains('~'))) =>
@@ -280,13 +284,6 @@ impl VisitorMut for Xform {
             }
             Expr::Collate { expr, collation } if catalog_refs::neutral_collation(collation) => {
                 std::mem::replace(expr.as_mut(), Expr::Value(Value::Null.into()))
-            }
-            Expr::Function(f) if self.session.as_ref().and_then(|s| session_value(f, s)).is_some() => {
-                match self.session.as_ref().and_then(|s| session_value(f, s)) {
-                    Some(Ok(x)) => x,
-                    Some(Err(err)) => return ControlFlow::Break(err),
-                    None => return ControlFlow::Continue(()),
-                }
             }
             Expr::Function(f) if matches!(f.args, FunctionArguments::None) => {
                 let name = last_part(&f.name).to_ascii_lowercase();
