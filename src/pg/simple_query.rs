@@ -115,7 +115,7 @@ impl PgConnection {
             if let StatementKind::Copy(copy) = &t.kind {
                 let result = if !copy.from {
                     self.copy_out(client, session, copy, true).await.map(|rows| {
-                        Some(PgWireBackendMessage::CommandComplete(Tag::new("COPY").with_rows(rows as usize).into()))
+                        PgWireBackendMessage::CommandComplete(Tag::new("COPY").with_rows(rows as usize).into())
                     })
                 } else if i + 1 != statements.len() || implicit {
                     Err(user_error(error("0A000", "COPY FROM STDIN must be the only statement of its query string")))
@@ -123,14 +123,13 @@ impl PgConnection {
                     match self.start_copy_in(session, copy).await {
                         Ok(response) => {
                             client.set_state(PgWireConnectionState::CopyInProgress(false));
-                            Ok(Some(PgWireBackendMessage::CopyInResponse(response)))
+                            Ok(PgWireBackendMessage::CopyInResponse(response))
                         }
                         Err(info) => Err(user_error(info)),
                     }
                 };
                 match result {
-                    Ok(Some(message)) => client.feed(message).await?,
-                    Ok(None) => {}
+                    Ok(message) => client.feed(message).await?,
                     Err(e) => {
                         session.fail();
                         if implicit {
