@@ -205,6 +205,8 @@ const SQL_CORPUS: &[&str] = &[
     "SELECT array_to_string(array(select rolname from pg_roles where oid = any (pol.polroles) order by 1), ',') FROM pg_policy pol",
     "INSERT INTO t (a) SELECT p0::INTEGER FROM (VALUES ($1, 0), ($2, 1)) AS imp(p0, n) ORDER BY n RETURNING t.a",
     "SELECT g FROM generate_series(1, $1, -2) AS g, unnest(x.conkey) AS k",
+    "SELECT round(a * 1.5, 2), sum(b) OVER (ORDER BY c), -x, ceil(-2.5) FROM t WHERE a * 2 BETWEEN 0.5 AND 1e3 ORDER BY a / 3 DESC",
+    "SELECT 'a_b' LIKE 'a\\_%', name ILIKE $1, 12345678901234567890123::numeric(30,2) > avg(v) FROM t GROUP BY name",
 ];
 
 const SQL_TOKENS: &[&str] = &[
@@ -432,4 +434,41 @@ fn parameter_decoders_and_value_encoders() {
         let _ = encode_text(&v, &ty);
         let _ = encode_binary(&v, &ty);
     }
+}
+
+#[test]
+fn decimal_arithmetic_and_collation() {
+    use raftsql::db::decimal::Decimal;
+    use raftsql::db::numeric_functions::collate;
+    let mut rng = Rng::new("decimal arithmetic");
+    let seeds: &[&[u8]] = &[
+        b"12345678901234567890.123456789",
+        b"-0.000001",
+        b"1e131071",
+        b"9e-16383",
+        b"NaN",
+        b"-Infinity",
+        b"1.5e-1000000",
+        b"0",
+    ];
+    let parse = |b: &[u8]| Decimal::parse(&String::from_utf8_lossy(b));
+    for _ in 0..iterations() {
+        let (i, j) = (rng.under(seeds.len()), rng.under(seeds.len()));
+        let (a, b) = (rng.mutate(seeds[i]), rng.mutate(seeds[j]));
+        let ((x, y), peak) = peak_of(|| (parse(&a), parse(&b)));
+        assert!(peak < (1 << 20), "parsing {} and {} bytes took {peak} bytes", a.len(), b.len());
+        let (sa, sb) = (String::from_utf8_lossy(&a), String::from_utf8_lossy(&b));
+        assert_eq!(collate(&sa, &sb), collate(&sb, &sa).reverse(), "{sa:?} {sb:?}");
+        if let (Ok(x), Ok(y)) = (x, y) {
+            let (_, peak) = peak_of(|| {
+                let _ = (x.add(&y), x.mul(&y), x.div(&y), x.rem(&y), x.round(rng_digits(&sa)), x.with_typmod(10, 2));
+            });
+            assert!(peak < (4 << 20), "arithmetic on {sa:?} and {sb:?} took {peak} bytes");
+        }
+    }
+}
+
+/// A rounding position from the input's length, negative and positive.
+fn rng_digits(s: &str) -> i64 {
+    s.len() as i64 * 37 % 4001 - 2000
 }

@@ -241,9 +241,8 @@ pub fn register_functions(conn: &Connection) -> rusqlite::Result<()> {
         out.truncate(n);
         Ok(out)
     })?;
-    let exact = FunctionFlags::SQLITE_UTF8 | FunctionFlags::SQLITE_DETERMINISTIC;
-    conn.create_scalar_function("raftsql_div", 2, exact, |ctx: &mut Context<'_>| divide(ctx, false))?;
-    conn.create_scalar_function("raftsql_mod", 2, exact, |ctx: &mut Context<'_>| divide(ctx, true))?;
+    crate::db::numeric_functions::register(conn)?;
+    crate::db::text_functions::register(conn)?;
     // `regexp(pattern, text)`: SQLite's REGEXP operator, and PostgreSQL's `~` operators once translated. The
     // compiled pattern is kept for the statement (SQLite's auxiliary data).
     conn.create_scalar_function("regexp", 2, exact, |ctx: &mut Context<'_>| {
@@ -267,49 +266,6 @@ pub fn register_functions(conn: &Connection) -> rusqlite::Result<()> {
     conn.create_scalar_function("current_schema", 0, constant, |_ctx: &mut Context<'_>| Ok("public"))?;
     conn.create_scalar_function("current_user", 0, constant, |_ctx: &mut Context<'_>| Ok("raftsql"))?;
     Ok(())
-}
-
-/// A number as SQLite's numeric affinity would read it.
-enum Num {
-    Int(i64),
-    Real(f64),
-}
-
-fn numeric(v: rusqlite::types::ValueRef<'_>) -> Option<Num> {
-    use rusqlite::types::ValueRef;
-    match v {
-        ValueRef::Null => None,
-        ValueRef::Integer(i) => Some(Num::Int(i)),
-        ValueRef::Real(f) => Some(Num::Real(f)),
-        ValueRef::Text(t) | ValueRef::Blob(t) => {
-            let s = std::str::from_utf8(t).unwrap_or("").trim();
-            Some(s.parse::<i64>().map(Num::Int).unwrap_or_else(|_| Num::Real(s.parse::<f64>().unwrap_or(0.0))))
-        }
-    }
-}
-
-/// `a / b` and `a % b` with PostgreSQL's errors: division by zero and integer overflow raise instead of
-/// giving NULL.
-fn divide(ctx: &Context<'_>, modulo: bool) -> rusqlite::Result<rusqlite::types::Value> {
-    use rusqlite::types::Value;
-    let fail = |m: &str| rusqlite::Error::UserFunctionError(m.to_string().into());
-    let (Some(a), Some(b)) = (numeric(ctx.get_raw(0)), numeric(ctx.get_raw(1))) else { return Ok(Value::Null) };
-    match (a, b) {
-        (_, Num::Int(0)) => Err(fail("division by zero")),
-        (_, Num::Real(0.0)) => Err(fail("division by zero")),
-        (Num::Int(x), Num::Int(y)) => {
-            let r = if modulo { x.checked_rem(y) } else { x.checked_div(y) };
-            r.map(Value::Integer).ok_or_else(|| fail("bigint out of range"))
-        }
-        (x, y) => {
-            let f = |n: Num| match n {
-                Num::Int(i) => i as f64,
-                Num::Real(r) => r,
-            };
-            let (x, y) = (f(x), f(y));
-            Ok(Value::Real(if modulo { x % y } else { x / y }))
-        }
-    }
 }
 
 /// What `SELECT version()` answers: PostgreSQL-shaped, so drivers that parse it find version 15.

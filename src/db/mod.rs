@@ -4,11 +4,16 @@
 pub mod authorizer;
 pub mod budget;
 pub mod charging;
+pub mod decimal;
 pub mod determinism;
 pub mod exec;
 pub mod limits;
+pub mod numeric_columns;
+pub mod numeric_functions;
 pub mod read_pool;
 pub mod snapshot;
+pub mod sqlstate;
+pub mod text_functions;
 pub mod value;
 pub mod writer;
 

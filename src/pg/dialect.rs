@@ -13,12 +13,12 @@ use std::collections::BTreeMap;
 use std::ops::ControlFlow;
 
 use sqlparser::ast::{
-    AlterTableOperation, AssignmentTarget, BinaryOperator, CastKind, ColumnDef, ColumnOption, ContextModifier,
-    CreateIndex, CreateTable, DataType, Delete, Expr, FromTable, Function, FunctionArg, FunctionArgExpr,
-    FunctionArgumentList, FunctionArguments, Ident, IndexType, Insert, LimitClause, ObjectName, ObjectNamePart,
-    ObjectType, OffsetRows, OnConflictAction, OnInsert, Query, SelectItem, Set, SetExpr, Statement, TableConstraint,
-    TableFactor, TableObject, TransactionAccessMode, TransactionMode, UnaryOperator, Value, ValueWithSpan, VisitMut,
-    VisitorMut,
+    AlterTableOperation, AssignmentTarget, BinaryOperator, CastKind, CeilFloorKind, ColumnDef, ColumnOption,
+    ContextModifier, CreateIndex, CreateTable, DataType, DateTimeField, Delete, ExactNumberInfo, Expr, FromTable,
+    Function, FunctionArg, FunctionArgExpr, FunctionArgumentList, FunctionArguments, Ident, IndexType, Insert,
+    LimitClause, ObjectName, ObjectNamePart, ObjectType, OffsetRows, OnConflictAction, OnInsert, OrderByKind, Query,
+    SelectItem, Set, SetExpr, Statement, TableConstraint, TableFactor, TableObject, TransactionAccessMode,
+    TransactionMode, UnaryOperator, Value, ValueWithSpan, VisitMut, VisitorMut,
 };
 use sqlparser::dialect::PostgreSqlDialect;
 use sqlparser::parser::Parser;
@@ -337,10 +337,13 @@ fn translate_statement(mut stmt: Statement, session: Option<&SessionValues>) -> 
     if let Statement::Query(q) = &mut stmt {
         name_columns(q);
     }
-    let result_types = crate::pg::infer::infer_statement(&stmt, &crate::pg::infer::NoContext);
+    let mut result_types = crate::pg::infer::infer_statement(&stmt, &crate::pg::infer::NoContext);
     let mut x = Xform::new(session);
     if let ControlFlow::Break(e) = stmt.visit(&mut x) {
         return Err(e);
+    }
+    if let Statement::Query(q) = &stmt {
+        numeric::result_types(q, &mut result_types);
     }
     let mut returns_rows = false;
     let sqlite_sql = match &mut stmt {
@@ -507,6 +510,8 @@ fn column_name(e: &Expr) -> Option<String> {
         Expr::Exists { .. } => Some("exists".into()),
         Expr::Substring { .. } => Some("substring".into()),
         Expr::Position { .. } => Some("position".into()),
+        Expr::Ceil { .. } => Some("ceil".into()),
+        Expr::Floor { .. } => Some("floor".into()),
         Expr::Trim { trim_where, .. } => Some(
             match trim_where {
                 Some(sqlparser::ast::TrimWhereField::Leading) => "ltrim",
@@ -746,6 +751,7 @@ fn translate_cast(e: Expr, dt: &DataType) -> Result<Expr, DialectError> {
     let pg = PgType::from_data_type(dt).ok_or_else(|| unsupported_type(dt))?;
     Ok(match pg {
         PgType::Bool => bool_cast(e),
+        PgType::Numeric => numeric::cast(e, dt)?,
         _ => match pg.sqlite_cast_target() {
             Some(t) => sqlite_cast(e, t),
             None => nested(e),
@@ -808,11 +814,13 @@ mod catalog_arrays;
 mod catalog_refs;
 pub mod copy;
 mod ddl;
+mod numeric;
 mod series;
 pub mod session_sql;
 mod xform;
 
 use ddl::{alter_sql, create_index_sql, create_table_sql};
+pub(crate) use numeric::typmod as numeric_typmod;
 use xform::Xform;
 
 #[cfg(test)]

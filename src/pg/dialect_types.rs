@@ -141,7 +141,11 @@ pub(crate) fn column_type(dt: &DataType) -> Result<ColumnType, DialectError> {
         (PgType::Int8, _) => "INT8".into(),
         (PgType::Float4, _) => "FLOAT4".into(),
         (PgType::Float8, _) => "FLOAT8".into(),
-        (PgType::Numeric, _) => "NUMERIC".into(),
+        // Decimal text with numeric ordering: see `db::numeric_functions`.
+        (PgType::Numeric, DataType::Numeric(info) | DataType::Decimal(info) | DataType::Dec(info)) => {
+            numeric_column_type(info)?
+        }
+        (PgType::Numeric, _) => numeric_column_type(&ExactNumberInfo::None)?,
         (PgType::Text, _) => "TEXT".into(),
         (PgType::Bytea, _) => "BLOB".into(),
         (PgType::Date, _) => "DATE".into(),
@@ -153,6 +157,18 @@ pub(crate) fn column_type(dt: &DataType) -> Result<ColumnType, DialectError> {
         (PgType::Uuid, _) => "UUID".into(),
     };
     Ok(ColumnType::Declared(name))
+}
+
+/// `NUMERIC_TEXT[(p,s)] COLLATE pg_numeric`: TEXT affinity keeps every digit of the decimal text (SQLite's NUMERIC
+/// affinity would turn it into a double), the collation compares as numbers.
+fn numeric_column_type(info: &ExactNumberInfo) -> Result<String, DialectError> {
+    let modifier = match info {
+        ExactNumberInfo::None => String::new(),
+        ExactNumberInfo::Precision(p) => format!("({p})"),
+        ExactNumberInfo::PrecisionAndScale(p, s) => format!("({p},{s})"),
+    };
+    crate::pg::dialect::numeric_typmod(info)?;
+    Ok(format!("NUMERIC_TEXT{modifier} COLLATE {}", crate::db::numeric_functions::COLLATION))
 }
 
 /// The 0A000 error for a data type raftsql does not support.

@@ -62,7 +62,10 @@ pub fn sql_error(e: &SqlError) -> ErrorInfo {
 }
 
 /// SQLite reports most compile-time errors as SQLITE_ERROR; the message tells which PostgreSQL error it is.
-fn classify_message(msg: &str) -> (&'static str, String) {
+fn classify_message(msg: &str) -> (&str, String) {
+    if let Some((code, text)) = crate::db::sqlstate::split(msg) {
+        return (code, text.to_string());
+    }
     if let Some(t) = after(msg, "no such table:") {
         return ("42P01", format!("relation \"{}\" does not exist", t.trim_start_matches("main.")));
     }

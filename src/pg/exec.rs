@@ -55,6 +55,14 @@ pub fn fields_from_result(r: &QueryResult, inferred: &[Option<crate::pg::dialect
                         .flatten()
                         .map(crate::pg::parser::pg_type)
                         .filter(|t| first.is_none_or(|v| fits(t, v)))
+                        // Arithmetic of integers, which the translation could only call "a number".
+                        .map(|t| {
+                            if t == Type::NUMERIC && matches!(first, Some(Value::Integer(_))) {
+                                Type::INT8
+                            } else {
+                                t
+                            }
+                        })
                 })
                 .unwrap_or_else(from_values);
             (c.name.clone(), ty)

@@ -169,8 +169,10 @@ fn expr_type(e: &Expr, ctx: &dyn TypeContext) -> Option<PgType> {
                 PgType::Numeric
             } else if n.parse::<i32>().is_ok() {
                 PgType::Int4
-            } else {
+            } else if n.parse::<i64>().is_ok() {
                 PgType::Int8
+            } else {
+                PgType::Numeric
             }),
             SqlValue::SingleQuotedString(_) | SqlValue::DoubleQuotedString(_) | SqlValue::EscapedStringLiteral(_) => {
                 Some(PgType::Text)
@@ -184,6 +186,8 @@ fn expr_type(e: &Expr, ctx: &dyn TypeContext) -> Option<PgType> {
             ..
         } => PgType::from_data_type(data_type),
         Expr::Nested(inner) => ty(inner),
+        Expr::TypedString(ts) => PgType::from_data_type(&ts.data_type),
+        Expr::Ceil { expr, .. } | Expr::Floor { expr, .. } => rounded(ty(expr), false),
         Expr::UnaryOp { op: UnaryOperator::Not, .. } => Some(PgType::Bool),
         Expr::UnaryOp { expr, .. } => ty(expr),
         Expr::BinaryOp { left, op, right } => match op {
@@ -248,10 +252,24 @@ fn expr_type(e: &Expr, ctx: &dyn TypeContext) -> Option<PgType> {
                 | "current_setting" | "current_schema" | "typeof" | "hex" | "quote" | "printf" | "format"
                 | "group_concat" | "string_agg" => Some(PgType::Text),
                 "max" | "min" | "coalesce" | "ifnull" | "abs" | "nullif" => first_arg(&f.args).and_then(ty),
+                "round" | "trunc" | "ceil" | "ceiling" | "floor" => {
+                    let with_digits = matches!(&f.args, FunctionArguments::List(l) if l.args.len() == 2);
+                    rounded(first_arg(&f.args).and_then(ty), with_digits)
+                }
                 _ => None,
             }
         }
         _ => None,
+    }
+}
+
+/// The type of `round`/`trunc`/`ceil`/`floor` of a `t`: PostgreSQL has them for numeric and double precision only,
+/// and with a digits argument for numeric only (integers become doubles).
+fn rounded(t: Option<PgType>, with_digits: bool) -> Option<PgType> {
+    match t? {
+        _ if with_digits => Some(PgType::Numeric),
+        PgType::Numeric => Some(PgType::Numeric),
+        _ => Some(PgType::Float8),
     }
 }
 

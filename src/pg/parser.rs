@@ -208,6 +208,8 @@ fn describe(
                 .and_then(|mut v| (!v.is_empty()).then(|| v.remove(0)))
                 .map(|stmt| infer_statement(&stmt, &ctx))
                 .filter(|types| types.len() == stmt.column_count())
+                // What the schema does not tell, the translation may (decimal arithmetic on derived columns).
+                .map(|types| types.into_iter().zip(&t.result_types).map(|(a, b)| a.or(*b)).collect())
                 .unwrap_or_else(|| t.result_types.clone());
             let inferred = if inferred.len() == stmt.column_count() { inferred } else { Vec::new() };
             stmt.columns()

@@ -277,11 +277,8 @@ def test_sum_of_float_and_numeric_columns(cluster):
         assert conn.execute("SELECT sum(id), sum(f), sum(n) FROM sums").fetchone() == (3, 1.25, Decimal("3.75"))
 
 
-# BUG (server, or a README wording to tighten): NUMERIC values are stored as SQLite REALs, and digits past a
-# double's precision are silently lost (12345678901234567890.123456789 reads back as 12345678901234567000,
-# through parameters and literals alike). The README says numeric is stored as REAL "unless it does not fit";
-# these do not fit, and PostgreSQL's numeric is exact.
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason="NUMERIC loses digits beyond a double's precision")
+# Was a bug: NUMERIC values were SQLite REALs and digits past a double's precision were lost
+# (12345678901234567890.123456789 read back as 12345678901234567000). Numerics are exact decimal text now.
 def test_numeric_keeps_every_digit(cluster):
     values = [Decimal("12345678901234567890.123456789"), Decimal("0.000000000000000000001"), Decimal("-99.99")]
     with cluster.connect(2, autocommit=True) as conn:

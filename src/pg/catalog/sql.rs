@@ -21,7 +21,7 @@ pub const TYPES: &[(&[&str], u32, &str, i16, &str)] = &[
     (&["TIME", "TIME WITHOUT TIME ZONE"], 1083, "time", 8, "time without time zone"),
     (&["TIMESTAMP", "TIMESTAMP WITHOUT TIME ZONE", "DATETIME"], 1114, "timestamp", 8, "timestamp without time zone"),
     (&["TIMESTAMPTZ", "TIMESTAMP WITH TIME ZONE"], 1184, "timestamptz", 8, "timestamp with time zone"),
-    (&["NUMERIC", "DECIMAL"], 1700, "numeric", -1, "numeric"),
+    (&["NUMERIC_TEXT", "NUMERIC", "DECIMAL"], 1700, "numeric", -1, "numeric"),
     (&["UUID"], 2950, "uuid", 16, "uuid"),
     (&["JSONB"], 3802, "jsonb", -1, "jsonb"),
 ];
@@ -81,7 +81,7 @@ pub fn typmod(decl: &str) -> String {
     let inside = format!("substr({decl}, instr({decl}, '(') + 1, instr({decl}, ')') - instr({decl}, '(') - 1)");
     format!(
         "CASE WHEN instr({decl}, '(') = 0 THEN -1 \
-         WHEN {base} IN ('NUMERIC', 'DECIMAL') THEN \
+         WHEN {base} IN ('NUMERIC_TEXT', 'NUMERIC', 'DECIMAL') THEN \
            CASE WHEN instr({inside}, ',') > 0 \
              THEN ((CAST(substr({inside}, 1, instr({inside}, ',') - 1) AS INTEGER) << 16) \
                    | CAST(substr({inside}, instr({inside}, ',') + 1) AS INTEGER)) + 4 \

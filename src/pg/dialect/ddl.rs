@@ -37,7 +37,9 @@ pub(super) fn column_sql(col: &ColumnDef) -> Result<(String, bool), DialectError
         if keep {
             // SQLite takes only literals bare after DEFAULT; any other expression needs parentheses.
             if let ColumnOption::Default(e) = &o.option {
-                if matches!(e, Expr::Value(_)) {
+                if let Some(literal) = numeric::default_literal(e) {
+                    out.push_str(&format!(" DEFAULT {literal}"));
+                } else if matches!(e, Expr::Value(_)) {
                     out.push_str(&format!(" DEFAULT {e}"));
                 } else {
                     out.push_str(&format!(" DEFAULT ({e})"));
@@ -186,7 +188,13 @@ pub(super) fn alter_sql(table: &ObjectName, op: &AlterTableOperation) -> Result<
             format!("ADD COLUMN {sql}")
         }
         AlterTableOperation::DropColumn { column_names, if_exists: false, .. } if column_names.len() == 1 => {
-            format!("DROP COLUMN {}", column_names[0])
+            // SQLite will not drop a column a trigger names: the numeric columns' triggers go first (the writer
+            // puts them back for the columns that remain).
+            let drops: Vec<String> = crate::db::numeric_columns::trigger_names(&object_name_text(table))
+                .iter()
+                .map(|t| format!("DROP TRIGGER IF EXISTS {}", Ident::with_quote('"', t)))
+                .collect();
+            return Ok(format!("{}; ALTER TABLE {table} DROP COLUMN {}", drops.join("; "), column_names[0]));
         }
         AlterTableOperation::RenameColumn { old_column_name, new_column_name } => {
             format!("RENAME COLUMN {old_column_name} TO {new_column_name}")

@@ -18,6 +18,16 @@ fn derived(sql: &str, name: String, what: &str) -> Result<TableFactor, DialectEr
     })
 }
 
+/// True for the recursive subqueries this module writes (their counters are integers: SQLite's arithmetic is
+/// right and faster than raftsql's typed functions).
+pub(super) fn is_generated(tf: &TableFactor) -> bool {
+    let TableFactor::Derived { subquery, .. } = tf else { return false };
+    subquery
+        .with
+        .as_ref()
+        .is_some_and(|w| w.cte_tables.iter().any(|c| matches!(c.alias.name.value.as_str(), "__series" | "__e")))
+}
+
 /// The subquery standing for `name(args) [AS alias[(column)]]` in FROM.
 pub(super) fn table_function(
     name: &ObjectName,

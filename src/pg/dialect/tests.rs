@@ -97,9 +97,9 @@ fn casts_of_values() {
     assert_eq!(
         out("SELECT '1'::int, a::bigint, b::float8, c::numeric(10,2), d::varchar(3), e::bytea FROM t"),
         "SELECT CAST('1' AS INTEGER) AS \"int4\", CAST(a AS INTEGER) AS \"a\", CAST(b AS REAL) AS \"b\", \
-         CAST(c AS NUMERIC) AS \"c\", CAST(d AS TEXT) AS \"d\", CAST(e AS BLOB) AS \"e\" FROM t"
+         pg_numeric(c, 10, 2) AS \"c\", CAST(d AS TEXT) AS \"d\", CAST(e AS BLOB) AS \"e\" FROM t"
     );
-    assert_eq!(out("SELECT CAST(a + 1 AS date) * 2 FROM t"), "SELECT (a + 1) * 2 AS \"?column?\" FROM t");
+    assert_eq!(out("SELECT CAST(a + 1 AS date) * 2 FROM t"), "SELECT pg_mul(pg_add(a, 1), 2) AS \"?column?\" FROM t");
     assert_eq!(
         out("SELECT '2020-01-01'::date, DATE '2020-01-02', x::uuid FROM t"),
         "SELECT '2020-01-01' AS \"date\", '2020-01-02' AS \"date\", x AS \"x\" FROM t"
@@ -133,7 +133,7 @@ fn create_table_types() {
              y time, z timestamp, aa timestamp without time zone, ab timestamptz, ac timestamp with time zone, \
              ad json, ae jsonb, af uuid)"),
         "CREATE TABLE IF NOT EXISTS t (a INT4, b INT4, c INT4, d INT8, e INT8, f INT2, g INT2, h FLOAT4, i FLOAT4, \
-         j FLOAT8, k FLOAT8, l FLOAT8, m NUMERIC, n NUMERIC, o TEXT, p VARCHAR(20), q VARCHAR, r CHAR(3), \
+         j FLOAT8, k FLOAT8, l FLOAT8, m NUMERIC_TEXT(10,2) COLLATE pg_numeric, n NUMERIC_TEXT COLLATE pg_numeric, o TEXT, p VARCHAR(20), q VARCHAR, r CHAR(3), \
          s CHAR(2), u BLOB, v BOOLEAN, w BOOLEAN, x DATE, y TIME, z TIMESTAMP, aa TIMESTAMP, ab TIMESTAMPTZ, \
          ac TIMESTAMPTZ, ad JSON, ae JSONB, af UUID)"
     );
@@ -187,7 +187,9 @@ fn alter_table() {
     assert_eq!(t.kind, StatementKind::AlterTable);
     assert_eq!(out("ALTER TABLE t RENAME COLUMN a TO b"), "ALTER TABLE t RENAME COLUMN a TO b");
     assert_eq!(out("ALTER TABLE t RENAME TO u"), "ALTER TABLE t RENAME TO u");
-    assert_eq!(out("ALTER TABLE t DROP COLUMN a"), "ALTER TABLE t DROP COLUMN a");
+    assert_eq!(
+        out("ALTER TABLE t DROP COLUMN a"),
+        "DROP TRIGGER IF EXISTS \"__raftsql_numeric_ins_t\"; DROP TRIGGER IF EXISTS \"__raftsql_numeric_upd_t\"; ALTER TABLE t DROP COLUMN a");
     assert_eq!(err("ALTER TABLE t ADD COLUMN id serial").sqlstate, "0A000");
     assert_eq!(err("ALTER TABLE t ALTER COLUMN a SET NOT NULL").sqlstate, "0A000");
 }
@@ -196,8 +198,9 @@ fn alter_table() {
 fn expressions() {
     assert_eq!(
         out("SELECT * FROM t WHERE a ILIKE 'x%' AND b NOT ILIKE $1"),
-        "SELECT * FROM t WHERE a LIKE 'x%' AND b NOT LIKE ?1"
+        "SELECT * FROM t WHERE lower(a) LIKE lower('x%') ESCAPE '\\' AND lower(b) NOT LIKE lower(?1) ESCAPE '\\'"
     );
+    assert_eq!(out("SELECT a LIKE 'x\\_%' FROM t"), "SELECT a LIKE 'x\\_%' ESCAPE '\\' AS \"?column?\" FROM t");
     assert_eq!(
         out("SELECT current_user, session_user, user, CURRENT_TIMESTAMP, CURRENT_DATE, LOCALTIMESTAMP"),
         "SELECT current_user() AS \"current_user\", current_user() AS \"session_user\", current_user() AS \"user\", CURRENT_TIMESTAMP AS \"current_timestamp\", CURRENT_DATE AS \"current_date\", CURRENT_TIMESTAMP AS \"localtimestamp\""
@@ -257,8 +260,8 @@ fn limit_offset_fetch() {
     assert_eq!(out("SELECT a FROM t LIMIT ALL OFFSET 5"), "SELECT a FROM t LIMIT -1 OFFSET 5");
     assert_eq!(out("SELECT a FROM t OFFSET 2 ROWS FETCH FIRST 3 ROWS ONLY"), "SELECT a FROM t LIMIT 3 OFFSET 2");
     assert_eq!(
-        out("SELECT a FROM t ORDER BY a DESC LIMIT 10 OFFSET 20"),
-        "SELECT a FROM t ORDER BY a DESC LIMIT 10 OFFSET 20"
+        out("SELECT a FROM t ORDER BY a DESC NULLS FIRST LIMIT 10 OFFSET 20"),
+        "SELECT a FROM t ORDER BY a DESC NULLS FIRST LIMIT 10 OFFSET 20"
     );
     let t = one("SELECT a FROM t LIMIT $1 OFFSET $2");
     assert_eq!(t.param_hints, vec![ParamHint::Limit, ParamHint::Limit]);

@@ -15,6 +15,8 @@ pub(super) struct Xform {
     aliases: Vec<(String, String)>,
     ctes: Vec<String>,
     depth: usize,
+    /// Inside the SQL raftsql writes for a set-returning function (integer counters): SQLite's own arithmetic.
+    native_arithmetic: usize,
 }
 
 /// Deepest expression nesting accepted; deeper trees would risk overflowing the stack when visited or rendered.
@@ -71,6 +73,21 @@ impl Xform {
     }
 }
 
+/// Arithmetic through functions typed by their operands (exact on decimals, PostgreSQL's errors on integer
+/// overflow and division by zero, where SQLite switches to doubles or returns NULL), and comparisons that
+/// involve decimals.
+fn numeric_rewrite(e: &mut Expr) -> Option<Expr> {
+    match e {
+        Expr::BinaryOp { left, op, right } => numeric::arithmetic(left.as_mut(), op, right.as_mut())
+            .or_else(|| numeric::comparison(left.as_mut(), op, right.as_mut())),
+        Expr::UnaryOp { op: UnaryOperator::Minus, expr } => numeric::negate(expr.as_mut()),
+        Expr::Between { expr, negated, low, high } => {
+            numeric::between(expr.as_mut(), *negated, low.as_mut(), high.as_mut())
+        }
+        _ => None,
+    }
+}
+
 pub(super) fn unsupported_expr(what: &str) -> ControlFlow<DialectError> {
     ControlFlow::Break(DialectError::unsupported(format!("{what} is not supported")))
 }
@@ -123,6 +140,18 @@ impl VisitorMut for Xform {
         ControlFlow::Continue(())
     }
 
+    fn post_visit_table_factor(&mut self, tf: &mut TableFactor) -> ControlFlow<DialectError> {
+        if series::is_generated(tf) {
+            self.native_arithmetic = self.native_arithmetic.saturating_sub(1);
+        }
+        ControlFlow::Continue(())
+    }
+
+    fn post_visit_query(&mut self, q: &mut Query) -> ControlFlow<DialectError> {
+        numeric::order_by(q);
+        ControlFlow::Continue(())
+    }
+
     fn pre_visit_relation(&mut self, name: &mut ObjectName) -> ControlFlow<DialectError> {
         if let Err(e) = strip_schema(name) {
             return ControlFlow::Break(e);
@@ -143,6 +172,9 @@ impl VisitorMut for Xform {
                 match series::table_function(name, &args.args, alias.as_ref()) {
                     Ok(derived) => *tf = derived,
                     Err(e) => return ControlFlow::Break(e),
+                }
+                if series::is_generated(tf) {
+                    self.native_arithmetic += 1;
                 }
                 ControlFlow::Continue(())
             }
@@ -228,7 +260,7 @@ impl VisitorMut for Xform {
             }
             let name = last_part(&f.name).to_ascii_lowercase();
             if !self.functions.contains(&name) {
-                self.functions.push(name);
+                self.functions.push(name.clone());
             }
             // Functions the catalogs answer, then the session information functions: worked out once each.
             let rewritten = catalog_refs::function(f, self.session.as_ref())
@@ -241,11 +273,37 @@ impl VisitorMut for Xform {
                 Some(Err(err)) => return ControlFlow::Break(err),
                 None => {}
             }
+            if f.name.0.len() == 1 {
+                if let Some(exact) = numeric::function_name(&name) {
+                    f.name = ObjectName(vec![ObjectNamePart::Identifier(Ident::new(exact))]);
+                }
+            }
+            numeric::min_max_argument(f);
+        }
+        if self.native_arithmetic == 0 {
+            if let Some(x) = numeric_rewrite(e) {
+                *e = x;
+                return ControlFlow::Continue(());
+            }
         }
         let replacement = match e {
+            Expr::Value(v) => match &v.value {
+                Value::Number(n, _) => match numeric::literal(n) {
+                    Some(x) => x,
+                    None => return ControlFlow::Continue(()),
+                },
+                _ => return ControlFlow::Continue(()),
+            },
             Expr::Cast { expr, data_type, format: None, .. } => {
                 let inner = std::mem::replace(expr.as_mut(), Expr::Value(Value::Null.into()));
-                if param_index(&inner).is_some() {
+                let numeric_typmod = matches!(PgType::from_data_type(data_type), Some(PgType::Numeric))
+                    && !matches!(
+                        data_type,
+                        DataType::Numeric(ExactNumberInfo::None)
+                            | DataType::Decimal(ExactNumberInfo::None)
+                            | DataType::Custom(..)
+                    );
+                if param_index(&inner).is_some() && !numeric_typmod {
                     inner
                 } else {
                     match translate_cast(inner, data_type) {
@@ -264,12 +322,21 @@ impl VisitorMut for Xform {
                     Err(err) => return ControlFlow::Break(err),
                 }
             }
+            // PostgreSQL's LIKE is case-sensitive (raftsql sets SQLite's `case_sensitive_like`) and escapes with a
+            // backslash unless told otherwise; ILIKE compares lower-cased text.
+            Expr::Like { escape_char: escape @ None, any: false, .. } => {
+                *escape = Some(Value::SingleQuotedString("\\".into()));
+                return ControlFlow::Continue(());
+            }
             Expr::ILike { negated, any: false, expr, pattern, escape_char } => Expr::Like {
                 negated: *negated,
                 any: false,
-                expr: expr.clone(),
-                pattern: pattern.clone(),
-                escape_char: escape_char.clone(),
+                expr: Box::new(call("lower", vec![std::mem::replace(expr.as_mut(), Expr::Value(Value::Null.into()))])),
+                pattern: Box::new(call(
+                    "lower",
+                    vec![std::mem::replace(pattern.as_mut(), Expr::Value(Value::Null.into()))],
+                )),
+                escape_char: Some(escape_char.take().unwrap_or(Value::SingleQuotedString("\\".into()))),
             },
             Expr::BinaryOp { left, op, right }
                 if matches!(op, B::PGRegexMatch | B::PGRegexIMatch | B::PGRegexNotMatch | B::PGRegexNotIMatch)
@@ -309,6 +376,13 @@ impl VisitorMut for Xform {
                 args.extend(substring_for.as_deref().cloned());
                 call("substr", args)
             }
+            Expr::Ceil { expr, field: CeilFloorKind::DateTimeField(DateTimeField::NoDateTime) } => {
+                call("pg_ceil", vec![std::mem::replace(expr.as_mut(), Expr::Value(Value::Null.into()))])
+            }
+            Expr::Floor { expr, field: CeilFloorKind::DateTimeField(DateTimeField::NoDateTime) } => {
+                call("pg_floor", vec![std::mem::replace(expr.as_mut(), Expr::Value(Value::Null.into()))])
+            }
+            Expr::Ceil { .. } | Expr::Floor { .. } => return unsupported_expr("this form of ceil/floor"),
             Expr::Position { expr, r#in } => call("instr", vec![r#in.as_ref().clone(), expr.as_ref().clone()]),
             Expr::Trim { expr, trim_where, trim_what, trim_characters: None } => {
                 let f = match trim_where {
@@ -319,14 +393,6 @@ impl VisitorMut for Xform {
                 let mut args = vec![expr.as_ref().clone()];
                 args.extend(trim_what.as_deref().cloned());
                 call(f, args)
-            }
-            // PostgreSQL raises division_by_zero where SQLite returns NULL: divide through a function that
-            // raises the same error.
-            Expr::BinaryOp { left, op, right } if matches!(op, B::Divide | B::Modulo) => {
-                let f = if matches!(op, B::Divide) { "raftsql_div" } else { "raftsql_mod" };
-                let l = std::mem::replace(left.as_mut(), Expr::Value(Value::Null.into()));
-                let r = std::mem::replace(right.as_mut(), Expr::Value(Value::Null.into()));
-                call(f, vec![l, r])
             }
             Expr::BinaryOp { op, .. } => {
                 let ok = matches!(

@@ -80,39 +80,9 @@ pub(super) fn parse_numeric(s: &str) -> Option<Num> {
     Some(Num::Finite(neg, int_part, frac_part))
 }
 
-/// Storage for a numeric: Integer if integral and fits i64, Real if the text round-trips through f64, else Text.
+/// Storage for a numeric: its canonical decimal text (numeric columns keep text; arithmetic on text is exact).
 pub(super) fn numeric_to_value(n: &Num) -> Value {
-    match n {
-        Num::NaN => Value::Real(f64::NAN),
-        Num::Inf(neg) => Value::Real(if *neg { f64::NEG_INFINITY } else { f64::INFINITY }),
-        Num::Finite(neg, i, f) => {
-            let plain = n.to_plain();
-            if f.bytes().all(|b| b == b'0') && i.len() <= 19 {
-                let digits = if i.is_empty() { "0" } else { i };
-                if let Ok(v) = format!("{}{digits}", if *neg { "-" } else { "" }).parse::<i64>() {
-                    return Value::Integer(v);
-                }
-            }
-            if let Ok(x) = plain.parse::<f64>() {
-                if x.is_finite() && parse_numeric(&x.to_string()).map(|m| canon(&m)) == Some(canon(n)) {
-                    return Value::Real(x);
-                }
-            }
-            Value::Text(plain)
-        }
-    }
-}
-
-/// Canonical form of a finite numeric for equality: sign and significant digits with trailing zeros removed.
-fn canon(n: &Num) -> (bool, String, String) {
-    match n {
-        Num::Finite(neg, i, f) => {
-            let f = f.trim_end_matches('0');
-            let zero = i.is_empty() && f.is_empty();
-            (*neg && !zero, i.clone(), f.to_owned())
-        }
-        _ => (false, String::new(), String::new()),
-    }
+    Value::Text(n.to_plain())
 }
 
 /// The numeric a stored value denotes.
@@ -132,7 +102,8 @@ pub(super) fn value_to_numeric(v: &Value) -> Result<Num, TypeError> {
 pub(super) fn encode_numeric(n: &Num) -> Result<Vec<u8>, TypeError> {
     let (sign, int_part, frac_part) = match n {
         Num::NaN => return Ok(numeric_header(0, 0, 0xC000, 0)),
-        Num::Inf(neg) => return Ok(numeric_header(0, 0, if *neg { 0xF000 } else { 0xD000 }, 0)),
+        // PostgreSQL 15 sends infinities with a display scale of 32.
+        Num::Inf(neg) => return Ok(numeric_header(0, 0, if *neg { 0xF000 } else { 0xD000 }, 32)),
         Num::Finite(neg, i, f) => (if *neg { 0x4000u16 } else { 0 }, i, f),
     };
     let dscale = u16::try_from(frac_part.len()).map_err(|_| TypeError::new("22003", "numeric out of range"))?;

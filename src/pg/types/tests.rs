@@ -203,14 +203,15 @@ fn float_binary_roundtrip() {
 
 #[test]
 fn numeric_text_decode() {
-    assert_eq!(dt("42", &Type::NUMERIC), Value::Integer(42));
-    assert_eq!(dt("100.00", &Type::NUMERIC), Value::Integer(100));
-    assert_eq!(dt("1e3", &Type::NUMERIC), Value::Integer(1000));
-    assert_eq!(dt("1.50", &Type::NUMERIC), Value::Real(1.5));
-    assert_eq!(dt("-0.0001", &Type::NUMERIC), Value::Real(-0.0001));
+    // Every numeric parameter is stored as its exact decimal text, scale included.
+    assert_eq!(dt("42", &Type::NUMERIC), text("42"));
+    assert_eq!(dt("100.00", &Type::NUMERIC), text("100.00"));
+    assert_eq!(dt("1e3", &Type::NUMERIC), text("1000"));
+    assert_eq!(dt("1.50", &Type::NUMERIC), text("1.50"));
+    assert_eq!(dt("-0.0001", &Type::NUMERIC), text("-0.0001"));
     assert_eq!(dt("12345678901234567890", &Type::NUMERIC), text("12345678901234567890"));
     assert_eq!(dt("0.1000000000000000000001", &Type::NUMERIC), text("0.1000000000000000000001"));
-    assert_eq!(dt("1.5e-20", &Type::NUMERIC), Value::Real(1.5e-20));
+    assert_eq!(dt("1.5e-20", &Type::NUMERIC), text("0.000000000000000000015"));
     assert_eq!(dt_err("1.2.3", &Type::NUMERIC).sqlstate, "22P02");
     assert_eq!(dt_err("abc", &Type::NUMERIC).message, "invalid input syntax for type numeric: \"abc\"");
 }
@@ -248,25 +249,26 @@ fn numeric_binary_layout() {
     assert_eq!(bin(&Value::Real(1e-8), &n), numeric_bytes(1, -2, 0, 8, &[1]));
     assert_eq!(bin(&text("1.50"), &n), numeric_bytes(2, 0, 0, 2, &[1, 5000]));
     assert_eq!(bin(&Value::Real(f64::NAN), &n), numeric_bytes(0, 0, 0xC000, 0, &[]));
-    assert_eq!(bin(&Value::Real(f64::NEG_INFINITY), &n), numeric_bytes(0, 0, 0xF000, 0, &[]));
+    // PostgreSQL 15 sends infinities with display scale 32.
+    assert_eq!(bin(&Value::Real(f64::NEG_INFINITY), &n), numeric_bytes(0, 0, 0xF000, 32, &[]));
 }
 
 #[test]
 fn numeric_binary_roundtrip() {
     let n = Type::NUMERIC;
     for v in [
-        Value::Integer(0),
-        Value::Integer(-123456789),
-        Value::Integer(i64::MIN),
-        Value::Real(12345.678),
-        Value::Real(-0.0001),
+        text("0"),
+        text("-123456789"),
+        text("-9223372036854775808"),
+        text("12345.678"),
+        text("-0.0001"),
         text("123456789012345678901234567890.123456789"),
     ] {
         let b = bin(&v, &n);
         assert_eq!(db(&b, &n), v);
         assert_eq!(bin(&db(&b, &n), &n), b);
     }
-    assert_eq!(db(&numeric_bytes(2, 0, 0, 2, &[1, 5000]), &n), Value::Real(1.5));
+    assert_eq!(db(&numeric_bytes(2, 0, 0, 2, &[1, 5000]), &n), text("1.50"));
     assert_eq!(db_err(&numeric_bytes(1, 0, 0, 0, &[]), &n).sqlstate, "08P01");
     assert_eq!(db_err(&numeric_bytes(1, 0, 0, 0, &[10000]), &n).sqlstate, "22P03");
     assert_eq!(db_err(&numeric_bytes(0, 0, 0x1234, 0, &[]), &n).sqlstate, "22P03");
@@ -452,7 +454,7 @@ fn binary_roundtrip_every_type() {
         (Type::INT8, Value::Integer(i64::MIN)),
         (Type::FLOAT4, Value::Real(-0.75)),
         (Type::FLOAT8, Value::Real(1e-300)),
-        (Type::NUMERIC, Value::Real(-98.76)),
+        (Type::NUMERIC, text("-98.76")),
         (Type::TEXT, text("t")),
         (Type::VARCHAR, text("")),
         (Type::BPCHAR, text("abc")),
@@ -521,11 +523,12 @@ fn no_panic_on_garbage() {
 
 #[test]
 fn numeric_special_values() {
-    assert!(matches!(dt("NaN", &Type::NUMERIC), Value::Real(f) if f.is_nan()));
-    assert_eq!(dt("-Infinity", &Type::NUMERIC), Value::Real(f64::NEG_INFINITY));
+    assert_eq!(dt("NaN", &Type::NUMERIC), text("NaN"));
+    assert_eq!(dt("-Infinity", &Type::NUMERIC), text("-Infinity"));
     assert_eq!(txt(&Value::Real(f64::INFINITY), &Type::NUMERIC), "Infinity");
-    assert_eq!(dt("-0.00", &Type::NUMERIC), Value::Integer(0));
-    assert_eq!(db(&numeric_bytes(0, 0, 0xD000, 0, &[]), &Type::NUMERIC), Value::Real(f64::INFINITY));
+    assert_eq!(txt(&text("-Infinity"), &Type::NUMERIC), "-Infinity");
+    assert_eq!(dt("-0.00", &Type::NUMERIC), text("0.00"));
+    assert_eq!(db(&numeric_bytes(0, 0, 0xD000, 0, &[]), &Type::NUMERIC), text("Infinity"));
 }
 
 #[test]
@@ -534,7 +537,7 @@ fn numeric_binary_extreme_weight() {
     let v = db(&numeric_bytes(1, i16::MAX, 0, 0, &[1]), &n);
     assert!(matches!(&v, Value::Text(s) if s.len() == 4 * 32767 + 1));
     let v = db(&numeric_bytes(1, i16::MIN, 0, 0x3fff, &[1]), &n);
-    assert!(matches!(v, Value::Integer(0)));
+    assert!(matches!(&v, Value::Text(s) if s.len() == 2 + 0x3fff && s.trim_end_matches('0') == "0."));
     assert_eq!(db_err(&numeric_bytes(-1, 0, 0, 0, &[]), &n).sqlstate, "22P03");
 }
 

@@ -1,0 +1,153 @@
+//! Keeps every `numeric` column's values in canonical form: for each table with `NUMERIC_TEXT` columns, an AFTER
+//! INSERT and an AFTER UPDATE trigger rewrite a value that is not the canonical text of the column's type
+//! (`1.5` into `numeric(10,2)` is stored `1.50`; `12345678901234567890.5` that would not fit gives 22003).
+//!
+//! Triggers catch every way a value arrives (INSERT, UPDATE, upsert, INSERT ... SELECT, COPY) without the
+//! translator knowing the schema. They are derived from the schema alone: after any statement that changed the
+//! schema, the writer calls `sync`, which makes the triggers match the tables' columns again. That runs in the
+//! apply path on every replica, so every replica has the same triggers.
+
+use std::collections::BTreeMap;
+
+use rusqlite::Connection;
+
+const INSERT_PREFIX: &str = "__raftsql_numeric_ins_";
+const UPDATE_PREFIX: &str = "__raftsql_numeric_upd_";
+
+/// The names of the triggers `sync` keeps on `table`.
+pub fn trigger_names(table: &str) -> [String; 2] {
+    [format!("{INSERT_PREFIX}{table}"), format!("{UPDATE_PREFIX}{table}")]
+}
+
+fn quote(name: &str) -> String {
+    format!("\"{}\"", name.replace('"', "\"\""))
+}
+
+/// The schema's version number, which SQLite bumps on every schema change.
+pub fn schema_version(conn: &Connection) -> rusqlite::Result<i64> {
+    conn.prepare_cached("PRAGMA schema_version")?.query_row([], |r| r.get(0))
+}
+
+/// `(precision, scale)` of a `NUMERIC_TEXT[(p[,s])]` declared type, (-1, -1) without a modifier; `None` for other
+/// types.
+fn numeric_typmod(decl: &str) -> Option<(i64, i64)> {
+    let upper = decl.trim().to_ascii_uppercase();
+    let rest = upper.strip_prefix("NUMERIC_TEXT")?.trim();
+    if rest.is_empty() {
+        return Some((-1, -1));
+    }
+    let inside = rest.strip_prefix('(')?.strip_suffix(')')?;
+    let mut parts = inside.split(',').map(|p| p.trim().parse::<i64>());
+    let p = parts.next()?.ok()?;
+    let s = match parts.next() {
+        Some(s) => s.ok()?,
+        None => 0,
+    };
+    Some((p, s))
+}
+
+/// The trigger SQL a table needs for its numeric columns (name → CREATE TRIGGER), none if it has none.
+fn wanted_triggers(conn: &Connection, table: &str) -> rusqlite::Result<Vec<(String, String)>> {
+    let mut stmt = conn.prepare_cached("SELECT name, type FROM pragma_table_info(?1)")?;
+    let columns: Vec<(String, (i64, i64))> = stmt
+        .query_map([table], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))?
+        .filter_map(|c| c.ok())
+        .filter_map(|(name, decl)| numeric_typmod(&decl).map(|t| (name, t)))
+        .collect();
+    if columns.is_empty() {
+        return Ok(Vec::new());
+    }
+    let t = quote(table);
+    let unfit: Vec<String> =
+        columns.iter().map(|(c, (p, s))| format!("pg_numeric_unfit(NEW.{}, {p}, {s})", quote(c))).collect();
+    let sets: Vec<String> =
+        columns.iter().map(|(c, (p, s))| format!("{0} = pg_numeric(NEW.{0}, {p}, {s})", quote(c))).collect();
+    let names: Vec<String> = columns.iter().map(|(c, _)| quote(c)).collect();
+    let body = format!(
+        "FOR EACH ROW WHEN {} BEGIN UPDATE {t} SET {} WHERE rowid = NEW.rowid; END",
+        unfit.join(" OR "),
+        sets.join(", ")
+    );
+    let [ins, upd] = trigger_names(table);
+    Ok(vec![
+        (ins.clone(), format!("CREATE TRIGGER {} AFTER INSERT ON {t} {body}", quote(&ins))),
+        (upd.clone(), format!("CREATE TRIGGER {} AFTER UPDATE OF {} ON {t} {body}", quote(&upd), names.join(", "))),
+    ])
+}
+
+/// Makes the numeric triggers match the schema: creates missing ones, replaces changed ones, drops those of
+/// tables without numeric columns. Cheap when nothing changed (one read of the schema).
+pub fn sync(conn: &Connection) -> rusqlite::Result<()> {
+    let tables: Vec<String> = conn
+        .prepare_cached(
+            "SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' \
+             AND name NOT LIKE '\\_\\_raftsql%' ESCAPE '\\' AND sql NOT LIKE '%WITHOUT ROWID%' \
+             AND sql LIKE '%NUMERIC\\_TEXT%' ESCAPE '\\'",
+        )?
+        .query_map([], |r| r.get(0))?
+        .collect::<Result<_, _>>()?;
+    let existing: BTreeMap<String, String> = conn
+        .prepare_cached(
+            "SELECT name, sql FROM sqlite_schema WHERE type = 'trigger' AND name LIKE '\\_\\_raftsql\\_numeric\\_%' \
+             ESCAPE '\\'",
+        )?
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .collect::<Result<_, _>>()?;
+    let mut wanted = BTreeMap::new();
+    for table in &tables {
+        wanted.extend(wanted_triggers(conn, table)?);
+    }
+    for (name, sql) in &existing {
+        if wanted.get(name) != Some(sql) {
+            conn.execute_batch(&format!("DROP TRIGGER {}", quote(name)))?;
+        }
+    }
+    for (name, sql) in &wanted {
+        if existing.get(name) != Some(sql) {
+            conn.execute_batch(sql)?;
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn conn() -> Connection {
+        let c = Connection::open_in_memory().unwrap();
+        crate::db::numeric_functions::register(&c).unwrap();
+        c
+    }
+
+    fn column(c: &Connection, sql: &str) -> Vec<String> {
+        c.prepare(sql).unwrap().query_map([], |r| r.get::<_, String>(0)).unwrap().map(|r| r.unwrap()).collect()
+    }
+
+    #[test]
+    fn triggers_store_canonical_values_and_follow_the_schema() {
+        let c = conn();
+        c.execute_batch("CREATE TABLE m (id INTEGER PRIMARY KEY, v NUMERIC_TEXT(6,2) COLLATE pg_numeric, w NUMERIC_TEXT COLLATE pg_numeric)")
+            .unwrap();
+        sync(&c).unwrap();
+        c.execute_batch("INSERT INTO m VALUES (1, 1.5, '1e3'), (2, '2.345', 7); UPDATE m SET v = 3 WHERE id = 2")
+            .unwrap();
+        assert_eq!(column(&c, "SELECT v || '/' || w FROM m ORDER BY id"), ["1.50/1000", "3.00/7"]);
+        let err = c.execute_batch("INSERT INTO m VALUES (3, 12345, 0)").unwrap_err();
+        assert!(err.to_string().contains("[22003] numeric field overflow"), "{err}");
+        // Dropping a numeric column: triggers off first, then back for what remains.
+        for t in trigger_names("m") {
+            c.execute_batch(&format!("DROP TRIGGER IF EXISTS {}", quote(&t))).unwrap();
+        }
+        c.execute_batch("ALTER TABLE m DROP COLUMN v").unwrap();
+        sync(&c).unwrap();
+        c.execute_batch("INSERT INTO m VALUES (4, 2.50)").unwrap();
+        assert_eq!(column(&c, "SELECT w FROM m WHERE id = 4"), ["2.5"]);
+        c.execute_batch("ALTER TABLE m RENAME TO n").unwrap();
+        sync(&c).unwrap();
+        assert_eq!(
+            column(&c, "SELECT name FROM sqlite_schema WHERE type = 'trigger' ORDER BY name"),
+            ["__raftsql_numeric_ins_n", "__raftsql_numeric_upd_n"]
+        );
+    }
+}
