@@ -6,7 +6,7 @@ use rusqlite::{Connection, ErrorCode};
 
 use crate::db::authorizer::{self, ClientStatement};
 use crate::db::value::{Column, QueryResult, Value};
-use crate::db::{budget, determinism, numeric_columns};
+use crate::db::{budget, determinism, numeric_columns, schema_edit};
 use crate::error::SqlError;
 
 /// Whether a statement changes the database, as SQLite itself decides (`sqlite3_stmt_readonly`).
@@ -167,7 +167,14 @@ fn reserved_rowid() -> Failure {
 /// enforced by the authorizer, at most `max_bytes` of result rows.
 pub fn run_replicated(conn: &Connection, sql: &str, params: &[Value], max_bytes: u64) -> Result<QueryResult, Failure> {
     let version = numeric_columns::schema_version(conn).map_err(classify)?;
-    let result = run_client_statement(conn, sql, params, max_bytes)?;
+    let result = match schema_edit::parse(sql) {
+        Some(Ok(edits)) if params.is_empty() => {
+            schema_edit::apply(conn, &edits).map_err(classify)?;
+            QueryResult { columns: Vec::new(), rows: Vec::new(), rows_affected: 0 }
+        }
+        Some(_) => return Err(Failure::Sql(SqlError::new(SqlError::BAD_PARAMETERS, "malformed schema edit"))),
+        None => run_client_statement(conn, sql, params, max_bytes)?,
+    };
     // A schema change may have added, dropped or renamed numeric columns: their triggers follow.
     if numeric_columns::schema_version(conn).map_err(classify)? != version {
         numeric_columns::sync(conn).map_err(classify)?;

@@ -281,6 +281,21 @@ fn session_kind(stmt: &Statement) -> Result<Option<StatementKind>, DialectError>
             Set::SetTransaction { .. } => StatementKind::Other("SET".into()),
             other => return Err(DialectError::unsupported(format!("{} is not supported", leading_words(other)))),
         },
+        // A cluster's database has one schema, `public` (SQLite's main database): creating it again is harmless
+        // with IF NOT EXISTS, any other schema is refused.
+        Statement::CreateSchema { schema_name: sqlparser::ast::SchemaName::Simple(name), if_not_exists, .. }
+            if object_name_text(name).eq_ignore_ascii_case("public") =>
+        {
+            if !*if_not_exists {
+                return Err(DialectError { sqlstate: "42P06", message: "schema \"public\" already exists".into() });
+            }
+            StatementKind::NoOp("CREATE SCHEMA".into())
+        }
+        Statement::CreateSchema { .. } => {
+            return Err(DialectError::unsupported(
+                "schemas other than public are not supported (a raftsql database has one schema, public)",
+            ))
+        }
         _ => return Ok(None),
     }))
 }
@@ -390,27 +405,35 @@ fn translate_statement(mut stmt: Statement, session: Option<&SessionValues>) -> 
             temporary,
             ..
         } => {
-            if *or_alter || *or_replace || *materialized {
+            if *or_alter || *materialized || (*or_replace && *if_not_exists) {
                 return Err(DialectError::unsupported(format!("{} is not supported", leading_words(&stmt))));
             }
             check_query(query)?;
             let cols: Vec<String> = columns.iter().map(|c| c.name.to_string()).collect();
             let cols = if cols.is_empty() { String::new() } else { format!(" ({})", cols.join(", ")) };
-            format!(
+            let create = format!(
                 "CREATE {}VIEW {}{}{} AS {}",
                 if *temporary { "TEMPORARY " } else { "" },
                 if *if_not_exists { "IF NOT EXISTS " } else { "" },
                 name,
                 cols,
                 query
-            )
+            );
+            // SQLite has no CREATE OR REPLACE: the view is dropped first, in the same replicated statement.
+            if *or_replace {
+                use crate::db::schema_edit::{statement, SchemaEdit};
+                statement(&[SchemaEdit::Sql(format!("DROP VIEW IF EXISTS {name}")), SchemaEdit::Sql(create)])
+            } else {
+                create
+            }
         }
         Statement::AlterTable { name, if_exists, operations, .. } => {
             if *if_exists {
                 return Err(DialectError::unsupported("ALTER TABLE IF EXISTS is not supported"));
             }
-            let ops: Result<Vec<String>, DialectError> = operations.iter().map(|op| alter_sql(name, op)).collect();
-            ops?.join("; ")
+            let actions: Vec<crate::db::schema_edit::SchemaEdit> =
+                operations.iter().map(|op| alter_action(name, op)).collect::<Result<_, _>>()?;
+            alter_statement(actions)
         }
         Statement::Truncate { table_names, .. } => {
             let parts: Vec<String> = table_names.iter().map(|t| format!("DELETE FROM {}", t.name)).collect();
@@ -603,6 +626,9 @@ fn insert_sql(ins: &mut Insert, x: &mut Xform) -> Result<String, DialectError> {
     }
     if let Some(src) = ins.source.as_mut() {
         check_query(src)?;
+    }
+    drop_default_values(ins)?;
+    if let Some(src) = ins.source.as_mut() {
         if let SetExpr::Values(values) = src.body.as_ref() {
             for row in &values.rows {
                 for (i, e) in row.iter().enumerate() {
@@ -645,6 +671,45 @@ fn insert_sql(ins: &mut Insert, x: &mut Xform) -> Result<String, DialectError> {
 }
 
 /// Removes a `public.` schema qualifier; other schemas are not supported.
+/// `DEFAULT` in a VALUES list, which SQLite lacks: the columns it stands in are left out of the INSERT (so they
+/// take their defaults), or the row becomes `DEFAULT VALUES`. Every row must use DEFAULT in the same columns.
+fn drop_default_values(ins: &mut Insert) -> Result<(), DialectError> {
+    let is_default = |e: &Expr| matches!(e, Expr::Identifier(i) if i.quote_style.is_none() && i.value.eq_ignore_ascii_case("default"));
+    let Some(SetExpr::Values(values)) = ins.source.as_deref().map(|q| q.body.as_ref()) else { return Ok(()) };
+    let positions = |row: &Vec<Expr>| -> Vec<usize> {
+        row.iter().enumerate().filter(|(_, e)| is_default(e)).map(|(i, _)| i).collect()
+    };
+    let Some(first) = values.rows.first().map(positions) else { return Ok(()) };
+    if values.rows.iter().all(|r| positions(r).is_empty()) {
+        return Ok(());
+    }
+    if values.rows.iter().any(|r| positions(r) != first) {
+        return Err(DialectError::unsupported(
+            "DEFAULT in different columns of the rows of one VALUES list is not supported",
+        ));
+    }
+    let width = values.rows[0].len();
+    if first.len() == width && values.rows.len() == 1 {
+        ins.source = None;
+        ins.columns.clear();
+        return Ok(());
+    }
+    if ins.columns.is_empty() {
+        return Err(DialectError::unsupported("DEFAULT in VALUES without a column list is not supported"));
+    }
+    if first.len() == width {
+        return Err(DialectError::unsupported("several rows of only DEFAULT are not supported"));
+    }
+    let keep = |i: &usize| !first.contains(i);
+    ins.columns = ins.columns.drain(..).enumerate().filter(|(i, _)| keep(i)).map(|(_, c)| c).collect();
+    if let Some(SetExpr::Values(values)) = ins.source.as_deref_mut().map(|q| q.body.as_mut()) {
+        for row in &mut values.rows {
+            *row = row.drain(..).enumerate().filter(|(i, _)| keep(i)).map(|(_, e)| e).collect();
+        }
+    }
+    Ok(())
+}
+
 fn strip_schema(name: &mut ObjectName) -> Result<(), DialectError> {
     if name.0.len() == 2 {
         let schema = name.0[0].as_ident().map(|i| i.value.to_ascii_lowercase());
@@ -819,7 +884,7 @@ mod series;
 pub mod session_sql;
 mod xform;
 
-use ddl::{alter_sql, create_index_sql, create_table_sql};
+use ddl::{alter_action, alter_statement, create_index_sql, create_table_sql};
 pub(crate) use numeric::typmod as numeric_typmod;
 use xform::Xform;
 

@@ -77,6 +77,11 @@ fn classify_message(msg: &str) -> (&str, String) {
             return ("42P07", format!("relation \"{}\" already exists", t.trim()));
         }
     }
+    if let Some(rest) = after(msg, "view ") {
+        if let Some(t) = rest.strip_suffix("already exists") {
+            return ("42P07", format!("relation \"{}\" already exists", t.trim()));
+        }
+    }
     if let Some(rest) = after(msg, "index ") {
         if let Some(t) = rest.strip_suffix("already exists") {
             return ("42P07", format!("relation \"{}\" already exists", t.trim()));

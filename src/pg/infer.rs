@@ -144,6 +144,11 @@ fn first_arg(args: &FunctionArguments) -> Option<&Expr> {
     }
 }
 
+/// The type of `e` as far as it shows without the schema (literals, comparisons, casts, known functions).
+pub fn schema_free_type(e: &Expr) -> Option<PgType> {
+    expr_type(e, &NoContext)
+}
+
 fn expr_type(e: &Expr, ctx: &dyn TypeContext) -> Option<PgType> {
     let ty = |e: &Expr| expr_type(e, ctx);
     match e {
@@ -250,7 +255,10 @@ fn expr_type(e: &Expr, ctx: &dyn TypeContext) -> Option<PgType> {
                 "lower" | "upper" | "trim" | "ltrim" | "rtrim" | "substr" | "substring" | "replace" | "concat"
                 | "version" | "current_database" | "current_catalog" | "current_user" | "session_user"
                 | "current_setting" | "current_schema" | "typeof" | "hex" | "quote" | "printf" | "format"
-                | "group_concat" | "string_agg" => Some(PgType::Text),
+                | "group_concat" | "string_agg" | "left" | "right" | "repeat" | "lpad" | "rpad" | "reverse"
+                | "split_part" | "initcap" | "translate" | "btrim" | "chr" => Some(PgType::Text),
+                "starts_with" => Some(PgType::Bool),
+                "ascii" => Some(PgType::Int4),
                 "max" | "min" | "coalesce" | "ifnull" | "abs" | "nullif" => first_arg(&f.args).and_then(ty),
                 "round" | "trunc" | "ceil" | "ceiling" | "floor" => {
                     let with_digits = matches!(&f.args, FunctionArguments::List(l) if l.args.len() == 2);

@@ -38,6 +38,7 @@ pub fn display_name(name: &str) -> &str {
 fn defaults() -> BTreeMap<String, String> {
     [
         ("application_name", ""),
+        ("bytea_output", "hex"),
         ("client_encoding", "UTF8"),
         ("datestyle", "ISO, MDY"),
         ("default_transaction_read_only", "off"),
@@ -181,6 +182,13 @@ impl Settings {
                     .trim()
                     .parse::<i32>()
                     .map_err(|_| invalid(format!("invalid value for parameter \"{name}\": \"{value}\"")))?;
+            }
+            // Bytes are always sent in hex; `escape` would need a second output format.
+            "bytea_output" if !value.trim().eq_ignore_ascii_case("hex") => {
+                return Err(SettingError {
+                    sqlstate: "0A000",
+                    message: format!("bytea_output \"{value}\" is not supported: raftsql sends bytea in hex"),
+                });
             }
             "standard_conforming_strings" if !matches!(value.to_ascii_lowercase().as_str(), "on" | "true" | "1") => {
                 return Err(SettingError {

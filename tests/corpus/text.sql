@@ -22,3 +22,16 @@ SELECT id, code FROM text_t ORDER BY code DESC, id;
 SELECT id, code FROM text_t ORDER BY code NULLS FIRST, id;
 SELECT count(*) FROM text_t WHERE lower(name) = 'alice';
 DROP TABLE text_t;
+
+-- String functions.
+SELECT left('hello', 2), left('hello', -2), right('hello', 2), right('hello', -4), left(NULL, 1);
+SELECT repeat('ab', 3), repeat('x', 0), lpad('7', 3, '0'), rpad('abcd', 2), lpad('x', 5, 'ab'), rpad('x', 3);
+SELECT reverse('abc'), split_part('a,b,c', ',', 2), split_part('a,b,c', ',', -1), split_part('a', ',', 5);
+SELECT split_part('a', ',', 0);
+SELECT starts_with('abc', 'ab'), initcap('hELLO wORLD-x'), strpos('hello', 'l'), strpos('hello', 'z');
+SELECT translate('12345', '143', 'ax'), btrim('xxaxx', 'x'), btrim('  a  '), chr(65), ascii('A');
+SELECT true::text, false::text, (1 < 2)::text, (NULL::boolean)::text, 'x' || true::text;
+-- differs: the SHOW command tag carries a row count ("SHOW 1"; PostgreSQL's is "SHOW")
+SHOW bytea_output;
+-- differs: bytea is always sent in hex; bytea_output = escape is refused (0A000)
+SET bytea_output = 'escape';

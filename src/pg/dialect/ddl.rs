@@ -2,6 +2,8 @@
 //! TABLE, CREATE INDEX and ALTER TABLE actions.
 
 use super::*;
+use crate::db::schema_edit::SchemaEdit;
+use sqlparser::ast::AlterColumnOperation;
 
 /// Renders a column definition for SQLite; `serial_pk` tells whether a serial column may become the rowid.
 pub(super) fn column_sql(col: &ColumnDef) -> Result<(String, bool), DialectError> {
@@ -178,23 +180,56 @@ pub(super) fn create_index_sql(ci: &mut CreateIndex) -> Result<String, DialectEr
 }
 
 /// Renders one ALTER TABLE action for SQLite.
-pub(super) fn alter_sql(table: &ObjectName, op: &AlterTableOperation) -> Result<String, DialectError> {
+/// The SQLite statement(s) for an ALTER TABLE's actions: plain SQL when SQLite can make every change itself,
+/// else one schema-edit statement carrying them all (so they apply together, in order).
+pub(super) fn alter_statement(actions: Vec<SchemaEdit>) -> String {
+    let plain: Option<Vec<String>> = actions
+        .iter()
+        .map(|a| match a {
+            SchemaEdit::Sql(s) => Some(s.clone()),
+            _ => None,
+        })
+        .collect();
+    match plain {
+        Some(sql) => sql.join("; "),
+        None => crate::db::schema_edit::statement(&actions),
+    }
+}
+
+/// One ALTER TABLE action: SQL SQLite runs itself, or a schema edit the writer makes (`db::schema_edit`).
+pub(super) fn alter_action(table: &ObjectName, op: &AlterTableOperation) -> Result<SchemaEdit, DialectError> {
+    let table_name = object_name_text(table);
+    let quoted = |s: &str| Ident::with_quote('"', s).to_string();
     let action = match op {
-        AlterTableOperation::AddColumn { if_not_exists: false, column_def, column_position: None, .. } => {
+        AlterTableOperation::AddColumn { if_not_exists, column_def, column_position: None, .. } => {
             let (sql, serial) = column_sql(column_def)?;
             if serial {
                 return Err(DialectError::unsupported("adding a serial column is not supported"));
             }
+            if *if_not_exists {
+                return Ok(SchemaEdit::AddColumnIfNotExists {
+                    table: table_name,
+                    column: column_def.name.value.clone(),
+                    definition: sql,
+                });
+            }
             format!("ADD COLUMN {sql}")
         }
-        AlterTableOperation::DropColumn { column_names, if_exists: false, .. } if column_names.len() == 1 => {
+        AlterTableOperation::DropColumn { column_names, if_exists, .. } if column_names.len() == 1 => {
+            if *if_exists {
+                return Ok(SchemaEdit::DropColumnIfExists { table: table_name, column: column_names[0].value.clone() });
+            }
             // SQLite will not drop a column a trigger names: the numeric columns' triggers go first (the writer
             // puts them back for the columns that remain).
-            let drops: Vec<String> = crate::db::numeric_columns::trigger_names(&object_name_text(table))
+            let drops: Vec<String> = crate::db::numeric_columns::trigger_names(&table_name)
                 .iter()
-                .map(|t| format!("DROP TRIGGER IF EXISTS {}", Ident::with_quote('"', t)))
+                .map(|t| format!("DROP TRIGGER IF EXISTS {}", quoted(t)))
                 .collect();
-            return Ok(format!("{}; ALTER TABLE {table} DROP COLUMN {}", drops.join("; "), column_names[0]));
+            return Ok(SchemaEdit::Sql(format!(
+                "{}; ALTER TABLE {table} DROP COLUMN {}",
+                drops.join("; "),
+                column_names[0]
+            )));
         }
         AlterTableOperation::RenameColumn { old_column_name, new_column_name } => {
             format!("RENAME COLUMN {old_column_name} TO {new_column_name}")
@@ -205,15 +240,74 @@ pub(super) fn alter_sql(table: &ObjectName, op: &AlterTableOperation) -> Result<
             strip_schema(&mut n)?;
             format!("RENAME TO {n}")
         }
-        AlterTableOperation::AddConstraint { constraint, not_valid: false } => {
+        AlterTableOperation::AddConstraint { constraint, .. } => {
             if let Some(sql) = add_key_sql(table, constraint)? {
-                return Ok(sql);
+                return Ok(SchemaEdit::Sql(sql));
             }
-            return Err(DialectError::unsupported(format!("ALTER TABLE ADD {constraint} is not supported")));
+            return add_constraint(table, &table_name, constraint);
+        }
+        AlterTableOperation::DropConstraint { if_exists, name, .. } => {
+            return Ok(SchemaEdit::DropConstraint {
+                table: table_name,
+                name: name.value.clone(),
+                if_exists: *if_exists,
+            });
+        }
+        AlterTableOperation::AlterColumn { column_name, op } => {
+            return alter_column(table_name, column_name.value.clone(), op);
         }
         other => return Err(DialectError::unsupported(format!("ALTER TABLE {other} is not supported"))),
     };
-    Ok(format!("ALTER TABLE {table} {action}"))
+    Ok(SchemaEdit::Sql(format!("ALTER TABLE {table} {action}")))
+}
+
+/// `ADD [CONSTRAINT name] CHECK (...)` or `FOREIGN KEY ...`, named as PostgreSQL names them when unnamed.
+fn add_constraint(
+    table: &ObjectName,
+    table_name: &str,
+    constraint: &TableConstraint,
+) -> Result<SchemaEdit, DialectError> {
+    let mut c = constraint.clone();
+    let name = match &mut c {
+        TableConstraint::Check { name, .. } => {
+            name.get_or_insert_with(|| Ident::new(format!("{table_name}_check"))).value.clone()
+        }
+        TableConstraint::ForeignKey { name, columns, foreign_table, .. } => {
+            strip_schema(foreign_table)?;
+            let cols: Vec<&str> = columns.iter().map(|c| c.value.as_str()).collect();
+            let default = format!("{table_name}_{}_fkey", cols.join("_"));
+            name.get_or_insert_with(|| Ident::with_quote('"', default)).value.clone()
+        }
+        _ => return Err(DialectError::unsupported(format!("ALTER TABLE {table} ADD {constraint} is not supported"))),
+    };
+    Ok(SchemaEdit::AddConstraint { table: table_name.to_string(), name, constraint: c.to_string() })
+}
+
+/// `ALTER COLUMN c SET/DROP DEFAULT`, `SET/DROP NOT NULL`, `[SET DATA] TYPE t [USING e]`.
+fn alter_column(table: String, column: String, op: &AlterColumnOperation) -> Result<SchemaEdit, DialectError> {
+    Ok(match op {
+        AlterColumnOperation::SetNotNull => SchemaEdit::SetNotNull { table, column, not_null: true },
+        AlterColumnOperation::DropNotNull => SchemaEdit::SetNotNull { table, column, not_null: false },
+        AlterColumnOperation::SetDefault { value } => SchemaEdit::SetDefault {
+            table,
+            column,
+            default: Some(numeric::default_literal(value).unwrap_or_else(|| value.to_string())),
+        },
+        AlterColumnOperation::DropDefault => SchemaEdit::SetDefault { table, column, default: None },
+        AlterColumnOperation::SetDataType { data_type, using, .. } => {
+            let ColumnType::Declared(decl) = column_type(data_type)? else {
+                return Err(DialectError::unsupported("changing a column to a serial type is not supported"));
+            };
+            let (decl, collation) = match decl.split_once(" COLLATE ") {
+                Some((d, c)) => (d.to_string(), Some(c.to_string())),
+                None => (decl, None),
+            };
+            let using =
+                using.as_ref().map(|e| e.to_string()).unwrap_or_else(|| Ident::with_quote('"', &column).to_string());
+            SchemaEdit::SetType { table, column, decl, collation, using }
+        }
+        other => return Err(DialectError::unsupported(format!("ALTER COLUMN {other} is not supported"))),
+    })
 }
 
 /// `ALTER TABLE t ADD [CONSTRAINT name] PRIMARY KEY | UNIQUE (cols)`. SQLite cannot add a constraint to a table,

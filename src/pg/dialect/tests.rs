@@ -191,7 +191,11 @@ fn alter_table() {
         out("ALTER TABLE t DROP COLUMN a"),
         "DROP TRIGGER IF EXISTS \"__raftsql_numeric_ins_t\"; DROP TRIGGER IF EXISTS \"__raftsql_numeric_upd_t\"; ALTER TABLE t DROP COLUMN a");
     assert_eq!(err("ALTER TABLE t ADD COLUMN id serial").sqlstate, "0A000");
-    assert_eq!(err("ALTER TABLE t ALTER COLUMN a SET NOT NULL").sqlstate, "0A000");
+    assert_eq!(
+        out("ALTER TABLE t ALTER COLUMN a SET NOT NULL"),
+        "/* raftsql schema edit */ [{\"SetNotNull\":{\"table\":\"t\",\"column\":\"a\",\"not_null\":true}}]"
+    );
+    assert_eq!(err("ALTER TABLE t ALTER COLUMN a ADD GENERATED ALWAYS AS IDENTITY").sqlstate, "0A000");
 }
 
 #[test]
@@ -390,7 +394,6 @@ fn indexes_views_drops() {
         ("CREATE VIEW v AS SELECT a FROM t WHERE b = CAST('x' AS TEXT)", StatementKind::CreateView)
     );
     assert_eq!(one("DROP VIEW v").kind, StatementKind::DropView);
-    assert_eq!(err("CREATE OR REPLACE VIEW v AS SELECT 1").sqlstate, "0A000");
 }
 
 #[test]
@@ -429,7 +432,9 @@ fn unsupported_statements() {
     assert_eq!(err("SELECT * FROM unnest_me(1)").sqlstate, "42883");
     assert_eq!(err("LISTEN x").message, "LISTEN is not supported");
     assert_eq!(err("NOTIFY x").message, "NOTIFY is not supported");
-    assert_eq!(err("CREATE SCHEMA s").message, "CREATE SCHEMA is not supported");
+    assert_eq!(err("CREATE SCHEMA s").sqlstate, "0A000");
+    assert_eq!(err("CREATE SCHEMA public").sqlstate, "42P06");
+    assert_eq!(one("CREATE SCHEMA IF NOT EXISTS public").kind, StatementKind::NoOp("CREATE SCHEMA".into()));
     assert_eq!(err("SELECT * FROM other.t").sqlstate, "0A000");
     assert_eq!(err("DELETE FROM t USING u WHERE t.a = u.a").sqlstate, "0A000");
 }
@@ -458,7 +463,10 @@ fn added_keys_are_unique_indexes() {
     );
     assert_eq!(out("ALTER TABLE t ADD CONSTRAINT u UNIQUE (a, b)"), "CREATE UNIQUE INDEX \"u\" ON t (a, b)");
     assert_eq!(out("ALTER TABLE t ADD UNIQUE (a, b)"), "CREATE UNIQUE INDEX \"t_a_b_key\" ON t (a, b)");
-    assert_eq!(err("ALTER TABLE t ADD FOREIGN KEY (a) REFERENCES u (b)").sqlstate, "0A000");
+    assert_eq!(
+        out("ALTER TABLE t ADD FOREIGN KEY (a) REFERENCES u (b)"),
+        "/* raftsql schema edit */ [{\"AddConstraint\":{\"table\":\"t\",\"name\":\"t_a_fkey\",\"constraint\":\"CONSTRAINT \\\"t_a_fkey\\\" FOREIGN KEY (a) REFERENCES u(b)\"}}]"
+    );
 }
 
 #[test]
@@ -590,4 +598,12 @@ fn select_without_from_and_placeholders_in_projection() {
 fn intervals_and_at_time_zone_are_unsupported() {
     assert_eq!(err("SELECT now() - INTERVAL '1 day'").sqlstate, "0A000");
     assert_eq!(err("SELECT now() AT TIME ZONE 'UTC'").sqlstate, "0A000");
+}
+
+#[test]
+fn create_or_replace_view_drops_first() {
+    assert_eq!(
+        out("CREATE OR REPLACE VIEW v AS SELECT 1"),
+        "/* raftsql schema edit */ [{\"Sql\":\"DROP VIEW IF EXISTS v\"},{\"Sql\":\"CREATE VIEW v AS SELECT 1\"}]"
+    );
 }

@@ -73,6 +73,24 @@ impl Xform {
     }
 }
 
+/// `CASE WHEN b THEN 'true' WHEN NOT b THEN 'false' END`.
+fn bool_text(b: Expr) -> Expr {
+    let text = |s: &str| Expr::Value(Value::SingleQuotedString(s.into()).into());
+    Expr::Case {
+        case_token: sqlparser::ast::helpers::attached_token::AttachedToken::empty(),
+        end_token: sqlparser::ast::helpers::attached_token::AttachedToken::empty(),
+        operand: None,
+        conditions: vec![
+            sqlparser::ast::CaseWhen { condition: nested(b.clone()), result: text("true") },
+            sqlparser::ast::CaseWhen {
+                condition: Expr::UnaryOp { op: UnaryOperator::Not, expr: Box::new(nested(b)) },
+                result: text("false"),
+            },
+        ],
+        else_result: None,
+    }
+}
+
 /// Arithmetic through functions typed by their operands (exact on decimals, PostgreSQL's errors on integer
 /// overflow and division by zero, where SQLite switches to doubles or returns NULL), and comparisons that
 /// involve decimals.
@@ -237,6 +255,13 @@ impl VisitorMut for Xform {
             }
             Expr::Like { expr, pattern, .. } | Expr::ILike { expr, pattern, .. } => self.column_hint(expr, pattern),
             Expr::Cast { expr, data_type, .. } => {
+                // A boolean as text is `true`/`false` (SQLite's booleans are 1 and 0).
+                let to_text =
+                    matches!(PgType::from_data_type(data_type), Some(PgType::Text | PgType::Varchar | PgType::Bpchar));
+                if to_text && crate::pg::infer::schema_free_type(expr) == Some(PgType::Bool) {
+                    let inner = std::mem::replace(expr.as_mut(), Expr::Value(Value::Null.into()));
+                    **expr = bool_text(inner);
+                }
                 if let Some(n) = param_index(expr) {
                     match PgType::from_data_type(data_type) {
                         Some(t) => self.hint(n, ParamHint::Cast(t)),

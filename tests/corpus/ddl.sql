@@ -1,0 +1,85 @@
+-- DDL that migrations use: ALTER TABLE (constraints, defaults, NOT NULL, types, IF [NOT] EXISTS), DEFAULT in
+-- VALUES, CREATE OR REPLACE VIEW, CREATE SCHEMA public. Compared with PostgreSQL 15 by tests/pg_semantics.rs
+-- (errors by SQLSTATE).
+
+CREATE TABLE ddl_p (id int PRIMARY KEY, name text);
+CREATE TABLE ddl_c (id int PRIMARY KEY, p_id int, qty int DEFAULT 1, note varchar(10));
+INSERT INTO ddl_p VALUES (1, 'a'), (2, 'b');
+INSERT INTO ddl_c VALUES (10, 1, 5, 'x'), (11, 2, 0, NULL);
+
+-- Foreign keys added afterwards, as Django adds them; existing rows are checked.
+ALTER TABLE ddl_c ADD CONSTRAINT ddl_c_p_fk FOREIGN KEY (p_id) REFERENCES ddl_p (id) DEFERRABLE INITIALLY DEFERRED;
+INSERT INTO ddl_c VALUES (12, 99, 1, NULL);
+INSERT INTO ddl_c VALUES (12, 2, 1, NULL);
+ALTER TABLE ddl_c DROP CONSTRAINT ddl_c_p_fk;
+INSERT INTO ddl_c VALUES (13, 99, 1, NULL);
+ALTER TABLE ddl_c ADD CONSTRAINT ddl_c_p_fk FOREIGN KEY (p_id) REFERENCES ddl_p (id);
+DELETE FROM ddl_c WHERE id = 13;
+ALTER TABLE ddl_c ADD FOREIGN KEY (p_id) REFERENCES ddl_p (id) ON DELETE CASCADE;
+DELETE FROM ddl_p WHERE id = 2;
+SELECT id, p_id FROM ddl_c ORDER BY id;
+
+-- Checks.
+ALTER TABLE ddl_c ADD CONSTRAINT qty_pos CHECK (qty > 0);
+ALTER TABLE ddl_c ADD CONSTRAINT qty_nonneg CHECK (qty >= 0);
+INSERT INTO ddl_c VALUES (14, 1, -1, NULL);
+ALTER TABLE ddl_c DROP CONSTRAINT qty_nonneg;
+ALTER TABLE ddl_c DROP CONSTRAINT qty_nonneg;
+ALTER TABLE ddl_c DROP CONSTRAINT IF EXISTS qty_nonneg;
+INSERT INTO ddl_c VALUES (14, 1, -1, NULL);
+
+-- Defaults and NOT NULL.
+ALTER TABLE ddl_c ALTER COLUMN note SET DEFAULT 'none';
+ALTER TABLE ddl_c ALTER COLUMN qty DROP DEFAULT;
+INSERT INTO ddl_c (id, p_id) VALUES (15, 1);
+SELECT id, qty, note FROM ddl_c ORDER BY id;
+ALTER TABLE ddl_c ALTER COLUMN qty SET NOT NULL;
+UPDATE ddl_c SET qty = 0 WHERE qty IS NULL;
+ALTER TABLE ddl_c ALTER COLUMN qty SET NOT NULL;
+INSERT INTO ddl_c (id, p_id) VALUES (16, 1);
+ALTER TABLE ddl_c ALTER COLUMN qty DROP NOT NULL;
+INSERT INTO ddl_c (id, p_id) VALUES (16, 1);
+ALTER TABLE ddl_c ALTER COLUMN id DROP NOT NULL;
+ALTER TABLE ddl_c ALTER COLUMN nope SET NOT NULL;
+
+-- Types.
+ALTER TABLE ddl_c ALTER COLUMN note TYPE varchar(20);
+ALTER TABLE ddl_c ALTER COLUMN qty TYPE numeric(10,2);
+SELECT id, qty FROM ddl_c ORDER BY id;
+ALTER TABLE ddl_c ALTER COLUMN qty TYPE bigint USING qty::bigint;
+SELECT id, qty FROM ddl_c ORDER BY id;
+
+-- Columns that may or may not be there.
+ALTER TABLE ddl_c ADD COLUMN IF NOT EXISTS extra text DEFAULT 'e';
+ALTER TABLE ddl_c ADD COLUMN IF NOT EXISTS extra text;
+SELECT id, extra FROM ddl_c ORDER BY id;
+ALTER TABLE ddl_c DROP COLUMN IF EXISTS extra;
+ALTER TABLE ddl_c DROP COLUMN IF EXISTS extra;
+ALTER TABLE ddl_c DROP COLUMN extra;
+ALTER TABLE ddl_nope ADD COLUMN IF NOT EXISTS x int;
+
+-- Unique keys added and dropped.
+ALTER TABLE ddl_c ADD CONSTRAINT ddl_c_note_key UNIQUE (note);
+INSERT INTO ddl_c VALUES (17, 1, 1, 'none');
+ALTER TABLE ddl_c DROP CONSTRAINT ddl_c_note_key;
+INSERT INTO ddl_c VALUES (17, 1, 1, 'none');
+
+-- DEFAULT in VALUES.
+CREATE TABLE ddl_d (id bigserial PRIMARY KEY, a int DEFAULT 7, b text DEFAULT 'bee');
+INSERT INTO ddl_d (id, a, b) VALUES (DEFAULT, DEFAULT, 'x');
+INSERT INTO ddl_d (a, b) VALUES (1, DEFAULT), (2, DEFAULT) RETURNING id, a, b;
+INSERT INTO ddl_d VALUES (DEFAULT, DEFAULT, DEFAULT);
+SELECT * FROM ddl_d ORDER BY id;
+
+-- Views and the one schema.
+CREATE VIEW ddl_v AS SELECT id FROM ddl_d;
+CREATE OR REPLACE VIEW ddl_v AS SELECT id, a FROM ddl_d;
+SELECT * FROM ddl_v ORDER BY id;
+CREATE VIEW ddl_v AS SELECT 1;
+DROP VIEW ddl_v;
+CREATE SCHEMA IF NOT EXISTS public;
+CREATE SCHEMA public;
+
+DROP TABLE ddl_d;
+DROP TABLE ddl_c;
+DROP TABLE ddl_p;
