@@ -149,6 +149,13 @@ const DETERMINISTIC_FUNCTIONS: &[&str] = &[
     "jsonb_group_array",
     "json_group_object",
     "jsonb_group_object",
+    // SQLite's own, called by ALTER TABLE RENAME/DROP COLUMN to rewrite the schema text (internal: user SQL
+    // cannot call them).
+    "sqlite_rename_column",
+    "sqlite_rename_table",
+    "sqlite_rename_test",
+    "sqlite_rename_quotefix",
+    "sqlite_drop_column",
     // raftsql's own (seeded by the entry, or constant).
     "random",
     "randomblob",

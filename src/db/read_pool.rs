@@ -122,6 +122,10 @@ impl ReadPool {
 
     /// Asks SQLite whether a statement writes (prepares it without running it).
     pub async fn classify(&self, sql: &str) -> Result<Access, SqlError> {
+        // A schema edit is raftsql's own statement, not SQL: it changes the schema.
+        if crate::db::schema_edit::parse(sql).is_some() {
+            return Ok(Access::Write);
+        }
         let sql = sql.to_string();
         self.with_connection(move |conn| {
             match conn.prepare_cached(&sql) {

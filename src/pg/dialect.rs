@@ -519,6 +519,7 @@ fn column_name(e: &Expr) -> Option<String> {
             Expr::Identifier(_) | Expr::CompoundIdentifier(_) | Expr::Function(_) => column_name(expr),
             _ => Some(
                 PgType::from_data_type(data_type)
+                    .or_else(|| xform::array_element(data_type))
                     .map(|t| format!("{t:?}").to_lowercase())
                     .unwrap_or_else(|| "?column?".into()),
             ),
@@ -813,6 +814,9 @@ fn translate_cast(e: Expr, dt: &DataType) -> Result<Expr, DialectError> {
     if let Some(x) = catalog_refs::object_cast(&e, dt) {
         return x;
     }
+    if let Some(elem) = xform::array_element(dt) {
+        return array_literal(e, elem);
+    }
     let pg = PgType::from_data_type(dt).ok_or_else(|| unsupported_type(dt))?;
     Ok(match pg {
         PgType::Bool => bool_cast(e),
@@ -822,6 +826,31 @@ fn translate_cast(e: Expr, dt: &DataType) -> Result<Expr, DialectError> {
             None => nested(e),
         },
     })
+}
+
+/// `'{a,b}'::varchar[]`: an array literal becomes the JSON array raftsql stores arrays as (`types::array`); a
+/// value already converted (a literal cast twice, a parameter) stays as it is.
+fn array_literal(e: Expr, elem: PgType) -> Result<Expr, DialectError> {
+    let inner = match &e {
+        Expr::Nested(x) => x.as_ref(),
+        other => other,
+    };
+    match inner {
+        Expr::Value(v) => match &v.value {
+            Value::SingleQuotedString(s) if s.starts_with('[') => Ok(e),
+            Value::SingleQuotedString(s) => {
+                let ty = crate::pg::parser::array_type(elem);
+                match crate::pg::types::decode_param(Some(s.as_bytes()), false, &ty) {
+                    Ok(crate::db::Value::Text(json)) => Ok(string_literal(&json)),
+                    Ok(_) => Err(DialectError::unsupported("this array literal is not supported")),
+                    Err(te) => Err(DialectError { sqlstate: te.sqlstate, message: te.message }),
+                }
+            }
+            Value::Placeholder(_) => Ok(e),
+            _ => Err(DialectError::unsupported("arrays are not supported")),
+        },
+        _ => Err(DialectError::unsupported("arrays other than literals and parameters are not supported")),
+    }
 }
 
 /// The 54001 error for trees nested too deeply.

@@ -174,7 +174,7 @@ fn numeric_column_type(info: &ExactNumberInfo) -> Result<String, DialectError> {
 /// The 0A000 error for a data type raftsql does not support.
 pub(crate) fn unsupported_type(dt: &DataType) -> DialectError {
     match dt {
-        DataType::Array(_) => DialectError::unsupported("arrays are not supported"),
+        DataType::Array(_) => DialectError::unsupported("arrays are supported only as the arguments of UNNEST in FROM"),
         _ => DialectError::unsupported(format!("type {dt} is not supported")),
     }
 }
@@ -205,6 +205,8 @@ pub enum ParamHint {
     },
     /// LIMIT $n / OFFSET $n.
     Limit,
+    /// `$1::int[]`: a one-dimensional array of the element type.
+    ArrayCast(PgType),
 }
 
 impl ParamHint {
@@ -214,7 +216,7 @@ impl ParamHint {
             ParamHint::Unknown => 0,
             ParamHint::Limit => 1,
             ParamHint::Column { .. } | ParamHint::TablePosition { .. } => 2,
-            ParamHint::Cast(_) => 3,
+            ParamHint::Cast(_) | ParamHint::ArrayCast(_) => 3,
         }
     }
 }

@@ -66,6 +66,30 @@ pub fn pg_type(t: PgType) -> Type {
     }
 }
 
+/// The PostgreSQL array type of a dialect element type.
+pub fn array_type(t: PgType) -> Type {
+    match t {
+        PgType::Bool => Type::BOOL_ARRAY,
+        PgType::Int2 => Type::INT2_ARRAY,
+        PgType::Int4 => Type::INT4_ARRAY,
+        PgType::Int8 => Type::INT8_ARRAY,
+        PgType::Float4 => Type::FLOAT4_ARRAY,
+        PgType::Float8 => Type::FLOAT8_ARRAY,
+        PgType::Numeric => Type::NUMERIC_ARRAY,
+        PgType::Text => Type::TEXT_ARRAY,
+        PgType::Varchar => Type::VARCHAR_ARRAY,
+        PgType::Bpchar => Type::BPCHAR_ARRAY,
+        PgType::Bytea => Type::BYTEA_ARRAY,
+        PgType::Date => Type::DATE_ARRAY,
+        PgType::Time => Type::TIME_ARRAY,
+        PgType::Timestamp => Type::TIMESTAMP_ARRAY,
+        PgType::Timestamptz => Type::TIMESTAMPTZ_ARRAY,
+        PgType::Json => Type::JSON_ARRAY,
+        PgType::Jsonb => Type::JSONB_ARRAY,
+        PgType::Uuid => Type::UUID_ARRAY,
+    }
+}
+
 /// The dialect type of a PostgreSQL type, for inference.
 pub fn from_type(t: &Type) -> Option<PgType> {
     Some(match *t {
@@ -182,6 +206,7 @@ fn describe(
         }
         let inferred = match hint {
             ParamHint::Cast(p) => Some(pg_type(*p)),
+            ParamHint::ArrayCast(p) => Some(array_type(*p)),
             ParamHint::Column { table: None, column } => {
                 t.tables.iter().find_map(|table| decl_type(column_decl(conn, table, column)))
             }
@@ -293,6 +318,7 @@ impl QueryParser for Parser {
                             .iter()
                             .map(|h| match h {
                                 ParamHint::Cast(p) => pg_type(*p),
+                                ParamHint::ArrayCast(p) => array_type(*p),
                                 ParamHint::Limit => Type::INT8,
                                 _ => Type::TEXT,
                             })

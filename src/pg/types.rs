@@ -7,6 +7,7 @@ use pgwire::api::Type;
 use pgwire::error::{ErrorInfo, PgWireError};
 
 use crate::db::Value;
+mod array;
 mod numeric;
 mod time;
 
@@ -501,6 +502,9 @@ pub fn decode_param(bytes: Option<&[u8]>, binary: bool, ty: &Type) -> Result<Val
     let Some(b) = bytes else {
         return Ok(Value::Null);
     };
+    if matches!(ty.kind(), postgres_types::Kind::Array(_)) {
+        return array::decode(b, binary, ty);
+    }
     if binary {
         decode_binary(b, kind(ty))
     } else {

@@ -83,3 +83,11 @@ CREATE SCHEMA public;
 DROP TABLE ddl_d;
 DROP TABLE ddl_c;
 DROP TABLE ddl_p;
+
+-- Bulk inserts as Django writes them: UNNEST of array literals (and parameters, see tests/python).
+CREATE TABLE ddl_u (id bigserial PRIMARY KEY, name varchar(40), n int);
+INSERT INTO ddl_u (name, n) SELECT * FROM UNNEST(('{"a b",c,NULL}')::varchar[], ('{1,2,3}'::int2[])::integer[]) RETURNING ddl_u.id;
+SELECT name, n FROM ddl_u ORDER BY id;
+SELECT x FROM UNNEST('{x,"y,z"}'::text[]) AS t(x);
+SELECT * FROM UNNEST('{1,2'::int[]);
+DROP TABLE ddl_u;

@@ -122,6 +122,30 @@ fn unnest_text_array(
     derived(&sql, name, "unnest")
 }
 
+/// `UNNEST(a, b, ...) [AS t(x, y, ...)]` over array parameters (JSON arrays, see `types::array`): one row per
+/// element of the first array, the others' elements beside it by position (NULL where one is shorter).
+pub(super) fn unnest_arrays(
+    arrays: &[Expr],
+    alias: Option<&sqlparser::ast::TableAlias>,
+) -> Result<TableFactor, DialectError> {
+    if arrays.is_empty() {
+        return Err(DialectError::syntax("UNNEST needs an array"));
+    }
+    let name = alias.map(|a| a.name.value.clone()).unwrap_or_else(|| "unnest".into());
+    let columns: Vec<String> = (0..arrays.len())
+        .map(|i| {
+            let c =
+                alias.and_then(|a| a.columns.get(i)).map(|c| c.name.value.clone()).unwrap_or_else(|| "unnest".into());
+            format!("\"__u{i}\".value AS {}", Ident::with_quote('"', c))
+        })
+        .collect();
+    let mut from = format!("json_each({}) AS \"__u0\"", arrays[0]);
+    for (i, a) in arrays.iter().enumerate().skip(1) {
+        from.push_str(&format!(" LEFT JOIN json_each({a}) AS \"__u{i}\" ON \"__u{i}\".key = \"__u0\".key"));
+    }
+    derived(&format!("SELECT {} FROM {from} ORDER BY \"__u0\".key", columns.join(", ")), name, "UNNEST")
+}
+
 /// Names the result columns of `subquery` (a derived table aliased `AS t(a, b, ...)`): VALUES lists are wrapped
 /// in a SELECT naming SQLite's `column1`, `column2`...; a plain SELECT gets aliases on its select list.
 pub(super) fn name_columns(subquery: &mut Query, names: &[Ident]) -> Result<(), DialectError> {

@@ -117,7 +117,14 @@ fn bool_cast() {
 
 #[test]
 fn unsupported_types() {
-    assert_eq!(err("SELECT x::int[] FROM t").message, "arrays are not supported");
+    assert_eq!(err("SELECT x::int[] FROM t").message, "arrays are supported only as the arguments of UNNEST in FROM");
+    assert_eq!(err("SELECT '{1,NULL}'::int[]").sqlstate, "0A000");
+    assert_eq!(
+        out("SELECT * FROM UNNEST('{1,NULL}'::int[], $1::text[]) AS t(a, b)"),
+        "SELECT * FROM (SELECT \"__u0\".value AS \"a\", \"__u1\".value AS \"b\" FROM json_each('[1,null]') AS \"__u0\" \
+         LEFT JOIN json_each(?1) AS \"__u1\" ON \"__u1\".key = \"__u0\".key ORDER BY \"__u0\".key NULLS LAST) AS \"t\""
+    );
+    assert_eq!(err("SELECT * FROM UNNEST(x::int[])").sqlstate, "0A000");
     assert_eq!(err("SELECT $1::int[]").sqlstate, "0A000");
     assert_eq!(err("SELECT x::box FROM t").sqlstate, "0A000");
     assert_eq!(err("SELECT ARRAY[1, 2]").message, "arrays are not supported");
@@ -139,7 +146,7 @@ fn create_table_types() {
     );
     assert_eq!(one("CREATE TABLE t (a int)").kind, StatementKind::CreateTable);
     assert_eq!(err("CREATE TABLE t (a money)").sqlstate, "0A000");
-    assert_eq!(err("CREATE TABLE t (a int[])").message, "arrays are not supported");
+    assert_eq!(err("CREATE TABLE t (a int[])").message, "arrays are supported only as the arguments of UNNEST in FROM");
 }
 
 #[test]

@@ -17,6 +17,8 @@ pub(super) struct Xform {
     depth: usize,
     /// Inside the SQL raftsql writes for a set-returning function (integer counters): SQLite's own arithmetic.
     native_arithmetic: usize,
+    /// Inside the arguments of an UNNEST, the one place arrays are supported yet.
+    array_arguments: usize,
 }
 
 /// Deepest expression nesting accepted; deeper trees would risk overflowing the stack when visited or rendered.
@@ -70,6 +72,15 @@ impl Xform {
             result_types: Vec::new(),
             functions: self.functions,
         }
+    }
+}
+
+/// The element type of a one-dimensional array type (`int[]`, `varchar[]`).
+pub(super) fn array_element(dt: &DataType) -> Option<PgType> {
+    match dt {
+        DataType::Array(sqlparser::ast::ArrayElemTypeDef::SquareBracket(inner, None))
+        | DataType::Array(sqlparser::ast::ArrayElemTypeDef::AngleBracket(inner)) => PgType::from_data_type(inner),
+        _ => None,
     }
 }
 
@@ -159,6 +170,11 @@ impl VisitorMut for Xform {
     }
 
     fn post_visit_table_factor(&mut self, tf: &mut TableFactor) -> ControlFlow<DialectError> {
+        if let TableFactor::Table { name, alias: Some(a), args: Some(_), .. } = tf {
+            if last_part(name) == "json_each" && a.name.value.starts_with("__u") {
+                self.array_arguments = self.array_arguments.saturating_sub(1);
+            }
+        }
         if series::is_generated(tf) {
             self.native_arithmetic = self.native_arithmetic.saturating_sub(1);
         }
@@ -186,6 +202,13 @@ impl VisitorMut for Xform {
 
     fn pre_visit_table_factor(&mut self, tf: &mut TableFactor) -> ControlFlow<DialectError> {
         match tf {
+            // The `json_each` of an UNNEST this translation wrote.
+            TableFactor::Table { name, alias: Some(a), args: Some(_), .. }
+                if last_part(name) == "json_each" && a.name.value.starts_with("__u") =>
+            {
+                self.array_arguments += 1;
+                ControlFlow::Continue(())
+            }
             TableFactor::Table { name, alias, args: Some(args), .. } => {
                 match series::table_function(name, &args.args, alias.as_ref()) {
                     Ok(derived) => *tf = derived,
@@ -214,7 +237,14 @@ impl VisitorMut for Xform {
                 }
             }
             TableFactor::Derived { .. } | TableFactor::NestedJoin { .. } => ControlFlow::Continue(()),
-            TableFactor::UNNEST { .. } => unsupported_expr("UNNEST"),
+            TableFactor::UNNEST { alias, array_exprs, with_offset: false, with_ordinality: false, .. } => {
+                match series::unnest_arrays(array_exprs, alias.as_ref()) {
+                    Ok(derived) => *tf = derived,
+                    Err(e) => return ControlFlow::Break(e),
+                }
+                ControlFlow::Continue(())
+            }
+            TableFactor::UNNEST { .. } => unsupported_expr("UNNEST WITH ORDINALITY"),
             _ => unsupported_expr("this FROM item"),
         }
     }
@@ -263,9 +293,10 @@ impl VisitorMut for Xform {
                     **expr = bool_text(inner);
                 }
                 if let Some(n) = param_index(expr) {
-                    match PgType::from_data_type(data_type) {
-                        Some(t) => self.hint(n, ParamHint::Cast(t)),
-                        None => return ControlFlow::Break(unsupported_type(data_type)),
+                    match (PgType::from_data_type(data_type), array_element(data_type)) {
+                        (Some(t), _) => self.hint(n, ParamHint::Cast(t)),
+                        (None, Some(t)) if self.array_arguments > 0 => self.hint(n, ParamHint::ArrayCast(t)),
+                        (None, _) => return ControlFlow::Break(unsupported_type(data_type)),
                     }
                 }
             }
@@ -328,7 +359,14 @@ impl VisitorMut for Xform {
                             | DataType::Decimal(ExactNumberInfo::None)
                             | DataType::Custom(..)
                     );
-                if param_index(&inner).is_some() && !numeric_typmod {
+                if array_element(data_type).is_some() && self.array_arguments == 0 {
+                    return ControlFlow::Break(DialectError::unsupported(
+                        "arrays are supported only as the arguments of UNNEST in FROM",
+                    ));
+                }
+                // A parameter cast to an array stays the JSON array its decoder made.
+                let array_param = param_index(&inner).is_some() && array_element(data_type).is_some();
+                if (param_index(&inner).is_some() && !numeric_typmod) || array_param {
                     inner
                 } else {
                     match translate_cast(inner, data_type) {

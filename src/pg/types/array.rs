@@ -1,0 +1,165 @@
+//! One-dimensional array parameters (`$1::int[]`, psycopg's and asyncpg's lists), in PostgreSQL's text format
+//! (`{1,2,"a b",NULL}`) and binary format, stored as a JSON array: SQLite's `json_each` then gives `UNNEST` its
+//! rows. Elements keep raftsql's storage conventions: numbers as JSON numbers, everything else (numeric included,
+//! so no digit is lost) as JSON strings.
+
+use super::{decode_binary, decode_text, insufficient, kind, utf8, TypeError};
+use crate::db::Value;
+use pgwire::api::Type;
+
+fn malformed(input: &str, why: &str) -> TypeError {
+    TypeError::new("22P02", format!("malformed array literal: \"{input}\" ({why})"))
+}
+
+fn json(v: Value) -> serde_json::Value {
+    match v {
+        Value::Null => serde_json::Value::Null,
+        Value::Integer(i) => i.into(),
+        Value::Real(f) => {
+            serde_json::Number::from_f64(f).map(serde_json::Value::Number).unwrap_or(f.to_string().into())
+        }
+        Value::Text(s) => s.into(),
+        Value::Blob(b) => b.iter().map(|x| format!("{x:02x}")).collect::<String>().into(),
+    }
+}
+
+/// The elements of a text-format array literal; `None` stands for NULL.
+fn split_text(input: &str) -> Result<Vec<Option<String>>, TypeError> {
+    let body = input
+        .trim()
+        .strip_prefix('{')
+        .and_then(|s| s.strip_suffix('}'))
+        .ok_or_else(|| malformed(input, "array value must start with \"{\" and end with \"}\""))?;
+    let mut out = Vec::new();
+    if body.trim().is_empty() {
+        return Ok(out);
+    }
+    let mut chars = body.chars().peekable();
+    loop {
+        while chars.peek().is_some_and(|c| c.is_whitespace()) {
+            chars.next();
+        }
+        let mut item = String::new();
+        let quoted = chars.peek() == Some(&'"');
+        if quoted {
+            chars.next();
+            loop {
+                match chars.next() {
+                    Some('"') => break,
+                    Some('\\') => item.extend(chars.next()),
+                    Some(c) => item.push(c),
+                    None => return Err(malformed(input, "unterminated quoted element")),
+                }
+            }
+            while chars.peek().is_some_and(|c| c.is_whitespace()) {
+                chars.next();
+            }
+        } else {
+            while let Some(&c) = chars.peek() {
+                if c == ',' {
+                    break;
+                }
+                if c == '{' || c == '"' {
+                    return Err(malformed(input, "multidimensional arrays are not supported"));
+                }
+                chars.next();
+                if c == '\\' {
+                    item.extend(chars.next());
+                } else {
+                    item.push(c);
+                }
+            }
+            item = item.trim_end().to_string();
+        }
+        out.push(if !quoted && item.eq_ignore_ascii_case("null") { None } else { Some(item) });
+        match chars.next() {
+            Some(',') => continue,
+            None => return Ok(out),
+            Some(_) => return Err(malformed(input, "unexpected character")),
+        }
+    }
+}
+
+fn be_i32(b: &[u8], at: usize) -> Result<i32, TypeError> {
+    b.get(at..at + 4).map(|x| i32::from_be_bytes([x[0], x[1], x[2], x[3]])).ok_or_else(insufficient)
+}
+
+/// Decodes an array parameter of array type `ty` into its JSON text.
+pub(super) fn decode(bytes: &[u8], binary: bool, ty: &Type) -> Result<Value, TypeError> {
+    let postgres_types::Kind::Array(elem) = ty.kind() else { return Err(TypeError::new("42804", "not an array type")) };
+    let k = kind(elem);
+    let mut items = Vec::new();
+    if binary {
+        let ndim = be_i32(bytes, 0)?;
+        if ndim == 0 {
+            return Ok(Value::Text("[]".into()));
+        }
+        if ndim != 1 {
+            return Err(TypeError::new("0A000", "multidimensional arrays are not supported"));
+        }
+        let count = be_i32(bytes, 12)?;
+        let mut at = 20;
+        for _ in 0..count.max(0) {
+            let len = be_i32(bytes, at)?;
+            at += 4;
+            if len < 0 {
+                items.push(serde_json::Value::Null);
+                continue;
+            }
+            let end = at.checked_add(len as usize).filter(|e| *e <= bytes.len()).ok_or_else(insufficient)?;
+            items.push(json(decode_binary(&bytes[at..end], k)?));
+            at = end;
+        }
+        if at != bytes.len() {
+            return Err(TypeError::new("22P03", "incorrect binary data format in bind parameter"));
+        }
+    } else {
+        let text = utf8(bytes)?;
+        for item in split_text(text)? {
+            items.push(match item {
+                None => serde_json::Value::Null,
+                Some(s) => json(decode_text(&s, k)?),
+            });
+        }
+    }
+    Ok(Value::Text(serde_json::Value::Array(items).to_string()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn text(s: &str, ty: &Type) -> String {
+        match decode(s.as_bytes(), false, ty).unwrap() {
+            Value::Text(t) => t,
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn decodes_text_and_binary_arrays_to_json() {
+        assert_eq!(text("{1,2,NULL}", &Type::INT4_ARRAY), "[1,2,null]");
+        assert_eq!(text("{}", &Type::TEXT_ARRAY), "[]");
+        assert_eq!(text(r#"{a,"b c","d\"e",NULL,"NULL"}"#, &Type::VARCHAR_ARRAY), r#"["a","b c","d\"e",null,"NULL"]"#);
+        assert_eq!(text("{1.50,12345678901234567890.1}", &Type::NUMERIC_ARRAY), r#"["1.50","12345678901234567890.1"]"#);
+        assert_eq!(text("{t,f}", &Type::BOOL_ARRAY), "[1,0]");
+        assert_eq!(decode(b"{1,{2}}", false, &Type::INT4_ARRAY).unwrap_err().sqlstate, "22P02");
+        assert_eq!(decode(b"{x}", false, &Type::INT4_ARRAY).unwrap_err().sqlstate, "22P02");
+        // Binary: ndim 1, no nulls flag, int4, 2 elements from 1.
+        let mut b = Vec::new();
+        for x in [1i32, 1, 23, 3, 1] {
+            b.extend_from_slice(&x.to_be_bytes());
+        }
+        for e in [Some(7i32), None, Some(-1)] {
+            match e {
+                Some(v) => {
+                    b.extend_from_slice(&4i32.to_be_bytes());
+                    b.extend_from_slice(&v.to_be_bytes());
+                }
+                None => b.extend_from_slice(&(-1i32).to_be_bytes()),
+            }
+        }
+        assert_eq!(decode(&b, true, &Type::INT4_ARRAY).unwrap(), Value::Text("[7,null,-1]".into()));
+        assert_eq!(decode(&b[..b.len() - 2], true, &Type::INT4_ARRAY).unwrap_err().sqlstate, "08P01");
+    }
+}
