@@ -46,6 +46,8 @@ pub struct Translated {
     pub result_types: Vec<Option<PgType>>,
     /// Functions the statement calls (lowercase), as written in PostgreSQL.
     pub functions: Vec<String>,
+    /// `SELECT ... FOR UPDATE/SHARE`: `Some(true)` with NOWAIT.
+    pub row_lock: Option<bool>,
 }
 
 /// What a session knows that SQLite cannot: the values of `current_user`, `pg_backend_pid()` and
@@ -226,6 +228,7 @@ fn control(kind: StatementKind) -> Translated {
         returns_rows: false,
         result_types: Vec::new(),
         functions: Vec::new(),
+        row_lock: None,
     }
 }
 
@@ -361,6 +364,14 @@ fn translate_statement(mut stmt: Statement, session: Option<&SessionValues>) -> 
         numeric::result_types(q, &mut result_types);
     }
     let mut returns_rows = false;
+    let row_lock = match &stmt {
+        // SKIP LOCKED waits like a plain FOR UPDATE: with one writer at a time no row is ever locked by another
+        // transaction once the gate is held, so none is skipped.
+        Statement::Query(q) if !q.locks.is_empty() => {
+            Some(q.locks.iter().any(|l| matches!(l.nonblock, Some(sqlparser::ast::NonBlock::Nowait))))
+        }
+        _ => None,
+    };
     let sqlite_sql = match &mut stmt {
         Statement::Query(q) => {
             returns_rows = true;
@@ -452,6 +463,7 @@ fn translate_statement(mut stmt: Statement, session: Option<&SessionValues>) -> 
     let sqlite_sql = crate::pg::catalog::expand(sqlite_sql, || session.map(SessionValues::catalog).unwrap_or_default());
     let mut translated = x.finish(sqlite_sql, kind, returns_rows);
     translated.result_types = result_types;
+    translated.row_lock = row_lock;
     Ok(translated)
 }
 
@@ -575,7 +587,7 @@ fn name_columns(q: &mut Query) {
 
 /// Rejects query features SQLite cannot run (after the visitor has rewritten the rest).
 fn check_query(q: &mut Query) -> Result<(), DialectError> {
-    q.locks.clear(); // FOR UPDATE / FOR SHARE: SQLite transactions are serializable already.
+    q.locks.clear(); // FOR UPDATE / FOR SHARE: taken as the write gate (`Translated::row_lock`), not in SQLite.
     if q.for_clause.is_some() {
         return Err(DialectError::unsupported("FOR XML/JSON is not supported"));
     }

@@ -233,10 +233,12 @@ async fn run_inner(
             }
             // The parsed kind says whether this reads; SQLite's own read-only check still guards the read path.
             let expected = if matches!(kind, StatementKind::Select) { Access::ReadOnly } else { Access::Write };
-            let result = session
-                .execute_expecting(Statement::new(t.sqlite_sql.clone(), params), Some(expected))
-                .await
-                .map_err(exec)?;
+            let statement = Statement::new(t.sqlite_sql.clone(), params);
+            let result = match t.row_lock {
+                Some(nowait) => session.execute_locking(statement, nowait).await,
+                None => session.execute_expecting(statement, Some(expected)).await,
+            }
+            .map_err(exec)?;
             if t.returns_rows {
                 Ok(Outcome::Rows {
                     fields: fields_from_result(&result, &t.result_types),

@@ -200,6 +200,35 @@ impl Session {
         self.open_on_leader(vec![statement]).await.map(|mut r| r.pop().unwrap_or_default())
     }
 
+    /// A statement that locks rows (`SELECT ... FOR UPDATE/SHARE`). Inside a transaction it takes the write
+    /// gate as a write would, so the transaction's later writes cannot fail for a write that came between
+    /// (waiting at most `lock_timeout`, or not at all with `nowait`: 55P03 while another transaction holds
+    /// it); outside one it is a plain read, as PostgreSQL's locks would end with the statement.
+    pub async fn execute_locking(&mut self, statement: Statement, nowait: bool) -> Result<QueryResult, ExecError> {
+        let Some(active) = self.active.as_ref() else {
+            return self.execute_expecting(statement, Some(Access::ReadOnly)).await;
+        };
+        if active.failed {
+            return Err(failed_error());
+        }
+        let result = match active.txn {
+            Some(txn) => self.step(txn, TxnStep::Run(vec![statement])).await,
+            None => {
+                let wait = self.lock_timeout;
+                if nowait {
+                    self.lock_timeout = Duration::ZERO;
+                }
+                let opened = self.open_on_leader(vec![statement]).await;
+                self.lock_timeout = wait;
+                opened
+            }
+        };
+        if result.is_err() {
+            self.fail();
+        }
+        result.map(|mut r| r.pop().unwrap_or_default())
+    }
+
     /// The transaction's first write: opens it on the leader with `statements` as its first step.
     async fn open_on_leader(&mut self, statements: Vec<Statement>) -> Result<Vec<QueryResult>, ExecError> {
         let active = self.active.as_mut().expect("called inside a transaction");

@@ -58,6 +58,14 @@ ALTER TABLE ddl_c DROP COLUMN IF EXISTS extra;
 ALTER TABLE ddl_c DROP COLUMN extra;
 ALTER TABLE ddl_nope ADD COLUMN IF NOT EXISTS x int;
 
+-- Renames and drops SQLite makes itself.
+ALTER TABLE ddl_c ADD COLUMN tmp text;
+ALTER TABLE ddl_c RENAME COLUMN tmp TO tmp2;
+ALTER TABLE ddl_c DROP COLUMN tmp2;
+ALTER TABLE ddl_c RENAME TO ddl_c2;
+ALTER TABLE ddl_c2 RENAME TO ddl_c;
+SELECT count(*) FROM ddl_c;
+
 -- Unique keys added and dropped.
 ALTER TABLE ddl_c ADD CONSTRAINT ddl_c_note_key UNIQUE (note);
 INSERT INTO ddl_c VALUES (17, 1, 1, 'none');

@@ -71,6 +71,7 @@ impl Xform {
             returns_rows,
             result_types: Vec::new(),
             functions: self.functions,
+            row_lock: None,
         }
     }
 }
