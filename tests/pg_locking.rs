@@ -2,7 +2,7 @@
 //! transaction takes the write gate at that statement, so a read-modify-write never fails with 40001 however
 //! many clients race; `NOWAIT` fails at once with 55P03 while another transaction holds it, a plain
 //! `FOR UPDATE` waits up to `lock_timeout`; `SKIP LOCKED` returns the rows; outside a transaction a locking
-//! SELECT is a read.
+//! SELECT is a read. `LOCK TABLE` takes the gate too.
 
 mod common;
 
@@ -54,6 +54,16 @@ async fn for_update_takes_the_write_gate() {
     let rows = b.query("SELECT id FROM counter ORDER BY id FOR UPDATE SKIP LOCKED", &[]).await.unwrap();
     assert_eq!(rows.len(), 2);
     b.batch_execute("COMMIT").await.unwrap();
+
+    // LOCK TABLE: only in a transaction; takes the gate like FOR UPDATE.
+    let err = b.batch_execute("LOCK TABLE counter").await.unwrap_err();
+    assert_eq!(code(&err), "25P01");
+    a.batch_execute("BEGIN; LOCK TABLE counter IN ACCESS EXCLUSIVE MODE").await.unwrap();
+    b.batch_execute("BEGIN").await.unwrap();
+    let err = b.batch_execute("LOCK counter IN SHARE MODE NOWAIT").await.unwrap_err();
+    assert_eq!(code(&err), "55P03");
+    b.batch_execute("ROLLBACK").await.unwrap();
+    a.batch_execute("UPDATE counter SET v = v + 1 WHERE id = 2; COMMIT").await.unwrap();
 
     // Read-modify-write from every node at once: every increment lands, none fails with 40001.
     const CLIENTS: usize = 6;

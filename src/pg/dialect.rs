@@ -195,6 +195,9 @@ fn reset_or_abort(words: &[Token]) -> Result<Option<StatementKind>, DialectError
         }
         Some("copy") => Ok(Some(StatementKind::Copy(Box::new(copy::parse_copy(words)?)))),
         Some("vacuum") => Ok(Some(StatementKind::NoOp("VACUUM".into()))),
+        Some("lock") if rest.len() > 1 || rest.first().is_some_and(|w| w.as_deref() != Some("table")) => {
+            Ok(Some(StatementKind::LockTable { nowait: rest.last().is_some_and(|w| w.as_deref() == Some("nowait")) }))
+        }
         Some("analyze" | "analyse") => Ok(Some(StatementKind::NoOp("ANALYZE".into()))),
         Some("abort") => match rest.as_slice() {
             [] => Ok(Some(StatementKind::Rollback)),

@@ -267,6 +267,10 @@ pub enum StatementKind {
     Show(String),
     /// RESET name / RESET ALL ("all").
     Reset(String),
+    /// `LOCK [TABLE] name [IN mode MODE] [NOWAIT]`: the write gate, whatever the mode.
+    LockTable {
+        nowait: bool,
+    },
     /// `COPY ... FROM STDIN` / `COPY ... TO STDOUT`.
     Copy(Box<crate::pg::dialect::copy::CopyStatement>),
     /// `PREPARE name [(types)] AS body`: the types as written, the body as PostgreSQL text.
@@ -329,6 +333,7 @@ impl StatementKind {
             StatementKind::Show(_) => "SHOW",
             StatementKind::SetConfig { .. } => return "SELECT 1".into(),
             StatementKind::Reset(_) => "RESET",
+            StatementKind::LockTable { .. } => "LOCK TABLE",
             StatementKind::Copy(_) => return format!("COPY {rows}"),
             StatementKind::Prepare { .. } => "PREPARE",
             StatementKind::Execute { .. } => "EXECUTE",

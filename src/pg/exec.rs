@@ -219,6 +219,10 @@ async fn run_inner(
             })
         }
         StatementKind::NoOp(tag) => Ok(command(tag.clone())),
+        StatementKind::LockTable { nowait } => {
+            session.lock_tables(*nowait).await.map_err(exec)?;
+            Ok(command("LOCK TABLE".to_string()))
+        }
         kind => {
             if crate::pg::cluster_sql::wants(t) {
                 if crate::pg::cluster_sql::administers(t) && !session.superuser {

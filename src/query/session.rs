@@ -229,6 +229,30 @@ impl Session {
         result.map(|mut r| r.pop().unwrap_or_default())
     }
 
+    /// `LOCK TABLE`: takes the write gate for the open transaction (every mode is the gate: one writer at a
+    /// time), waiting at most `lock_timeout`, or not at all with `nowait`.
+    pub async fn lock_tables(&mut self, nowait: bool) -> Result<(), ExecError> {
+        let Some(active) = self.active.as_ref() else {
+            return Err(no_transaction("LOCK TABLE"));
+        };
+        if active.failed {
+            return Err(failed_error());
+        }
+        if active.txn.is_some() {
+            return Ok(());
+        }
+        let wait = self.lock_timeout;
+        if nowait {
+            self.lock_timeout = Duration::ZERO;
+        }
+        let opened = self.open_on_leader(Vec::new()).await;
+        self.lock_timeout = wait;
+        if opened.is_err() {
+            self.fail();
+        }
+        opened.map(|_| ())
+    }
+
     /// The transaction's first write: opens it on the leader with `statements` as its first step.
     async fn open_on_leader(&mut self, statements: Vec<Statement>) -> Result<Vec<QueryResult>, ExecError> {
         let active = self.active.as_mut().expect("called inside a transaction");
