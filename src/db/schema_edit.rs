@@ -47,6 +47,8 @@ pub enum SchemaEdit {
     AddColumnIfNotExists { table: String, column: String, definition: String },
     /// `DROP COLUMN IF EXISTS`.
     DropColumnIfExists { table: String, column: String },
+    /// `TRUNCATE ... RESTART IDENTITY`: the table's serial counter starts again (SQLite's `sqlite_sequence`).
+    RestartIdentity { table: String },
 }
 
 /// The replicated statement carrying `edits`.
@@ -131,6 +133,14 @@ fn apply_one(conn: &Connection, edit: &SchemaEdit) -> EditResult<()> {
         SchemaEdit::AddColumnIfNotExists { table, column, definition } => {
             if !has_column(conn, table, column)? {
                 conn.execute_batch(&format!("ALTER TABLE {} ADD COLUMN {definition}", quote(table)))?;
+            }
+            Ok(())
+        }
+        SchemaEdit::RestartIdentity { table } => {
+            let counters =
+                exists(conn, "SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = 'sqlite_sequence'")?;
+            if counters {
+                conn.execute("DELETE FROM sqlite_sequence WHERE name = ?1 COLLATE NOCASE", [table])?;
             }
             Ok(())
         }

@@ -220,6 +220,32 @@ pub(super) fn setting_name(name: &str) -> String {
     }
 }
 
+/// `EXPLAIN stmt`: SQLite's query plan of the statement's translation (nothing runs). ANALYZE, which would run
+/// it, is refused.
+fn explain(
+    stmt: Statement,
+    analyze: bool,
+    options: Option<Vec<sqlparser::ast::UtilityOption>>,
+    session: Option<&SessionValues>,
+) -> Result<Translated, DialectError> {
+    let analyze = analyze || options.iter().flatten().any(|o| o.name.value.eq_ignore_ascii_case("analyze"));
+    if analyze {
+        return Err(DialectError::unsupported("EXPLAIN ANALYZE is not supported (EXPLAIN shows SQLite's query plan)"));
+    }
+    let inner = translate_statement(stmt, session)?;
+    if inner.sqlite_sql.is_empty() || crate::db::schema_edit::parse(&inner.sqlite_sql).is_some() {
+        return Err(DialectError::unsupported("EXPLAIN of this statement is not supported"));
+    }
+    Ok(Translated {
+        sqlite_sql: format!("EXPLAIN QUERY PLAN {}", inner.sqlite_sql),
+        kind: StatementKind::Explain,
+        returns_rows: true,
+        result_types: vec![Some(PgType::Text)],
+        row_lock: None,
+        ..inner
+    })
+}
+
 /// A statement that is only classified, not run on SQLite.
 fn control(kind: StatementKind) -> Translated {
     Translated {
@@ -337,6 +363,9 @@ fn translate_statement(mut stmt: Statement, session: Option<&SessionValues>) -> 
     if let Some(kind) = session_kind(&stmt)? {
         return Ok(control(kind));
     }
+    if let Statement::Explain { analyze, statement, options, .. } = stmt {
+        return explain(*statement, analyze, options, session);
+    }
     if let Some(kind) = session_sql::set_config_call(&stmt) {
         return Ok(Translated { returns_rows: true, result_types: vec![Some(PgType::Text)], ..control(kind) });
     }
@@ -449,9 +478,23 @@ fn translate_statement(mut stmt: Statement, session: Option<&SessionValues>) -> 
                 operations.iter().map(|op| alter_action(name, op)).collect::<Result<_, _>>()?;
             alter_statement(actions)
         }
-        Statement::Truncate { table_names, .. } => {
-            let parts: Vec<String> = table_names.iter().map(|t| format!("DELETE FROM {}", t.name)).collect();
-            parts.join("; ")
+        // Serial counters go on unless RESTART IDENTITY (serial columns are AUTOINCREMENT rowids).
+        Statement::Truncate { table_names, identity, .. } => {
+            use crate::db::schema_edit::{statement, SchemaEdit};
+            let restart = matches!(identity, Some(sqlparser::ast::TruncateIdentityOption::Restart));
+            let mut edits = Vec::new();
+            for t in table_names.iter() {
+                edits.push(SchemaEdit::Sql(format!("DELETE FROM {}", t.name)));
+                if restart {
+                    edits.push(SchemaEdit::RestartIdentity { table: object_name_text(&t.name) });
+                }
+            }
+            if restart {
+                statement(&edits)
+            } else {
+                let parts: Vec<String> = table_names.iter().map(|t| format!("DELETE FROM {}", t.name)).collect();
+                parts.join("; ")
+            }
         }
         Statement::Drop { object_type, if_exists, names, .. } => {
             let mut parts = Vec::new();

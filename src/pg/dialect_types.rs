@@ -267,6 +267,8 @@ pub enum StatementKind {
     Show(String),
     /// RESET name / RESET ALL ("all").
     Reset(String),
+    /// `EXPLAIN stmt`: SQLite's `EXPLAIN QUERY PLAN` of the translated statement, shown as one text column.
+    Explain,
     /// `LOCK [TABLE] name [IN mode MODE] [NOWAIT]`: the write gate, whatever the mode.
     LockTable {
         nowait: bool,
@@ -334,6 +336,7 @@ impl StatementKind {
             StatementKind::SetConfig { .. } => return "SELECT 1".into(),
             StatementKind::Reset(_) => "RESET",
             StatementKind::LockTable { .. } => "LOCK TABLE",
+            StatementKind::Explain => "EXPLAIN",
             StatementKind::Copy(_) => return format!("COPY {rows}"),
             StatementKind::Prepare { .. } => "PREPARE",
             StatementKind::Execute { .. } => "EXECUTE",

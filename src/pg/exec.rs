@@ -219,6 +219,17 @@ async fn run_inner(
             })
         }
         StatementKind::NoOp(tag) => Ok(command(tag.clone())),
+        StatementKind::Explain => {
+            let result = session
+                .execute_expecting(Statement::new(t.sqlite_sql.clone(), params), Some(Access::ReadOnly))
+                .await
+                .map_err(exec)?;
+            Ok(Outcome::Rows {
+                fields: vec![("QUERY PLAN".into(), Type::TEXT)],
+                rows: crate::pg::explain::plan_rows(&result.rows),
+                tag_prefix: "EXPLAIN".into(),
+            })
+        }
         StatementKind::LockTable { nowait } => {
             session.lock_tables(*nowait).await.map_err(exec)?;
             Ok(command("LOCK TABLE".to_string()))

@@ -16,6 +16,7 @@ pub mod dialect_types;
 pub mod errors;
 #[allow(clippy::result_large_err)]
 pub mod exec;
+pub mod explain;
 #[allow(clippy::result_large_err)]
 pub mod extended_query;
 #[allow(clippy::result_large_err)]

@@ -99,3 +99,23 @@ SELECT name, n FROM ddl_u ORDER BY id;
 SELECT x FROM UNNEST('{x,"y,z"}'::text[]) AS t(x);
 SELECT * FROM UNNEST('{1,2'::int[]);
 DROP TABLE ddl_u;
+
+-- Serial counters survive deletes and TRUNCATE, unless RESTART IDENTITY.
+CREATE TABLE ddl_s (id bigserial PRIMARY KEY, v text);
+INSERT INTO ddl_s (v) VALUES ('a'), ('b'), ('c');
+DELETE FROM ddl_s WHERE id = 3;
+INSERT INTO ddl_s (v) VALUES ('d') RETURNING id;
+TRUNCATE ddl_s;
+INSERT INTO ddl_s (v) VALUES ('e') RETURNING id;
+TRUNCATE TABLE ddl_s RESTART IDENTITY;
+INSERT INTO ddl_s (v) VALUES ('f') RETURNING id;
+SELECT id, v FROM ddl_s;
+DROP TABLE ddl_s;
+
+-- EXPLAIN shows SQLite's plan; ANALYZE would run the statement and is refused.
+CREATE TABLE ddl_e (id int PRIMARY KEY);
+-- differs: the plan is SQLite's, not PostgreSQL's
+EXPLAIN SELECT * FROM ddl_e WHERE id = 1;
+-- differs: EXPLAIN ANALYZE is refused (0A000)
+EXPLAIN ANALYZE SELECT 1;
+DROP TABLE ddl_e;

@@ -19,10 +19,11 @@ pub(super) fn column_sql(col: &ColumnDef) -> Result<(String, bool), DialectError
     }
     let mut out = col.name.to_string();
     out.push(' ');
+    // AUTOINCREMENT: like a sequence, the counter never goes back (not after deletes, not after TRUNCATE).
     match column_type(&col.data_type)? {
-        _ if serial => out.push_str("INTEGER PRIMARY KEY"),
+        _ if serial => out.push_str("INTEGER PRIMARY KEY AUTOINCREMENT"),
         ColumnType::Declared(t) => out.push_str(&t),
-        ColumnType::Serial => out.push_str("INTEGER PRIMARY KEY"),
+        ColumnType::Serial => out.push_str("INTEGER PRIMARY KEY AUTOINCREMENT"),
     }
     for o in &col.options {
         let keep = match &o.option {
