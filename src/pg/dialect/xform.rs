@@ -360,10 +360,19 @@ impl VisitorMut for Xform {
                             | DataType::Decimal(ExactNumberInfo::None)
                             | DataType::Custom(..)
                     );
+                // Outside UNNEST only the catalogs' own array casts are known.
                 if array_element(data_type).is_some() && self.array_arguments == 0 {
-                    return ControlFlow::Break(DialectError::unsupported(
-                        "arrays are supported only as the arguments of UNNEST in FROM",
-                    ));
+                    let catalog = catalog_refs::object_cast(&inner, data_type);
+                    *e = match catalog {
+                        Some(Ok(x)) => x,
+                        Some(Err(err)) => return ControlFlow::Break(err),
+                        None => {
+                            return ControlFlow::Break(DialectError::unsupported(
+                                "arrays are supported only as the arguments of UNNEST in FROM",
+                            ))
+                        }
+                    };
+                    return ControlFlow::Continue(());
                 }
                 // A parameter cast to an array stays the JSON array its decoder made.
                 let array_param = param_index(&inner).is_some() && array_element(data_type).is_some();
