@@ -11,6 +11,7 @@ pub mod limits;
 pub mod numeric_columns;
 pub mod numeric_functions;
 pub mod read_pool;
+pub mod regex_functions;
 pub mod schema_edit;
 pub mod snapshot;
 pub mod sqlstate;

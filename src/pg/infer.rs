@@ -203,7 +203,11 @@ fn expr_type(e: &Expr, ctx: &dyn TypeContext) -> Option<PgType> {
             | BinaryOperator::Gt
             | BinaryOperator::GtEq
             | BinaryOperator::And
-            | BinaryOperator::Or => Some(PgType::Bool),
+            | BinaryOperator::Or
+            | BinaryOperator::PGRegexMatch
+            | BinaryOperator::PGRegexIMatch
+            | BinaryOperator::PGRegexNotMatch
+            | BinaryOperator::PGRegexNotIMatch => Some(PgType::Bool),
             BinaryOperator::StringConcat => Some(PgType::Text),
             BinaryOperator::Plus
             | BinaryOperator::Minus
@@ -257,7 +261,9 @@ fn expr_type(e: &Expr, ctx: &dyn TypeContext) -> Option<PgType> {
                 | "current_setting" | "current_schema" | "typeof" | "hex" | "quote" | "printf" | "format"
                 | "group_concat" | "string_agg" | "left" | "right" | "repeat" | "lpad" | "rpad" | "reverse"
                 | "split_part" | "initcap" | "translate" | "btrim" | "chr" => Some(PgType::Text),
-                "starts_with" => Some(PgType::Bool),
+                "starts_with" | "regexp_like" => Some(PgType::Bool),
+                "regexp_replace" | "regexp_substr" => Some(PgType::Text),
+                "regexp_count" | "regexp_instr" => Some(PgType::Int4),
                 "ascii" => Some(PgType::Int4),
                 "max" | "min" | "coalesce" | "ifnull" | "abs" | "nullif" => first_arg(&f.args).and_then(ty),
                 "round" | "trunc" | "ceil" | "ceiling" | "floor" => {

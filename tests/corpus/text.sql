@@ -35,3 +35,13 @@ SELECT true::text, false::text, (1 < 2)::text, (NULL::boolean)::text, 'x' || tru
 SHOW bytea_output;
 -- differs: bytea is always sent in hex; bytea_output = escape is refused (0A000)
 SET bytea_output = 'escape';
+
+-- Regular expressions.
+SELECT 'abc' ~ 'b', 'abc' ~* 'B', 'abc' !~ 'b', 'abc' !~* 'B';
+SELECT regexp_replace('foobarbaz', 'b..', 'X'), regexp_replace('foobarbaz', 'b..', 'X', 'g');
+SELECT regexp_replace('foobarbaz', 'b(..)', 'X\1Y', 'g'), regexp_replace('A1 b2', '[a-z]', '<\&>', 'gi');
+SELECT regexp_count('ABCABCAXYaxy', 'A.'), regexp_count('ABCABCAXYaxy', 'A.', 2);
+SELECT regexp_instr('ABCDEFGHI', 'D.F'), regexp_instr('aXbX', 'X', 1, 2), regexp_instr('abc', 'z');
+SELECT regexp_substr('ABCDEFcd', 'c.'), regexp_substr('ABCDEF', 'z'), regexp_substr('a1b22c333', '[0-9]+', 1, 3);
+SELECT regexp_like('Hello', 'hel', 'i'), regexp_like('Hello', 'hel');
+SELECT regexp_replace('a', '(', 'b');
