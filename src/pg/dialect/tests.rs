@@ -214,7 +214,7 @@ fn expressions() {
     assert_eq!(out("SELECT a LIKE 'x\\_%' FROM t"), "SELECT a LIKE 'x\\_%' ESCAPE '\\' AS \"?column?\" FROM t");
     assert_eq!(
         out("SELECT current_user, session_user, user, CURRENT_TIMESTAMP, CURRENT_DATE, LOCALTIMESTAMP"),
-        "SELECT current_user() AS \"current_user\", current_user() AS \"session_user\", current_user() AS \"user\", CURRENT_TIMESTAMP AS \"current_timestamp\", CURRENT_DATE AS \"current_date\", CURRENT_TIMESTAMP AS \"localtimestamp\""
+        "SELECT current_user() AS \"current_user\", current_user() AS \"session_user\", current_user() AS \"user\", now() AS \"current_timestamp\", CURRENT_DATE AS \"current_date\", now() AS \"localtimestamp\""
     );
     assert_eq!(
         out("SELECT now(), version(), current_database(), current_setting('x'), pg_backend_pid(), gen_random_uuid(), random()"),
@@ -584,8 +584,8 @@ fn session_commands_and_set_config() {
 }
 
 #[test]
-fn localtimestamp_becomes_current_timestamp() {
-    assert_eq!(out("SELECT LOCALTIMESTAMP"), "SELECT CURRENT_TIMESTAMP AS \"localtimestamp\"");
+fn localtimestamp_and_current_timestamp_become_now() {
+    assert_eq!(out("SELECT LOCALTIMESTAMP"), "SELECT now() AS \"localtimestamp\"");
 }
 
 #[test]

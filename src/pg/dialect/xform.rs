@@ -430,10 +430,9 @@ impl VisitorMut for Xform {
                 match name.as_str() {
                     "current_user" | "session_user" | "user" | "current_role" => call("current_user", vec![]),
                     "current_catalog" => call("current_database", vec![]),
-                    "localtimestamp" => {
-                        f.name = ObjectName(vec![ObjectNamePart::Identifier(Ident::new("CURRENT_TIMESTAMP"))]);
-                        return ControlFlow::Continue(());
-                    }
+                    // PostgreSQL's CURRENT_TIMESTAMP is now(), sub-second part included (SQLite's keyword has
+                    // whole seconds).
+                    "current_timestamp" | "localtimestamp" => call("now", vec![]),
                     "localtime" => {
                         f.name = ObjectName(vec![ObjectNamePart::Identifier(Ident::new("CURRENT_TIME"))]);
                         return ControlFlow::Continue(());
