@@ -6,7 +6,7 @@ use rusqlite::{Connection, ErrorCode};
 
 use crate::db::authorizer::{self, ClientStatement};
 use crate::db::value::{Column, QueryResult, Value};
-use crate::db::{budget, determinism, numeric_columns, schema_edit};
+use crate::db::{budget, canonical_columns, determinism, schema_edit};
 use crate::error::SqlError;
 
 /// Whether a statement changes the database, as SQLite itself decides (`sqlite3_stmt_readonly`).
@@ -166,7 +166,7 @@ fn reserved_rowid() -> Failure {
 /// not, depending on this node's history, and count differently against the budget), the function allow-list
 /// enforced by the authorizer, at most `max_bytes` of result rows.
 pub fn run_replicated(conn: &Connection, sql: &str, params: &[Value], max_bytes: u64) -> Result<QueryResult, Failure> {
-    let version = numeric_columns::schema_version(conn).map_err(classify)?;
+    let version = canonical_columns::schema_version(conn).map_err(classify)?;
     let result = match schema_edit::parse(sql) {
         Some(Ok(edits)) if params.is_empty() => {
             schema_edit::apply(conn, &edits).map_err(classify)?;
@@ -176,8 +176,8 @@ pub fn run_replicated(conn: &Connection, sql: &str, params: &[Value], max_bytes:
         None => run_client_statement(conn, sql, params, max_bytes)?,
     };
     // A schema change may have added, dropped or renamed numeric columns: their triggers follow.
-    if numeric_columns::schema_version(conn).map_err(classify)? != version {
-        numeric_columns::sync(conn).map_err(classify)?;
+    if canonical_columns::schema_version(conn).map_err(classify)? != version {
+        canonical_columns::sync(conn).map_err(classify)?;
     }
     Ok(result)
 }

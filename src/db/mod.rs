@@ -3,12 +3,14 @@
 
 pub mod authorizer;
 pub mod budget;
+pub mod canonical_columns;
 pub mod charging;
 pub mod decimal;
 pub mod determinism;
 pub mod exec;
+pub mod json;
+pub mod json_functions;
 pub mod limits;
-pub mod numeric_columns;
 pub mod numeric_functions;
 pub mod read_pool;
 pub mod regex_functions;

@@ -146,7 +146,7 @@ fn apply_one(conn: &Connection, edit: &SchemaEdit) -> EditResult<()> {
         }
         SchemaEdit::DropColumnIfExists { table, column } => {
             if has_column(conn, table, column)? {
-                for t in crate::db::numeric_columns::trigger_names(table) {
+                for t in crate::db::canonical_columns::trigger_names(table) {
                     conn.execute_batch(&format!("DROP TRIGGER IF EXISTS {}", quote(&t)))?;
                 }
                 conn.execute_batch(&format!("ALTER TABLE {} DROP COLUMN {}", quote(table), quote(column)))?;
@@ -375,7 +375,7 @@ fn set_type(
     // Store every value again under the new type's affinity (and its triggers), and rebuild the indexes, whose
     // order may follow another collation now.
     // A numeric column's triggers must be in place for the rewrite to store canonical values.
-    crate::db::numeric_columns::sync(conn)?;
+    crate::db::canonical_columns::sync(conn)?;
     {
         let _client = ClientStatement::enter();
         conn.execute_batch(&format!("UPDATE {} SET {} = {using}", quote(table), quote(column)))?;

@@ -879,6 +879,8 @@ fn translate_cast(e: Expr, dt: &DataType) -> Result<Expr, DialectError> {
     Ok(match pg {
         PgType::Bool => bool_cast(e),
         PgType::Numeric => numeric::cast(e, dt)?,
+        PgType::Jsonb => json::cast(e, true),
+        PgType::Json => json::cast(e, false),
         _ => match pg.sqlite_cast_target() {
             Some(t) => sqlite_cast(e, t),
             None => nested(e),
@@ -966,6 +968,7 @@ mod catalog_arrays;
 mod catalog_refs;
 pub mod copy;
 mod ddl;
+mod json;
 mod numeric;
 mod series;
 pub mod session_sql;

@@ -209,6 +209,11 @@ fn expr_type(e: &Expr, ctx: &dyn TypeContext) -> Option<PgType> {
             | BinaryOperator::PGRegexNotMatch
             | BinaryOperator::PGRegexNotIMatch => Some(PgType::Bool),
             BinaryOperator::StringConcat => Some(PgType::Text),
+            BinaryOperator::LongArrow | BinaryOperator::HashLongArrow => Some(PgType::Text),
+            BinaryOperator::Arrow | BinaryOperator::HashArrow => match ty(left) {
+                Some(PgType::Json) => Some(PgType::Json),
+                _ => Some(PgType::Jsonb),
+            },
             BinaryOperator::Plus
             | BinaryOperator::Minus
             | BinaryOperator::Multiply

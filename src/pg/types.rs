@@ -45,6 +45,13 @@ impl From<TypeError> for PgWireError {
     }
 }
 
+/// jsonb's canonical text of `s` (22P02 if it is not JSON).
+fn canonical_jsonb(s: &str) -> Result<String, TypeError> {
+    crate::db::json::parse(s)
+        .map(|v| crate::db::json::canonical(&v))
+        .ok_or_else(|| TypeError::new("22P02", crate::db::json::syntax_error(s)))
+}
+
 fn syntax(tyname: &str, input: &str) -> TypeError {
     TypeError::new("22P02", format!("invalid input syntax for type {tyname}: \"{input}\""))
 }
@@ -381,6 +388,8 @@ pub fn encode_text(v: &Value, ty: &Type) -> Result<Option<Vec<u8>>, TypeError> {
         },
         // A literal written in SQL is stored as typed; PostgreSQL always prints the canonical form.
         (Kind::Uuid, Value::Text(s)) => parse_uuid(s).map(|u| fmt_uuid(&u)).unwrap_or_else(|| s.clone()),
+        // Rows stored before jsonb was made canonical on input print canonically too.
+        (Kind::Jsonb, Value::Text(s)) => canonical_jsonb(s).unwrap_or_else(|_| s.clone()),
         (Kind::Date, Value::Text(s)) => parse_date(s).map(fmt_date).unwrap_or_else(|_| s.clone()),
         (Kind::Time, Value::Text(s)) => parse_time(s).map(fmt_time).unwrap_or_else(|_| s.clone()),
         (Kind::Timestamp, Value::Text(s)) => parse_ts(s, false).map(fmt_ts).unwrap_or_else(|_| s.clone()),
@@ -428,7 +437,8 @@ pub fn encode_binary(v: &Value, ty: &Type) -> Result<Option<Vec<u8>>, TypeError>
         Kind::Text | Kind::Json => natural_text(v).into_bytes(),
         Kind::Jsonb => {
             let mut o = vec![1u8];
-            o.extend_from_slice(natural_text(v).as_bytes());
+            let text = natural_text(v);
+            o.extend_from_slice(canonical_jsonb(&text).unwrap_or(text).as_bytes());
             o
         }
         Kind::Bytea => match v {
@@ -527,7 +537,12 @@ fn decode_text(s: &str, k: Kind) -> Result<Value, TypeError> {
             let t = parse_ts(s, true).map_err(|e| dt_error(e, "timestamp with time zone", s))?;
             Value::Text(fmt_ts(t))
         }
-        Kind::Text | Kind::Json | Kind::Jsonb | Kind::Other => Value::Text(s.to_owned()),
+        Kind::Jsonb => Value::Text(canonical_jsonb(s)?),
+        Kind::Json => {
+            crate::db::json::parse(s).ok_or_else(|| TypeError::new("22P02", crate::db::json::syntax_error(s)))?;
+            Value::Text(s.to_owned())
+        }
+        Kind::Text | Kind::Other => Value::Text(s.to_owned()),
     })
 }
 
@@ -542,7 +557,7 @@ fn decode_binary(b: &[u8], k: Kind) -> Result<Value, TypeError> {
         Kind::Numeric => numeric_to_value(&decode_numeric(b)?),
         Kind::Text | Kind::Json => Value::Text(utf8(b)?.to_owned()),
         Kind::Jsonb => match b.split_first() {
-            Some((1, rest)) => Value::Text(utf8(rest)?.to_owned()),
+            Some((1, rest)) => Value::Text(canonical_jsonb(utf8(rest)?)?),
             Some((v, _)) => return Err(TypeError::new("22P03", format!("unsupported jsonb version number {v}"))),
             None => return Err(insufficient()),
         },

@@ -270,7 +270,7 @@ def test_autocommit(cluster, node):
 # BUG (server): sum() is always described as int8 (OID 20), whatever its argument's type, so a fractional
 # sum arrives as text "1.25" in an int8 column and psycopg cannot load it ("invalid literal for int() with
 # base 10"). PostgreSQL types sum(double precision) as double precision and sum(numeric) as numeric.
-def test_sum_of_float_and_numeric_columns(cluster):
+def test_sum_of_float_and_canonical_columns(cluster):
     with cluster.connect(1, autocommit=True) as conn:
         conn.execute("CREATE TABLE sums (id INTEGER PRIMARY KEY, f DOUBLE PRECISION, n NUMERIC)")
         conn.execute("INSERT INTO sums VALUES (1, 0.25, 1.5), (2, 1, 2.25)")

@@ -222,7 +222,7 @@ pub(super) fn alter_action(table: &ObjectName, op: &AlterTableOperation) -> Resu
             }
             // SQLite will not drop a column a trigger names: the numeric columns' triggers go first (the writer
             // puts them back for the columns that remain).
-            let drops: Vec<String> = crate::db::numeric_columns::trigger_names(&table_name)
+            let drops: Vec<String> = crate::db::canonical_columns::trigger_names(&table_name)
                 .iter()
                 .map(|t| format!("DROP TRIGGER IF EXISTS {}", quoted(t)))
                 .collect();

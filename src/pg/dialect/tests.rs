@@ -196,7 +196,7 @@ fn alter_table() {
     assert_eq!(out("ALTER TABLE t RENAME TO u"), "ALTER TABLE t RENAME TO u");
     assert_eq!(
         out("ALTER TABLE t DROP COLUMN a"),
-        "DROP TRIGGER IF EXISTS \"__raftsql_numeric_ins_t\"; DROP TRIGGER IF EXISTS \"__raftsql_numeric_upd_t\"; ALTER TABLE t DROP COLUMN a");
+        "DROP TRIGGER IF EXISTS \"__raftsql_canonical_ins_t\"; DROP TRIGGER IF EXISTS \"__raftsql_canonical_upd_t\"; ALTER TABLE t DROP COLUMN a");
     assert_eq!(err("ALTER TABLE t ADD COLUMN id serial").sqlstate, "0A000");
     assert_eq!(
         out("ALTER TABLE t ALTER COLUMN a SET NOT NULL"),
@@ -537,10 +537,10 @@ fn cte_names_are_not_tables() {
 }
 
 #[test]
-fn json_arrows_and_distinct_from_pass_through() {
+fn json_arrows_become_functions_and_distinct_from_passes_through() {
     assert_eq!(
         out("SELECT data -> 'a', data ->> 'b' FROM t WHERE a IS DISTINCT FROM b"),
-        "SELECT data -> 'a' AS \"?column?\", data ->> 'b' AS \"?column?\" FROM t WHERE a IS DISTINCT FROM b"
+        "SELECT pg_json_get(data, 'a') AS \"?column?\", pg_json_get_text(data, 'b') AS \"?column?\" FROM t WHERE a IS DISTINCT FROM b"
     );
 }
 

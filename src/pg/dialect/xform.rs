@@ -109,6 +109,7 @@ fn bool_text(b: Expr) -> Expr {
 fn numeric_rewrite(e: &mut Expr) -> Option<Expr> {
     match e {
         Expr::BinaryOp { left, op, right } => numeric::arithmetic(left.as_mut(), op, right.as_mut())
+            .or_else(|| json::operator(left.as_mut(), op, right.as_mut()))
             .or_else(|| numeric::comparison(left.as_mut(), op, right.as_mut())),
         Expr::UnaryOp { op: UnaryOperator::Minus, expr } => numeric::negate(expr.as_mut()),
         Expr::Between { expr, negated, low, high } => {

@@ -277,24 +277,30 @@ fn numeric_binary_roundtrip() {
 
 #[test]
 fn text_types() {
-    for ty in [Type::TEXT, Type::VARCHAR, Type::BPCHAR, Type::NAME, Type::JSON] {
+    for ty in [Type::TEXT, Type::VARCHAR, Type::BPCHAR, Type::NAME] {
         assert_eq!(dt("héllo", &ty), text("héllo"));
         assert_eq!(txt(&text("héllo"), &ty), "héllo");
         assert_eq!(bin(&text("héllo"), &ty), "héllo".as_bytes().to_vec());
         assert_eq!(db("héllo".as_bytes(), &ty), text("héllo"));
     }
     assert_eq!(db_err(&[0xff, 0xfe], &Type::TEXT).sqlstate, "22021");
+    // json parameters are checked and kept as written.
+    assert_eq!(dt(r#"{"b":1,  "a":2}"#, &Type::JSON), text(r#"{"b":1,  "a":2}"#));
+    assert_eq!(dt_err("héllo", &Type::JSON).sqlstate, "22P02");
 }
 
 #[test]
 fn jsonb() {
-    let j = r#"{"a":1}"#;
-    assert_eq!(dt(j, &Type::JSONB), text(j));
-    assert_eq!(txt(&text(j), &Type::JSONB), j);
+    // jsonb is canonical: keys sorted as jsonb sorts them, PostgreSQL's spacing.
+    let j = r#"{"b":1,"a":[1,2.50]}"#;
+    let canonical = r#"{"a": [1, 2.50], "b": 1}"#;
+    assert_eq!(dt(j, &Type::JSONB), text(canonical));
+    assert_eq!(txt(&text(j), &Type::JSONB), canonical);
     let b = bin(&text(j), &Type::JSONB);
     assert_eq!(b[0], 1);
-    assert_eq!(&b[1..], j.as_bytes());
-    assert_eq!(db(&b, &Type::JSONB), text(j));
+    assert_eq!(&b[1..], canonical.as_bytes());
+    assert_eq!(db(&b, &Type::JSONB), text(canonical));
+    assert_eq!(dt_err("{a", &Type::JSONB).sqlstate, "22P02");
     assert_eq!(db_err(&[2, b'1'], &Type::JSONB).sqlstate, "22P03");
     assert_eq!(db_err(&[], &Type::JSONB).sqlstate, "08P01");
 }

@@ -1,6 +1,8 @@
-//! Keeps every `numeric` column's values in canonical form: for each table with `NUMERIC_TEXT` columns, an AFTER
-//! INSERT and an AFTER UPDATE trigger rewrite a value that is not the canonical text of the column's type
-//! (`1.5` into `numeric(10,2)` is stored `1.50`; `12345678901234567890.5` that would not fit gives 22003).
+//! Keeps the values of `numeric` and `jsonb` columns in canonical form: for each table with `NUMERIC_TEXT` or
+//! `JSONB` columns, an AFTER INSERT and an AFTER UPDATE trigger rewrite a value that is not the canonical text of
+//! the column's type (`1.5` into `numeric(10,2)` is stored `1.50`; `12345678901234567890.5` that would not fit
+//! gives 22003; `{"b":1,"a":2}` in a jsonb column is stored `{"a": 2, "b": 1}`, so equal jsonb values are equal
+//! texts).
 //!
 //! Triggers catch every way a value arrives (INSERT, UPDATE, upsert, INSERT ... SELECT, COPY) without the
 //! translator knowing the schema. They are derived from the schema alone: after any statement that changed the
@@ -11,8 +13,8 @@ use std::collections::BTreeMap;
 
 use rusqlite::Connection;
 
-const INSERT_PREFIX: &str = "__raftsql_numeric_ins_";
-const UPDATE_PREFIX: &str = "__raftsql_numeric_upd_";
+const INSERT_PREFIX: &str = "__raftsql_canonical_ins_";
+const UPDATE_PREFIX: &str = "__raftsql_canonical_upd_";
 
 /// The names of the triggers `sync` keeps on `table`.
 pub fn trigger_names(table: &str) -> [String; 2] {
@@ -26,6 +28,16 @@ fn quote(name: &str) -> String {
 /// The schema's version number, which SQLite bumps on every schema change.
 pub fn schema_version(conn: &Connection) -> rusqlite::Result<i64> {
     conn.prepare_cached("PRAGMA schema_version")?.query_row([], |r| r.get(0))
+}
+
+/// The SQL of the canonical value of column `c` (`NEW."c"`) and of the test that it is not canonical yet, for a
+/// column declared `decl`; `None` for columns kept as they are.
+fn canonical_sql(decl: &str, c: &str) -> Option<(String, String)> {
+    if decl.trim().eq_ignore_ascii_case("JSONB") {
+        return Some((format!("pg_jsonb(NEW.{c})"), format!("pg_jsonb_unfit(NEW.{c})")));
+    }
+    let (p, s) = numeric_typmod(decl)?;
+    Some((format!("pg_numeric(NEW.{c}, {p}, {s})"), format!("pg_numeric_unfit(NEW.{c}, {p}, {s})")))
 }
 
 /// `(precision, scale)` of a `NUMERIC_TEXT[(p[,s])]` declared type, (-1, -1) without a modifier; `None` for other
@@ -49,19 +61,17 @@ fn numeric_typmod(decl: &str) -> Option<(i64, i64)> {
 /// The trigger SQL a table needs for its numeric columns (name → CREATE TRIGGER), none if it has none.
 fn wanted_triggers(conn: &Connection, table: &str) -> rusqlite::Result<Vec<(String, String)>> {
     let mut stmt = conn.prepare_cached("SELECT name, type FROM pragma_table_info(?1)")?;
-    let columns: Vec<(String, (i64, i64))> = stmt
+    let columns: Vec<(String, (String, String))> = stmt
         .query_map([table], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))?
         .filter_map(|c| c.ok())
-        .filter_map(|(name, decl)| numeric_typmod(&decl).map(|t| (name, t)))
+        .filter_map(|(name, decl)| canonical_sql(&decl, &quote(&name)).map(|t| (name, t)))
         .collect();
     if columns.is_empty() {
         return Ok(Vec::new());
     }
     let t = quote(table);
-    let unfit: Vec<String> =
-        columns.iter().map(|(c, (p, s))| format!("pg_numeric_unfit(NEW.{}, {p}, {s})", quote(c))).collect();
-    let sets: Vec<String> =
-        columns.iter().map(|(c, (p, s))| format!("{0} = pg_numeric(NEW.{0}, {p}, {s})", quote(c))).collect();
+    let unfit: Vec<String> = columns.iter().map(|(_, (_, unfit))| unfit.clone()).collect();
+    let sets: Vec<String> = columns.iter().map(|(c, (value, _))| format!("{} = {value}", quote(c))).collect();
     let names: Vec<String> = columns.iter().map(|(c, _)| quote(c)).collect();
     let body = format!(
         "FOR EACH ROW WHEN {} BEGIN UPDATE {t} SET {} WHERE rowid = NEW.rowid; END",
@@ -82,13 +92,13 @@ pub fn sync(conn: &Connection) -> rusqlite::Result<()> {
         .prepare_cached(
             "SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' \
              AND name NOT LIKE '\\_\\_raftsql%' ESCAPE '\\' AND sql NOT LIKE '%WITHOUT ROWID%' \
-             AND sql LIKE '%NUMERIC\\_TEXT%' ESCAPE '\\'",
+             AND (sql LIKE '%NUMERIC\\_TEXT%' ESCAPE '\\' OR sql LIKE '%JSONB%')",
         )?
         .query_map([], |r| r.get(0))?
         .collect::<Result<_, _>>()?;
     let existing: BTreeMap<String, String> = conn
         .prepare_cached(
-            "SELECT name, sql FROM sqlite_schema WHERE type = 'trigger' AND name LIKE '\\_\\_raftsql\\_numeric\\_%' \
+            "SELECT name, sql FROM sqlite_schema WHERE type = 'trigger' AND name LIKE '\\_\\_raftsql\\_canonical\\_%' \
              ESCAPE '\\'",
         )?
         .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
@@ -147,7 +157,7 @@ mod tests {
         sync(&c).unwrap();
         assert_eq!(
             column(&c, "SELECT name FROM sqlite_schema WHERE type = 'trigger' ORDER BY name"),
-            ["__raftsql_numeric_ins_n", "__raftsql_numeric_upd_n"]
+            ["__raftsql_canonical_ins_n", "__raftsql_canonical_upd_n"]
         );
     }
 }

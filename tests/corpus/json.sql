@@ -1,0 +1,29 @@
+-- json and jsonb: canonical jsonb text, equality, and the lookup operators. Compared with PostgreSQL 15 by
+-- tests/pg_semantics.rs.
+
+SELECT '{"b": 1, "a": 2}'::jsonb, '{"b":1,"a":2}'::json;
+SELECT '{"b": 1, "a": 2}'::jsonb = '{"a": 2, "b": 1}'::jsonb, '{"a": 1}'::jsonb = '{"a": 2}'::jsonb;
+SELECT '{"a":1,"a":2}'::jsonb, '[1, 2.50, 1e2, -0]'::jsonb, '"x\ty"'::jsonb, 'null'::jsonb, '{}'::jsonb;
+SELECT '{"aa": 1, "b": 2, "a": 3}'::jsonb;
+SELECT '{a'::jsonb;
+SELECT '{a'::json;
+SELECT '{"a": {"b": [1, 2, {"c": "x"}]}}'::jsonb -> 'a' -> 'b' -> 2 ->> 'c';
+SELECT '{"a": {"b": [1, 2]}}'::jsonb -> 'a', '{"a": {"b": [1, 2]}}'::jsonb -> 'zz';
+SELECT '[1,2,3]'::jsonb -> 1, '[1,2,3]'::jsonb -> -1, '[1,2,3]'::jsonb ->> 0, '[1,2,3]'::jsonb -> 5;
+SELECT '{"a": "x"}'::jsonb ->> 'a', '{"a": "x"}'::jsonb -> 'a', '{"a": null}'::jsonb ->> 'a', '{"a": null}'::jsonb -> 'a';
+SELECT '{"a.b": 1, "a": {"b": 2}}'::jsonb -> 'a.b', '{"a": true}'::jsonb ->> 'a';
+SELECT '{"a": {"b": [1, {"c": 5}]}}'::jsonb #> '{a,b,1}', '{"a": {"b": [1, {"c": 5}]}}'::jsonb #>> '{a,b,1,c}';
+SELECT '{"a": 1}'::jsonb #> '{}', '{"a": 1}'::jsonb #>> '{x,y}';
+
+CREATE TABLE json_t (id int PRIMARY KEY, doc jsonb, raw json);
+INSERT INTO json_t VALUES (1, '{"b": 1, "a": {"y": 2, "x": [3, 4]}}', '{"b": 1,  "a": 2}');
+INSERT INTO json_t VALUES (2, '{"a": {"x": [5]}, "b": "two"}', '[1]');
+INSERT INTO json_t VALUES (3, '{bad', '{}');
+SELECT id, doc, raw FROM json_t ORDER BY id;
+SELECT id FROM json_t WHERE doc = '{"a": {"x": [3, 4], "y": 2}, "b": 1}'::jsonb;
+SELECT id, doc -> 'a' -> 'x' -> 0 FROM json_t ORDER BY id;
+SELECT id, doc ->> 'b' FROM json_t WHERE doc ->> 'b' = 'two';
+SELECT id, doc #>> '{a,x,0}' FROM json_t ORDER BY id;
+UPDATE json_t SET doc = '{"z": 0, "a": 1}' WHERE id = 2;
+SELECT doc FROM json_t WHERE id = 2;
+DROP TABLE json_t;
