@@ -120,6 +120,56 @@ pub fn as_text(v: &Value) -> Option<String> {
     }
 }
 
+/// `a @> b`: jsonb containment as PostgreSQL defines it (objects by key, arrays by element whatever the order,
+/// an array contains a scalar it has as an element, scalars by equality).
+pub fn contains(a: &Value, b: &Value) -> bool {
+    match (a, b) {
+        (Value::Object(x), Value::Object(y)) => y.iter().all(|(k, v)| x.get(k).is_some_and(|w| contains(w, v))),
+        (Value::Array(x), Value::Array(y)) => y.iter().all(|v| {
+            x.iter().any(|w| match v {
+                Value::Array(_) | Value::Object(_) => contains(w, v),
+                _ => same_scalar(w, v),
+            })
+        }),
+        (Value::Array(x), scalar) if !matches!(scalar, Value::Object(_)) => x.iter().any(|w| same_scalar(w, scalar)),
+        _ => same_scalar(a, b),
+    }
+}
+
+fn same_scalar(a: &Value, b: &Value) -> bool {
+    match (a, b) {
+        (Value::Number(x), Value::Number(y)) => {
+            match (Decimal::parse(&x.to_string()), Decimal::parse(&y.to_string())) {
+                (Ok(x), Ok(y)) => x.total_cmp(&y).is_eq(),
+                _ => x == y,
+            }
+        }
+        _ => a == b,
+    }
+}
+
+/// `a ? key`: the string is a key of the object, an element of the array, or the scalar string itself.
+pub fn has_key(a: &Value, key: &str) -> bool {
+    match a {
+        Value::Object(map) => map.contains_key(key),
+        Value::Array(items) => items.iter().any(|v| v.as_str() == Some(key)),
+        Value::String(s) => s == key,
+        _ => false,
+    }
+}
+
+/// `jsonb_typeof`.
+pub fn type_name(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "boolean",
+        Value::Number(_) => "number",
+        Value::String(_) => "string",
+        Value::Array(_) => "array",
+        Value::Object(_) => "object",
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -140,6 +190,18 @@ mod tests {
         assert_eq!(canon("{}"), "{}");
         assert_eq!(canon("-0"), "0");
         assert!(parse("{a:1}").is_none());
+    }
+
+    #[test]
+    fn containment_and_keys() {
+        let p = |s: &str| parse(s).unwrap();
+        assert!(contains(&p(r#"{"a": 1, "b": [1, 2, {"c": 3}]}"#), &p(r#"{"b": [{"c": 3}, 1]}"#)));
+        assert!(!contains(&p(r#"{"a": 1}"#), &p(r#"{"a": 2}"#)));
+        assert!(contains(&p("[1, 2, 3]"), &p("[3, 1, 1]")));
+        assert!(contains(&p("[1, 2]"), &p("2")));
+        assert!(!contains(&p("[[1, 2]]"), &p("[1]")));
+        assert!(contains(&p("[1.0]"), &p("[1]")));
+        assert!(has_key(&p(r#"{"a": 1}"#), "a") && has_key(&p(r#"["a"]"#), "a") && !has_key(&p(r#"{"b": "a"}"#), "a"));
     }
 
     #[test]

@@ -1,7 +1,8 @@
 //! The SQLite functions behind PostgreSQL's JSON operators and casts: `pg_jsonb(x)` (`x::jsonb`: canonical text,
 //! 22P02 for text that is not JSON), `pg_json(x)` (`x::json`: checked, kept as written), `pg_json_get` (`->`),
 //! `pg_json_get_text` (`->>`), `pg_json_path` (`#>`) and `pg_json_path_text` (`#>>`). Lookups answer in jsonb's
-//! canonical form (`db::json`).
+//! canonical form (`db::json`). Also `@>`/`<@` (`pg_jsonb_contains`), `?`, `?|`, `?&` (`pg_jsonb_exists*`),
+//! `jsonb_typeof`/`json_typeof` and `jsonb_array_length`.
 
 use rusqlite::functions::{Context, FunctionFlags};
 use rusqlite::types::ValueRef;
@@ -71,6 +72,33 @@ pub fn register(conn: &Connection) -> rusqlite::Result<()> {
     conn.create_scalar_function("pg_json_get_text", 2, exact, |c: &mut Context<'_>| {
         let (Some(d), Some(s)) = (document(c, 0)?, step(c, 1)?) else { return Ok(None) };
         Ok(json::get(&d, &s).and_then(json::as_text))
+    })?;
+    conn.create_scalar_function("pg_jsonb_contains", 2, exact, |c: &mut Context<'_>| {
+        let (Some(a), Some(b)) = (document(c, 0)?, document(c, 1)?) else { return Ok(None) };
+        Ok(Some(json::contains(&a, &b)))
+    })?;
+    conn.create_scalar_function("pg_jsonb_exists", 2, exact, |c: &mut Context<'_>| {
+        let (Some(a), Some(k)) = (document(c, 0)?, c.get::<Option<String>>(1)?) else { return Ok(None) };
+        Ok(Some(json::has_key(&a, &k)))
+    })?;
+    // `?|` (any: true) and `?&` (any: false) take a text array.
+    for (name, any) in [("pg_jsonb_exists_any", true), ("pg_jsonb_exists_all", false)] {
+        conn.create_scalar_function(name, 2, exact, move |c: &mut Context<'_>| {
+            let (Some(a), Some(keys)) = (document(c, 0)?, path(c, 1)?) else { return Ok(None) };
+            let mut found = keys.iter().map(|k| json::has_key(&a, k));
+            Ok(Some(if any { found.any(|f| f) } else { found.all(|f| f) }))
+        })?;
+    }
+    conn.create_scalar_function("jsonb_typeof", 1, exact, |c: &mut Context<'_>| {
+        Ok(document(c, 0)?.map(|d| json::type_name(&d)))
+    })?;
+    conn.create_scalar_function("json_typeof", 1, exact, |c: &mut Context<'_>| {
+        Ok(document(c, 0)?.map(|d| json::type_name(&d)))
+    })?;
+    conn.create_scalar_function("jsonb_array_length", 1, exact, |c: &mut Context<'_>| match document(c, 0)? {
+        None => Ok(None),
+        Some(serde_json::Value::Array(items)) => Ok(Some(items.len() as i64)),
+        Some(_) => Err(sqlstate::raise("22023", "cannot get array length of a non-array")),
     })?;
     conn.create_scalar_function("pg_json_path", 2, exact, |c: &mut Context<'_>| {
         let (Some(d), Some(p)) = (document(c, 0)?, path(c, 1)?) else { return Ok(None) };

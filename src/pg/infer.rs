@@ -207,7 +207,12 @@ fn expr_type(e: &Expr, ctx: &dyn TypeContext) -> Option<PgType> {
             | BinaryOperator::PGRegexMatch
             | BinaryOperator::PGRegexIMatch
             | BinaryOperator::PGRegexNotMatch
-            | BinaryOperator::PGRegexNotIMatch => Some(PgType::Bool),
+            | BinaryOperator::PGRegexNotIMatch
+            | BinaryOperator::AtArrow
+            | BinaryOperator::ArrowAt
+            | BinaryOperator::Question
+            | BinaryOperator::QuestionPipe
+            | BinaryOperator::QuestionAnd => Some(PgType::Bool),
             BinaryOperator::StringConcat => Some(PgType::Text),
             BinaryOperator::LongArrow | BinaryOperator::HashLongArrow => Some(PgType::Text),
             BinaryOperator::Arrow | BinaryOperator::HashArrow => match ty(left) {
@@ -269,7 +274,8 @@ fn expr_type(e: &Expr, ctx: &dyn TypeContext) -> Option<PgType> {
                 "starts_with" | "regexp_like" => Some(PgType::Bool),
                 "regexp_replace" | "regexp_substr" => Some(PgType::Text),
                 "regexp_count" | "regexp_instr" => Some(PgType::Int4),
-                "ascii" => Some(PgType::Int4),
+                "ascii" | "jsonb_array_length" => Some(PgType::Int4),
+                "jsonb_typeof" | "json_typeof" => Some(PgType::Text),
                 "max" | "min" | "coalesce" | "ifnull" | "abs" | "nullif" => first_arg(&f.args).and_then(ty),
                 "round" | "trunc" | "ceil" | "ceiling" | "floor" => {
                     let with_digits = matches!(&f.args, FunctionArguments::List(l) if l.args.len() == 2);

@@ -27,3 +27,13 @@ SELECT id, doc #>> '{a,x,0}' FROM json_t ORDER BY id;
 UPDATE json_t SET doc = '{"z": 0, "a": 1}' WHERE id = 2;
 SELECT doc FROM json_t WHERE id = 2;
 DROP TABLE json_t;
+
+-- Containment, keys, types.
+SELECT '{"a": 1, "b": [1, 2, {"c": 3}]}'::jsonb @> '{"b": [{"c": 3}, 1]}'::jsonb, '{"a": 1}'::jsonb @> '{"a": 2}'::jsonb;
+SELECT '[1, 2, 3]'::jsonb @> '[3, 1, 1]'::jsonb, '[1, 2]'::jsonb @> '2'::jsonb, '[[1, 2]]'::jsonb @> '[1]'::jsonb;
+SELECT '{"a": 1}'::jsonb <@ '{"a": 1, "b": 2}'::jsonb, '[1.0]'::jsonb @> '[1]'::jsonb;
+SELECT '{"a": 1}'::jsonb ? 'a', '["a"]'::jsonb ? 'a', '{"b": "a"}'::jsonb ? 'a';
+SELECT '{"a": 1, "b": 2}'::jsonb ?| '{b,c}', '{"a": 1, "b": 2}'::jsonb ?& '{a,c}', '{"a": 1, "b": 2}'::jsonb ?& '{a,b}';
+SELECT jsonb_typeof('{}'), jsonb_typeof('[1]'), jsonb_typeof('"s"'), jsonb_typeof('1.5'), jsonb_typeof('true'), jsonb_typeof('null');
+SELECT json_typeof('{"a": 1}'::json -> 'a'), jsonb_array_length('[1, [2, 3], 4]');
+SELECT jsonb_array_length('{}');

@@ -1,4 +1,5 @@
-//! JSON in the translation: the operators `->`, `->>`, `#>`, `#>>` become the functions of
+//! JSON in the translation: the operators `->`, `->>`, `#>`, `#>>`, `@>`, `<@`, `?`, `?|`, `?&` become the
+//! functions of
 //! `db::json_functions` (PostgreSQL's lookups, keys taken literally, answers in jsonb's canonical form), and
 //! casts to `jsonb`/`json` check the text (and make jsonb canonical, so equal jsonb values are equal texts).
 
@@ -11,6 +12,14 @@ pub(super) fn operator(left: &mut Expr, op: &BinaryOperator, right: &mut Expr) -
         BinaryOperator::LongArrow => "pg_json_get_text",
         BinaryOperator::HashArrow => "pg_json_path",
         BinaryOperator::HashLongArrow => "pg_json_path_text",
+        BinaryOperator::AtArrow => "pg_jsonb_contains",
+        BinaryOperator::Question => "pg_jsonb_exists",
+        BinaryOperator::QuestionPipe => "pg_jsonb_exists_any",
+        BinaryOperator::QuestionAnd => "pg_jsonb_exists_all",
+        BinaryOperator::ArrowAt => {
+            let take = |e: &mut Expr| std::mem::replace(e, Expr::Value(Value::Null.into()));
+            return Some(call("pg_jsonb_contains", vec![take(right), take(left)]));
+        }
         _ => return None,
     };
     let take = |e: &mut Expr| std::mem::replace(e, Expr::Value(Value::Null.into()));
