@@ -207,6 +207,10 @@ const SQL_CORPUS: &[&str] = &[
     "SELECT g FROM generate_series(1, $1, -2) AS g, unnest(x.conkey) AS k",
     "SELECT round(a * 1.5, 2), sum(b) OVER (ORDER BY c), -x, ceil(-2.5) FROM t WHERE a * 2 BETWEEN 0.5 AND 1e3 ORDER BY a / 3 DESC",
     "SELECT 'a_b' LIKE 'a\\_%', name ILIKE $1, 12345678901234567890123::numeric(30,2) > avg(v) FROM t GROUP BY name",
+    "ALTER TABLE t ADD CONSTRAINT c CHECK (a > 0), ALTER COLUMN b TYPE numeric(5,1) USING b::numeric, DROP CONSTRAINT IF EXISTS x",
+    "INSERT INTO t (a, b) SELECT * FROM UNNEST($1::varchar[], '{1,2}'::int[]) RETURNING a; LOCK TABLE t IN SHARE MODE NOWAIT",
+    "SELECT doc -> 'a' ->> 0, doc #> '{a,b}', doc @> '{\"a\": 1}'::jsonb, doc ? 'k' FROM t FOR UPDATE SKIP LOCKED",
+    "EXPLAIN SELECT regexp_replace(a, '(x)', '\\1', 'g'), left(b, -2), split_part(c, ',', 2) FROM t ORDER BY 1 DESC",
 ];
 
 const SQL_TOKENS: &[&str] = &[
@@ -471,4 +475,29 @@ fn decimal_arithmetic_and_collation() {
 /// A rounding position from the input's length, negative and positive.
 fn rng_digits(s: &str) -> i64 {
     s.len() as i64 * 37 % 4001 - 2000
+}
+
+#[test]
+fn jsonb_canonical_form_and_lookups() {
+    use raftsql::db::json;
+    let mut rng = Rng::new("jsonb");
+    let seeds: &[&[u8]] = &[
+        br#"{"b": 1, "a": {"y": [1, 2.50, {"z": null}], "x": "s\u00e9"}}"#,
+        b"[1e308, -0, 123456789012345678901234567890.5, [], {}]",
+        br#""\ud83d\ude00 \t""#,
+        b"[[[[[[[[[[1]]]]]]]]]]",
+    ];
+    for _ in 0..iterations() {
+        let i = rng.under(seeds.len());
+        let bytes = rng.mutate(seeds[i]);
+        let text = String::from_utf8_lossy(&bytes).into_owned();
+        let (parsed, peak) = peak_of(|| json::parse(&text).map(|v| (json::canonical(&v), v)));
+        assert!(peak < (1 << 20), "{} bytes took {peak} bytes", bytes.len());
+        if let Some((canonical, value)) = parsed {
+            // Canonical text is a fixed point and contains itself.
+            let again = json::parse(&canonical).expect("canonical text parses");
+            assert_eq!(json::canonical(&again), canonical, "{text:?}");
+            assert!(json::contains(&value, &again), "{text:?}");
+        }
+    }
 }
