@@ -171,167 +171,6 @@ fn syntax_error(msg: &str) -> DialectError {
     DialectError::syntax(format!("syntax error: {msg}"))
 }
 
-/// A word token's text, lowercased.
-fn word(tok: &Token) -> Option<String> {
-    match tok {
-        Token::Word(w) => Some(w.value.to_ascii_lowercase()),
-        _ => None,
-    }
-}
-
-/// Recognises `RESET name | ALL`, `ABORT [WORK | TRANSACTION]`, `COPY`, `VACUUM`, `ANALYZE` and the session
-/// commands of `session_sql.rs`, which sqlparser does not parse (or not all of them). VACUUM and ANALYZE are accepted without effect: SQLite reuses
-/// free pages by itself, and a VACUUM would rewrite the whole file on every node.
-fn reset_or_abort(words: &[Token]) -> Result<Option<StatementKind>, DialectError> {
-    let first = words.first().and_then(word);
-    let rest: Vec<Option<String>> = words.iter().skip(1).map(word).collect();
-    match first.as_deref() {
-        Some("reset") => {
-            let names: Option<Vec<String>> = rest.into_iter().collect();
-            match names {
-                Some(n) if !n.is_empty() => Ok(Some(StatementKind::Reset(setting_name(&n.join(" "))))),
-                _ => Err(DialectError::syntax("syntax error at or near \"RESET\"")),
-            }
-        }
-        Some("copy") => Ok(Some(StatementKind::Copy(Box::new(copy::parse_copy(words)?)))),
-        Some("vacuum") => Ok(Some(StatementKind::NoOp("VACUUM".into()))),
-        Some("lock") if rest.len() > 1 || rest.first().is_some_and(|w| w.as_deref() != Some("table")) => {
-            Ok(Some(StatementKind::LockTable { nowait: rest.last().is_some_and(|w| w.as_deref() == Some("nowait")) }))
-        }
-        Some("analyze" | "analyse") => Ok(Some(StatementKind::NoOp("ANALYZE".into()))),
-        Some("abort") => match rest.as_slice() {
-            [] => Ok(Some(StatementKind::Rollback)),
-            [Some(w)] if w == "work" || w == "transaction" => Ok(Some(StatementKind::Rollback)),
-            _ => Err(DialectError::syntax("syntax error at or near \"ABORT\"")),
-        },
-        Some(first) => session_sql::session_command(first, words),
-        None => Ok(None),
-    }
-}
-
-/// Canonical name of a run-time setting as used by SET/SHOW/RESET.
-pub(super) fn setting_name(name: &str) -> String {
-    let lower = name.to_ascii_lowercase();
-    match lower.as_str() {
-        "time zone" => "timezone".into(),
-        "transaction isolation level" => "transaction_isolation".into(),
-        "names" => "client_encoding".into(),
-        _ => lower,
-    }
-}
-
-/// `EXPLAIN stmt`: SQLite's query plan of the statement's translation (nothing runs). ANALYZE, which would run
-/// it, is refused.
-fn explain(
-    stmt: Statement,
-    analyze: bool,
-    options: Option<Vec<sqlparser::ast::UtilityOption>>,
-    session: Option<&SessionValues>,
-) -> Result<Translated, DialectError> {
-    let analyze = analyze || options.iter().flatten().any(|o| o.name.value.eq_ignore_ascii_case("analyze"));
-    if analyze {
-        return Err(DialectError::unsupported("EXPLAIN ANALYZE is not supported (EXPLAIN shows SQLite's query plan)"));
-    }
-    let inner = translate_statement(stmt, session)?;
-    if inner.sqlite_sql.is_empty() || crate::db::schema_edit::parse(&inner.sqlite_sql).is_some() {
-        return Err(DialectError::unsupported("EXPLAIN of this statement is not supported"));
-    }
-    Ok(Translated {
-        sqlite_sql: format!("EXPLAIN QUERY PLAN {}", inner.sqlite_sql),
-        kind: StatementKind::Explain,
-        returns_rows: true,
-        result_types: vec![Some(PgType::Text)],
-        row_lock: None,
-        ..inner
-    })
-}
-
-/// A statement that is only classified, not run on SQLite.
-fn control(kind: StatementKind) -> Translated {
-    Translated {
-        sqlite_sql: String::new(),
-        kind,
-        param_count: 0,
-        param_hints: Vec::new(),
-        tables: Vec::new(),
-        returns_rows: false,
-        result_types: Vec::new(),
-        functions: Vec::new(),
-        row_lock: None,
-    }
-}
-
-/// Text of a SET value expression: string contents, identifier or number text.
-fn set_value(e: &Expr) -> String {
-    match e {
-        Expr::Value(v) => match &v.value {
-            Value::SingleQuotedString(s) | Value::EscapedStringLiteral(s) | Value::DoubleQuotedString(s) => s.clone(),
-            Value::Number(n, _) => n.clone(),
-            Value::Boolean(b) => if *b { "on" } else { "off" }.into(),
-            other => other.to_string(),
-        },
-        Expr::Identifier(i) if i.quote_style.is_none() && i.value.eq_ignore_ascii_case("default") => "default".into(),
-        Expr::Identifier(i) => i.value.clone(),
-        other => other.to_string(),
-    }
-}
-
-/// Classifies session statements (transactions, SET, SHOW, ...); `None` for statements that run on SQLite.
-fn session_kind(stmt: &Statement) -> Result<Option<StatementKind>, DialectError> {
-    Ok(Some(match stmt {
-        Statement::StartTransaction { modes, statements, exception, has_end_keyword, .. } => {
-            if !statements.is_empty() || exception.is_some() || *has_end_keyword {
-                return Err(DialectError::unsupported("BEGIN ... END blocks are not supported"));
-            }
-            let read_only = modes.contains(&TransactionMode::AccessMode(TransactionAccessMode::ReadOnly));
-            StatementKind::Begin { read_only }
-        }
-        Statement::Commit { chain: false, .. } => StatementKind::Commit,
-        Statement::Rollback { chain: false, savepoint: None } => StatementKind::Rollback,
-        Statement::Rollback { chain: false, savepoint: Some(s) } => StatementKind::RollbackTo(s.value.clone()),
-        Statement::Commit { .. } | Statement::Rollback { .. } => {
-            return Err(DialectError::unsupported("AND CHAIN is not supported"))
-        }
-        Statement::Savepoint { name } => StatementKind::Savepoint(name.value.clone()),
-        Statement::ReleaseSavepoint { name } => StatementKind::Release(name.value.clone()),
-        Statement::ShowVariable { variable } => {
-            let parts: Vec<&str> = variable.iter().map(|i| i.value.as_str()).collect();
-            StatementKind::Show(setting_name(&parts.join(" ")))
-        }
-        Statement::Set(set) => match set {
-            Set::SingleAssignment { scope, variable, values, .. } => StatementKind::Set {
-                name: setting_name(&object_name_text(variable)),
-                value: values.iter().map(set_value).collect::<Vec<_>>().join(", "),
-                local: matches!(scope, Some(ContextModifier::Local)),
-            },
-            Set::SetTimeZone { local, value } => {
-                StatementKind::Set { name: "timezone".into(), value: set_value(value), local: *local }
-            }
-            Set::SetNames { charset_name, .. } => {
-                StatementKind::Set { name: "client_encoding".into(), value: charset_name.value.clone(), local: false }
-            }
-            Set::SetTransaction { .. } => StatementKind::Other("SET".into()),
-            other => return Err(DialectError::unsupported(format!("{} is not supported", leading_words(other)))),
-        },
-        // A cluster's database has one schema, `public` (SQLite's main database): creating it again is harmless
-        // with IF NOT EXISTS, any other schema is refused.
-        Statement::CreateSchema { schema_name: sqlparser::ast::SchemaName::Simple(name), if_not_exists, .. }
-            if object_name_text(name).eq_ignore_ascii_case("public") =>
-        {
-            if !*if_not_exists {
-                return Err(DialectError { sqlstate: "42P06", message: "schema \"public\" already exists".into() });
-            }
-            StatementKind::NoOp("CREATE SCHEMA".into())
-        }
-        Statement::CreateSchema { .. } => {
-            return Err(DialectError::unsupported(
-                "schemas other than public are not supported (a raftsql database has one schema, public)",
-            ))
-        }
-        _ => return Ok(None),
-    }))
-}
-
 /// The leading keywords of a rendered statement, naming it in "not supported" errors.
 fn leading_words(stmt: &impl std::fmt::Display) -> String {
     let text = stmt.to_string();
@@ -563,74 +402,6 @@ fn session_value(f: &Function, s: &SessionValues) -> Option<Result<Expr, Dialect
     }
 }
 
-/// The name PostgreSQL gives an unnamed result column: the column's name, the function's name, the cast's
-/// type, or `?column?`.
-fn column_name(e: &Expr) -> Option<String> {
-    match e {
-        Expr::Identifier(i) => Some(if i.quote_style.is_some() { i.value.clone() } else { i.value.to_lowercase() }),
-        Expr::CompoundIdentifier(parts) => {
-            parts.last().map(|i| if i.quote_style.is_some() { i.value.clone() } else { i.value.to_lowercase() })
-        }
-        Expr::Function(f) => Some(last_part(&f.name).to_lowercase()),
-        Expr::Nested(inner) => column_name(inner),
-        Expr::Cast { expr, data_type, .. } => match expr.as_ref() {
-            Expr::Identifier(_) | Expr::CompoundIdentifier(_) | Expr::Function(_) => column_name(expr),
-            _ => Some(
-                PgType::from_data_type(data_type)
-                    .or_else(|| xform::array_element(data_type))
-                    .map(|t| format!("{t:?}").to_lowercase())
-                    .unwrap_or_else(|| "?column?".into()),
-            ),
-        },
-        Expr::TypedString(ts) => Some(
-            PgType::from_data_type(&ts.data_type)
-                .map(|t| format!("{t:?}").to_lowercase())
-                .unwrap_or_else(|| "?column?".into()),
-        ),
-        Expr::Value(v) if matches!(v.value, Value::Boolean(_)) => Some("bool".into()),
-        Expr::Case { .. } => Some("case".into()),
-        Expr::Exists { .. } => Some("exists".into()),
-        Expr::Substring { .. } => Some("substring".into()),
-        Expr::Position { .. } => Some("position".into()),
-        Expr::Ceil { .. } => Some("ceil".into()),
-        Expr::Floor { .. } => Some("floor".into()),
-        Expr::Trim { trim_where, .. } => Some(
-            match trim_where {
-                Some(sqlparser::ast::TrimWhereField::Leading) => "ltrim",
-                Some(sqlparser::ast::TrimWhereField::Trailing) => "rtrim",
-                _ => "btrim",
-            }
-            .into(),
-        ),
-        _ => Some("?column?".into()),
-    }
-}
-
-/// Names the top-level select list's unnamed columns as PostgreSQL does (SQLite would use the expression's
-/// text, e.g. `count(*)` instead of `count`, and keep the case of unquoted identifiers).
-fn name_columns(q: &mut Query) {
-    let SetExpr::Select(select) = q.body.as_mut() else { return };
-    for item in select.projection.iter_mut() {
-        if let SelectItem::UnnamedExpr(e) = item {
-            // SQLite already names a column reference by the column, unless it was written in capitals.
-            let plain_ref = match e {
-                Expr::Identifier(i) => i.quote_style.is_some() || i.value == i.value.to_lowercase(),
-                Expr::CompoundIdentifier(p) => {
-                    p.last().is_some_and(|i| i.quote_style.is_some() || i.value == i.value.to_lowercase())
-                }
-                _ => false,
-            };
-            if plain_ref {
-                continue;
-            }
-            if let Some(name) = column_name(e) {
-                let expr = std::mem::replace(e, Expr::Value(Value::Null.into()));
-                *item = SelectItem::ExprWithAlias { expr, alias: Ident::with_quote('"', name) };
-            }
-        }
-    }
-}
-
 /// Rejects query features SQLite cannot run (after the visitor has rewritten the rest).
 fn check_query(q: &mut Query) -> Result<(), DialectError> {
     q.locks.clear(); // FOR UPDATE / FOR SHARE: taken as the write gate (`Translated::row_lock`), not in SQLite.
@@ -668,103 +439,6 @@ fn check_delete(del: &Delete) -> Result<(), DialectError> {
     }
     if del.limit.is_some() || !del.order_by.is_empty() {
         return Err(DialectError::unsupported("DELETE ... ORDER BY / LIMIT is not supported"));
-    }
-    Ok(())
-}
-
-/// Renders an INSERT and records its column/position parameter hints.
-fn insert_sql(ins: &mut Insert, x: &mut Xform) -> Result<String, DialectError> {
-    let table = match &ins.table {
-        TableObject::TableName(n) => object_name_text(n),
-        TableObject::TableFunction(_) => {
-            return Err(DialectError::unsupported("INSERT INTO FUNCTION is not supported"))
-        }
-    };
-    if ins.or.is_some() || ins.ignore || ins.overwrite || ins.replace_into || !ins.assignments.is_empty() {
-        return Err(DialectError::unsupported("this form of INSERT is not supported"));
-    }
-    if let Some(src) = ins.source.as_mut() {
-        check_query(src)?;
-    }
-    drop_default_values(ins)?;
-    if let Some(src) = ins.source.as_mut() {
-        if let SetExpr::Values(values) = src.body.as_ref() {
-            for row in &values.rows {
-                for (i, e) in row.iter().enumerate() {
-                    let Some(n) = param_index(e) else { continue };
-                    let hint = match ins.columns.get(i) {
-                        Some(c) => ParamHint::Column { table: Some(table.clone()), column: c.value.clone() },
-                        None if ins.columns.is_empty() => {
-                            ParamHint::TablePosition { table: table.clone(), position: i }
-                        }
-                        None => continue,
-                    };
-                    x.hint(n, hint);
-                }
-            }
-        }
-    }
-    match &mut ins.on {
-        None => {}
-        Some(OnInsert::OnConflict(oc)) => {
-            if matches!(oc.conflict_target, Some(sqlparser::ast::ConflictTarget::OnConstraint(_))) {
-                return Err(DialectError::unsupported("ON CONFLICT ON CONSTRAINT is not supported"));
-            }
-            if let OnConflictAction::DoUpdate(du) = &oc.action {
-                for a in &du.assignments {
-                    if let (AssignmentTarget::ColumnName(col), Some(n)) = (&a.target, param_index(&a.value)) {
-                        x.hint(n, ParamHint::Column { table: Some(table.clone()), column: last_part(col) });
-                    }
-                }
-            }
-            // SQLite needs a WHERE in `INSERT ... SELECT ... ON CONFLICT` to tell ON CONFLICT from a join's ON.
-            if let Some(SetExpr::Select(sel)) = ins.source.as_mut().map(|s| s.body.as_mut()) {
-                if sel.selection.is_none() {
-                    sel.selection = Some(Expr::Value(Value::Boolean(true).into()));
-                }
-            }
-        }
-        Some(_) => return Err(DialectError::unsupported("ON DUPLICATE KEY UPDATE is not supported")),
-    }
-    Ok(ins.to_string())
-}
-
-/// Removes a `public.` schema qualifier; other schemas are not supported.
-/// `DEFAULT` in a VALUES list, which SQLite lacks: the columns it stands in are left out of the INSERT (so they
-/// take their defaults), or the row becomes `DEFAULT VALUES`. Every row must use DEFAULT in the same columns.
-fn drop_default_values(ins: &mut Insert) -> Result<(), DialectError> {
-    let is_default = |e: &Expr| matches!(e, Expr::Identifier(i) if i.quote_style.is_none() && i.value.eq_ignore_ascii_case("default"));
-    let Some(SetExpr::Values(values)) = ins.source.as_deref().map(|q| q.body.as_ref()) else { return Ok(()) };
-    let positions = |row: &Vec<Expr>| -> Vec<usize> {
-        row.iter().enumerate().filter(|(_, e)| is_default(e)).map(|(i, _)| i).collect()
-    };
-    let Some(first) = values.rows.first().map(positions) else { return Ok(()) };
-    if values.rows.iter().all(|r| positions(r).is_empty()) {
-        return Ok(());
-    }
-    if values.rows.iter().any(|r| positions(r) != first) {
-        return Err(DialectError::unsupported(
-            "DEFAULT in different columns of the rows of one VALUES list is not supported",
-        ));
-    }
-    let width = values.rows[0].len();
-    if first.len() == width && values.rows.len() == 1 {
-        ins.source = None;
-        ins.columns.clear();
-        return Ok(());
-    }
-    if ins.columns.is_empty() {
-        return Err(DialectError::unsupported("DEFAULT in VALUES without a column list is not supported"));
-    }
-    if first.len() == width {
-        return Err(DialectError::unsupported("several rows of only DEFAULT are not supported"));
-    }
-    let keep = |i: &usize| !first.contains(i);
-    ins.columns = ins.columns.drain(..).enumerate().filter(|(i, _)| keep(i)).map(|(_, c)| c).collect();
-    if let Some(SetExpr::Values(values)) = ins.source.as_deref_mut().map(|q| q.body.as_mut()) {
-        for row in &mut values.rows {
-            *row = row.drain(..).enumerate().filter(|(i, _)| keep(i)).map(|(_, e)| e).collect();
-        }
     }
     Ok(())
 }
@@ -836,143 +510,29 @@ fn nested(e: Expr) -> Expr {
     }
 }
 
-/// `CAST(e AS target)` in SQLite form.
-fn sqlite_cast(e: Expr, target: &str) -> Expr {
-    Expr::Cast {
-        kind: CastKind::Cast,
-        expr: Box::new(e),
-        data_type: DataType::Custom(ObjectName(vec![ObjectNamePart::Identifier(Ident::new(target))]), Vec::new()),
-        format: None,
-    }
-}
-
-/// PostgreSQL's text → boolean rules as a SQLite CASE expression.
-fn bool_cast(e: Expr) -> Expr {
-    let lowered = call("lower", vec![sqlite_cast(e, "TEXT")]);
-    let list = |words: &[&str]| Expr::InList {
-        expr: Box::new(lowered.clone()),
-        list: words.iter().map(|w| Expr::Value(Value::SingleQuotedString((*w).into()).into())).collect(),
-        negated: false,
-    };
-    let num = |n: &str| Expr::Value(Value::Number(n.into(), false).into());
-    Expr::Nested(Box::new(Expr::Case {
-        case_token: sqlparser::ast::helpers::attached_token::AttachedToken::empty(),
-        end_token: sqlparser::ast::helpers::attached_token::AttachedToken::empty(),
-        operand: None,
-        conditions: vec![
-            sqlparser::ast::CaseWhen { condition: list(&["t", "true", "1", "yes", "on", "y"]), result: num("1") },
-            sqlparser::ast::CaseWhen { condition: list(&["f", "false", "0", "no", "off", "n"]), result: num("0") },
-        ],
-        else_result: Some(Box::new(Expr::Value(Value::Null.into()))),
-    }))
-}
-
-/// Rewrites `CAST(e AS dt)` for SQLite.
-fn translate_cast(e: Expr, dt: &DataType) -> Result<Expr, DialectError> {
-    if let Some(x) = catalog_refs::object_cast(&e, dt) {
-        return x;
-    }
-    if let Some(elem) = xform::array_element(dt) {
-        return array_literal(e, elem);
-    }
-    let pg = PgType::from_data_type(dt).ok_or_else(|| unsupported_type(dt))?;
-    Ok(match pg {
-        PgType::Bool => bool_cast(e),
-        PgType::Numeric => numeric::cast(e, dt)?,
-        PgType::Jsonb => json::cast(e, true),
-        PgType::Json => json::cast(e, false),
-        _ => match pg.sqlite_cast_target() {
-            Some(t) => sqlite_cast(e, t),
-            None => nested(e),
-        },
-    })
-}
-
-/// `'{a,b}'::varchar[]`: an array literal becomes the JSON array raftsql stores arrays as (`types::array`); a
-/// value already converted (a literal cast twice, a parameter) stays as it is.
-fn array_literal(e: Expr, elem: PgType) -> Result<Expr, DialectError> {
-    let inner = match &e {
-        Expr::Nested(x) => x.as_ref(),
-        other => other,
-    };
-    match inner {
-        Expr::Value(v) => match &v.value {
-            Value::SingleQuotedString(s) if s.starts_with('[') => Ok(e),
-            Value::SingleQuotedString(s) => {
-                let ty = crate::pg::parser::array_type(elem);
-                match crate::pg::types::decode_param(Some(s.as_bytes()), false, &ty) {
-                    Ok(crate::db::Value::Text(json)) => Ok(string_literal(&json)),
-                    Ok(_) => Err(DialectError::unsupported("this array literal is not supported")),
-                    Err(te) => Err(DialectError { sqlstate: te.sqlstate, message: te.message }),
-                }
-            }
-            Value::Placeholder(_) => Ok(e),
-            _ => Err(DialectError::unsupported("arrays are not supported")),
-        },
-        _ => Err(DialectError::unsupported("arrays other than literals and parameters are not supported")),
-    }
-}
-
-/// The 54001 error for trees nested too deeply.
-fn too_deep() -> DialectError {
-    DialectError { sqlstate: "54001", message: "stack depth limit exceeded: expression is nested too deeply".into() }
-}
-
-/// Length of the left spine of a binary-operator chain (`a + b + c ...`), counted without recursion.
-fn spine_len(mut e: &Expr) -> usize {
-    let mut n = 0;
-    while let Expr::BinaryOp { left, .. } = e {
-        n += 1;
-        e = left;
-    }
-    n
-}
-
-/// Drops a deep binary-operator chain iteratively, so that dropping it cannot overflow the stack.
-fn dismantle_expr(e: Expr) {
-    let mut stack = vec![e];
-    while let Some(e) = stack.pop() {
-        if let Expr::BinaryOp { left, right, .. } = e {
-            stack.push(*left);
-            stack.push(*right);
-        }
-    }
-}
-
-/// Depth of nested set operations (`SELECT .. UNION SELECT .. UNION ..`), counted without recursion.
-fn set_depth(body: &SetExpr) -> usize {
-    let mut max = 0;
-    let mut stack = vec![(body, 1usize)];
-    while let Some((b, d)) = stack.pop() {
-        max = max.max(d);
-        if let SetExpr::SetOperation { left, right, .. } = b {
-            stack.push((left, d + 1));
-            stack.push((right, d + 1));
-        }
-    }
-    max
-}
-
-/// Drops deep set operations iteratively.
-fn dismantle_set(body: SetExpr) {
-    let mut stack = vec![body];
-    while let Some(b) = stack.pop() {
-        if let SetExpr::SetOperation { left, right, .. } = b {
-            stack.push(*left);
-            stack.push(*right);
-        }
-    }
-}
-
+mod casts;
 mod catalog_arrays;
 mod catalog_refs;
 pub mod copy;
 mod ddl;
+mod depth;
+mod explain;
+mod insert;
 mod json;
+mod names;
 mod numeric;
 mod series;
+mod session_kinds;
 pub mod session_sql;
 mod xform;
+
+use casts::{array_element, bool_text, sqlite_cast, translate_cast};
+use depth::{dismantle_expr, dismantle_set, set_depth, spine_len, too_deep};
+use explain::explain;
+use insert::insert_sql;
+use names::name_columns;
+pub(crate) use session_kinds::setting_name;
+use session_kinds::{control, reset_or_abort, session_kind};
 
 use ddl::{alter_action, alter_statement, create_index_sql, create_table_sql};
 pub(crate) use numeric::typmod as numeric_typmod;

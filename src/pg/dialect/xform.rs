@@ -76,33 +76,6 @@ impl Xform {
     }
 }
 
-/// The element type of a one-dimensional array type (`int[]`, `varchar[]`).
-pub(super) fn array_element(dt: &DataType) -> Option<PgType> {
-    match dt {
-        DataType::Array(sqlparser::ast::ArrayElemTypeDef::SquareBracket(inner, None))
-        | DataType::Array(sqlparser::ast::ArrayElemTypeDef::AngleBracket(inner)) => PgType::from_data_type(inner),
-        _ => None,
-    }
-}
-
-/// `CASE WHEN b THEN 'true' WHEN NOT b THEN 'false' END`.
-fn bool_text(b: Expr) -> Expr {
-    let text = |s: &str| Expr::Value(Value::SingleQuotedString(s.into()).into());
-    Expr::Case {
-        case_token: sqlparser::ast::helpers::attached_token::AttachedToken::empty(),
-        end_token: sqlparser::ast::helpers::attached_token::AttachedToken::empty(),
-        operand: None,
-        conditions: vec![
-            sqlparser::ast::CaseWhen { condition: nested(b.clone()), result: text("true") },
-            sqlparser::ast::CaseWhen {
-                condition: Expr::UnaryOp { op: UnaryOperator::Not, expr: Box::new(nested(b)) },
-                result: text("false"),
-            },
-        ],
-        else_result: None,
-    }
-}
-
 /// Arithmetic through functions typed by their operands (exact on decimals, PostgreSQL's errors on integer
 /// overflow and division by zero, where SQLite switches to doubles or returns NULL), and comparisons that
 /// involve decimals.

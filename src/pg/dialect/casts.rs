@@ -1,0 +1,107 @@
+//! Casts for SQLite: to SQLite's storage classes, booleans, numerics, json and array literals.
+
+use super::*;
+
+/// `CAST(e AS target)` in SQLite form.
+pub(super) fn sqlite_cast(e: Expr, target: &str) -> Expr {
+    Expr::Cast {
+        kind: CastKind::Cast,
+        expr: Box::new(e),
+        data_type: DataType::Custom(ObjectName(vec![ObjectNamePart::Identifier(Ident::new(target))]), Vec::new()),
+        format: None,
+    }
+}
+
+/// PostgreSQL's text → boolean rules as a SQLite CASE expression.
+fn bool_cast(e: Expr) -> Expr {
+    let lowered = call("lower", vec![sqlite_cast(e, "TEXT")]);
+    let list = |words: &[&str]| Expr::InList {
+        expr: Box::new(lowered.clone()),
+        list: words.iter().map(|w| Expr::Value(Value::SingleQuotedString((*w).into()).into())).collect(),
+        negated: false,
+    };
+    let num = |n: &str| Expr::Value(Value::Number(n.into(), false).into());
+    Expr::Nested(Box::new(Expr::Case {
+        case_token: sqlparser::ast::helpers::attached_token::AttachedToken::empty(),
+        end_token: sqlparser::ast::helpers::attached_token::AttachedToken::empty(),
+        operand: None,
+        conditions: vec![
+            sqlparser::ast::CaseWhen { condition: list(&["t", "true", "1", "yes", "on", "y"]), result: num("1") },
+            sqlparser::ast::CaseWhen { condition: list(&["f", "false", "0", "no", "off", "n"]), result: num("0") },
+        ],
+        else_result: Some(Box::new(Expr::Value(Value::Null.into()))),
+    }))
+}
+
+/// Rewrites `CAST(e AS dt)` for SQLite.
+pub(super) fn translate_cast(e: Expr, dt: &DataType) -> Result<Expr, DialectError> {
+    if let Some(x) = catalog_refs::object_cast(&e, dt) {
+        return x;
+    }
+    if let Some(elem) = array_element(dt) {
+        return array_literal(e, elem);
+    }
+    let pg = PgType::from_data_type(dt).ok_or_else(|| unsupported_type(dt))?;
+    Ok(match pg {
+        PgType::Bool => bool_cast(e),
+        PgType::Numeric => numeric::cast(e, dt)?,
+        PgType::Jsonb => json::cast(e, true),
+        PgType::Json => json::cast(e, false),
+        _ => match pg.sqlite_cast_target() {
+            Some(t) => sqlite_cast(e, t),
+            None => nested(e),
+        },
+    })
+}
+
+/// `'{a,b}'::varchar[]`: an array literal becomes the JSON array raftsql stores arrays as (`types::array`); a
+/// value already converted (a literal cast twice, a parameter) stays as it is.
+fn array_literal(e: Expr, elem: PgType) -> Result<Expr, DialectError> {
+    let inner = match &e {
+        Expr::Nested(x) => x.as_ref(),
+        other => other,
+    };
+    match inner {
+        Expr::Value(v) => match &v.value {
+            Value::SingleQuotedString(s) if s.starts_with('[') => Ok(e),
+            Value::SingleQuotedString(s) => {
+                let ty = crate::pg::parser::array_type(elem);
+                match crate::pg::types::decode_param(Some(s.as_bytes()), false, &ty) {
+                    Ok(crate::db::Value::Text(json)) => Ok(string_literal(&json)),
+                    Ok(_) => Err(DialectError::unsupported("this array literal is not supported")),
+                    Err(te) => Err(DialectError { sqlstate: te.sqlstate, message: te.message }),
+                }
+            }
+            Value::Placeholder(_) => Ok(e),
+            _ => Err(DialectError::unsupported("arrays are not supported")),
+        },
+        _ => Err(DialectError::unsupported("arrays other than literals and parameters are not supported")),
+    }
+}
+
+/// The element type of a one-dimensional array type (`int[]`, `varchar[]`).
+pub(super) fn array_element(dt: &DataType) -> Option<PgType> {
+    match dt {
+        DataType::Array(sqlparser::ast::ArrayElemTypeDef::SquareBracket(inner, None))
+        | DataType::Array(sqlparser::ast::ArrayElemTypeDef::AngleBracket(inner)) => PgType::from_data_type(inner),
+        _ => None,
+    }
+}
+
+/// `CASE WHEN b THEN 'true' WHEN NOT b THEN 'false' END`.
+pub(super) fn bool_text(b: Expr) -> Expr {
+    let text = |s: &str| Expr::Value(Value::SingleQuotedString(s.into()).into());
+    Expr::Case {
+        case_token: sqlparser::ast::helpers::attached_token::AttachedToken::empty(),
+        end_token: sqlparser::ast::helpers::attached_token::AttachedToken::empty(),
+        operand: None,
+        conditions: vec![
+            sqlparser::ast::CaseWhen { condition: nested(b.clone()), result: text("true") },
+            sqlparser::ast::CaseWhen {
+                condition: Expr::UnaryOp { op: UnaryOperator::Not, expr: Box::new(nested(b)) },
+                result: text("false"),
+            },
+        ],
+        else_result: None,
+    }
+}
