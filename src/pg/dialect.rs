@@ -510,6 +510,7 @@ fn nested(e: Expr) -> Expr {
     }
 }
 
+mod arrays;
 mod casts;
 mod catalog_arrays;
 mod catalog_refs;

@@ -207,6 +207,8 @@ pub enum ParamHint {
     Limit,
     /// `$1::int[]`: a one-dimensional array of the element type.
     ArrayCast(PgType),
+    /// `col = ANY ($1)`: an array of the column's type (`table` as in `Column`).
+    ArrayOfColumn { table: Option<String>, column: String },
 }
 
 impl ParamHint {
@@ -215,7 +217,7 @@ impl ParamHint {
         match self {
             ParamHint::Unknown => 0,
             ParamHint::Limit => 1,
-            ParamHint::Column { .. } | ParamHint::TablePosition { .. } => 2,
+            ParamHint::Column { .. } | ParamHint::TablePosition { .. } | ParamHint::ArrayOfColumn { .. } => 2,
             ParamHint::Cast(_) | ParamHint::ArrayCast(_) => 3,
         }
     }

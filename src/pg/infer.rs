@@ -233,7 +233,9 @@ fn expr_type(e: &Expr, ctx: &dyn TypeContext) -> Option<PgType> {
             },
             _ => None,
         },
-        Expr::IsNull(_)
+        Expr::AnyOp { .. }
+        | Expr::AllOp { .. }
+        | Expr::IsNull(_)
         | Expr::IsNotNull(_)
         | Expr::IsTrue(_)
         | Expr::IsFalse(_)

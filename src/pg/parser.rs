@@ -211,6 +211,13 @@ fn describe(
                 t.tables.iter().find_map(|table| decl_type(column_decl(conn, table, column)))
             }
             ParamHint::Column { .. } | ParamHint::TablePosition { .. } => decl.and_then(|(_, d)| decl_type(d)),
+            ParamHint::ArrayOfColumn { table, column } => {
+                let element = match table {
+                    Some(table) => decl_type(column_decl(conn, table, column)),
+                    None => t.tables.iter().find_map(|table| decl_type(column_decl(conn, table, column))),
+                };
+                element.and_then(|e| from_type(&e)).map(array_type)
+            }
             ParamHint::Limit => Some(Type::INT8),
             ParamHint::Unknown => None,
         };

@@ -119,3 +119,14 @@ EXPLAIN SELECT * FROM ddl_e WHERE id = 1;
 -- differs: EXPLAIN ANALYZE is refused (0A000)
 EXPLAIN ANALYZE SELECT 1;
 DROP TABLE ddl_e;
+
+-- ANY and ALL over array literals (parameters: tests/python).
+CREATE TABLE ddl_a (id int PRIMARY KEY, name text, price numeric(6,2));
+INSERT INTO ddl_a VALUES (1, 'a', 1.50), (2, 'b', 2.00), (3, 'c', NULL);
+SELECT id FROM ddl_a WHERE id = ANY('{1,3}'::int[]) ORDER BY id;
+SELECT id FROM ddl_a WHERE name <> ALL('{a,b}'::text[]) ORDER BY id;
+SELECT id FROM ddl_a WHERE id > ANY('{1,2}'::int[]) ORDER BY id;
+SELECT id FROM ddl_a WHERE id < ALL('{3,4}'::int[]) ORDER BY id;
+SELECT id FROM ddl_a WHERE price = ANY('{1.5,9}'::numeric[]) ORDER BY id;
+SELECT 2 = ANY('{1,2,3}'::int[]), 5 = ANY('{1,2,3}'::int[]), 'x' = ANY('{}'::text[]);
+DROP TABLE ddl_a;

@@ -81,11 +81,17 @@ fn array_literal(e: Expr, elem: PgType) -> Result<Expr, DialectError> {
 
 /// The element type of a one-dimensional array type (`int[]`, `varchar[]`).
 pub(super) fn array_element(dt: &DataType) -> Option<PgType> {
-    match dt {
+    let inner = match dt {
         DataType::Array(sqlparser::ast::ArrayElemTypeDef::SquareBracket(inner, None))
-        | DataType::Array(sqlparser::ast::ArrayElemTypeDef::AngleBracket(inner)) => PgType::from_data_type(inner),
+        | DataType::Array(sqlparser::ast::ArrayElemTypeDef::AngleBracket(inner)) => inner,
+        _ => return None,
+    };
+    // OIDs (asyncpg's type lookups send `$1::oid[]`) are integers, names text.
+    PgType::from_data_type(inner).or_else(|| match inner.to_string().to_ascii_lowercase().as_str() {
+        "oid" | "regtype" | "regclass" | "regproc" | "regnamespace" => Some(PgType::Int8),
+        "name" => Some(PgType::Text),
         _ => None,
-    }
+    })
 }
 
 /// `CASE WHEN b THEN 'true' WHEN NOT b THEN 'false' END`.

@@ -128,7 +128,7 @@ fn unsupported_types() {
     assert_eq!(err("SELECT $1::int[]").sqlstate, "0A000");
     assert_eq!(err("SELECT x::box FROM t").sqlstate, "0A000");
     assert_eq!(err("SELECT ARRAY[1, 2]").message, "arrays are not supported");
-    assert_eq!(err("SELECT 1 FROM t WHERE a = ANY($1)").sqlstate, "0A000");
+    assert_eq!(err("SELECT 1 FROM t WHERE a = ANY(ARRAY[b, c]::int[])").sqlstate, "0A000");
 }
 
 #[test]
@@ -612,5 +612,25 @@ fn create_or_replace_view_drops_first() {
     assert_eq!(
         out("CREATE OR REPLACE VIEW v AS SELECT 1"),
         "/* raftsql schema edit */ [{\"Sql\":\"DROP VIEW IF EXISTS v\"},{\"Sql\":\"CREATE VIEW v AS SELECT 1\"}]"
+    );
+}
+
+#[test]
+fn any_and_all_over_array_parameters_and_literals() {
+    let t = one("SELECT id FROM t WHERE tag = ANY($1::text[]) AND id <> ALL($2)");
+    assert_eq!(
+        t.sqlite_sql,
+        "SELECT id FROM t WHERE tag IN (SELECT value FROM json_each(?1)) AND id NOT IN (SELECT value FROM json_each(?2))"
+    );
+    assert_eq!(
+        t.param_hints,
+        vec![
+            ParamHint::ArrayCast(PgType::Text),
+            ParamHint::ArrayOfColumn { table: Some("t".into()), column: "id".into() }
+        ]
+    );
+    assert_eq!(
+        out("SELECT $2 > ANY('{1,2}'::int[])"),
+        "SELECT EXISTS (SELECT 1 FROM (SELECT value AS \"__element\" FROM json_each('[1,2]')) WHERE ?2 > \"__element\") AS \"?column?\""
     );
 }

@@ -47,16 +47,15 @@ impl Xform {
     /// Resolves hint tables and builds the result.
     pub(super) fn finish(mut self, sqlite_sql: String, kind: StatementKind, returns_rows: bool) -> Translated {
         let single = if self.tables.len() == 1 { self.tables.first().cloned() } else { None };
+        let resolve = |table: Option<String>| match table {
+            Some(q) => Some(self.aliases.iter().find(|(a, _)| *a == q).map(|(_, t)| t.clone()).unwrap_or(q)),
+            None => single.clone(),
+        };
         let param_hints = (1..=self.max_param)
             .map(|n| match self.hints.remove(&n) {
-                Some(ParamHint::Column { table, column }) => {
-                    let table = match table {
-                        Some(q) => {
-                            Some(self.aliases.iter().find(|(a, _)| *a == q).map(|(_, t)| t.clone()).unwrap_or(q))
-                        }
-                        None => single.clone(),
-                    };
-                    ParamHint::Column { table, column }
+                Some(ParamHint::Column { table, column }) => ParamHint::Column { table: resolve(table), column },
+                Some(ParamHint::ArrayOfColumn { table, column }) => {
+                    ParamHint::ArrayOfColumn { table: resolve(table), column }
                 }
                 Some(h) => h,
                 None => ParamHint::Unknown,
@@ -232,6 +231,16 @@ impl VisitorMut for Xform {
         }
         // Before the children are visited: `x = ANY (ARRAY[a, b])` is `x IN (a, b)`, and `pg_catalog.pg_class.oid`
         // names the column through the catalog relation's own name (its alias here).
+        // An array parameter or literal under ANY/ALL: its casts are allowed, a bare parameter is an array of
+        // the compared column's type.
+        if let Expr::AnyOp { left, right, .. } | Expr::AllOp { left, right, .. } = e {
+            if arrays::is_user_array(right) {
+                self.array_arguments += 1;
+                if let (Some((table, column)), Some(n)) = (column_ref(left), param_index(right)) {
+                    self.hint(n, ParamHint::ArrayOfColumn { table, column });
+                }
+            }
+        }
         if let Expr::AnyOp { left, compare_op: BinaryOperator::Eq, right, .. } = e {
             if let Expr::Array(a) = right.as_ref() {
                 let list = a.elem.clone();
@@ -310,6 +319,18 @@ impl VisitorMut for Xform {
                 }
             }
             numeric::min_max_argument(f);
+        }
+        let all = matches!(e, Expr::AllOp { .. });
+        if let Expr::AnyOp { left, compare_op, right, .. } | Expr::AllOp { left, compare_op, right } = e {
+            if self.array_arguments > 0 && arrays::is_translated_array(right) {
+                self.array_arguments -= 1;
+                let l = std::mem::replace(left.as_mut(), Expr::Value(Value::Null.into()));
+                match arrays::compare(l, compare_op, right, all) {
+                    Ok(x) => *e = x,
+                    Err(err) => return ControlFlow::Break(err),
+                }
+                return ControlFlow::Continue(());
+            }
         }
         if self.native_arithmetic == 0 {
             if let Some(x) = numeric_rewrite(e) {
