@@ -17,6 +17,9 @@ thread_local! {
     static CLIENT_STATEMENT: Cell<bool> = const { Cell::new(false) };
     /// The first function the writer's authorizer refused, for a clear error message.
     static REFUSED_FUNCTION: RefCell<Option<String>> = const { RefCell::new(None) };
+    /// Whether a client statement prepared since the last `take_schema_change` creates, drops or alters a
+    /// table, index, view or trigger.
+    static SCHEMA_CHANGE: Cell<bool> = const { Cell::new(false) };
 }
 
 /// Marks the current thread as preparing a client statement until dropped.
@@ -39,6 +42,11 @@ impl Drop for ClientStatement {
 /// The function the writer's authorizer refused in the statement being prepared, if any.
 pub fn take_refused_function() -> Option<String> {
     REFUSED_FUNCTION.with(|f| f.borrow_mut().take())
+}
+
+/// Whether a client statement prepared on this thread since the last call changes the schema (and clears it).
+pub fn take_schema_change() -> bool {
+    SCHEMA_CHANGE.with(|c| c.replace(false))
 }
 
 /// Functions a replicated statement may call: their result depends only on their arguments, the database and
@@ -228,6 +236,20 @@ pub fn writer_authorizer(ctx: AuthContext<'_>) -> Authorization {
         return Authorization::Allow;
     }
     let internal = |t: &str| t.starts_with(INTERNAL_TABLE_PREFIX);
+    if matches!(
+        ctx.action,
+        AuthAction::CreateTable { .. }
+            | AuthAction::CreateIndex { .. }
+            | AuthAction::CreateView { .. }
+            | AuthAction::CreateTrigger { .. }
+            | AuthAction::DropTable { .. }
+            | AuthAction::DropIndex { .. }
+            | AuthAction::DropView { .. }
+            | AuthAction::DropTrigger { .. }
+            | AuthAction::AlterTable { .. }
+    ) {
+        SCHEMA_CHANGE.with(|c| c.set(true));
+    }
     match ctx.action {
         // The schema pragmas as table-valued functions only read (the catalogs are made of them).
         AuthAction::Pragma { pragma_name, pragma_value: Some(_) } if SCHEMA_PRAGMAS.contains(&pragma_name) => {

@@ -25,11 +25,6 @@ fn quote(name: &str) -> String {
     format!("\"{}\"", name.replace('"', "\"\""))
 }
 
-/// The schema's version number, which SQLite bumps on every schema change.
-pub fn schema_version(conn: &Connection) -> rusqlite::Result<i64> {
-    conn.prepare_cached("PRAGMA schema_version")?.query_row([], |r| r.get(0))
-}
-
 /// The SQL of the canonical value of column `c` (`NEW."c"`) and of the test that it is not canonical yet, for a
 /// column declared `decl`; `None` for columns kept as they are.
 fn canonical_sql(decl: &str, c: &str) -> Option<(String, String)> {

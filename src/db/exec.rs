@@ -166,17 +166,19 @@ fn reserved_rowid() -> Failure {
 /// not, depending on this node's history, and count differently against the budget), the function allow-list
 /// enforced by the authorizer, at most `max_bytes` of result rows.
 pub fn run_replicated(conn: &Connection, sql: &str, params: &[Value], max_bytes: u64) -> Result<QueryResult, Failure> {
-    let version = canonical_columns::schema_version(conn).map_err(classify)?;
-    let result = match schema_edit::parse(sql) {
+    let edits = schema_edit::parse(sql);
+    authorizer::take_schema_change();
+    let result = match &edits {
         Some(Ok(edits)) if params.is_empty() => {
-            schema_edit::apply(conn, &edits).map_err(classify)?;
+            schema_edit::apply(conn, edits).map_err(classify)?;
             QueryResult { columns: Vec::new(), rows: Vec::new(), rows_affected: 0 }
         }
         Some(_) => return Err(Failure::Sql(SqlError::new(SqlError::BAD_PARAMETERS, "malformed schema edit"))),
         None => run_client_statement(conn, sql, params, max_bytes)?,
     };
-    // A schema change may have added, dropped or renamed numeric columns: their triggers follow.
-    if canonical_columns::schema_version(conn).map_err(classify)? != version {
+    // A schema change (seen by the authorizer while the statement was prepared, so ordinary writes pay
+    // nothing) may have added, dropped or renamed numeric or jsonb columns: their triggers follow.
+    if authorizer::take_schema_change() || edits.is_some() {
         canonical_columns::sync(conn).map_err(classify)?;
     }
     Ok(result)

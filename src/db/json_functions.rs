@@ -89,12 +89,11 @@ pub fn register(conn: &Connection) -> rusqlite::Result<()> {
             Ok(Some(if any { found.any(|f| f) } else { found.all(|f| f) }))
         })?;
     }
-    conn.create_scalar_function("jsonb_typeof", 1, exact, |c: &mut Context<'_>| {
-        Ok(document(c, 0)?.map(|d| json::type_name(&d)))
-    })?;
-    conn.create_scalar_function("json_typeof", 1, exact, |c: &mut Context<'_>| {
-        Ok(document(c, 0)?.map(|d| json::type_name(&d)))
-    })?;
+    for name in ["jsonb_typeof", "json_typeof"] {
+        conn.create_scalar_function(name, 1, exact, |c: &mut Context<'_>| {
+            Ok(document(c, 0)?.map(|d| json::type_name(&d)))
+        })?;
+    }
     conn.create_scalar_function("jsonb_array_length", 1, exact, |c: &mut Context<'_>| match document(c, 0)? {
         None => Ok(None),
         Some(serde_json::Value::Array(items)) => Ok(Some(items.len() as i64)),

@@ -4,10 +4,10 @@
 //! refused with 22023. Positions count characters, from 1.
 
 use rusqlite::functions::{Context, FunctionFlags};
-use rusqlite::types::ValueRef;
 use rusqlite::Connection;
 
 use crate::db::sqlstate;
+use crate::db::text_functions::text;
 
 /// A compiled pattern and whether `g` was given.
 struct Pattern {
@@ -30,16 +30,6 @@ fn compile(pattern: &str, flags: &str) -> rusqlite::Result<Pattern> {
     let re = regex_lite::Regex::new(&source)
         .map_err(|e| sqlstate::raise("2201B", &format!("invalid regular expression: {e}")))?;
     Ok(Pattern { re, global })
-}
-
-fn text(ctx: &Context<'_>, i: usize) -> rusqlite::Result<Option<String>> {
-    if i >= ctx.len() {
-        return Ok(None);
-    }
-    Ok(match ctx.get_raw(i) {
-        ValueRef::Null => None,
-        _ => Some(ctx.get::<String>(i).or_else(|_| ctx.get::<i64>(i).map(|n| n.to_string()))?),
-    })
 }
 
 /// The byte offset of character position `start` (1-based), 22023 below 1.

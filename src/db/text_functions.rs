@@ -25,8 +25,11 @@ fn fold(ctx: &Context<'_>, upper: bool) -> rusqlite::Result<Value> {
     })
 }
 
-/// The text of argument `i`, `None` for NULL.
-fn text(ctx: &Context<'_>, i: usize) -> rusqlite::Result<Option<String>> {
+/// The text of argument `i`, `None` for NULL or an argument not given.
+pub(crate) fn text(ctx: &Context<'_>, i: usize) -> rusqlite::Result<Option<String>> {
+    if i >= ctx.len() {
+        return Ok(None);
+    }
     Ok(match ctx.get_raw(i) {
         ValueRef::Null => None,
         _ => Some(ctx.get::<String>(i).or_else(|_| ctx.get::<i64>(i).map(|n| n.to_string()))?),

@@ -484,6 +484,12 @@ fn column_ref(e: &Expr) -> Option<(Option<String>, String)> {
     }
 }
 
+/// `=`, `<>`, `<`, `<=`, `>`, `>=`.
+fn is_comparison(op: &BinaryOperator) -> bool {
+    use BinaryOperator as B;
+    matches!(op, B::Eq | B::NotEq | B::Lt | B::LtEq | B::Gt | B::GtEq)
+}
+
 /// A plain function call expression `name(args)`.
 fn call(name: &str, args: Vec<Expr>) -> Expr {
     Expr::Function(Function {

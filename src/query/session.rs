@@ -197,7 +197,7 @@ impl Session {
                 ReadError::NotReadOnly => ExecError::Sql(SqlError::new(1, "statement changed from read to write")),
             });
         }
-        self.open_on_leader(vec![statement]).await.map(|mut r| r.pop().unwrap_or_default())
+        self.open_on_leader(vec![statement], false).await.map(|mut r| r.pop().unwrap_or_default())
     }
 
     /// A statement that locks rows (`SELECT ... FOR UPDATE/SHARE`). Inside a transaction it takes the write
@@ -213,15 +213,7 @@ impl Session {
         }
         let result = match active.txn {
             Some(txn) => self.step(txn, TxnStep::Run(vec![statement])).await,
-            None => {
-                let wait = self.lock_timeout;
-                if nowait {
-                    self.lock_timeout = Duration::ZERO;
-                }
-                let opened = self.open_on_leader(vec![statement]).await;
-                self.lock_timeout = wait;
-                opened
-            }
+            None => self.open_on_leader(vec![statement], nowait).await,
         };
         if result.is_err() {
             self.fail();
@@ -241,12 +233,7 @@ impl Session {
         if active.txn.is_some() {
             return Ok(());
         }
-        let wait = self.lock_timeout;
-        if nowait {
-            self.lock_timeout = Duration::ZERO;
-        }
-        let opened = self.open_on_leader(Vec::new()).await;
-        self.lock_timeout = wait;
+        let opened = self.open_on_leader(Vec::new(), nowait).await;
         if opened.is_err() {
             self.fail();
         }
@@ -254,7 +241,17 @@ impl Session {
     }
 
     /// The transaction's first write: opens it on the leader with `statements` as its first step.
-    async fn open_on_leader(&mut self, statements: Vec<Statement>) -> Result<Vec<QueryResult>, ExecError> {
+    /// With `nowait`, the write gate is not waited for at all (NOWAIT: 55P03 at once if another transaction
+    /// holds it); else at most `lock_timeout`.
+    async fn open_on_leader(
+        &mut self,
+        statements: Vec<Statement>,
+        nowait: bool,
+    ) -> Result<Vec<QueryResult>, ExecError> {
+        let mut limits = self.limits();
+        if nowait {
+            limits.lock_timeout = Duration::ZERO;
+        }
         let active = self.active.as_mut().expect("called inside a transaction");
         if active.read_only {
             return Err(SqlError::new(
@@ -272,7 +269,7 @@ impl Session {
         let snapshot_version = snapshot.map(|s| s.data_version);
         let step = TxnStep::Begin { snapshot_version, savepoints: active.savepoints.clone(), statements };
         active.txn = Some(txn);
-        self.step(txn, step).await
+        Ok(self.node.txn_step(txn, step, limits).await??)
     }
 
     /// Sends one statement to run once for each row of its parameters (COPY's rows) as the open transaction's
@@ -293,7 +290,7 @@ impl Session {
         let txn = match active.txn {
             Some(txn) => txn,
             None => {
-                if let Err(e) = self.open_on_leader(Vec::new()).await {
+                if let Err(e) = self.open_on_leader(Vec::new(), false).await {
                     self.fail();
                     return Err(e);
                 }

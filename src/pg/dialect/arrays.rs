@@ -63,15 +63,7 @@ pub(super) fn compare(left: Expr, op: &BinaryOperator, right: &Expr, all: bool) 
         let elements = subquery("SELECT value FROM json_each($0)", None, right)?;
         return Ok(Expr::InSubquery { expr: Box::new(left), subquery: elements, negated: all });
     }
-    if !matches!(
-        op,
-        BinaryOperator::Eq
-            | BinaryOperator::NotEq
-            | BinaryOperator::Lt
-            | BinaryOperator::LtEq
-            | BinaryOperator::Gt
-            | BinaryOperator::GtEq
-    ) {
+    if !is_comparison(op) {
         return Err(DialectError::unsupported(format!("operator {op} with ANY/ALL is not supported")));
     }
     // The elements under a name of their own: json_each's columns (`id`, `key`, ...) would hide the outer

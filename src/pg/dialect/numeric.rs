@@ -116,8 +116,7 @@ pub(super) fn negate(operand: &mut Expr) -> Option<Expr> {
 /// (Against a column SQLite's affinity and the column's `pg_numeric` collation already compare as numbers, and
 /// an index stays usable.)
 pub(super) fn comparison(left: &mut Expr, op: &BinaryOperator, right: &mut Expr) -> Option<Expr> {
-    use BinaryOperator as B;
-    if !matches!(op, B::Eq | B::NotEq | B::Lt | B::LtEq | B::Gt | B::GtEq) {
+    if !is_comparison(op) {
         return None;
     }
     if !(is_numeric(left) || is_numeric(right)) || is_column(left) || is_column(right) {

@@ -255,12 +255,9 @@ impl VisitorMut for Xform {
             }
         }
         match e {
-            Expr::BinaryOp { left, op, right } => {
-                use BinaryOperator as B;
-                if matches!(op, B::Eq | B::NotEq | B::Lt | B::LtEq | B::Gt | B::GtEq) {
-                    self.column_hint(left, right);
-                    self.column_hint(right, left);
-                }
+            Expr::BinaryOp { left, op, right } if is_comparison(op) => {
+                self.column_hint(left, right);
+                self.column_hint(right, left);
             }
             Expr::InList { expr, list, .. } => list.iter().for_each(|p| self.column_hint(expr, p)),
             Expr::Between { expr, low, high, .. } => {
