@@ -146,6 +146,18 @@ pub fn with_context<R>(ctx: ExecContext, f: impl FnOnce() -> R) -> R {
     out
 }
 
+/// Runs `f` (one read statement) with the clock fixed at the time it starts, as PostgreSQL's `now()` is fixed
+/// within a statement; inside an entry's context the entry's clock stays.
+pub fn with_statement_clock<R>(f: impl FnOnce() -> R) -> R {
+    if CLOCK_MS.with(|c| c.get()).is_some() {
+        return f();
+    }
+    CLOCK_MS.with(|c| c.set(Some(ExecContext::now(ExecLimits::default()).timestamp_ms)));
+    let out = f();
+    CLOCK_MS.with(|c| c.set(None));
+    out
+}
+
 /// The next random number: from the entry's seeded generator while an entry applies, from the operating
 /// system otherwise (reads on the read pool).
 fn next_random() -> u64 {
@@ -352,5 +364,17 @@ mod tests {
         assert_eq!(c, "2024-02-29 12:34:56.789");
         let d2 = with_context(ctx, || read("SELECT hex(randomblob(4)) || random()"));
         assert_eq!(d, d2, "same seed, same random values");
+    }
+
+    #[test]
+    fn now_is_one_value_within_a_read() {
+        let conn = Connection::open_in_memory().unwrap();
+        register_functions(&conn).unwrap();
+        // One expression, evaluated left to right: without a statement clock the second now() comes 20 ms after
+        // the first.
+        let sql = "SELECT substr(v, 1, 23) = substr(v, 25) \
+                   FROM (SELECT now() || '|' || coalesce(pg_sleep(0.02), '') || now() AS v)";
+        let result = crate::db::exec::run_read(&conn, sql, &[], 1 << 20).unwrap();
+        assert_eq!(result.rows, vec![vec![crate::db::Value::Integer(1)]]);
     }
 }

@@ -133,7 +133,8 @@ pub fn run_read(conn: &Connection, sql: &str, params: &[Value], max_bytes: u64) 
         return Err(ReadError::NotReadOnly);
     }
     bind(&mut stmt, params)?;
-    let (columns, rows) = collect(&mut stmt, max_bytes)?;
+    // `now()` is one value for the whole statement, as in PostgreSQL (writes get the entry's clock).
+    let (columns, rows) = determinism::with_statement_clock(|| collect(&mut stmt, max_bytes))?;
     let rows_affected = rows.len() as u64;
     Ok(QueryResult { columns, rows, rows_affected })
 }
