@@ -516,6 +516,7 @@ fn nested(e: Expr) -> Expr {
     }
 }
 
+mod aggregates;
 mod arrays;
 mod casts;
 mod catalog_arrays;

@@ -26,9 +26,37 @@ pub enum PgType {
     Json,
     Jsonb,
     Uuid,
+    /// A one-dimensional array of a scalar type, kept as a JSON array in SQLite (`PgType::array_of` builds it).
+    Array(&'static PgType),
 }
 
 impl PgType {
+    /// The array type whose elements are `self` (an array of arrays stays the array: one dimension only).
+    pub fn array_of(self) -> PgType {
+        use PgType::*;
+        PgType::Array(match self {
+            Bool => &Bool,
+            Int2 => &Int2,
+            Int4 => &Int4,
+            Int8 => &Int8,
+            Float4 => &Float4,
+            Float8 => &Float8,
+            Numeric => &Numeric,
+            Text => &Text,
+            Varchar => &Varchar,
+            Bpchar => &Bpchar,
+            Bytea => &Bytea,
+            Date => &Date,
+            Time => &Time,
+            Timestamp => &Timestamp,
+            Timestamptz => &Timestamptz,
+            Json => &Json,
+            Jsonb => &Jsonb,
+            Uuid => &Uuid,
+            Array(_) => return self,
+        })
+    }
+
     /// From a PostgreSQL type name as written in SQL (any case, common aliases, extra spaces allowed).
     /// `serial`/`bigserial`/`smallserial` give the integer type they are based on.
     pub fn from_name(name: &str) -> Option<PgType> {
@@ -155,6 +183,7 @@ pub(crate) fn column_type(dt: &DataType) -> Result<ColumnType, DialectError> {
         (PgType::Json, _) => "JSON".into(),
         (PgType::Jsonb, _) => "JSONB".into(),
         (PgType::Uuid, _) => "UUID".into(),
+        (PgType::Array(_), _) => return Err(unsupported_type(dt)),
     };
     Ok(ColumnType::Declared(name))
 }

@@ -45,54 +45,68 @@ pub fn infer_statement(statement: &Statement, ctx: &dyn TypeContext) -> Vec<Opti
     if items.iter().any(|i| matches!(i, SelectItem::Wildcard(_) | SelectItem::QualifiedWildcard(..))) {
         return Vec::new();
     }
-    // Columns of derived tables (`FROM (SELECT sum(x) AS total ...) s`) take the types of their expressions,
-    // columns of catalog relations (`FROM pg_catalog.pg_class c`) the catalog's types.
-    let mut derived = Vec::new();
-    let mut catalogs = Vec::new();
-    if let Statement::Query(q) = statement {
-        if let SetExpr::Select(select) = q.body.as_ref() {
-            for t in &select.from {
-                for factor in std::iter::once(&t.relation).chain(t.joins.iter().map(|j| &j.relation)) {
-                    match factor {
-                        TableFactor::Derived { subquery, .. } => derived.extend(projection_types(subquery, ctx)),
-                        TableFactor::Table { name, alias, args: None, .. } => {
-                            let parts: Vec<String> = name.0.iter().map(|p| p.to_string()).collect();
-                            let relation = match parts.as_slice() {
-                                [schema, rel] => catalog::lookup(Some(schema), rel),
-                                [rel] => catalog::lookup(None, rel),
-                                _ => None,
-                            };
-                            if let Some(r) = relation {
-                                let alias = alias.as_ref().map(|a| a.name.value.clone()).unwrap_or(r.name.to_string());
-                                catalogs.push((alias, r));
-                            }
-                        }
-                        _ => {}
-                    }
-                }
+    let scoped;
+    let ctx: &dyn TypeContext = match statement {
+        Statement::Query(q) => match q.body.as_ref() {
+            SetExpr::Select(select) => {
+                scoped = from_context(select, ctx);
+                &scoped
             }
-        }
-    }
-    let catalogs = Catalogs { inner: ctx, relations: catalogs };
-    let ctx = Derived { inner: &catalogs, columns: derived };
+            _ => ctx,
+        },
+        _ => ctx,
+    };
     items
         .iter()
         .map(|item| match item {
-            SelectItem::UnnamedExpr(e) | SelectItem::ExprWithAlias { expr: e, .. } => expr_type(e, &ctx),
+            SelectItem::UnnamedExpr(e) | SelectItem::ExprWithAlias { expr: e, .. } => expr_type(e, ctx),
             _ => None,
         })
         .collect()
 }
 
+/// What a SELECT's FROM clause adds to `ctx`: the columns of its derived tables (`FROM (SELECT sum(x) AS total
+/// ...) s`), typed by their own FROM clauses in turn, and of the catalog relations it names (`FROM
+/// pg_catalog.pg_class c`).
+fn from_context<'a>(select: &sqlparser::ast::Select, ctx: &'a dyn TypeContext) -> Derived<'a> {
+    let mut derived = Vec::new();
+    let mut catalogs = Vec::new();
+    for t in &select.from {
+        for factor in std::iter::once(&t.relation).chain(t.joins.iter().map(|j| &j.relation)) {
+            match factor {
+                TableFactor::Derived { subquery, .. } => derived.extend(projection_types(subquery, ctx)),
+                TableFactor::Table { name, alias, args: None, .. } => {
+                    let parts: Vec<String> = name.0.iter().map(|p| p.to_string()).collect();
+                    let relation = match parts.as_slice() {
+                        [schema, rel] => catalog::lookup(Some(schema), rel),
+                        [rel] => catalog::lookup(None, rel),
+                        _ => None,
+                    };
+                    if let Some(r) = relation {
+                        let alias = alias.as_ref().map(|a| a.name.value.clone()).unwrap_or(r.name.to_string());
+                        catalogs.push((alias, r));
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+    Derived { inner: Box::new(Catalogs { inner: ctx, relations: catalogs }), columns: derived }
+}
+
 /// Names and types of a subquery's select list.
 fn projection_types(q: &Query, ctx: &dyn TypeContext) -> Vec<(String, Option<PgType>)> {
     let SetExpr::Select(select) = q.body.as_ref() else { return Vec::new() };
+    let ctx = from_context(select, ctx);
     select
         .projection
         .iter()
         .filter_map(|item| match item {
-            SelectItem::ExprWithAlias { expr, alias } => Some((alias.value.to_lowercase(), expr_type(expr, ctx))),
-            SelectItem::UnnamedExpr(e @ Expr::Identifier(i)) => Some((i.value.to_lowercase(), expr_type(e, ctx))),
+            SelectItem::ExprWithAlias { expr, alias } => Some((alias.value.to_lowercase(), expr_type(expr, &ctx))),
+            SelectItem::UnnamedExpr(e @ Expr::Identifier(i)) => Some((i.value.to_lowercase(), expr_type(e, &ctx))),
+            SelectItem::UnnamedExpr(e @ Expr::CompoundIdentifier(parts)) => {
+                parts.last().map(|i| (i.value.to_lowercase(), expr_type(e, &ctx)))
+            }
             _ => None,
         })
         .collect()
@@ -120,7 +134,7 @@ impl TypeContext for Catalogs<'_> {
 
 /// A context that also knows the columns of the statement's derived tables.
 struct Derived<'a> {
-    inner: &'a dyn TypeContext,
+    inner: Box<dyn TypeContext + 'a>,
     columns: Vec<(String, Option<PgType>)>,
 }
 
@@ -273,7 +287,13 @@ fn expr_type(e: &Expr, ctx: &dyn TypeContext) -> Option<PgType> {
                 | "current_setting" | "current_schema" | "typeof" | "hex" | "quote" | "printf" | "format"
                 | "group_concat" | "string_agg" | "left" | "right" | "repeat" | "lpad" | "rpad" | "reverse"
                 | "split_part" | "initcap" | "translate" | "btrim" | "chr" => Some(PgType::Text),
-                "starts_with" | "regexp_like" => Some(PgType::Bool),
+                "starts_with" | "regexp_like" | "bool_and" | "bool_or" | "every" => Some(PgType::Bool),
+                "array_agg" => first_arg(&f.args).and_then(ty).map(PgType::array_of),
+                "generate_subscripts" => Some(PgType::Int4),
+                "unnest" => match first_arg(&f.args).and_then(ty) {
+                    Some(PgType::Array(element)) => Some(*element),
+                    _ => first_arg(&f.args).and_then(catalog_array_element),
+                },
                 "regexp_replace" | "regexp_substr" => Some(PgType::Text),
                 "regexp_count" | "regexp_instr" => Some(PgType::Int4),
                 "ascii" | "jsonb_array_length" => Some(PgType::Int4),
@@ -286,6 +306,21 @@ fn expr_type(e: &Expr, ctx: &dyn TypeContext) -> Option<PgType> {
                 _ => None,
             }
         }
+        _ => None,
+    }
+}
+
+/// The element type of a catalog array column (kept as text, see `catalog::schema_rows`): attribute numbers are
+/// `int2`, operator classes, collations, roles and types are OIDs.
+fn catalog_array_element(e: &Expr) -> Option<PgType> {
+    let name = match e {
+        Expr::Identifier(i) => &i.value,
+        Expr::CompoundIdentifier(parts) => &parts.last()?.value,
+        _ => return None,
+    };
+    match name.to_ascii_lowercase().as_str() {
+        "indkey" | "indoption" | "conkey" | "confkey" | "stxkeys" | "prattrs" => Some(PgType::Int2),
+        "indclass" | "indcollation" | "polroles" | "proargtypes" => Some(PgType::Int8),
         _ => None,
     }
 }

@@ -63,6 +63,7 @@ pub fn pg_type(t: PgType) -> Type {
         PgType::Json => Type::JSON,
         PgType::Jsonb => Type::JSONB,
         PgType::Uuid => Type::UUID,
+        PgType::Array(element) => array_type(*element),
     }
 }
 
@@ -87,6 +88,7 @@ pub fn array_type(t: PgType) -> Type {
         PgType::Json => Type::JSON_ARRAY,
         PgType::Jsonb => Type::JSONB_ARRAY,
         PgType::Uuid => Type::UUID_ARRAY,
+        PgType::Array(_) => Type::TEXT_ARRAY,
     }
 }
 
@@ -111,7 +113,10 @@ pub fn from_type(t: &Type) -> Option<PgType> {
         Type::JSON => PgType::Json,
         Type::JSONB => PgType::Jsonb,
         Type::UUID => PgType::Uuid,
-        _ => return None,
+        _ => match t.kind() {
+            postgres_types::Kind::Array(element) => from_type(element)?.array_of(),
+            _ => return None,
+        },
     })
 }
 

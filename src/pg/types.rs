@@ -366,6 +366,9 @@ pub fn encode_text(v: &Value, ty: &Type) -> Result<Option<Vec<u8>>, TypeError> {
     if *v == Value::Null {
         return Ok(None);
     }
+    if let postgres_types::Kind::Array(element) = ty.kind() {
+        return array::encode_array_text(v, element).map(|s| Some(s.into_bytes()));
+    }
     let k = kind(ty);
     let s = match (k, v) {
         (Kind::Bool, Value::Integer(i)) => if *i != 0 { "t" } else { "f" }.to_owned(),
@@ -424,6 +427,9 @@ fn text_of<'a>(v: &'a Value, tyname: &str) -> Result<std::borrow::Cow<'a, str>, 
 pub fn encode_binary(v: &Value, ty: &Type) -> Result<Option<Vec<u8>>, TypeError> {
     if *v == Value::Null {
         return Ok(None);
+    }
+    if let postgres_types::Kind::Array(element) = ty.kind() {
+        return array::encode_array_binary(v, element).map(Some);
     }
     let k = kind(ty);
     let out = match k {

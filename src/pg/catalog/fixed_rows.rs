@@ -381,3 +381,21 @@ pub(super) fn pg_collation(_: &Session) -> String {
     };
     constant_rows(PG_COLLATION, &[row("100", "default", "d", "NULL"), row("950", "C", "c", "'C'")])
 }
+
+pub(super) const PG_OPCLASS: &[(&str, PgType)] = &[
+    ("oid", Int8),
+    ("opcmethod", Int8),
+    ("opcname", Text),
+    ("opcnamespace", Int8),
+    ("opcowner", Int8),
+    ("opcfamily", Int8),
+    ("opcintype", Int8),
+    ("opcdefault", Bool),
+    ("opckeytype", Int8),
+];
+
+/// Empty: every raftsql index uses its column type's default operator class (`pg_index.indclass` holds zeros),
+/// and tools list only the other ones (SQLAlchemy asks for `NOT opcdefault`).
+pub(super) fn pg_opclass(_: &Session) -> String {
+    constant_rows(PG_OPCLASS, &[])
+}

@@ -58,6 +58,7 @@ pub const RELATIONS: &[Relation] = &[
     Relation { schema: "pg_catalog", name: "pg_trigger", columns: PG_TRIGGER, sql: pg_trigger },
     Relation { schema: "pg_catalog", name: "pg_auth_members", columns: PG_AUTH_MEMBERS, sql: pg_auth_members },
     Relation { schema: "pg_catalog", name: "pg_collation", columns: PG_COLLATION, sql: pg_collation },
+    Relation { schema: "pg_catalog", name: "pg_opclass", columns: PG_OPCLASS, sql: pg_opclass },
     Relation { schema: "pg_catalog", name: "pg_policy", columns: PG_POLICY, sql: pg_policy },
     Relation { schema: "pg_catalog", name: "pg_statistic_ext", columns: PG_STATISTIC_EXT, sql: pg_statistic_ext },
     Relation { schema: "pg_catalog", name: "pg_publication", columns: PG_PUBLICATION, sql: pg_publication },

@@ -145,8 +145,9 @@ pub(super) const PG_INDEX: &[(&str, PgType)] = &[
 pub(super) fn pg_index(_: &Session) -> String {
     format!(
         "SELECT i.oid, i.indrelid, i.natts, i.natts, i.indisunique, 0, i.indisprimary, 0, 1, 0, 1, 0, 1, 1, 0, \
-           i.indkey, NULL, NULL, NULL, NULL, NULL FROM ({}) i",
-        indexes()
+           i.indkey, {zeros}, {zeros}, {zeros}, NULL, NULL FROM ({}) i",
+        indexes(),
+        zeros = "regexp_replace(i.indkey, '[0-9]+', '0', 'g')",
     )
 }
 

@@ -1,9 +1,11 @@
 //! The arrays of the catalogs (`conkey`, `polroles`, `stxkind`, ...), which raftsql keeps in PostgreSQL's text
 //! form (`{1,2}`), and the array expressions catalog queries apply to them: `x = ANY (column)`, `column[i]`,
-//! `ARRAY(SELECT ...)`, `array_to_string`, `array_upper`, casts to array types. User tables have no array
-//! columns yet, so these only ever meet the catalogs' text arrays.
+//! `ARRAY(SELECT ...)`, `array_to_string`, `array_upper`, casts to array types, and `unnest(column)` /
+//! `generate_subscripts(column, 1)` in a select list. User tables have no array columns yet, so these only ever
+//! meet the catalogs' text arrays.
 
 use super::*;
+use sqlparser::ast::Select;
 
 /// Array columns of the catalogs (and what queries over them name their elements), the only arrays there are.
 const CATALOG_ARRAYS: &[&str] = &[
@@ -98,6 +100,101 @@ pub(super) fn function(name: &str, args: &[&Expr]) -> Option<Result<Expr, Dialec
         }
         _ => None,
     }
+}
+
+/// The catalogs' arrays of numbers, which a select list may expand, and whether each is a vector
+/// (`int2vector`/`oidvector`: space-separated, subscripts from 0) rather than an array (`{1,2}`, from 1).
+const NUMBER_ARRAYS: &[(&str, bool)] = &[
+    ("conkey", false),
+    ("confkey", false),
+    ("polroles", false),
+    ("prattrs", false),
+    ("indkey", true),
+    ("indclass", true),
+    ("indoption", true),
+    ("indcollation", true),
+    ("stxkeys", true),
+    ("proargtypes", true),
+];
+
+fn number_array(e: &Expr) -> Option<bool> {
+    let name = match e {
+        Expr::Identifier(i) => &i.value,
+        Expr::CompoundIdentifier(parts) => &parts.last()?.value,
+        Expr::Nested(inner) => return number_array(inner),
+        _ => return None,
+    };
+    NUMBER_ARRAYS.iter().find(|(n, _)| name.eq_ignore_ascii_case(n)).map(|(_, vector)| *vector)
+}
+
+/// SQL: a catalog array of numbers (`{1,2}` or `1 2`) as a JSON array.
+fn json_numbers(array: &Expr) -> String {
+    format!("('[' || replace(trim(ltrim(rtrim({}, '}}'), '{{')), ' ', ',') || ']')", nested(array.clone()))
+}
+
+/// `unnest(a)` or `generate_subscripts(a, 1)` over a catalog array: (function, array).
+fn series_call(e: &Expr) -> Option<(String, &Expr)> {
+    let Expr::Function(f) = e else { return None };
+    let name = last_part(&f.name).to_ascii_lowercase();
+    if name != "unnest" && name != "generate_subscripts" {
+        return None;
+    }
+    let FunctionArguments::List(list) = &f.args else { return None };
+    let array = match list.args.first()? {
+        FunctionArg::Unnamed(FunctionArgExpr::Expr(a)) => a,
+        _ => return None,
+    };
+    is_catalog_array(array).then_some((name, array))
+}
+
+/// Set-returning functions over catalog arrays in a select list (`SELECT unnest(i.indkey) AS attnum,
+/// generate_subscripts(i.indkey, 1) AS ord FROM pg_index i`, as SQLAlchemy's reflection asks): the FROM clause
+/// joins `json_each` of the first such array, and each call becomes that row's element or subscript. PostgreSQL
+/// zips several such functions by position; the catalogs' arrays of one row have equal lengths, so indexing the
+/// others by the first's position is the same.
+pub(super) fn expand_select_list(select: &mut Select) -> Result<(), DialectError> {
+    let calls: Vec<(String, Expr)> = select
+        .projection
+        .iter()
+        .filter_map(|item| match item {
+            SelectItem::UnnamedExpr(e) | SelectItem::ExprWithAlias { expr: e, .. } => series_call(e),
+            _ => None,
+        })
+        .map(|(name, array)| (name, array.clone()))
+        .collect();
+    let Some((_, driver)) = calls.first() else { return Ok(()) };
+    if calls.iter().any(|(_, a)| number_array(a).is_none()) {
+        return Err(DialectError::unsupported("unnest of this catalog array in a select list is not supported"));
+    }
+    let Some(from) = select.from.last_mut() else {
+        return Err(DialectError::unsupported("set-returning functions without FROM are not supported"));
+    };
+    let join = format!("SELECT 1 FROM \"__x\" CROSS JOIN json_each({}) AS \"__srf\"", json_numbers(driver));
+    let parsed = Parser::new(&PostgreSqlDialect {})
+        .try_with_sql(&join)
+        .and_then(|mut p| p.parse_query())
+        .map_err(|e| DialectError::syntax(format!("unnest: {e}")))?;
+    let SetExpr::Select(mut parsed) = *parsed.body else { return Err(DialectError::syntax("unnest")) };
+    let Some(mut table) = parsed.from.pop() else { return Err(DialectError::syntax("unnest")) };
+    from.joins.append(&mut table.joins);
+    let driver = driver.to_string();
+    for item in select.projection.iter_mut() {
+        let (expr, alias) = match &*item {
+            SelectItem::UnnamedExpr(e) => (e, None),
+            SelectItem::ExprWithAlias { expr, alias } => (expr, Some(alias.clone())),
+            _ => continue,
+        };
+        let Some((name, array)) = series_call(expr) else { continue };
+        let sql = match (name.as_str(), number_array(array) == Some(true)) {
+            ("generate_subscripts", vector) => format!("(\"__srf\".key + {})", if vector { 0 } else { 1 }),
+            _ if array.to_string() == driver => "\"__srf\".value".to_string(),
+            _ => format!("json_extract({}, '$[' || \"__srf\".key || ']')", json_numbers(array)),
+        };
+        let replacement = parse(&sql)?;
+        let alias = alias.unwrap_or_else(|| Ident::with_quote('"', name));
+        *item = SelectItem::ExprWithAlias { expr: replacement, alias };
+    }
+    Ok(())
 }
 
 fn parse(sql: &str) -> Result<Expr, DialectError> {

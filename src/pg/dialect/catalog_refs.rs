@@ -223,8 +223,46 @@ pub(super) fn regex_match(left: Expr, op: &BinaryOperator, right: Expr) -> Optio
     Some(if negated { Expr::UnaryOp { op: UnaryOperator::Not, expr: Box::new(call) } } else { call })
 }
 
+/// The name of an object identifier type (`regclass`, `oid`, ...), lower case; `None` for other types.
+fn object_type_name(dt: &DataType) -> Option<String> {
+    let name = match dt {
+        DataType::Regclass => "regclass".to_string(),
+        DataType::Custom(name, _) => last_part(name).to_ascii_lowercase(),
+        _ => return None,
+    };
+    matches!(name.as_str(), "regclass" | "regtype" | "regnamespace" | "regrole" | "oid" | "regproc" | "regprocedure")
+        .then_some(name)
+}
+
+/// Whether `dt` is an object identifier type.
+pub(super) fn is_object_type(dt: &DataType) -> bool {
+    object_type_name(dt).is_some()
+}
+
+/// Whether a value of type `dt` is written as an object's name (`regclass`, `regtype`, ...), not as a number.
+pub(super) fn names_object(dt: &DataType) -> bool {
+    object_type_name(dt).is_some_and(|n| matches!(n.as_str(), "regclass" | "regtype" | "regnamespace" | "regrole"))
+}
+
+/// SQL: the OID of the object named by the text expression `name` (as a `regclass` input: digits are the OID
+/// itself, `public.` and `pg_catalog.` prefixes are dropped, a double-quoted name is taken as written, any other
+/// is folded to lower case), NULL when there is none.
+fn object_named(name: &str, relation: &str, column: &str) -> String {
+    let bare = format!(
+        "CASE WHEN {name} LIKE 'public.%' OR {name} LIKE 'pg\\_catalog.%' ESCAPE '\\' \
+           THEN substr({name}, instr({name}, '.') + 1) ELSE {name} END"
+    );
+    format!(
+        "(CASE WHEN CAST(CAST({name} AS INTEGER) AS TEXT) = {name} THEN CAST({name} AS INTEGER) \
+         ELSE (SELECT \"__n\".oid FROM {} AS \"__n\" WHERE \"__n\".{column} = \
+           CASE WHEN substr({bare}, 1, 1) = '\"' THEN replace(substr({bare}, 2, length({bare}) - 2), '\"\"', '\"') \
+           ELSE lower({bare}) END) END)",
+        catalog::relation_sql(relation),
+    )
+}
+
 /// Casts to the object identifier types: `'name'::regclass` (and `regtype`) is the named object's OID, looked up
-/// in the catalog; `::oid` and casts of anything else are the number itself.
+/// in the catalog, as is a parameter's text; `::oid` and casts of anything else are the number itself.
 pub(super) fn object_cast(e: &Expr, dt: &DataType) -> Option<Result<Expr, DialectError>> {
     let type_name = match dt {
         // A catalog's text array cast to its array type stays the text array (user tables have no arrays yet).
@@ -241,6 +279,9 @@ pub(super) fn object_cast(e: &Expr, dt: &DataType) -> Option<Result<Expr, Dialec
         "oid" | "regproc" | "regprocedure" => return Some(Ok(sqlite_cast(e.clone(), "INTEGER"))),
         _ => return None,
     };
+    if let Expr::Value(ValueWithSpan { value: Value::Placeholder(_), .. }) = e {
+        return Some(parse_expr(&object_named(&e.to_string(), relation, column)));
+    }
     let Expr::Value(ValueWithSpan { value: Value::SingleQuotedString(text), .. }) = e else {
         // An OID shown as the object's name, as PostgreSQL prints a regclass or regtype value.
         return Some(parse_expr(&format!(

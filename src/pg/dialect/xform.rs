@@ -104,6 +104,11 @@ impl VisitorMut for Xform {
             dismantle_set(std::mem::replace(q.body.as_mut(), empty));
             return ControlFlow::Break(too_deep());
         }
+        if let SetExpr::Select(select) = q.body.as_mut() {
+            if let Err(e) = catalog_arrays::expand_select_list(select) {
+                return ControlFlow::Break(e);
+            }
+        }
         if let Some(with) = &q.with {
             self.ctes.extend(with.cte_tables.iter().map(|c| c.alias.name.value.clone()));
         }
@@ -181,6 +186,12 @@ impl VisitorMut for Xform {
                 if last_part(name) == "json_each" && a.name.value.starts_with("__u") =>
             {
                 self.array_arguments += 1;
+                ControlFlow::Continue(())
+            }
+            // The `json_each` of a catalog array expanded in a select list (`catalog_arrays`).
+            TableFactor::Table { name, alias: Some(a), args: Some(_), .. }
+                if last_part(name) == "json_each" && a.name.value == "__srf" =>
+            {
                 ControlFlow::Continue(())
             }
             TableFactor::Table { name, alias, args: Some(args), .. } => {
@@ -276,6 +287,11 @@ impl VisitorMut for Xform {
                 if let Some(n) = param_index(expr) {
                     match (PgType::from_data_type(data_type), array_element(data_type)) {
                         (Some(t), _) => self.hint(n, ParamHint::Cast(t)),
+                        // `$1::regclass` is looked up by the name the client sends; `$1::oid` is the number.
+                        (None, None) if catalog_refs::is_object_type(data_type) => {
+                            let t = if catalog_refs::names_object(data_type) { PgType::Text } else { PgType::Int8 };
+                            self.hint(n, ParamHint::Cast(t))
+                        }
                         (None, Some(t)) if self.array_arguments > 0 => self.hint(n, ParamHint::ArrayCast(t)),
                         (None, _) => return ControlFlow::Break(unsupported_type(data_type)),
                     }
@@ -309,6 +325,10 @@ impl VisitorMut for Xform {
                 }
                 Some(Err(err)) => return ControlFlow::Break(err),
                 None => {}
+            }
+            if let Some(x) = aggregates::rewrite(f) {
+                *e = x;
+                return ControlFlow::Continue(());
             }
             if f.name.0.len() == 1 {
                 if let Some(exact) = numeric::function_name(&name) {
@@ -365,6 +385,16 @@ impl VisitorMut for Xform {
                         }
                     };
                     return ControlFlow::Continue(());
+                }
+                if param_index(&inner).is_some() && catalog_refs::names_object(data_type) {
+                    match catalog_refs::object_cast(&inner, data_type) {
+                        Some(Ok(x)) => {
+                            *e = x;
+                            return ControlFlow::Continue(());
+                        }
+                        Some(Err(err)) => return ControlFlow::Break(err),
+                        None => {}
+                    }
                 }
                 // A parameter cast to an array stays the JSON array its decoder made.
                 let array_param = param_index(&inner).is_some() && array_element(data_type).is_some();
