@@ -11,7 +11,7 @@ venv="$target/pyenv"
 if [ ! -x "$venv/bin/python" ]; then
     python3 -m venv "$venv"
 fi
-"$venv/bin/python" -m pip install --quiet --disable-pip-version-check 'psycopg[binary]' psycopg2-binary asyncpg 'sqlalchemy>=2' 'django>=5.2,<5.3' pytest
+"$venv/bin/python" -m pip install --quiet --disable-pip-version-check 'psycopg[binary]' psycopg2-binary asyncpg 'sqlalchemy>=2' alembic 'django>=5.2,<5.3' pytest
 
 cargo build
 export RAFTSQL_BIN="$target/debug/raftsql"

@@ -52,7 +52,7 @@ async fn tokio_postgres_types_transactions_and_errors() {
         )
         .await
         .unwrap();
-    let id: i64 = row.get(0);
+    let id: i32 = row.get(0); // serial is integer, as in PostgreSQL
     let row =
         db.query_one("SELECT i2, i4, i8, f4, f8, ok, t, v, b, ts, tz FROM every WHERE id = $1", &[&id]).await.unwrap();
     assert_eq!(row.get::<_, i16>(0), 7);
@@ -115,8 +115,9 @@ async fn tokio_postgres_types_transactions_and_errors() {
     let other = c.pg_client(leader).await;
     {
         let tx = db.transaction().await.unwrap();
-        let pid: i64 =
+        let pid: i32 =
             tx.query_one("INSERT INTO parent (name) VALUES ($1) RETURNING id", &[&"p"]).await.unwrap().get(0);
+        let pid = i64::from(pid);
         tx.execute("INSERT INTO child (parent_id, note) VALUES ($1, $2)", &[&pid, &"c"]).await.unwrap();
         let mine: i64 = tx.query_one("SELECT count(*) FROM child WHERE parent_id = $1", &[&pid]).await.unwrap().get(0);
         assert_eq!(mine, 1, "read-your-writes");

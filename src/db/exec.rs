@@ -74,10 +74,16 @@ fn result_too_large(limit: u64) -> SqlError {
 }
 
 /// Steps a prepared statement to the end, collecting at most `max_bytes` of rows.
-fn collect(stmt: &mut rusqlite::Statement<'_>, max_bytes: u64) -> Result<(Vec<Column>, Vec<Vec<Value>>), Failure> {
-    let columns: Vec<Column> = stmt
-        .columns()
-        .map(|c| Column { name: c.name().to_string(), decl_type: c.decl_type().map(str::to_string) })
+fn collect(
+    conn: &Connection,
+    stmt: &mut rusqlite::Statement<'_>,
+    max_bytes: u64,
+) -> Result<(Vec<Column>, Vec<Vec<Value>>), Failure> {
+    let columns: Vec<Column> = (0..stmt.column_count())
+        .map(|i| Column {
+            name: stmt.column_name(i).map(str::to_string).unwrap_or_default(),
+            decl_type: crate::db::serial_columns::declared_type(conn, stmt, i),
+        })
         .collect();
     let width = columns.len();
     let mut rows = Vec::new();
@@ -134,7 +140,7 @@ pub fn run_read(conn: &Connection, sql: &str, params: &[Value], max_bytes: u64) 
     }
     bind(&mut stmt, params)?;
     // `now()` is one value for the whole statement, as in PostgreSQL (writes get the entry's clock).
-    let (columns, rows) = determinism::with_statement_clock(|| collect(&mut stmt, max_bytes))?;
+    let (columns, rows) = determinism::with_statement_clock(|| collect(conn, &mut stmt, max_bytes))?;
     let rows_affected = rows.len() as u64;
     Ok(QueryResult { columns, rows, rows_affected })
 }
@@ -201,7 +207,7 @@ fn run_client_statement(
     bind(&mut stmt, params)?;
     let readonly = stmt.readonly();
     determinism::take_reserved_rowid();
-    let (columns, rows) = collect(&mut stmt, max_bytes)?;
+    let (columns, rows) = collect(conn, &mut stmt, max_bytes)?;
     if determinism::take_reserved_rowid() {
         return Err(reserved_rowid());
     }

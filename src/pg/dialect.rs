@@ -373,6 +373,23 @@ fn positional_args(f: &Function) -> Option<Vec<&Expr>> {
     }
 }
 
+/// `current_setting(e)` of a name known only when the statement runs (a parameter): the session's value for it,
+/// NULL for a name it does not have.
+fn settings_lookup(name: &Expr, s: &SessionValues) -> Result<Expr, DialectError> {
+    let conditions = s
+        .settings
+        .iter()
+        .map(|(key, value)| sqlparser::ast::CaseWhen { condition: string_literal(key), result: string_literal(value) })
+        .collect();
+    Ok(Expr::Case {
+        case_token: sqlparser::ast::helpers::attached_token::AttachedToken::empty(),
+        end_token: sqlparser::ast::helpers::attached_token::AttachedToken::empty(),
+        operand: Some(Box::new(call("lower", vec![name.clone()]))),
+        conditions,
+        else_result: None,
+    })
+}
+
 /// The literal a session information function stands for, if `f` is one.
 fn session_value(f: &Function, s: &SessionValues) -> Option<Result<Expr, DialectError>> {
     let name = last_part(&f.name).to_ascii_lowercase();
@@ -386,8 +403,14 @@ fn session_value(f: &Function, s: &SessionValues) -> Option<Result<Expr, Dialect
         // Every node takes writes: none is a standby, for drivers that look for a primary.
         "pg_is_in_recovery" if args.is_empty() => Some(Ok(Expr::Value(Value::Boolean(false).into()))),
         "current_setting" => {
-            let Some(Expr::Value(v)) = args.first() else { return None };
-            let Value::SingleQuotedString(key) = &v.value else { return None };
+            let key = match args.first() {
+                Some(Expr::Value(v)) => match &v.value {
+                    Value::SingleQuotedString(key) => key,
+                    _ => return Some(settings_lookup(args[0], s)),
+                },
+                Some(other) => return Some(settings_lookup(other, s)),
+                None => return None,
+            };
             let missing_ok = matches!(args.get(1), Some(Expr::Value(m)) if matches!(m.value, Value::Boolean(true)));
             Some(match s.settings.get(&key.to_ascii_lowercase()) {
                 Some(value) => Ok(string_literal(value)),

@@ -236,6 +236,9 @@ pub enum ParamHint {
     Limit,
     /// `$1::int[]`: a one-dimensional array of the element type.
     ArrayCast(PgType),
+    /// `$1::oid[]` (`regtype[]`, ...): drivers' catalog lookups (asyncpg's type introspection), whose codec for
+    /// `oid[]` is built in where `int8[]` would need that very introspection.
+    OidArray,
     /// `col = ANY ($1)`: an array of the column's type (`table` as in `Column`).
     ArrayOfColumn { table: Option<String>, column: String },
 }
@@ -247,7 +250,7 @@ impl ParamHint {
             ParamHint::Unknown => 0,
             ParamHint::Limit => 1,
             ParamHint::Column { .. } | ParamHint::TablePosition { .. } | ParamHint::ArrayOfColumn { .. } => 2,
-            ParamHint::Cast(_) | ParamHint::ArrayCast(_) => 3,
+            ParamHint::Cast(_) | ParamHint::ArrayCast(_) | ParamHint::OidArray => 3,
         }
     }
 }

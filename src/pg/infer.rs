@@ -29,87 +29,147 @@ impl TypeContext for NoContext {
 
 /// Types of a statement's result columns by position (the select list, or the RETURNING list), read from
 /// the PostgreSQL statement before translation; `None` where nothing is known (column references, whose
-/// declared types SQLite reports, or anything unusual). Empty when positions are unknowable (a wildcard).
+/// declared types SQLite reports, or anything unusual). Empty when positions are unknowable (a wildcard over
+/// anything but one CTE or derived table).
 pub fn infer_statement(statement: &Statement, ctx: &dyn TypeContext) -> Vec<Option<PgType>> {
-    let empty = Vec::new();
-    let items: &Vec<SelectItem> = match statement {
-        Statement::Query(q) => match q.body.as_ref() {
-            SetExpr::Select(s) => &s.projection,
-            _ => &empty,
-        },
-        Statement::Insert(i) => i.returning.as_ref().unwrap_or(&empty),
-        Statement::Update { returning, .. } => returning.as_ref().unwrap_or(&empty),
-        Statement::Delete(d) => d.returning.as_ref().unwrap_or(&empty),
-        _ => &empty,
-    };
-    if items.iter().any(|i| matches!(i, SelectItem::Wildcard(_) | SelectItem::QualifiedWildcard(..))) {
-        return Vec::new();
+    match statement {
+        Statement::Query(q) => query_columns(q, &[], ctx).map(|c| c.into_iter().map(|(_, t)| t).collect()),
+        Statement::Insert(i) => returning(i.returning.as_ref(), ctx),
+        Statement::Update { returning: r, .. } => returning(r.as_ref(), ctx),
+        Statement::Delete(d) => returning(d.returning.as_ref(), ctx),
+        _ => None,
     }
-    let scoped;
-    let ctx: &dyn TypeContext = match statement {
-        Statement::Query(q) => match q.body.as_ref() {
-            SetExpr::Select(select) => {
-                scoped = from_context(select, ctx);
-                &scoped
-            }
-            _ => ctx,
-        },
-        _ => ctx,
-    };
-    items
+    .unwrap_or_default()
+}
+
+fn returning(items: Option<&Vec<SelectItem>>, ctx: &dyn TypeContext) -> Option<Vec<Option<PgType>>> {
+    items?
         .iter()
         .map(|item| match item {
-            SelectItem::UnnamedExpr(e) | SelectItem::ExprWithAlias { expr: e, .. } => expr_type(e, ctx),
+            SelectItem::UnnamedExpr(e) | SelectItem::ExprWithAlias { expr: e, .. } => Some(expr_type(e, ctx)),
             _ => None,
         })
         .collect()
 }
 
-/// What a SELECT's FROM clause adds to `ctx`: the columns of its derived tables (`FROM (SELECT sum(x) AS total
-/// ...) s`), typed by their own FROM clauses in turn, and of the catalog relations it names (`FROM
+/// A query's WITH clause: each CTE's name, column names and query.
+type Ctes<'q> = [(String, &'q [sqlparser::ast::TableAliasColumnDef], &'q Query)];
+
+/// Names (when it has one) and types of a query's result columns, by position; `None` when the positions are
+/// unknowable. A UNION's columns are its first SELECT's; a wildcard expands over a lone CTE or derived table.
+fn query_columns(q: &Query, outer: &Ctes<'_>, ctx: &dyn TypeContext) -> Option<Vec<(Option<String>, Option<PgType>)>> {
+    let mut ctes: Vec<(String, &[sqlparser::ast::TableAliasColumnDef], &Query)> = outer.to_vec();
+    if let Some(with) = &q.with {
+        for cte in &with.cte_tables {
+            ctes.push((cte.alias.name.value.to_lowercase(), &cte.alias.columns, &cte.query));
+        }
+    }
+    body_columns(&q.body, &ctes, ctx)
+}
+
+/// The columns of a query body: a SELECT's, or a set operation's where its branches do not disagree (names
+/// from the first).
+fn body_columns(
+    body: &SetExpr,
+    ctes: &Ctes<'_>,
+    ctx: &dyn TypeContext,
+) -> Option<Vec<(Option<String>, Option<PgType>)>> {
+    let select = match body {
+        SetExpr::Select(s) => s,
+        SetExpr::Query(inner) => return query_columns(inner, ctes, ctx),
+        SetExpr::SetOperation { left, right, .. } => {
+            let mut columns = body_columns(left, ctes, ctx)?;
+            // A recursive CTE's second branch names the CTE itself: the first branch alone types it.
+            if let Some(others) = body_columns(right, ctes, ctx) {
+                for (column, other) in columns.iter_mut().zip(others) {
+                    if other.1.is_some() && column.1 != other.1 {
+                        column.1 = None;
+                    }
+                }
+            }
+            return Some(columns);
+        }
+        _ => return None,
+    };
+    let ctes = ctes.to_vec();
+    let scoped = from_context(select, &ctes, ctx);
+    let mut out = Vec::new();
+    for item in &select.projection {
+        match item {
+            SelectItem::ExprWithAlias { expr, alias } => {
+                out.push((Some(alias.value.to_lowercase()), expr_type(expr, &scoped)))
+            }
+            SelectItem::UnnamedExpr(e) => {
+                let name = match e {
+                    Expr::Identifier(i) => Some(i.value.to_lowercase()),
+                    Expr::CompoundIdentifier(parts) => parts.last().map(|i| i.value.to_lowercase()),
+                    _ => None,
+                };
+                out.push((name, expr_type(e, &scoped)));
+            }
+            SelectItem::Wildcard(_) => {
+                let [only] = select.from.as_slice() else { return None };
+                if !only.joins.is_empty() {
+                    return None;
+                }
+                out.extend(relation_columns(&only.relation, &ctes, ctx)?);
+            }
+            SelectItem::QualifiedWildcard(..) => return None,
+        }
+    }
+    Some(out)
+}
+
+/// The columns of a derived table or of a CTE named in FROM.
+fn relation_columns(
+    factor: &TableFactor,
+    ctes: &Ctes<'_>,
+    ctx: &dyn TypeContext,
+) -> Option<Vec<(Option<String>, Option<PgType>)>> {
+    match factor {
+        TableFactor::Derived { subquery, .. } => query_columns(subquery, ctes, ctx),
+        TableFactor::Table { name, args: None, .. } if name.0.len() == 1 => {
+            let wanted = name.0[0].to_string().trim_matches('"').to_lowercase();
+            let (_, names, query) = ctes.iter().rev().find(|(n, ..)| *n == wanted)?;
+            // A recursive CTE refers to itself: its first SELECT alone gives the types.
+            let outer: Vec<_> = ctes.iter().filter(|(n, ..)| *n != wanted).cloned().collect();
+            let mut columns = query_columns(query, &outer, ctx)?;
+            for (column, name) in columns.iter_mut().zip(names.iter()) {
+                column.0 = Some(name.name.value.to_lowercase());
+            }
+            Some(columns)
+        }
+        _ => None,
+    }
+}
+
+/// What a SELECT's FROM clause adds to `ctx`: the columns of its derived tables and CTEs (`FROM (SELECT sum(x)
+/// AS total ...) s`), typed by their own FROM clauses in turn, and of the catalog relations it names (`FROM
 /// pg_catalog.pg_class c`).
-fn from_context<'a>(select: &sqlparser::ast::Select, ctx: &'a dyn TypeContext) -> Derived<'a> {
+fn from_context<'a>(select: &sqlparser::ast::Select, ctes: &Ctes<'_>, ctx: &'a dyn TypeContext) -> Derived<'a> {
     let mut derived = Vec::new();
     let mut catalogs = Vec::new();
     for t in &select.from {
         for factor in std::iter::once(&t.relation).chain(t.joins.iter().map(|j| &j.relation)) {
-            match factor {
-                TableFactor::Derived { subquery, .. } => derived.extend(projection_types(subquery, ctx)),
-                TableFactor::Table { name, alias, args: None, .. } => {
-                    let parts: Vec<String> = name.0.iter().map(|p| p.to_string()).collect();
-                    let relation = match parts.as_slice() {
-                        [schema, rel] => catalog::lookup(Some(schema), rel),
-                        [rel] => catalog::lookup(None, rel),
-                        _ => None,
-                    };
-                    if let Some(r) = relation {
-                        let alias = alias.as_ref().map(|a| a.name.value.clone()).unwrap_or(r.name.to_string());
-                        catalogs.push((alias, r));
-                    }
+            if let Some(columns) = relation_columns(factor, ctes, ctx) {
+                derived.extend(columns.into_iter().filter_map(|(n, t)| Some((n?, t))));
+                continue;
+            }
+            if let TableFactor::Table { name, alias, args: None, .. } = factor {
+                let parts: Vec<String> = name.0.iter().map(|p| p.to_string()).collect();
+                let relation = match parts.as_slice() {
+                    [schema, rel] => catalog::lookup(Some(schema), rel),
+                    [rel] => catalog::lookup(None, rel),
+                    _ => None,
+                };
+                if let Some(r) = relation {
+                    let alias = alias.as_ref().map(|a| a.name.value.clone()).unwrap_or(r.name.to_string());
+                    catalogs.push((alias, r));
                 }
-                _ => {}
             }
         }
     }
     Derived { inner: Box::new(Catalogs { inner: ctx, relations: catalogs }), columns: derived }
-}
-
-/// Names and types of a subquery's select list.
-fn projection_types(q: &Query, ctx: &dyn TypeContext) -> Vec<(String, Option<PgType>)> {
-    let SetExpr::Select(select) = q.body.as_ref() else { return Vec::new() };
-    let ctx = from_context(select, ctx);
-    select
-        .projection
-        .iter()
-        .filter_map(|item| match item {
-            SelectItem::ExprWithAlias { expr, alias } => Some((alias.value.to_lowercase(), expr_type(expr, &ctx))),
-            SelectItem::UnnamedExpr(e @ Expr::Identifier(i)) => Some((i.value.to_lowercase(), expr_type(e, &ctx))),
-            SelectItem::UnnamedExpr(e @ Expr::CompoundIdentifier(parts)) => {
-                parts.last().map(|i| (i.value.to_lowercase(), expr_type(e, &ctx)))
-            }
-            _ => None,
-        })
-        .collect()
 }
 
 /// A context that also knows the columns of the catalog relations the statement names, by alias.

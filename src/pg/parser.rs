@@ -155,19 +155,11 @@ pub struct Parser {
 }
 
 fn column_decl(conn: &Connection, table: &str, column: &str) -> Option<String> {
-    conn.query_row("SELECT type FROM pragma_table_info(?1) WHERE name = ?2 COLLATE NOCASE", [table, column], |r| {
-        r.get(0)
-    })
-    .ok()
+    crate::db::serial_columns::column_declared_type(conn, table, "name = ?2 COLLATE NOCASE", &column)
 }
 
 fn position_decl(conn: &Connection, table: &str, position: usize) -> Option<String> {
-    conn.query_row(
-        "SELECT type FROM pragma_table_info(?1) WHERE cid = ?2",
-        rusqlite::params![table, position as i64],
-        |r| r.get(0),
-    )
-    .ok()
+    crate::db::serial_columns::column_declared_type(conn, table, "cid = ?2", &(position as i64))
 }
 
 /// Parameter types and result columns (name, type) of a statement.
@@ -212,6 +204,7 @@ fn describe(
         let inferred = match hint {
             ParamHint::Cast(p) => Some(pg_type(*p)),
             ParamHint::ArrayCast(p) => Some(array_type(*p)),
+            ParamHint::OidArray => Some(Type::OID_ARRAY),
             ParamHint::Column { table: None, column } => {
                 t.tables.iter().find_map(|table| decl_type(column_decl(conn, table, column)))
             }
@@ -252,7 +245,8 @@ fn describe(
             stmt.columns()
                 .enumerate()
                 .map(|(i, c)| {
-                    let ty = type_for_decl(c.decl_type())
+                    let declared = crate::db::serial_columns::declared_type(conn, &stmt, i);
+                    let ty = type_for_decl(declared.as_deref())
                         .or_else(|| inferred.get(i).copied().flatten().map(pg_type))
                         .unwrap_or(Type::TEXT);
                     (c.name().to_string(), ty)
@@ -331,6 +325,7 @@ impl QueryParser for Parser {
                             .map(|h| match h {
                                 ParamHint::Cast(p) => pg_type(*p),
                                 ParamHint::ArrayCast(p) => array_type(*p),
+                                ParamHint::OidArray => Type::OID_ARRAY,
                                 ParamHint::Limit => Type::INT8,
                                 _ => Type::TEXT,
                             })

@@ -41,6 +41,7 @@ fn defaults() -> BTreeMap<String, String> {
         ("bytea_output", "hex"),
         ("client_encoding", "UTF8"),
         ("datestyle", "ISO, MDY"),
+        ("default_table_access_method", "heap"),
         ("default_transaction_read_only", "off"),
         ("extra_float_digits", "1"),
         ("idle_in_transaction_session_timeout", "0"),

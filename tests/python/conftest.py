@@ -148,3 +148,15 @@ def cluster(tmp_path_factory):
         c.check_running()
     finally:
         c.stop()
+
+
+@pytest.fixture(scope="session")
+def oracle():
+    """A PostgreSQL 15 server to compare raftsql with (see oracle.py)."""
+    from oracle import Oracle
+
+    o = Oracle(free_ports)
+    try:
+        yield o
+    finally:
+        o.stop()

@@ -1,13 +1,17 @@
 """SQLAlchemy 2 (psycopg 3 driver) against a follower of the three-node cluster (see conftest.py): the dialect
 connects (it asks `pg_catalog` for the server version, its types and hstore), `create_all`/`drop_all`, ORM
 inserts with a relationship (SQLAlchemy's batched `INSERT ... SELECT ... FROM (VALUES ...) AS t(a, b)
-RETURNING`), a join query, and the inspector's table names and columns. psycopg's `TypeInfo.fetch` finds
-built-in types through `pg_type`. (Primary-key, foreign-key and index reflection need array results: not yet.)
+RETURNING`), a join query, and the inspector's table names and columns. The inspector's whole answer for a
+schema with keys, foreign keys, indexes, unique and check constraints, defaults and serials is compared with
+PostgreSQL 15's for the same schema, and Alembic's autogenerate finds nothing to change on either. psycopg's
+`TypeInfo.fetch` finds built-in types through `pg_type`.
 """
 
 import psycopg
 import pytest
 import sqlalchemy as sa
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
 from psycopg.types import TypeInfo
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, relationship
 
@@ -54,7 +58,7 @@ def test_create_all_orm_and_reflection(engine):
     inspector = sa.inspect(engine)
     assert {"sa_author", "sa_book"} <= set(inspector.get_table_names())
     columns = [(c["name"], str(c["type"]), c["nullable"]) for c in inspector.get_columns("sa_book")]
-    assert columns == [("id", "BIGINT", False), ("title", "TEXT", False), ("author_id", "INTEGER", False)]
+    assert columns == [("id", "INTEGER", False), ("title", "TEXT", False), ("author_id", "INTEGER", False)]
     assert inspector.has_table("sa_author") and not inspector.has_table("nope")
 
 
@@ -63,3 +67,77 @@ def test_psycopg_type_info_fetch(cluster):
         info = TypeInfo.fetch(conn, "int4")
         assert (info.name, info.oid) == ("int4", 23)
         assert TypeInfo.fetch(conn, "hstore") is None
+
+
+def reflection_schema():
+    md = sa.MetaData()
+    sa.Table(
+        "rf_author", md,
+        sa.Column("id", sa.Integer, primary_key=True),
+        sa.Column("name", sa.String(50), nullable=False, unique=True),
+        sa.Column("email", sa.String(100)),
+        sa.Column("big", sa.BigInteger, server_default="0"),
+        sa.UniqueConstraint("name", "email", name="uq_rf_name_email"),
+    )  # fmt: skip
+    sa.Table(
+        "rf_book", md,
+        sa.Column("id", sa.BigInteger, primary_key=True),
+        sa.Column("title", sa.Text, nullable=False, server_default="untitled"),
+        sa.Column("author_id", sa.Integer, sa.ForeignKey("rf_author.id", ondelete="CASCADE"), index=True),
+        sa.Column("price", sa.Numeric(10, 2)),
+        sa.Column("copies", sa.SmallInteger, server_default="-1"),
+        sa.Column("flag", sa.Boolean, server_default=sa.false()),
+        sa.Column("at", sa.DateTime(timezone=True)),
+        sa.Column("day", sa.Date),
+        sa.Column("doc", sa.JSON),
+        sa.Column("uid", sa.Uuid),
+        sa.Column("raw", sa.LargeBinary),
+        sa.Column("ratio", sa.Float),
+        sa.Index("ix_rf_title_price", "title", "price", unique=True),
+        sa.CheckConstraint("copies >= 0", name="ck_rf_copies"),
+    )  # fmt: skip
+    return md
+
+
+def reflect(engine):
+    """Everything the inspector says about the schema's tables, as comparable text."""
+    inspector = sa.inspect(engine)
+    out = {}
+    for table in ["rf_author", "rf_book"]:
+        for what in [
+            "get_columns", "get_pk_constraint", "get_foreign_keys", "get_indexes", "get_unique_constraints",
+            "get_check_constraints", "get_table_comment",
+        ]:  # fmt: skip
+            out[(table, what)] = repr(getattr(inspector, what)(table))
+    return out
+
+
+def test_reflection_and_alembic_match_postgres(cluster, oracle):
+    node = next(i for i, r in sorted(cluster.roles().items()) if r == "Follower")
+    engines = {
+        "raftsql": sa.create_engine(f"postgresql+psycopg://raftsql@127.0.0.1:{cluster.pg[node]}/raftsql"),
+        "postgres": sa.create_engine(oracle.url()),
+    }
+    md = reflection_schema()
+    answers = {}
+    try:
+        for name, engine in engines.items():
+            md.drop_all(engine)
+            md.create_all(engine)
+            answers[name] = reflect(engine)
+            with engine.connect() as conn:
+                context = MigrationContext.configure(
+                    conn,
+                    opts={
+                        "compare_type": True,
+                        "compare_server_default": True,
+                        "include_name": lambda n, kind, _: kind != "table" or n.startswith("rf_"),
+                    },
+                )
+                assert compare_metadata(context, md) == [], name
+    finally:
+        for engine in engines.values():
+            md.drop_all(engine)
+            engine.dispose()
+    for key, expected in answers["postgres"].items():
+        assert answers["raftsql"][key] == expected, key

@@ -86,7 +86,7 @@ pub(super) fn pg_type(_: &Session) -> String {
                 "0".into(),
                 "'-'".into(),
                 "0".into(),
-                "0".into(),
+                array_of(oid).map_or(0, |a| a).to_string(),
                 f("in"),
                 f("out"),
                 f("recv"),
@@ -101,7 +101,71 @@ pub(super) fn pg_type(_: &Session) -> String {
             ]
         })
         .collect();
+    // One-dimensional arrays of each of them (`_int4`): what drivers look up before sending or reading arrays.
+    let arrays = TYPES.iter().map(|t| (t.1, t.2)).chain(CATALOG_TYPES.iter().map(|t| (t.0, t.1))).filter_map(
+        |(element, name)| {
+            let oid = array_of(element)?;
+            let f = |function: &str| quote(function);
+            Some(vec![
+                oid.to_string(),
+                quote(&format!("_{name}")),
+                PG_CATALOG.to_string(),
+                OWNER.to_string(),
+                "-1".into(),
+                "0".into(),
+                "'b'".into(),
+                "'A'".into(),
+                "0".into(),
+                "1".into(),
+                "','".into(),
+                "0".into(),
+                "'array_subscript_handler'".into(),
+                element.to_string(),
+                "0".into(),
+                f("array_in"),
+                f("array_out"),
+                f("array_recv"),
+                f("array_send"),
+                "0".into(),
+                "-1".into(),
+                "0".into(),
+                if matches!(name, "text" | "varchar" | "bpchar") { "100" } else { "0" }.into(),
+                "0".into(),
+                "NULL".into(),
+                "NULL".into(),
+            ])
+        },
+    );
+    let rows: Vec<Vec<String>> = rows.into_iter().chain(arrays).collect();
     constant_rows(PG_TYPE, &rows)
+}
+
+/// PostgreSQL's array type OID for an element type OID, for the types raftsql knows.
+fn array_of(element: u32) -> Option<u32> {
+    Some(match element {
+        16 => 1000,
+        17 => 1001,
+        18 => 1002,
+        19 => 1003,
+        20 => 1016,
+        21 => 1005,
+        23 => 1007,
+        25 => 1009,
+        26 => 1028,
+        114 => 199,
+        700 => 1021,
+        701 => 1022,
+        1042 => 1014,
+        1043 => 1015,
+        1082 => 1182,
+        1083 => 1183,
+        1114 => 1115,
+        1184 => 1185,
+        1700 => 1231,
+        2950 => 2951,
+        3802 => 3807,
+        _ => return None,
+    })
 }
 
 pub(super) const PG_AM: &[(&str, PgType)] = &[("oid", Int8), ("amname", Text), ("amhandler", Text), ("amtype", Text)];
@@ -398,4 +462,28 @@ pub(super) const PG_OPCLASS: &[(&str, PgType)] = &[
 /// and tools list only the other ones (SQLAlchemy asks for `NOT opcdefault`).
 pub(super) fn pg_opclass(_: &Session) -> String {
     constant_rows(PG_OPCLASS, &[])
+}
+
+pub(super) const PG_TABLESPACE: &[(&str, PgType)] =
+    &[("oid", Int8), ("spcname", Text), ("spcowner", Int8), ("spcacl", Text), ("spcoptions", Text)];
+
+/// PostgreSQL's two built-in tablespaces; every relation is in the default one (`reltablespace` 0).
+pub(super) fn pg_tablespace(_: &Session) -> String {
+    let row = |oid: &str, name: &str| vec![oid.into(), quote(name), OWNER.to_string(), "NULL".into(), "NULL".into()];
+    constant_rows(PG_TABLESPACE, &[row("1663", "pg_default"), row("1664", "pg_global")])
+}
+
+pub(super) const PG_RANGE: &[(&str, PgType)] = &[
+    ("rngtypid", Int8),
+    ("rngsubtype", Int8),
+    ("rngmultitypid", Int8),
+    ("rngcollation", Int8),
+    ("rngsubopc", Int8),
+    ("rngcanonical", Text),
+    ("rngsubdiff", Text),
+];
+
+/// Empty: raftsql has no range types.
+pub(super) fn pg_range(_: &Session) -> String {
+    constant_rows(PG_RANGE, &[])
 }

@@ -2,7 +2,9 @@
 
 use super::relations::{constant_rows, quote};
 use super::schema_rows::tables;
-use super::sql::{format_type, type_oid, typmod, user_object, TYPES};
+use super::sql::{
+    column_decl, column_serial_kind, default_text, format_type, serial_default, type_oid, typmod, user_object, TYPES,
+};
 use super::Session;
 use crate::pg::dialect_types::PgType::{self, Int4, Text};
 
@@ -80,15 +82,17 @@ pub(super) const COLUMNS: &[(&str, PgType)] = &[
 ];
 
 pub(super) fn information_columns(s: &Session) -> String {
-    let oid = type_oid("p.type");
-    let modifier = typmod("p.type");
+    let decl = format!("({})", column_decl("s", "p"));
+    let oid = type_oid(&decl);
+    let modifier = typmod(&decl);
     let mut udt = format!("CASE {oid}");
     for (_, type_oid, name, ..) in TYPES {
         udt.push_str(&format!(" WHEN {type_oid} THEN '{name}'"));
     }
     udt.push_str(" END");
     format!(
-        "SELECT {db}, 'public', s.name, p.name, p.cid + 1, p.dflt_value, \
+        "SELECT {db}, 'public', s.name, p.name, p.cid + 1, \
+           coalesce({default}, CASE WHEN {kind} IS 'serial' THEN {serial_default} END), \
            CASE WHEN p.\"notnull\" OR p.pk > 0 THEN 'NO' ELSE 'YES' END, {data_type}, \
            CASE WHEN {oid} IN (1042, 1043) AND {modifier} >= 4 THEN {modifier} - 4 END, \
            CASE {oid} WHEN 21 THEN 16 WHEN 23 THEN 32 WHEN 20 THEN 64 WHEN 700 THEN 24 WHEN 701 THEN 53 \
@@ -96,10 +100,14 @@ pub(super) fn information_columns(s: &Session) -> String {
            CASE {oid} WHEN 21 THEN 0 WHEN 23 THEN 0 WHEN 20 THEN 0 \
              WHEN 1700 THEN CASE WHEN {modifier} >= 4 THEN ({modifier} - 4) & 65535 END END, \
            CASE WHEN {oid} IN (1082, 1083, 1114, 1184) THEN CASE {oid} WHEN 1082 THEN 0 ELSE 6 END END, \
-           {db}, 'pg_catalog', {udt}, 'NO', 'NEVER', CASE s.type WHEN 'table' THEN 'YES' ELSE 'NO' END \
+           {db}, 'pg_catalog', {udt}, CASE WHEN {kind} LIKE 'identity%' THEN 'YES' ELSE 'NO' END, 'NEVER', \
+           CASE s.type WHEN 'table' THEN 'YES' ELSE 'NO' END \
          FROM sqlite_schema s JOIN pragma_table_info(s.name) p WHERE s.type IN ('table', 'view') AND {user}",
         db = quote(&s.database),
         data_type = format_type(&oid, "-1"),
         user = user_object("s.name"),
+        kind = column_serial_kind("s", "p"),
+        serial_default = serial_default("s", "p"),
+        default = default_text("p.dflt_value", &oid),
     )
 }

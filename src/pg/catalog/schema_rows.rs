@@ -4,7 +4,9 @@
 //! for the primary-key index of a rowid table.
 
 use super::relations::{DATABASE, OWNER, PUBLIC};
-use super::sql::{quote_ident, type_oid, typmod, user_object, TYPES};
+use super::sql::{
+    column_decl, column_serial_kind, default_text, quote_ident, serial_default, type_oid, typmod, user_object, TYPES,
+};
 use super::Session;
 use crate::pg::dialect_types::PgType::{self, Bool, Float4, Int2, Int4, Int8, Text};
 
@@ -39,22 +41,25 @@ pub(super) fn indexes() -> String {
         "(SELECT group_concat(cid + 1, ' ') FROM (SELECT cid FROM pragma_index_info(il.name) ORDER BY seqno))";
     format!(
         "SELECT {DATABASE} + 2 * ix.rowid AS oid, \
-           CASE il.origin WHEN 'pk' THEN t.name || '_pkey' WHEN 'u' THEN t.name || '_' || {cols} || '_key' \
-             ELSE il.name END AS relname, \
+           CASE il.origin WHEN 'pk' THEN t.name || '_pkey' \
+             WHEN 'u' THEN coalesce({named}, t.name || '_' || {cols} || '_key') ELSE il.name END AS relname, \
            {DATABASE} + 2 * t.rowid AS indrelid, t.name AS table_name, il.name AS sqlite_name, \
            il.\"unique\" AS indisunique, (il.origin = 'pk' OR il.name = t.name || '_pkey') AS indisprimary, \
            {attnums} AS indkey, (SELECT count(*) FROM pragma_index_info(il.name)) AS natts, il.partial AS partial, \
            (SELECT group_concat({qname}, ', ') FROM (SELECT name FROM pragma_index_info(il.name) ORDER BY seqno)) \
-             AS columns \
+             AS columns, (il.origin IN ('pk', 'u') OR il.name LIKE '%\\_key' ESCAPE '\\') AS isconstraint \
          FROM sqlite_schema t JOIN pragma_index_list(t.name) il JOIN sqlite_schema ix ON ix.name = il.name \
          WHERE t.type = 'table' AND {user} \
          UNION ALL \
          SELECT {DATABASE} + 2 * t.rowid + 1, t.name || '_pkey', {DATABASE} + 2 * t.rowid, t.name, NULL, 1, 1, \
            (SELECT cid + 1 FROM pragma_table_info(t.name) WHERE pk = 1), 1, 0, \
-           (SELECT {qname} FROM pragma_table_info(t.name) WHERE pk = 1) \
+           (SELECT {qname} FROM pragma_table_info(t.name) WHERE pk = 1), 1 \
          FROM sqlite_schema t WHERE t.type = 'table' AND {user} AND {rowid}",
         qname = quote_ident("name"),
         cols = columns_of("il.name"),
+        named = "(SELECT json_extract(c.value, '$.name') FROM json_each(raftsql_table_constraints(t.sql)) c \
+                  WHERE json_extract(c.value, '$.type') = 'u' AND json_extract(c.value, '$.columns') = \
+                  (SELECT group_concat(name, ',') FROM (SELECT name FROM pragma_index_info(il.name) ORDER BY seqno)))",
         user = user_object("t.name"),
         rowid = rowid_key("t.name"),
     )
@@ -101,12 +106,19 @@ pub(super) fn pg_class(_: &Session) -> String {
     format!(
         "SELECT {DATABASE} + 2 * s.rowid, s.name, {PUBLIC}, 0, 0, {OWNER}, CASE s.type WHEN 'table' THEN 2 ELSE 0 END, \
            {fixed}, (EXISTS (SELECT 1 FROM pragma_index_list(s.name)) OR {rowid}), 0, 'p', \
-           CASE s.type WHEN 'table' THEN 'r' ELSE 'v' END, (SELECT count(*) FROM pragma_table_info(s.name)), 0, \
+           CASE s.type WHEN 'table' THEN 'r' ELSE 'v' END, (SELECT count(*) FROM pragma_table_info(s.name)), \
+           (SELECT count(*) FROM json_each(raftsql_table_constraints(s.sql)) c \
+            WHERE json_extract(c.value, '$.type') = 'c'), \
            s.type = 'view', {triggers}, \
            0, 0, 0, 1, 'd', 0, 0, 0, 0, NULL, NULL, NULL {tables} \
          UNION ALL \
          SELECT i.oid, i.relname, {PUBLIC}, 0, 0, {OWNER}, 403, {fixed}, 0, 0, 'p', 'i', i.natts, 0, 0, 0, 0, 0, 0, 1, \
-           'n', 0, 0, 0, 0, NULL, NULL, NULL FROM ({indexes}) i",
+           'n', 0, 0, 0, 0, NULL, NULL, NULL FROM ({indexes}) i \
+         UNION ALL \
+         SELECT {SEQUENCES} + s.rowid, {sequence_name}, {PUBLIC}, 0, 0, {OWNER}, 0, {fixed}, 0, 0, 'p', 'S', 3, 0, 0, \
+           0, 0, 0, 0, 1, 'n', 0, 0, 0, 0, NULL, NULL, NULL {serials}",
+        sequence_name = SEQUENCE_NAME,
+        serials = serials(),
         rowid = rowid_key("s.name"),
         tables = tables("'table', 'view'"),
         indexes = indexes(),
@@ -193,18 +205,24 @@ pub(super) fn pg_attribute(_: &Session) -> String {
     // PostgreSQL's storage: plain for fixed-size types, main for numeric, extended for the rest.
     let storage = format!("CASE WHEN ({typlen}) > 0 THEN 'p' WHEN {} = 1700 THEN 'm' ELSE 'x' END", type_oid("x.decl"));
     format!(
-        "SELECT x.relid, x.name, {oid}, -1, {typlen}, x.num, 0, -1, {typmod}, 0, 'i', {storage}, '', x.nn, x.hd, 0, '', \
+        "SELECT x.relid, x.name, {oid}, -1, {typlen}, x.num, 0, -1, {typmod}, 0, 'i', {storage}, '', x.nn, x.hd, 0, \
+           CASE x.kind WHEN 'identity' THEN 'd' WHEN 'identity_always' THEN 'a' ELSE '' END, \
            '', 0, 1, 0, 0, NULL, NULL, NULL, NULL \
-         FROM (SELECT {DATABASE} + 2 * s.rowid AS relid, p.name AS name, p.type AS decl, p.cid + 1 AS num, \
-                 (p.\"notnull\" OR p.pk > 0) AS nn, p.dflt_value IS NOT NULL AS hd \
+         FROM (SELECT {DATABASE} + 2 * s.rowid AS relid, p.name AS name, {decl} AS decl, p.cid + 1 AS num, \
+                 (p.\"notnull\" OR p.pk > 0) AS nn, (p.dflt_value IS NOT NULL OR {kind} IS 'serial') AS hd, \
+                 {kind} AS kind \
                FROM sqlite_schema s JOIN pragma_table_info(s.name) p WHERE s.type IN ('table', 'view') AND {user} \
                UNION ALL \
                SELECT i.oid, ii.name, (SELECT p.type FROM pragma_table_info(i.table_name) p WHERE p.name = ii.name), \
-                 ii.seqno + 1, 0, 0 \
+                 ii.seqno + 1, 0, 0, NULL \
                FROM ({indexes}) i JOIN pragma_index_info(i.sqlite_name) ii \
                UNION ALL \
-               SELECT i.oid, p.name, p.type, 1, 0, 0 FROM ({indexes}) i JOIN pragma_table_info(i.table_name) p \
+               SELECT i.oid, p.name, {decl}, 1, 0, 0, NULL FROM ({indexes}) i \
+                 JOIN sqlite_schema s ON s.type = 'table' AND s.name = i.table_name \
+                 JOIN pragma_table_info(i.table_name) p \
                WHERE i.sqlite_name IS NULL AND p.pk = 1) x",
+        decl = column_decl("s", "p"),
+        kind = column_serial_kind("s", "p"),
         oid = type_oid("x.decl"),
         typmod = typmod("x.decl"),
         user = user_object("s.name"),
@@ -216,10 +234,14 @@ pub(super) const PG_ATTRDEF: &[(&str, PgType)] = &[("oid", Int8), ("adrelid", In
 
 pub(super) fn pg_attrdef(_: &Session) -> String {
     format!(
-        "SELECT 1500000000 + s.rowid * 1000 + p.cid + 1, {DATABASE} + 2 * s.rowid, p.cid + 1, p.dflt_value \
-         FROM sqlite_schema s JOIN pragma_table_info(s.name) p WHERE s.type = 'table' AND {} \
-           AND p.dflt_value IS NOT NULL",
-        user_object("s.name")
+        "SELECT 1500000000 + s.rowid * 1000 + p.cid + 1, {DATABASE} + 2 * s.rowid, p.cid + 1, \
+           coalesce({default}, {serial_default}) \
+         FROM sqlite_schema s JOIN pragma_table_info(s.name) p WHERE s.type = 'table' AND {user} \
+           AND (p.dflt_value IS NOT NULL OR {kind} IS 'serial')",
+        user = user_object("s.name"),
+        kind = column_serial_kind("s", "p"),
+        serial_default = serial_default("s", "p"),
+        default = default_text("p.dflt_value", &type_oid(&format!("({})", column_decl("s", "p")))),
     )
 }
 
@@ -257,7 +279,7 @@ pub(super) fn pg_constraint(_: &Session) -> String {
     format!(
         "SELECT 1000000000 + i.oid, i.relname, {PUBLIC}, CASE WHEN i.indisprimary THEN 'p' ELSE 'u' END, 0, 0, 1, \
            i.indrelid, 0, i.oid, 0, 0, ' ', ' ', ' ', 1, 0, 1, '{{' || replace(i.indkey, ' ', ',') || '}}', NULL, NULL \
-         FROM ({indexes}) i WHERE i.indisprimary OR i.relname LIKE '%\\_key' ESCAPE '\\' \
+         FROM ({indexes}) i WHERE i.isconstraint \
          UNION ALL \
          SELECT 2000000000 + s.rowid * 1000 + f.id, \
            s.name || '_' || group_concat(f.\"from\", '_') || '_fkey', {PUBLIC}, 'f', 0, 0, 1, {DATABASE} + 2 * s.rowid, \
@@ -267,12 +289,30 @@ pub(super) fn pg_constraint(_: &Session) -> String {
            '{{' || group_concat((SELECT p.cid + 1 FROM pragma_table_info(f.\"table\") p WHERE p.name = {to}), ',') || '}}', \
            NULL \
          FROM sqlite_schema s JOIN pragma_foreign_key_list(s.name) f WHERE s.type = 'table' AND {user} \
-         GROUP BY s.rowid, f.id",
+         GROUP BY s.rowid, f.id \
+         UNION ALL \
+         SELECT {CHECKS} + s.rowid * 1000 + c.key, json_extract(c.value, '$.name'), {PUBLIC}, 'c', 0, 0, 1, \
+           {DATABASE} + 2 * s.rowid, 0, 0, 0, 0, ' ', ' ', ' ', 1, 0, 0, json_extract(c.value, '$.conkey'), NULL, \
+           json_extract(c.value, '$.definition') \
+         {checks}",
         indexes = indexes(),
+        checks = checks(),
         upd = action("min(f.on_update)"),
         del = action("min(f.on_delete)"),
         user = user_object("s.name"),
         to = referenced_column(),
+    )
+}
+
+/// OIDs of check constraints: this plus 1000 per `sqlite_schema` rowid plus the constraint's position.
+const CHECKS: u64 = 3_000_000_000;
+
+/// SQL: FROM the user tables `s` joined with their check constraints `c` (see `db::table_constraints`).
+fn checks() -> String {
+    format!(
+        "FROM sqlite_schema s JOIN json_each(raftsql_table_constraints(s.sql)) c \
+         WHERE s.type = 'table' AND {} AND json_extract(c.value, '$.type') = 'c'",
+        user_object("s.name")
     )
 }
 
@@ -302,13 +342,16 @@ pub(super) fn constraintdefs(_: &Session) -> String {
     };
     format!(
         "SELECT 1000000000 + i.oid, CASE WHEN i.indisprimary THEN 'PRIMARY KEY (' ELSE 'UNIQUE (' END || i.columns || ')' \
-         FROM ({indexes}) i WHERE i.indisprimary OR i.relname LIKE '%\\_key' ESCAPE '\\' \
+         FROM ({indexes}) i WHERE i.isconstraint \
          UNION ALL \
          SELECT 2000000000 + s.rowid * 1000 + f.id, 'FOREIGN KEY (' || group_concat({from}, ', ') || ') REFERENCES ' || \
            {table} || '(' || group_concat({to}, ', ') || ')' || {upd} || {del} \
          FROM sqlite_schema s JOIN pragma_foreign_key_list(s.name) f WHERE s.type = 'table' AND {user} \
-         GROUP BY s.rowid, f.id",
+         GROUP BY s.rowid, f.id \
+         UNION ALL \
+         SELECT {CHECKS} + s.rowid * 1000 + c.key, json_extract(c.value, '$.definition') {checks}",
         indexes = indexes(),
+        checks = checks(),
         from = quote_ident("f.\"from\""),
         table = quote_ident("min(f.\"table\")"),
         to = quote_ident(referenced_column()),
@@ -316,4 +359,35 @@ pub(super) fn constraintdefs(_: &Session) -> String {
         del = action("DELETE", "on_delete"),
         user = user_object("s.name"),
     )
+}
+
+/// OIDs of the sequences PostgreSQL would keep for serial columns: this plus the table's `sqlite_schema` rowid
+/// (one serial column per table, the rowid).
+const SEQUENCES: u64 = 3_900_000_000;
+
+/// SQL: the name of the sequence of serial column `p` of table `s`, `t_id_seq`.
+const SEQUENCE_NAME: &str = "s.name || '_' || p.name || '_seq'";
+
+/// SQL: FROM the user tables `s` joined with their serial column `p` (see `db::serial_columns`).
+fn serials() -> String {
+    format!(
+        "FROM sqlite_schema s JOIN pragma_table_info(s.name) p WHERE s.type = 'table' AND {} AND {} IS 'serial'",
+        user_object("s.name"),
+        column_serial_kind("s", "p")
+    )
+}
+
+pub(super) const PG_DEPEND: &[(&str, PgType)] = &[
+    ("classid", Int8),
+    ("objid", Int8),
+    ("objsubid", Int4),
+    ("refclassid", Int8),
+    ("refobjid", Int8),
+    ("refobjsubid", Int4),
+    ("deptype", Text),
+];
+
+/// What tools ask of dependencies: which column owns a serial's sequence (`pg_class` is OID 1259).
+pub(super) fn pg_depend(_: &Session) -> String {
+    format!("SELECT 1259, {SEQUENCES} + s.rowid, 0, 1259, {DATABASE} + 2 * s.rowid, p.cid + 1, 'a' {}", serials())
 }

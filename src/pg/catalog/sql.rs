@@ -109,3 +109,36 @@ pub fn format_type(oid: &str, typmod: &str) -> String {
     out.push_str(&format!(" WHEN NULL THEN NULL ELSE CASE WHEN {oid} IS NULL THEN NULL ELSE '???' END END"));
     out
 }
+
+/// SQL: the declared type of column `p` (a `pragma_table_info` row) of the table whose `sqlite_schema` row is `s`,
+/// as PostgreSQL knows it: a serial column's marked integer type instead of the rowid's `INTEGER`.
+pub fn column_decl(s: &str, p: &str) -> String {
+    format!(
+        "CASE WHEN {p}.pk = 1 AND upper({p}.type) = 'INTEGER' \
+           THEN coalesce(raftsql_serial_declared({s}.sql), {p}.type) ELSE {p}.type END"
+    )
+}
+
+/// SQL: the serial kind (`serial`, `identity`, `identity_always`) of column `p` of table `s`, else NULL.
+pub fn column_serial_kind(s: &str, p: &str) -> String {
+    format!("CASE WHEN {p}.pk = 1 AND upper({p}.type) = 'INTEGER' THEN raftsql_serial_kind({s}.sql) END")
+}
+
+/// SQL: a serial column's default as PostgreSQL shows it, `nextval('t_id_seq'::regclass)`.
+pub fn serial_default(s: &str, p: &str) -> String {
+    format!("('nextval(''' || {s}.name || '_' || {p}.name || '_seq''::regclass)')")
+}
+
+/// SQL: a column default `d` (SQLite's text of it) as PostgreSQL deparses it for a column of type `oid`: a string
+/// literal carries a cast to the column's type (`'x'::text`, `'z'::bpchar`), a negative number a cast to its own
+/// type (`'-1'::integer`); other expressions are kept.
+pub fn default_text(d: &str, oid: &str) -> String {
+    format!(
+        "CASE WHEN substr({d}, 1, 1) = '''' THEN {d} || '::' || CASE {oid} WHEN 1042 THEN 'bpchar' ELSE {name} END \
+         WHEN {d} LIKE '-%' AND CAST(CAST({d} AS INTEGER) AS TEXT) = {d} THEN '''' || {d} || '''::' || \
+           CASE WHEN CAST({d} AS INTEGER) >= -2147483648 THEN 'integer' ELSE 'bigint' END \
+         WHEN {d} LIKE '-%' AND CAST({d} AS REAL) < 0 THEN '''' || {d} || '''::numeric' \
+         ELSE {d} END",
+        name = format_type(oid, "-1")
+    )
+}

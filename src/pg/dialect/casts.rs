@@ -94,6 +94,18 @@ pub(super) fn array_element(dt: &DataType) -> Option<PgType> {
     })
 }
 
+/// Whether `dt` is an array of object identifiers (`oid[]`, `regtype[]`, ...).
+pub(super) fn is_oid_array(dt: &DataType) -> bool {
+    match dt {
+        DataType::Array(sqlparser::ast::ArrayElemTypeDef::SquareBracket(inner, None))
+        | DataType::Array(sqlparser::ast::ArrayElemTypeDef::AngleBracket(inner)) => matches!(
+            inner.to_string().to_ascii_lowercase().as_str(),
+            "oid" | "regtype" | "regclass" | "regproc" | "regnamespace"
+        ),
+        _ => false,
+    }
+}
+
 /// `CASE WHEN b THEN 'true' WHEN NOT b THEN 'false' END`.
 pub(super) fn bool_text(b: Expr) -> Expr {
     let text = |s: &str| Expr::Value(Value::SingleQuotedString(s.into()).into());

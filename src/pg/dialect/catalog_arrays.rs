@@ -56,16 +56,17 @@ fn between_commas(array: &Expr) -> String {
 }
 
 /// `left op ANY (right)`: for `=`, whether `left` is an element of the text array `right` (or of the list
-/// `ARRAY[...]`); `<>` the opposite of `= ALL`... only `=` is needed by the catalogs' users.
+/// `ARRAY[...]`); other arrays are JSON arrays, compared element by element (`arrays::compare`).
 pub(super) fn any(left: &Expr, op: &BinaryOperator, right: &Expr) -> Result<Expr, DialectError> {
+    if !is_catalog_array(right) && !matches!(right, Expr::Array(_)) {
+        // Any other array is raftsql's JSON array (`array_agg`, a derived table's column of one).
+        return super::arrays::compare(left.clone(), op, right, false);
+    }
     if !matches!(op, BinaryOperator::Eq) {
         return Err(DialectError::unsupported("arrays are not supported"));
     }
     if let Expr::Array(a) = right {
         return Ok(Expr::InList { expr: Box::new(left.clone()), list: a.elem.clone(), negated: false });
-    }
-    if !is_catalog_array(right) {
-        return Err(DialectError::unsupported("arrays are not supported"));
     }
     let sql = format!("{} LIKE ('%,' || {} || ',%')", between_commas(right), nested(left.clone()));
     parse(&sql)

@@ -244,6 +244,29 @@ pub(super) fn names_object(dt: &DataType) -> bool {
     object_type_name(dt).is_some_and(|n| matches!(n.as_str(), "regclass" | "regtype" | "regnamespace" | "regrole"))
 }
 
+/// PostgreSQL's OIDs of its own catalog relations, which tools name as `'pg_class'::regclass` (in `pg_depend`
+/// and `pg_description` joins).
+const CATALOG_RELATION_OIDS: &[(&str, u32)] = &[
+    ("pg_type", 1247),
+    ("pg_attribute", 1249),
+    ("pg_proc", 1255),
+    ("pg_class", 1259),
+    ("pg_attrdef", 2604),
+    ("pg_constraint", 2606),
+    ("pg_description", 2609),
+    ("pg_index", 2610),
+    ("pg_namespace", 2615),
+    ("pg_trigger", 2620),
+    ("pg_database", 1262),
+    ("pg_am", 2601),
+];
+
+fn catalog_relation_oid(relation: &str, name: &str) -> Option<u32> {
+    let name = name.strip_prefix("pg_catalog.").unwrap_or(name);
+    (relation == "pg_class").then_some(())?;
+    CATALOG_RELATION_OIDS.iter().find(|(n, _)| *n == name).map(|(_, oid)| *oid)
+}
+
 /// SQL: the OID of the object named by the text expression `name` (as a `regclass` input: digits are the OID
 /// itself, `public.` and `pg_catalog.` prefixes are dropped, a double-quoted name is taken as written, any other
 /// is folded to lower case), NULL when there is none.
@@ -253,11 +276,16 @@ fn object_named(name: &str, relation: &str, column: &str) -> String {
            THEN substr({name}, instr({name}, '.') + 1) ELSE {name} END"
     );
     format!(
-        "(CASE WHEN CAST(CAST({name} AS INTEGER) AS TEXT) = {name} THEN CAST({name} AS INTEGER) \
+        "(CASE WHEN CAST(CAST({name} AS INTEGER) AS TEXT) = {name} THEN CAST({name} AS INTEGER) {catalogs} \
          ELSE (SELECT \"__n\".oid FROM {} AS \"__n\" WHERE \"__n\".{column} = \
            CASE WHEN substr({bare}, 1, 1) = '\"' THEN replace(substr({bare}, 2, length({bare}) - 2), '\"\"', '\"') \
            ELSE lower({bare}) END) END)",
         catalog::relation_sql(relation),
+        catalogs = if relation == "pg_class" {
+            CATALOG_RELATION_OIDS.iter().map(|(n, oid)| format!("WHEN {bare} = '{n}' THEN {oid} ")).collect::<String>()
+        } else {
+            String::new()
+        },
     )
 }
 
@@ -293,6 +321,9 @@ pub(super) fn object_cast(e: &Expr, dt: &DataType) -> Option<Result<Expr, Dialec
     };
     if text.parse::<i64>().is_ok() {
         return Some(Ok(Expr::Value(Value::Number(text.clone(), false).into())));
+    }
+    if let Some(oid) = catalog_relation_oid(relation, text) {
+        return Some(Ok(Expr::Value(Value::Number(oid.to_string(), false).into())));
     }
     // `public.t` and `"T"` name the same objects as in PostgreSQL; an unknown name is 42P01 / 42704 there.
     let unquoted = text.strip_prefix("public.").unwrap_or(text);

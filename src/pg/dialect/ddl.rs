@@ -19,9 +19,13 @@ pub(super) fn column_sql(col: &ColumnDef) -> Result<(String, bool), DialectError
     }
     let mut out = col.name.to_string();
     out.push(' ');
-    // AUTOINCREMENT: like a sequence, the counter never goes back (not after deletes, not after TRUNCATE).
+    // AUTOINCREMENT: like a sequence, the counter never goes back (not after deletes, not after TRUNCATE). The
+    // marker keeps the declared type and kind, which the rowid's `INTEGER` cannot (see `db::serial_columns`).
     match column_type(&col.data_type)? {
-        _ if serial => out.push_str("INTEGER PRIMARY KEY AUTOINCREMENT"),
+        _ if serial => {
+            out.push_str("INTEGER PRIMARY KEY AUTOINCREMENT ");
+            out.push_str(&serial_marker(col, identity));
+        }
         ColumnType::Declared(t) => out.push_str(&t),
         ColumnType::Serial => out.push_str("INTEGER PRIMARY KEY AUTOINCREMENT"),
     }
@@ -58,6 +62,28 @@ pub(super) fn column_sql(col: &ColumnDef) -> Result<(String, bool), DialectError
         }
     }
     Ok((out, serial))
+}
+
+/// The marker constraint of a serial or identity column: its integer type and kind.
+fn serial_marker(col: &ColumnDef, identity: bool) -> String {
+    use crate::db::serial_columns::{marker, SerialKind};
+    let width = match PgType::from_data_type(&col.data_type) {
+        Some(PgType::Int2) => "int2",
+        Some(PgType::Int8) => "int8",
+        _ => "int4",
+    };
+    let always = col.options.iter().any(|o| {
+        matches!(
+            &o.option,
+            ColumnOption::Generated { generated_as: sqlparser::ast::GeneratedAs::Always, generation_expr: None, .. }
+        )
+    });
+    let kind = match (identity, always) {
+        (false, _) => SerialKind::Serial,
+        (true, false) => SerialKind::Identity,
+        (true, true) => SerialKind::IdentityAlways,
+    };
+    marker(kind, width, &col.name.to_string())
 }
 
 /// Renders CREATE TABLE for SQLite with mapped column types and serial handling.

@@ -292,6 +292,9 @@ impl VisitorMut for Xform {
                             let t = if catalog_refs::names_object(data_type) { PgType::Text } else { PgType::Int8 };
                             self.hint(n, ParamHint::Cast(t))
                         }
+                        (None, Some(_)) if self.array_arguments > 0 && casts::is_oid_array(data_type) => {
+                            self.hint(n, ParamHint::OidArray)
+                        }
                         (None, Some(t)) if self.array_arguments > 0 => self.hint(n, ParamHint::ArrayCast(t)),
                         (None, _) => return ControlFlow::Break(unsupported_type(data_type)),
                     }

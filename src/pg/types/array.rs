@@ -88,7 +88,9 @@ fn be_i32(b: &[u8], at: usize) -> Result<i32, TypeError> {
 /// Decodes an array parameter of array type `ty` into its JSON text.
 pub(super) fn decode(bytes: &[u8], binary: bool, ty: &Type) -> Result<Value, TypeError> {
     let postgres_types::Kind::Array(elem) = ty.kind() else { return Err(TypeError::new("42804", "not an array type")) };
-    let k = kind(elem);
+    // Object identifiers are unsigned 32-bit integers: numbers here, as the catalogs keep them.
+    let oid = *elem == Type::OID;
+    let k = if oid { super::Kind::Int8 } else { kind(elem) };
     let mut items = Vec::new();
     if binary {
         let ndim = be_i32(bytes, 0)?;
@@ -108,7 +110,13 @@ pub(super) fn decode(bytes: &[u8], binary: bool, ty: &Type) -> Result<Value, Typ
                 continue;
             }
             let end = at.checked_add(len as usize).filter(|e| *e <= bytes.len()).ok_or_else(insufficient)?;
-            items.push(json(decode_binary(&bytes[at..end], k)?));
+            let element = &bytes[at..end];
+            items.push(if oid {
+                let b: [u8; 4] = element.try_into().map_err(|_| insufficient())?;
+                u32::from_be_bytes(b).into()
+            } else {
+                json(decode_binary(element, k)?)
+            });
             at = end;
         }
         if at != bytes.len() {
