@@ -14,14 +14,18 @@ use common::procs::ProcCluster;
 
 const RUN: Duration = Duration::from_secs(60);
 
-/// No serial columns (PostgreSQL shows their sequences, raftsql has none yet: see the README). Not compared:
-/// `is_insertable_into` of views (PostgreSQL's simple views take writes, SQLite's do not).
+/// A serial column, whose sequence both list (`\ds`), and check, unique and foreign-key constraints for the
+/// `information_schema` views (no `\d` of the checked table: its check prints without PostgreSQL's casts). Not
+/// compared: `is_insertable_into` of views (PostgreSQL's simple views take writes, SQLite's do not), the names
+/// of NOT NULL constraints (they hold table OIDs).
 const SCHEMA: &str = r#"create table authors (id bigint primary key, name varchar(100) not null, born date);
 create table books (id bigint primary key, author_id bigint references authors (id) on delete cascade,
   title text not null, isbn varchar(13) unique, price numeric, published boolean default false);
 create index books_title_idx on books (title);
 create table "Mixed Case" ("Key" int not null, note text);
 create view cheap as select id, title from books;
+create table tagged (id serial primary key, label text not null, score int check (score > 0),
+  author_id bigint references authors (id), constraint tagged_uq unique (label, score));
 "#;
 
 const QUERIES: &str = r#"\dt
@@ -57,6 +61,18 @@ select quote_ident('plain'), quote_ident('Mixed Case'), pg_catalog.pg_encoding_t
 select current_schemas(true), current_schemas(false);
 select count(*) from pg_catalog.pg_database where datname = current_database();
 select relname from pg_class where relname ~ '^b' and relkind = 'r';
+select constraint_name, table_name, constraint_type, is_deferrable, initially_deferred, enforced, nulls_distinct
+  from information_schema.table_constraints where table_schema = 'public' and constraint_name !~ 'not_null$'
+  order by 2, 3, 1;
+select table_name, count(*) from information_schema.table_constraints where table_schema = 'public' and constraint_name ~ 'not_null$'
+  group by 1 order by 1;
+select constraint_name, table_name, column_name, ordinal_position, position_in_unique_constraint
+  from information_schema.key_column_usage where table_schema = 'public' order by 2, 1, 4;
+select constraint_name, unique_constraint_name, match_option, update_rule, delete_rule
+  from information_schema.referential_constraints order by 1;
+select column_name, column_default, data_type, is_identity from information_schema.columns
+  where table_name = 'tagged' order by ordinal_position;
+select conname, contype, conkey from pg_constraint where conrelid = 'tagged'::regclass order by 1;
 "#;
 
 fn script(port: u16, sql: &str) -> String {

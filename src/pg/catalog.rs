@@ -10,6 +10,7 @@
 //! Namespaces and types have PostgreSQL's own OIDs.
 
 mod fixed_rows;
+mod information_constraints;
 mod information_schema;
 mod relations;
 mod schema_rows;
@@ -85,30 +86,38 @@ pub fn expand(sql: String, session: impl FnOnce() -> Session) -> String {
     for r in RELATIONS {
         let quoted = format!("\"{}\"", placeholder(r));
         if out.contains(&quoted) {
-            // A CTE with a column list names the columns whatever the query's own select list says; the casts
-            // give them SQLite affinities, so that `oid = '16480'` compares as PostgreSQL would.
-            let columns: Vec<String> = r.columns.iter().map(|(c, _)| format!("\"{c}\"")).collect();
-            let typed: Vec<String> = r
-                .columns
-                .iter()
-                .map(|(c, t)| match t {
-                    PgType::Int2 | PgType::Int4 | PgType::Int8 | PgType::Bool => {
-                        format!("CAST(\"{c}\" AS INTEGER) AS \"{c}\"")
-                    }
-                    PgType::Float4 | PgType::Float8 => format!("CAST(\"{c}\" AS REAL) AS \"{c}\""),
-                    _ => format!("\"{c}\""),
-                })
-                .collect();
-            let sql = format!(
-                "(WITH \"__rel\"({}) AS ({}) SELECT {} FROM \"__rel\")",
-                columns.join(", "),
-                (r.sql)(&session),
-                typed.join(", ")
-            );
-            out = out.replace(&quoted, &sql);
+            out = out.replace(&quoted, &relation_query(r, &session));
         }
     }
     out
+}
+
+/// A relation's query, its columns named and typed: a CTE with a column list names the columns whatever the
+/// query's own select list says; the casts give them SQLite affinities, so that `oid = '16480'` compares as
+/// PostgreSQL would.
+fn relation_query(r: &Relation, session: &Session) -> String {
+    let columns: Vec<String> = r.columns.iter().map(|(c, _)| format!("\"{c}\"")).collect();
+    let typed: Vec<String> = r
+        .columns
+        .iter()
+        .map(|(c, t)| match t {
+            PgType::Int2 | PgType::Int4 | PgType::Int8 | PgType::Bool => format!("CAST(\"{c}\" AS INTEGER) AS \"{c}\""),
+            PgType::Float4 | PgType::Float8 => format!("CAST(\"{c}\" AS REAL) AS \"{c}\""),
+            _ => format!("\"{c}\""),
+        })
+        .collect();
+    format!(
+        "(WITH \"__rel\"({}) AS ({}) SELECT {} FROM \"__rel\")",
+        columns.join(", "),
+        (r.sql)(session),
+        typed.join(", ")
+    )
+}
+
+/// The query of the `pg_catalog` relation `name`, for relations built on others (`information_schema`).
+fn catalog_query(name: &str, session: &Session) -> String {
+    let relation = lookup(None, name).unwrap_or_else(|| panic!("no catalog relation {name}"));
+    relation_query(relation, session)
 }
 
 /// The type of a catalog relation's column.

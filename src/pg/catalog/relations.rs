@@ -4,6 +4,7 @@
 //! `information_schema.rs`.
 
 use super::fixed_rows::*;
+use super::information_constraints::*;
 use super::information_schema::*;
 use super::schema_rows::*;
 use super::Relation;
@@ -77,4 +78,22 @@ pub const RELATIONS: &[Relation] = &[
     Relation { schema: "information_schema", name: "schemata", columns: SCHEMATA, sql: schemata },
     Relation { schema: "information_schema", name: "tables", columns: TABLES, sql: information_tables },
     Relation { schema: "information_schema", name: "columns", columns: COLUMNS, sql: information_columns },
+    Relation {
+        schema: "information_schema",
+        name: "table_constraints",
+        columns: TABLE_CONSTRAINTS,
+        sql: table_constraints,
+    },
+    Relation {
+        schema: "information_schema",
+        name: "key_column_usage",
+        columns: KEY_COLUMN_USAGE,
+        sql: key_column_usage,
+    },
+    Relation {
+        schema: "information_schema",
+        name: "referential_constraints",
+        columns: REFERENTIAL_CONSTRAINTS,
+        sql: referential_constraints,
+    },
 ];
