@@ -321,7 +321,8 @@ impl PgConnection {
             Ok(Outcome::Command { .. }) => return Err(user_error(error("0A000", "COPY query must return rows"))),
             Err(info) => return Err(user_error(info)),
         };
-        let writer = RowWriter::new(copy.options.clone(), &fields);
+        let columns: Vec<(String, Type)> = fields.iter().map(|c| (c.name.clone(), c.ty.clone())).collect();
+        let writer = RowWriter::new(copy.options.clone(), &columns);
         let binary = copy.options.format == CopyFormat::Binary;
         let format = i8::from(binary);
         let response = CopyOutResponse::new(format, fields.len() as i16, vec![i16::from(format); fields.len()]);
@@ -329,7 +330,7 @@ impl PgConnection {
         if binary {
             client.feed(PgWireBackendMessage::CopyData(CopyData::new(writer::binary_header().into()))).await?;
         } else if copy.options.header {
-            let names: Vec<String> = fields.iter().map(|(n, _)| n.clone()).collect();
+            let names: Vec<String> = fields.iter().map(|c| c.name.clone()).collect();
             client.feed(PgWireBackendMessage::CopyData(CopyData::new(writer.header(&names).into()))).await?;
         }
         for row in &rows {

@@ -3,16 +3,15 @@
 //! then walked by position, in every direction PostgreSQL's FETCH has. Cursors without `WITH HOLD` close when
 //! their transaction ends.
 
+use crate::pg::rows::ResultColumn;
 use std::collections::BTreeMap;
-
-use pgwire::api::Type;
 
 use crate::db::Value;
 use crate::pg::dialect::session_sql::FetchDirection;
 
 /// One open cursor.
 pub struct Cursor {
-    pub fields: Vec<(String, Type)>,
+    pub fields: Vec<ResultColumn>,
     rows: Vec<Vec<Value>>,
     /// Between rows, as PostgreSQL counts: 0 before the first row, `n` on row `n` (1-based), `len + 1` after
     /// the last.
@@ -23,7 +22,7 @@ pub struct Cursor {
 }
 
 impl Cursor {
-    pub fn new(fields: Vec<(String, Type)>, rows: Vec<Vec<Value>>, hold: bool, statement: String) -> Cursor {
+    pub fn new(fields: Vec<ResultColumn>, rows: Vec<Vec<Value>>, hold: bool, statement: String) -> Cursor {
         Cursor { fields, rows, pos: 0, hold, statement }
     }
 
@@ -94,7 +93,7 @@ impl Cursors {
     }
 
     /// The result columns of cursor `name` (Describe of a portal of that name).
-    pub fn fields(&self, name: &str) -> Option<Vec<(String, Type)>> {
+    pub fn fields(&self, name: &str) -> Option<Vec<ResultColumn>> {
         self.open.get(name).map(|c| c.fields.clone())
     }
 

@@ -544,6 +544,7 @@ mod arrays;
 mod casts;
 mod catalog_arrays;
 mod catalog_refs;
+mod catalog_unnest;
 pub mod copy;
 mod ddl;
 mod depth;

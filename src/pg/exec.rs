@@ -2,6 +2,7 @@
 //! answered here, everything else goes through the query layer's Session. Shared by the simple and the
 //! extended query protocol.
 
+use crate::pg::rows::ResultColumn;
 use std::time::Duration;
 
 use pgwire::api::Type;
@@ -21,7 +22,7 @@ use crate::raft::Consistency;
 pub enum Outcome {
     /// Rows with their column names and types, and the command tag without the row count
     /// (`SELECT`, `INSERT 0`, ...): the count is appended as rows are sent.
-    Rows { fields: Vec<(String, Type)>, rows: Vec<Vec<Value>>, tag_prefix: String },
+    Rows { fields: Vec<ResultColumn>, rows: Vec<Vec<Value>>, tag_prefix: String },
     /// A command without rows and its complete tag.
     Command { tag: String, parameter_status: Vec<(String, String)> },
 }
@@ -38,7 +39,7 @@ pub fn tag_prefix(kind: &StatementKind) -> &'static str {
 
 /// Result column types: declared types where SQLite knows them, then the types inferred from the
 /// PostgreSQL expressions, otherwise from the first non-NULL value.
-pub fn fields_from_result(r: &QueryResult, inferred: &[Option<crate::pg::dialect::PgType>]) -> Vec<(String, Type)> {
+pub fn fields_from_result(r: &QueryResult, inferred: &[Option<crate::pg::dialect::PgType>]) -> Vec<ResultColumn> {
     let inferred = if inferred.len() == r.columns.len() { inferred } else { &[] };
     r.columns
         .iter()
@@ -65,7 +66,7 @@ pub fn fields_from_result(r: &QueryResult, inferred: &[Option<crate::pg::dialect
                         })
                 })
                 .unwrap_or_else(from_values);
-            (c.name.clone(), ty)
+            ResultColumn::declared(c.name.clone(), ty, c.decl_type.as_deref())
         })
         .collect()
 }
@@ -173,7 +174,7 @@ async fn run_inner(
             // Rows carry no ParameterStatus: a reported parameter (TimeZone, application_name) changed this way
             // is not announced to the client, unlike with SET.
             Ok(Outcome::Rows {
-                fields: vec![("set_config".into(), Type::TEXT)],
+                fields: vec![ResultColumn::new("set_config", Type::TEXT)],
                 rows: vec![vec![Value::Text(value.clone())]],
                 tag_prefix: "SELECT".into(),
             })
@@ -196,11 +197,7 @@ async fn run_inner(
                     .map(|(k, v)| vec![Value::Text(k), Value::Text(v), Value::Text(String::new())])
                     .collect();
                 return Ok(Outcome::Rows {
-                    fields: vec![
-                        ("name".into(), Type::TEXT),
-                        ("setting".into(), Type::TEXT),
-                        ("description".into(), Type::TEXT),
-                    ],
+                    fields: crate::pg::settings::show_all_columns(),
                     rows,
                     tag_prefix: "SHOW".into(),
                 });
@@ -213,7 +210,7 @@ async fn run_inner(
             let value =
                 value.ok_or_else(|| error("42704", format!("unrecognized configuration parameter \"{name}\"")))?;
             Ok(Outcome::Rows {
-                fields: vec![(crate::pg::settings::display_name(name).to_string(), Type::TEXT)],
+                fields: vec![ResultColumn::new(crate::pg::settings::display_name(name), Type::TEXT)],
                 rows: vec![vec![Value::Text(value)]],
                 tag_prefix: "SHOW".into(),
             })
@@ -225,7 +222,7 @@ async fn run_inner(
                 .await
                 .map_err(exec)?;
             Ok(Outcome::Rows {
-                fields: vec![("QUERY PLAN".into(), Type::TEXT)],
+                fields: vec![ResultColumn::new("QUERY PLAN", Type::TEXT)],
                 rows: crate::pg::explain::plan_rows(&result.rows),
                 tag_prefix: "EXPLAIN".into(),
             })

@@ -33,7 +33,7 @@ impl TypeContext for NoContext {
 /// anything but one CTE or derived table).
 pub fn infer_statement(statement: &Statement, ctx: &dyn TypeContext) -> Vec<Option<PgType>> {
     match statement {
-        Statement::Query(q) => query_columns(q, &[], ctx).map(|c| c.into_iter().map(|(_, t)| t).collect()),
+        Statement::Query(q) => query_columns(q, &[], ctx, false).map(|c| c.into_iter().map(|(_, t)| t).collect()),
         Statement::Insert(i) => returning(i.returning.as_ref(), ctx),
         Statement::Update { returning: r, .. } => returning(r.as_ref(), ctx),
         Statement::Delete(d) => returning(d.returning.as_ref(), ctx),
@@ -57,14 +57,21 @@ type Ctes<'q> = [(String, &'q [sqlparser::ast::TableAliasColumnDef], &'q Query)]
 
 /// Names (when it has one) and types of a query's result columns, by position; `None` when the positions are
 /// unknowable. A UNION's columns are its first SELECT's; a wildcard expands over a lone CTE or derived table.
-fn query_columns(q: &Query, outer: &Ctes<'_>, ctx: &dyn TypeContext) -> Option<Vec<(Option<String>, Option<PgType>)>> {
+/// `by_name`: only the named columns matter (to type references to a derived table), so a wildcard that cannot
+/// be expanded is skipped instead of making everything unknowable.
+fn query_columns(
+    q: &Query,
+    outer: &Ctes<'_>,
+    ctx: &dyn TypeContext,
+    by_name: bool,
+) -> Option<Vec<(Option<String>, Option<PgType>)>> {
     let mut ctes: Vec<(String, &[sqlparser::ast::TableAliasColumnDef], &Query)> = outer.to_vec();
     if let Some(with) = &q.with {
         for cte in &with.cte_tables {
             ctes.push((cte.alias.name.value.to_lowercase(), &cte.alias.columns, &cte.query));
         }
     }
-    body_columns(&q.body, &ctes, ctx)
+    body_columns(&q.body, &ctes, ctx, by_name)
 }
 
 /// The columns of a query body: a SELECT's, or a set operation's where its branches do not disagree (names
@@ -73,14 +80,15 @@ fn body_columns(
     body: &SetExpr,
     ctes: &Ctes<'_>,
     ctx: &dyn TypeContext,
+    by_name: bool,
 ) -> Option<Vec<(Option<String>, Option<PgType>)>> {
     let select = match body {
         SetExpr::Select(s) => s,
-        SetExpr::Query(inner) => return query_columns(inner, ctes, ctx),
+        SetExpr::Query(inner) => return query_columns(inner, ctes, ctx, by_name),
         SetExpr::SetOperation { left, right, .. } => {
-            let mut columns = body_columns(left, ctes, ctx)?;
+            let mut columns = body_columns(left, ctes, ctx, by_name)?;
             // A recursive CTE's second branch names the CTE itself: the first branch alone types it.
-            if let Some(others) = body_columns(right, ctes, ctx) {
+            if let Some(others) = body_columns(right, ctes, ctx, by_name) {
                 for (column, other) in columns.iter_mut().zip(others) {
                     if other.1.is_some() && column.1 != other.1 {
                         column.1 = None;
@@ -107,12 +115,22 @@ fn body_columns(
                 };
                 out.push((name, expr_type(e, &scoped)));
             }
+            SelectItem::Wildcard(_) if by_name => {
+                for factor in factors(select) {
+                    out.extend(factor_columns(factor, &ctes, ctx).unwrap_or_default());
+                }
+            }
             SelectItem::Wildcard(_) => {
                 let [only] = select.from.as_slice() else { return None };
                 if !only.joins.is_empty() {
                     return None;
                 }
-                out.extend(relation_columns(&only.relation, &ctes, ctx)?);
+                out.extend(relation_columns(&only.relation, &ctes, ctx, false)?);
+            }
+            SelectItem::QualifiedWildcard(kind, _) if by_name => {
+                let qualifier = kind.to_string().trim_end_matches(".*").to_lowercase();
+                let named = factors(select).find(|f| factor_name(f).is_some_and(|n| n == qualifier));
+                out.extend(named.and_then(|f| factor_columns(f, &ctes, ctx)).unwrap_or_default());
             }
             SelectItem::QualifiedWildcard(..) => return None,
         }
@@ -120,20 +138,56 @@ fn body_columns(
     Some(out)
 }
 
+/// The relations of a SELECT's FROM clause, joined ones included.
+fn factors(select: &sqlparser::ast::Select) -> impl Iterator<Item = &TableFactor> {
+    select.from.iter().flat_map(|t| std::iter::once(&t.relation).chain(t.joins.iter().map(|j| &j.relation)))
+}
+
+/// The name a query uses for a relation in its FROM: its alias, else its (last) name.
+fn factor_name(factor: &TableFactor) -> Option<String> {
+    match factor {
+        TableFactor::Table { alias: Some(a), .. } | TableFactor::Derived { alias: Some(a), .. } => {
+            Some(a.name.value.to_lowercase())
+        }
+        TableFactor::Table { name, alias: None, .. } => name.0.last().map(|p| p.to_string().to_lowercase()),
+        _ => None,
+    }
+}
+
+/// The named columns of a relation in FROM: a derived table's or CTE's, or a catalog relation's.
+fn factor_columns(
+    factor: &TableFactor,
+    ctes: &Ctes<'_>,
+    ctx: &dyn TypeContext,
+) -> Option<Vec<(Option<String>, Option<PgType>)>> {
+    if let Some(columns) = relation_columns(factor, ctes, ctx, true) {
+        return Some(columns);
+    }
+    let TableFactor::Table { name, args: None, .. } = factor else { return None };
+    let parts: Vec<String> = name.0.iter().map(|p| p.to_string()).collect();
+    let relation = match parts.as_slice() {
+        [schema, rel] => catalog::lookup(Some(schema), rel),
+        [rel] => catalog::lookup(None, rel),
+        _ => None,
+    }?;
+    Some(relation.columns.iter().map(|(c, t)| (Some(c.to_string()), Some(*t))).collect())
+}
+
 /// The columns of a derived table or of a CTE named in FROM.
 fn relation_columns(
     factor: &TableFactor,
     ctes: &Ctes<'_>,
     ctx: &dyn TypeContext,
+    by_name: bool,
 ) -> Option<Vec<(Option<String>, Option<PgType>)>> {
     match factor {
-        TableFactor::Derived { subquery, .. } => query_columns(subquery, ctes, ctx),
+        TableFactor::Derived { subquery, .. } => query_columns(subquery, ctes, ctx, by_name),
         TableFactor::Table { name, args: None, .. } if name.0.len() == 1 => {
             let wanted = name.0[0].to_string().trim_matches('"').to_lowercase();
             let (_, names, query) = ctes.iter().rev().find(|(n, ..)| *n == wanted)?;
             // A recursive CTE refers to itself: its first SELECT alone gives the types.
             let outer: Vec<_> = ctes.iter().filter(|(n, ..)| *n != wanted).cloned().collect();
-            let mut columns = query_columns(query, &outer, ctx)?;
+            let mut columns = query_columns(query, &outer, ctx, by_name)?;
             for (column, name) in columns.iter_mut().zip(names.iter()) {
                 column.0 = Some(name.name.value.to_lowercase());
             }
@@ -151,7 +205,7 @@ fn from_context<'a>(select: &sqlparser::ast::Select, ctes: &Ctes<'_>, ctx: &'a d
     let mut catalogs = Vec::new();
     for t in &select.from {
         for factor in std::iter::once(&t.relation).chain(t.joins.iter().map(|j| &j.relation)) {
-            if let Some(columns) = relation_columns(factor, ctes, ctx) {
+            if let Some(columns) = relation_columns(factor, ctes, ctx, true) {
                 derived.extend(columns.into_iter().filter_map(|(n, t)| Some((n?, t))));
                 continue;
             }
@@ -350,6 +404,16 @@ fn expr_type(e: &Expr, ctx: &dyn TypeContext) -> Option<PgType> {
                 "starts_with" | "regexp_like" | "bool_and" | "bool_or" | "every" => Some(PgType::Bool),
                 "array_agg" => first_arg(&f.args).and_then(ty).map(PgType::array_of),
                 "generate_subscripts" => Some(PgType::Int4),
+                // `ARRAY(SELECT x ...)`: an array of x's type (text when unknown, as the catalogs keep them).
+                "array" => match &f.args {
+                    FunctionArguments::Subquery(q) => Some(
+                        query_columns(q, &[], ctx, false)
+                            .and_then(|c| c.first().and_then(|(_, t)| *t))
+                            .unwrap_or(PgType::Text)
+                            .array_of(),
+                    ),
+                    _ => None,
+                },
                 "unnest" => match first_arg(&f.args).and_then(ty) {
                     Some(PgType::Array(element)) => Some(*element),
                     _ => first_arg(&f.args).and_then(catalog_array_element),

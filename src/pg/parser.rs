@@ -3,6 +3,7 @@
 //! to, from LIMIT/OFFSET; text only as the last resort) and works out the result columns that Describe
 //! announces (declared column types, or types inferred from the expressions).
 
+use crate::pg::rows::ResultColumn;
 use std::sync::Arc;
 
 use async_trait::async_trait;
@@ -27,7 +28,7 @@ pub struct Prepared {
     /// Inferred type of each parameter.
     pub param_types: Vec<Type>,
     /// Result columns; empty for statements without rows.
-    pub fields: Vec<(String, Type)>,
+    pub fields: Vec<ResultColumn>,
 }
 
 impl Prepared {
@@ -163,7 +164,7 @@ fn position_decl(conn: &Connection, table: &str, position: usize) -> Option<Stri
 }
 
 /// Parameter types and result columns (name, type) of a statement.
-type Description = (Vec<Type>, Vec<(String, Type)>);
+type Description = (Vec<Type>, Vec<ResultColumn>);
 
 /// Why a statement could not be described from this node's schema.
 #[derive(Debug)]
@@ -225,10 +226,8 @@ fn describe(
         });
     }
     let fields = match &t.kind {
-        StatementKind::Show(name) if name == "all" => {
-            vec![("name".into(), Type::TEXT), ("setting".into(), Type::TEXT), ("description".into(), Type::TEXT)]
-        }
-        StatementKind::Show(name) => vec![(crate::pg::settings::display_name(name).to_string(), Type::TEXT)],
+        StatementKind::Show(name) if name == "all" => crate::pg::settings::show_all_columns(),
+        StatementKind::Show(name) => vec![ResultColumn::new(crate::pg::settings::display_name(name), Type::TEXT)],
         _ if t.returns_rows => {
             let stmt = conn.prepare(&t.sqlite_sql)?;
             // Infer again with the schema and the parameter types at hand.
@@ -249,7 +248,7 @@ fn describe(
                     let ty = type_for_decl(declared.as_deref())
                         .or_else(|| inferred.get(i).copied().flatten().map(pg_type))
                         .unwrap_or(Type::TEXT);
-                    (c.name().to_string(), ty)
+                    ResultColumn::declared(c.name(), ty, declared.as_deref())
                 })
                 .collect()
         }
@@ -345,12 +344,7 @@ impl QueryParser for Parser {
 
     fn get_result_schema(&self, stmt: &Prepared, format: Option<&Format>) -> PgWireResult<Vec<FieldInfo>> {
         let format = format.cloned().unwrap_or_default();
-        Ok(stmt
-            .fields
-            .iter()
-            .enumerate()
-            .map(|(i, (n, t))| FieldInfo::new(n.clone(), None, None, t.clone(), format.format_for(i)))
-            .collect())
+        Ok(crate::pg::rows::field_infos(&stmt.fields, &format))
     }
 }
 

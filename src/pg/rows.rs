@@ -33,12 +33,37 @@ pub fn encode_row(values: &[Value], fields: &[FieldInfo]) -> PgWireResult<DataRo
     Ok(DataRow::new(buf, fields.len() as i16))
 }
 
-/// Field descriptions of result columns (name, type) in the formats the client asked for.
-pub fn field_infos(fields: &[(String, Type)], format: &Format) -> Vec<FieldInfo> {
+/// A result column as RowDescription describes it: name, type, and the type modifier (`varchar(20)`'s 24,
+/// `numeric(10,2)`'s packed precision and scale, else -1) that drivers turn into lengths and precisions.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ResultColumn {
+    pub name: String,
+    pub ty: Type,
+    pub typmod: i32,
+}
+
+impl ResultColumn {
+    /// A column without a type modifier.
+    pub fn new(name: impl Into<String>, ty: Type) -> ResultColumn {
+        ResultColumn { name: name.into(), ty, typmod: -1 }
+    }
+
+    /// A column of a declared type (`VARCHAR(20)`, `NUMERIC_TEXT(10,2)`): its modifier comes from the declaration.
+    pub fn declared(name: impl Into<String>, ty: Type, decl: Option<&str>) -> ResultColumn {
+        ResultColumn { name: name.into(), ty, typmod: decl.map_or(-1, crate::pg::catalog::decl_typmod) }
+    }
+}
+
+/// Field descriptions of result columns in the formats the client asked for.
+pub fn field_infos(fields: &[ResultColumn], format: &Format) -> Vec<FieldInfo> {
     fields
         .iter()
         .enumerate()
-        .map(|(i, (name, ty))| FieldInfo::new(name.clone(), None, None, ty.clone(), format.format_for(i)))
+        .map(|(i, c)| {
+            FieldInfo::new(c.name.clone(), None, None, c.ty.clone(), format.format_for(i))
+                .with_type_size(crate::pg::catalog::typlen(c.ty.oid()))
+                .with_type_modifier(c.typmod)
+        })
         .collect()
 }
 

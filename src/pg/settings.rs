@@ -69,6 +69,17 @@ fn defaults() -> BTreeMap<String, String> {
     .collect()
 }
 
+/// The columns of `SHOW ALL`.
+pub fn show_all_columns() -> Vec<crate::pg::rows::ResultColumn> {
+    use crate::pg::rows::ResultColumn;
+    use pgwire::api::Type;
+    vec![
+        ResultColumn::new("name", Type::TEXT),
+        ResultColumn::new("setting", Type::TEXT),
+        ResultColumn::new("description", Type::TEXT),
+    ]
+}
+
 /// Why a SET was refused.
 #[derive(Debug)]
 pub struct SettingError {

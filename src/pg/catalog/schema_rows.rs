@@ -368,10 +368,11 @@ const SEQUENCES: u64 = 3_900_000_000;
 /// SQL: the name of the sequence of serial column `p` of table `s`, `t_id_seq`.
 const SEQUENCE_NAME: &str = "s.name || '_' || p.name || '_seq'";
 
-/// SQL: FROM the user tables `s` joined with their serial column `p` (see `db::serial_columns`).
+/// SQL: FROM the user tables `s` joined with their serial or identity column `p` (see `db::serial_columns`),
+/// which PostgreSQL backs with a sequence.
 fn serials() -> String {
     format!(
-        "FROM sqlite_schema s JOIN pragma_table_info(s.name) p WHERE s.type = 'table' AND {} AND {} IS 'serial'",
+        "FROM sqlite_schema s JOIN pragma_table_info(s.name) p WHERE s.type = 'table' AND {} AND {} IS NOT NULL",
         user_object("s.name"),
         column_serial_kind("s", "p")
     )
@@ -387,7 +388,13 @@ pub(super) const PG_DEPEND: &[(&str, PgType)] = &[
     ("deptype", Text),
 ];
 
-/// What tools ask of dependencies: which column owns a serial's sequence (`pg_class` is OID 1259).
+/// What tools ask of dependencies: which column owns a serial's sequence (`a`uto) or an identity's (`i`nternal);
+/// `pg_class` is OID 1259.
 pub(super) fn pg_depend(_: &Session) -> String {
-    format!("SELECT 1259, {SEQUENCES} + s.rowid, 0, 1259, {DATABASE} + 2 * s.rowid, p.cid + 1, 'a' {}", serials())
+    format!(
+        "SELECT 1259, {SEQUENCES} + s.rowid, 0, 1259, {DATABASE} + 2 * s.rowid, p.cid + 1, \
+           CASE {kind} WHEN 'serial' THEN 'a' ELSE 'i' END {serials}",
+        kind = column_serial_kind("s", "p"),
+        serials = serials()
+    )
 }

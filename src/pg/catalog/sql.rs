@@ -29,6 +29,32 @@ pub const TYPES: &[(&[&str], u32, &str, i16, &str)] = &[
 /// Types that only the catalogs use (oid, "char"): (OID, typname, typlen, format_type name).
 pub const CATALOG_TYPES: &[(u32, &str, i16, &str)] = &[(18, "char", 1, "\"char\""), (26, "oid", 4, "oid")];
 
+/// `pg_type.typlen` of a type raftsql sends: its fixed width in bytes, -1 for variable-width ones (arrays and
+/// unknown types included), as RowDescription carries it.
+pub fn typlen(oid: u32) -> i16 {
+    TYPES
+        .iter()
+        .map(|t| (t.1, t.3))
+        .chain(CATALOG_TYPES.iter().map(|t| (t.0, t.2)))
+        .find(|(o, _)| *o == oid)
+        .map_or(-1, |(_, len)| len)
+}
+
+/// The type modifier of a declared type, as `typmod` computes it in SQL: `(n)` of character types is n + 4,
+/// `(p, s)` of numeric is (p << 16 | s) + 4, otherwise -1.
+pub fn decl_typmod(decl: &str) -> i32 {
+    let Some((base, rest)) = decl.split_once('(') else { return -1 };
+    let Some(inside) = rest.split(')').next() else { return -1 };
+    let numbers: Vec<i32> = inside.split(',').filter_map(|n| n.trim().parse().ok()).collect();
+    let base = base.trim().to_ascii_uppercase();
+    match (base.as_str(), numbers.as_slice()) {
+        ("NUMERIC_TEXT" | "NUMERIC" | "DECIMAL", [p]) => (p << 16) + 4,
+        ("NUMERIC_TEXT" | "NUMERIC" | "DECIMAL", [p, s]) => ((p << 16) | s) + 4,
+        ("VARCHAR" | "CHARACTER VARYING" | "CHAR" | "CHARACTER" | "BPCHAR", [n]) => n + 4,
+        _ => -1,
+    }
+}
+
 /// The OID of a declared type (SQLite's text: any case, `(n)` modifiers), `None` if raftsql does not know it.
 pub fn decl_oid(decl: &str) -> Option<u32> {
     // Drop any "(...)" modifiers, normalize case and whitespace.

@@ -118,7 +118,7 @@ const NUMBER_ARRAYS: &[(&str, bool)] = &[
     ("proargtypes", true),
 ];
 
-fn number_array(e: &Expr) -> Option<bool> {
+pub(super) fn number_array(e: &Expr) -> Option<bool> {
     let name = match e {
         Expr::Identifier(i) => &i.value,
         Expr::CompoundIdentifier(parts) => &parts.last()?.value,
@@ -129,7 +129,7 @@ fn number_array(e: &Expr) -> Option<bool> {
 }
 
 /// SQL: a catalog array of numbers (`{1,2}` or `1 2`) as a JSON array.
-fn json_numbers(array: &Expr) -> String {
+pub(super) fn json_numbers(array: &Expr) -> String {
     format!("('[' || replace(trim(ltrim(rtrim({}, '}}'), '{{')), ' ', ',') || ']')", nested(array.clone()))
 }
 

@@ -104,6 +104,9 @@ impl VisitorMut for Xform {
             dismantle_set(std::mem::replace(q.body.as_mut(), empty));
             return ControlFlow::Break(too_deep());
         }
+        if let Err(e) = catalog_unnest::unnest_in_from(q) {
+            return ControlFlow::Break(e);
+        }
         if let SetExpr::Select(select) = q.body.as_mut() {
             if let Err(e) = catalog_arrays::expand_select_list(select) {
                 return ControlFlow::Break(e);
@@ -188,9 +191,10 @@ impl VisitorMut for Xform {
                 self.array_arguments += 1;
                 ControlFlow::Continue(())
             }
-            // The `json_each` of a catalog array expanded in a select list (`catalog_arrays`).
+            // The `json_each` of a catalog array expanded in a select list or FROM (`catalog_arrays`,
+            // `catalog_unnest`).
             TableFactor::Table { name, alias: Some(a), args: Some(_), .. }
-                if last_part(name) == "json_each" && a.name.value == "__srf" =>
+                if last_part(name) == "json_each" && a.name.value.starts_with("__srf") =>
             {
                 ControlFlow::Continue(())
             }
@@ -536,6 +540,17 @@ impl VisitorMut for Xform {
             Expr::CompoundFieldAccess { root, access_chain } => match access_chain.as_slice() {
                 [sqlparser::ast::AccessExpr::Subscript(sqlparser::ast::Subscript::Index { index })] => {
                     match catalog_arrays::subscript(root, index) {
+                        Ok(x) => x,
+                        Err(e) => return ControlFlow::Break(e),
+                    }
+                }
+                // `c.confkey[1]`: the qualified column, then the subscript.
+                [sqlparser::ast::AccessExpr::Dot(Expr::Identifier(column)), sqlparser::ast::AccessExpr::Subscript(sqlparser::ast::Subscript::Index { index })]
+                    if matches!(root.as_ref(), Expr::Identifier(_)) =>
+                {
+                    let Expr::Identifier(qualifier) = root.as_ref() else { unreachable!() };
+                    let array = Expr::CompoundIdentifier(vec![qualifier.clone(), column.clone()]);
+                    match catalog_arrays::subscript(&array, index) {
                         Ok(x) => x,
                         Err(e) => return ControlFlow::Break(e),
                     }

@@ -1,0 +1,132 @@
+//! `unnest(...)` of the catalogs' number arrays in FROM, lateral to the table holding them, as catalog queries
+//! write it (Django's introspection: `FROM pg_index i, unnest(i.indkey, i.indoption) WITH ORDINALITY koi(key,
+//! option, arridx)`). SQLite has no LATERAL, but a table-valued function may read the tables to its left: the
+//! UNNEST becomes `json_each` of the first array under an internal name, and the columns the alias names
+//! (`koi.key`, `koi.option`, `koi.arridx`) become expressions over that row: the element, the other arrays'
+//! elements at the same position, the 1-based ordinality. `SELECT *` over such a FROM lists those columns by
+//! their names, after the other relations' columns.
+
+use super::*;
+use sqlparser::ast::{Select, TableWithJoins};
+
+/// One expanded UNNEST: the name queries use for it and its columns as SQL over the `json_each` row.
+struct Expanded {
+    alias: String,
+    columns: Vec<(String, String)>,
+}
+
+/// Rewrites the catalog UNNESTs of `q`'s own SELECT (not its subqueries, which their own visit handles).
+pub(super) fn unnest_in_from(q: &mut Query) -> Result<(), DialectError> {
+    let SetExpr::Select(select) = q.body.as_mut() else { return Ok(()) };
+    let mut expanded = Vec::new();
+    for table in select.from.iter_mut() {
+        for factor in std::iter::once(&mut table.relation).chain(table.joins.iter_mut().map(|j| &mut j.relation)) {
+            if let Some(e) = expand_factor(factor, expanded.len())? {
+                expanded.push(e);
+            }
+        }
+    }
+    if expanded.is_empty() {
+        return Ok(());
+    }
+    expand_wildcards(select, &expanded)?;
+    let replacements: Vec<(String, String, Expr)> = expanded
+        .iter()
+        .flat_map(|e| e.columns.iter().map(move |(c, sql)| (e.alias.clone(), c.clone(), sql.clone())))
+        .map(|(alias, column, sql)| parse(&sql).map(|x| (alias, column, x)))
+        .collect::<Result<_, _>>()?;
+    let _ = sqlparser::ast::visit_expressions_mut(q, |e| {
+        if let Expr::CompoundIdentifier(parts) = e {
+            if let [qualifier, column] = parts.as_slice() {
+                let found = replacements
+                    .iter()
+                    .find(|(a, c, _)| qualifier.value.eq_ignore_ascii_case(a) && column.value.eq_ignore_ascii_case(c));
+                if let Some((_, _, x)) = found {
+                    *e = x.clone();
+                }
+            }
+        }
+        ControlFlow::<()>::Continue(())
+    });
+    Ok(())
+}
+
+/// The `json_each` standing for a catalog UNNEST, if `factor` is one.
+fn expand_factor(factor: &mut TableFactor, n: usize) -> Result<Option<Expanded>, DialectError> {
+    let TableFactor::UNNEST { alias, array_exprs, with_offset: false, with_ordinality, .. } = factor else {
+        return Ok(None);
+    };
+    if array_exprs.is_empty() || !array_exprs.iter().all(|a| catalog_arrays::number_array(a).is_some()) {
+        return Ok(None);
+    }
+    let internal = format!("__srf_u{n}");
+    let names: Vec<String> =
+        alias.as_ref().map(|a| a.columns.iter().map(|c| c.name.value.clone()).collect()).unwrap_or_default();
+    let alias_name = alias.as_ref().map(|a| a.name.value.clone()).unwrap_or_else(|| "unnest".into());
+    let mut columns = Vec::new();
+    for (i, array) in array_exprs.iter().enumerate() {
+        let name = names.get(i).cloned().unwrap_or_else(|| "unnest".into());
+        let sql = if i == 0 {
+            format!("\"{internal}\".value")
+        } else {
+            format!("json_extract({}, '$[' || \"{internal}\".key || ']')", catalog_arrays::json_numbers(array))
+        };
+        columns.push((name, sql));
+    }
+    if *with_ordinality {
+        let name = names.get(array_exprs.len()).cloned().unwrap_or_else(|| "ordinality".into());
+        columns.push((name, format!("(\"{internal}\".key + 1)")));
+    }
+    let sql = format!("SELECT 1 FROM json_each({}) AS \"{internal}\"", catalog_arrays::json_numbers(&array_exprs[0]));
+    let parsed = Parser::new(&PostgreSqlDialect {})
+        .try_with_sql(&sql)
+        .and_then(|mut p| p.parse_query())
+        .map_err(|e| DialectError::syntax(format!("unnest: {e}")))?;
+    let SetExpr::Select(mut select) = *parsed.body else { return Err(DialectError::syntax("unnest")) };
+    let Some(TableWithJoins { relation, .. }) = select.from.pop() else { return Err(DialectError::syntax("unnest")) };
+    *factor = relation;
+    Ok(Some(Expanded { alias: alias_name, columns }))
+}
+
+/// `*` over a FROM with expanded UNNESTs: the other relations' `x.*`, then the UNNESTs' columns by name.
+fn expand_wildcards(select: &mut Select, expanded: &[Expanded]) -> Result<(), DialectError> {
+    if !select.projection.iter().any(|i| matches!(i, SelectItem::Wildcard(_))) {
+        return Ok(());
+    }
+    let mut items = Vec::new();
+    for table in &select.from {
+        for factor in std::iter::once(&table.relation).chain(table.joins.iter().map(|j| &j.relation)) {
+            match factor {
+                TableFactor::Table { alias: Some(a), .. } if a.name.value.starts_with("__srf_u") => {}
+                TableFactor::Table { alias: Some(a), .. } | TableFactor::Derived { alias: Some(a), .. } => {
+                    items.push(format!("{}.*", a.name))
+                }
+                TableFactor::Table { name, alias: None, .. } => items.push(format!("{}.*", last_part(name))),
+                _ => return Err(DialectError::unsupported("* over this FROM with unnest is not supported")),
+            }
+        }
+    }
+    for e in expanded {
+        for (name, sql) in &e.columns {
+            items.push(format!("{sql} AS {}", Ident::with_quote('"', name.clone())));
+        }
+    }
+    let parsed = Parser::new(&PostgreSqlDialect {})
+        .try_with_sql(&format!("SELECT {} FROM \"__x\"", items.join(", ")))
+        .and_then(|mut p| p.parse_query())
+        .map_err(|e| DialectError::syntax(format!("unnest: {e}")))?;
+    let SetExpr::Select(parsed) = *parsed.body else { return Err(DialectError::syntax("unnest")) };
+    let mut projection = Vec::new();
+    for item in select.projection.drain(..) {
+        match item {
+            SelectItem::Wildcard(_) => projection.extend(parsed.projection.iter().cloned()),
+            other => projection.push(other),
+        }
+    }
+    select.projection = projection;
+    Ok(())
+}
+
+fn parse(sql: &str) -> Result<Expr, DialectError> {
+    super::catalog_refs::parse_expr(sql)
+}
