@@ -3,7 +3,8 @@ connects (it asks `pg_catalog` for the server version, its types and hstore), `c
 inserts with a relationship (SQLAlchemy's batched `INSERT ... SELECT ... FROM (VALUES ...) AS t(a, b)
 RETURNING`), a join query, and the inspector's table names and columns. The inspector's whole answer for a
 schema with keys, foreign keys, indexes, unique and check constraints, defaults and serials is compared with
-PostgreSQL 15's for the same schema, and Alembic's autogenerate finds nothing to change on either. psycopg's
+PostgreSQL 15's for the same schema, through psycopg and psycopg2, and Alembic's autogenerate finds nothing to
+change on either. psycopg's
 `TypeInfo.fetch` finds built-in types through `pg_type`.
 """
 
@@ -112,11 +113,12 @@ def reflect(engine):
     return out
 
 
-def test_reflection_and_alembic_match_postgres(cluster, oracle):
+@pytest.mark.parametrize("driver", ["psycopg", "psycopg2"])
+def test_reflection_and_alembic_match_postgres(cluster, oracle, driver):
     node = next(i for i, r in sorted(cluster.roles().items()) if r == "Follower")
     engines = {
-        "raftsql": sa.create_engine(f"postgresql+psycopg://raftsql@127.0.0.1:{cluster.pg[node]}/raftsql"),
-        "postgres": sa.create_engine(oracle.url()),
+        "raftsql": sa.create_engine(f"postgresql+{driver}://raftsql@127.0.0.1:{cluster.pg[node]}/raftsql"),
+        "postgres": sa.create_engine(oracle.url(driver)),
     }
     md = reflection_schema()
     answers = {}
