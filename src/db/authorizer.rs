@@ -180,6 +180,8 @@ const DETERMINISTIC_FUNCTIONS: &[&str] = &[
     "pg_numeric_unfit",
     "pg_round",
     "raftsql_table_constraints",
+    "pg_array",
+    "pg_array_unfit",
     "raftsql_serial_declared",
     "raftsql_serial_kind",
     "pg_trunc",

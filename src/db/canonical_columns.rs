@@ -1,5 +1,5 @@
-//! Keeps the values of `numeric` and `jsonb` columns in canonical form: for each table with `NUMERIC_TEXT` or
-//! `JSONB` columns, an AFTER INSERT and an AFTER UPDATE trigger rewrite a value that is not the canonical text of
+//! Keeps the values of `numeric`, `jsonb` and array columns in canonical form: for each table with `NUMERIC_TEXT`,
+//! `JSONB` or array (`_INT4`, ...) columns, an AFTER INSERT and an AFTER UPDATE trigger rewrite a value that is not the canonical text of
 //! the column's type (`1.5` into `numeric(10,2)` is stored `1.50`; `12345678901234567890.5` that would not fit
 //! gives 22003; `{"b":1,"a":2}` in a jsonb column is stored `{"a": 2, "b": 1}`, so equal jsonb values are equal
 //! texts).
@@ -30,6 +30,11 @@ fn quote(name: &str) -> String {
 fn canonical_sql(decl: &str, c: &str) -> Option<(String, String)> {
     if decl.trim().eq_ignore_ascii_case("JSONB") {
         return Some((format!("pg_jsonb(NEW.{c})"), format!("pg_jsonb_unfit(NEW.{c})")));
+    }
+    // Arrays (`_INT4`, ...): PostgreSQL's text form or a JSON array becomes the canonical JSON array.
+    if let Some(element) = decl.trim().strip_prefix('_') {
+        let element = element.to_ascii_uppercase().replace('\'', "");
+        return Some((format!("pg_array(NEW.{c}, '{element}')"), format!("pg_array_unfit(NEW.{c}, '{element}')")));
     }
     let (p, s) = numeric_typmod(decl)?;
     Some((format!("pg_numeric(NEW.{c}, {p}, {s})"), format!("pg_numeric_unfit(NEW.{c}, {p}, {s})")))
@@ -87,7 +92,7 @@ pub fn sync(conn: &Connection) -> rusqlite::Result<()> {
         .prepare_cached(
             "SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' \
              AND name NOT LIKE '\\_\\_raftsql%' ESCAPE '\\' AND sql NOT LIKE '%WITHOUT ROWID%' \
-             AND (sql LIKE '%NUMERIC\\_TEXT%' ESCAPE '\\' OR sql LIKE '%JSONB%')",
+             AND (sql LIKE '%NUMERIC\\_TEXT%' ESCAPE '\\' OR sql LIKE '%JSONB%' OR sql LIKE '% \\_%' ESCAPE '\\')",
         )?
         .query_map([], |r| r.get(0))?
         .collect::<Result<_, _>>()?;

@@ -1,6 +1,7 @@
 //! SQLite, the state machine's storage: statement execution and results, deterministic functions and clock,
 //! the writer connection, the read-only pool and consistent snapshot copies. Nothing here knows about Raft.
 
+pub mod array_functions;
 pub mod authorizer;
 pub mod budget;
 pub mod canonical_columns;

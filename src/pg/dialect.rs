@@ -558,7 +558,7 @@ mod session_kinds;
 pub mod session_sql;
 mod xform;
 
-use casts::{array_element, bool_text, sqlite_cast, translate_cast};
+use casts::{array_element, bool_text, cast_expr, sqlite_cast, translate_cast};
 use depth::{dismantle_expr, dismantle_set, set_depth, spine_len, too_deep};
 use explain::explain;
 use insert::insert_sql;

@@ -31,6 +31,31 @@ pub enum PgType {
 }
 
 impl PgType {
+    /// The name an array of this type stores its elements by (`db::array_functions`): the declared type of an
+    /// array column is it with a leading `_`. `None` for types arrays of which raftsql does not keep.
+    pub fn element_decl(self) -> Option<&'static str> {
+        Some(match self {
+            PgType::Bool => "BOOL",
+            PgType::Int2 => "INT2",
+            PgType::Int4 => "INT4",
+            PgType::Int8 => "INT8",
+            PgType::Float4 => "FLOAT4",
+            PgType::Float8 => "FLOAT8",
+            PgType::Numeric => "NUMERIC",
+            PgType::Text => "TEXT",
+            PgType::Varchar => "VARCHAR",
+            PgType::Bpchar => "BPCHAR",
+            PgType::Date => "DATE",
+            PgType::Time => "TIME",
+            PgType::Timestamp => "TIMESTAMP",
+            PgType::Timestamptz => "TIMESTAMPTZ",
+            PgType::Json => "JSON",
+            PgType::Jsonb => "JSONB",
+            PgType::Uuid => "UUID",
+            PgType::Bytea | PgType::Array(_) => return None,
+        })
+    }
+
     /// The array type whose elements are `self` (an array of arrays stays the array: one dimension only).
     pub fn array_of(self) -> PgType {
         use PgType::*;
@@ -113,6 +138,17 @@ impl PgType {
         })
     }
 
+    /// From a one-dimensional array data type (`int[]`, `varchar(10)[]`): the array of its element type.
+    pub fn from_array_type(dt: &DataType) -> Option<PgType> {
+        match dt {
+            DataType::Array(
+                sqlparser::ast::ArrayElemTypeDef::SquareBracket(inner, _)
+                | sqlparser::ast::ArrayElemTypeDef::AngleBracket(inner),
+            ) => PgType::from_data_type(inner).map(PgType::array_of),
+            _ => None,
+        }
+    }
+
     /// The SQLite type to `CAST` a value of this type to, or `None` when the value is kept as is (stored as text).
     pub fn sqlite_cast_target(self) -> Option<&'static str> {
         match self {
@@ -155,6 +191,13 @@ pub(crate) fn column_type(dt: &DataType) -> Result<ColumnType, DialectError> {
         Some(CharacterLength::IntegerLength { length, .. }) => format!("({length})"),
         _ => String::new(),
     };
+    if let DataType::Array(
+        sqlparser::ast::ArrayElemTypeDef::SquareBracket(inner, _)
+        | sqlparser::ast::ArrayElemTypeDef::AngleBracket(inner),
+    ) = dt
+    {
+        return array_column_type(inner).ok_or_else(|| unsupported_type(dt));
+    }
     let pg = PgType::from_data_type(dt).ok_or_else(|| unsupported_type(dt))?;
     let name = match (pg, dt) {
         (PgType::Varchar, DataType::Varchar(l) | DataType::CharacterVarying(l) | DataType::CharVarying(l)) => {
@@ -186,6 +229,22 @@ pub(crate) fn column_type(dt: &DataType) -> Result<ColumnType, DialectError> {
         (PgType::Array(_), _) => return Err(unsupported_type(dt)),
     };
     Ok(ColumnType::Declared(name))
+}
+
+/// The declared type of an array column: PostgreSQL's name for the array type (`_INT4`), whose values are JSON
+/// arrays kept canonical by `db::canonical_columns` (SQLite takes `[]` in a type name as a quoted identifier).
+fn array_column_type(element: &DataType) -> Option<ColumnType> {
+    let name = PgType::from_data_type(element)?.element_decl()?;
+    // numeric(p,s) elements keep their precision and scale, enforced as a column's would be.
+    let modifier = match element {
+        DataType::Numeric(ExactNumberInfo::PrecisionAndScale(p, s))
+        | DataType::Decimal(ExactNumberInfo::PrecisionAndScale(p, s)) => format!("({p},{s})"),
+        DataType::Numeric(ExactNumberInfo::Precision(p)) | DataType::Decimal(ExactNumberInfo::Precision(p)) => {
+            format!("({p},0)")
+        }
+        _ => String::new(),
+    };
+    Some(ColumnType::Declared(format!("_{name}{modifier}")))
 }
 
 /// `NUMERIC_TEXT[(p,s)] COLLATE pg_numeric`: TEXT affinity keeps every digit of the decimal text (SQLite's NUMERIC

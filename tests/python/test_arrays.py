@@ -1,6 +1,7 @@
 """Arrays through psycopg and asyncpg, against a follower of the three-node cluster (see conftest.py): `= ANY(%s)`
 and `<> ALL(%s)` with Python lists in psycopg's text and binary formats, `UNNEST` of list parameters in an
-INSERT, and `array_agg` results read back as lists. asyncpg first looks array types up with its introspection
+INSERT, `array_agg` results read back as lists, and array columns (`text[]`, `int[]`, `numeric(6,2)[]`) written
+and read through lists, compared with PostgreSQL 15. asyncpg first looks array types up with its introspection
 query (a recursive CTE over `pg_type`, `pg_range` and aggregated `pg_attribute` arrays): its answers and results
 are compared with PostgreSQL 15's.
 """
@@ -9,6 +10,7 @@ import asyncio
 from decimal import Decimal
 
 import asyncpg
+import psycopg
 import pytest
 
 
@@ -65,3 +67,30 @@ def test_asyncpg_arrays_match_postgres(cluster, oracle):
         [tuple(r) for r in rows] if rows and hasattr(rows[0], "items") else rows for rows in theirs
     ]
     assert [tuple(r) for r in ours[2]] == [([1, 2, 3], ["a", None, "c d"], [True, False, True], False, True)]
+
+
+def array_column_answers(conn, binary):
+    conn.execute("DROP TABLE IF EXISTS arr_col")
+    conn.execute("CREATE TABLE arr_col (id int PRIMARY KEY, tags text[], nums int[], prices numeric(6,2)[])")
+    cur = conn.cursor(binary=binary)
+    cur.execute(
+        "INSERT INTO arr_col VALUES (%s, %s, %s, %s), (%s, %s, %s, %s)",
+        (1, ["a", "b c", None], [1, 2, 3], [Decimal("1.5")], 2, [], [4], None),
+    )
+    out = [
+        cur.execute("SELECT * FROM arr_col ORDER BY id").fetchall(),
+        cur.execute("SELECT id FROM arr_col WHERE nums @> %s::int[] ORDER BY id", ([2],)).fetchall(),
+        cur.execute("SELECT id, nums[1], cardinality(tags) FROM arr_col ORDER BY id").fetchall(),
+        cur.execute("UPDATE arr_col SET nums = array_append(nums, %s) WHERE id = 2 RETURNING nums", (5,)).fetchall(),
+    ]
+    conn.execute("DROP TABLE arr_col")
+    return out
+
+
+@pytest.mark.parametrize("binary", [False, True])
+def test_array_columns_match_postgres(cluster, oracle, binary):
+    node = follower(cluster)
+    with cluster.connect(node, autocommit=True) as ours, psycopg.connect(oracle.dsn(), autocommit=True) as theirs:
+        got, want = array_column_answers(ours, binary), array_column_answers(theirs, binary)
+    assert got == want
+    assert got[0] == [(1, ["a", "b c", None], [1, 2, 3], [Decimal("1.50")]), (2, [], [4], None)]

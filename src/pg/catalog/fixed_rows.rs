@@ -6,7 +6,7 @@
 use super::relations::{
     constant_rows, quote, DATABASE, DATABASE_OWNER, INFORMATION_SCHEMA, OWNER, PG_CATALOG, PG_TOAST, PUBLIC,
 };
-use super::sql::{CATALOG_TYPES, TYPES};
+use super::sql::{array_of, CATALOG_TYPES, TYPES};
 use super::Session;
 use crate::pg::dialect_types::PgType::{self, Bool, Float4, Int2, Int4, Int8, Text};
 
@@ -138,34 +138,6 @@ pub(super) fn pg_type(_: &Session) -> String {
     );
     let rows: Vec<Vec<String>> = rows.into_iter().chain(arrays).collect();
     constant_rows(PG_TYPE, &rows)
-}
-
-/// PostgreSQL's array type OID for an element type OID, for the types raftsql knows.
-fn array_of(element: u32) -> Option<u32> {
-    Some(match element {
-        16 => 1000,
-        17 => 1001,
-        18 => 1002,
-        19 => 1003,
-        20 => 1016,
-        21 => 1005,
-        23 => 1007,
-        25 => 1009,
-        26 => 1028,
-        114 => 199,
-        700 => 1021,
-        701 => 1022,
-        1042 => 1014,
-        1043 => 1015,
-        1082 => 1182,
-        1083 => 1183,
-        1114 => 1115,
-        1184 => 1185,
-        1700 => 1231,
-        2950 => 2951,
-        3802 => 3807,
-        _ => return None,
-    })
 }
 
 pub(super) const PG_AM: &[(&str, PgType)] = &[("oid", Int8), ("amname", Text), ("amhandler", Text), ("amtype", Text)];

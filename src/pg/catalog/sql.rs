@@ -26,6 +26,34 @@ pub const TYPES: &[(&[&str], u32, &str, i16, &str)] = &[
     (&["JSONB"], 3802, "jsonb", -1, "jsonb"),
 ];
 
+/// PostgreSQL's array type OID for an element type OID, for the types raftsql knows.
+pub fn array_of(element: u32) -> Option<u32> {
+    Some(match element {
+        16 => 1000,
+        17 => 1001,
+        18 => 1002,
+        19 => 1003,
+        20 => 1016,
+        21 => 1005,
+        23 => 1007,
+        25 => 1009,
+        26 => 1028,
+        114 => 199,
+        700 => 1021,
+        701 => 1022,
+        1042 => 1014,
+        1043 => 1015,
+        1082 => 1182,
+        1083 => 1183,
+        1114 => 1115,
+        1184 => 1185,
+        1700 => 1231,
+        2950 => 2951,
+        3802 => 3807,
+        _ => return None,
+    })
+}
+
 /// Types that only the catalogs use (oid, "char"): (OID, typname, typlen, format_type name).
 pub const CATALOG_TYPES: &[(u32, &str, i16, &str)] = &[(18, "char", 1, "\"char\""), (26, "oid", 4, "oid")];
 
@@ -48,8 +76,8 @@ pub fn decl_typmod(decl: &str) -> i32 {
     let numbers: Vec<i32> = inside.split(',').filter_map(|n| n.trim().parse().ok()).collect();
     let base = base.trim().to_ascii_uppercase();
     match (base.as_str(), numbers.as_slice()) {
-        ("NUMERIC_TEXT" | "NUMERIC" | "DECIMAL", [p]) => (p << 16) + 4,
-        ("NUMERIC_TEXT" | "NUMERIC" | "DECIMAL", [p, s]) => ((p << 16) | s) + 4,
+        ("NUMERIC_TEXT" | "NUMERIC" | "DECIMAL" | "_NUMERIC", [p]) => (p << 16) + 4,
+        ("NUMERIC_TEXT" | "NUMERIC" | "DECIMAL" | "_NUMERIC", [p, s]) => ((p << 16) | s) + 4,
         ("VARCHAR" | "CHARACTER VARYING" | "CHAR" | "CHARACTER" | "BPCHAR", [n]) => n + 4,
         _ => -1,
     }
@@ -69,6 +97,10 @@ pub fn decl_oid(decl: &str) -> Option<u32> {
         }
     }
     let base = base.split_whitespace().collect::<Vec<_>>().join(" ");
+    // An array column is declared with PostgreSQL's name of the array type: `_INT4`.
+    if let Some(element) = base.strip_prefix('_') {
+        return decl_oid(element).and_then(array_of);
+    }
     TYPES.iter().find(|(names, ..)| names.contains(&base.as_str())).map(|t| t.1)
 }
 
@@ -95,6 +127,9 @@ pub fn type_oid(decl: &str) -> String {
     for (names, oid, ..) in TYPES {
         for n in *names {
             out.push_str(&format!(" WHEN '{n}' THEN {oid}"));
+            if let Some(array) = array_of(*oid) {
+                out.push_str(&format!(" WHEN '_{n}' THEN {array}"));
+            }
         }
     }
     out.push_str(" ELSE 25 END");
@@ -107,7 +142,7 @@ pub fn typmod(decl: &str) -> String {
     let inside = format!("substr({decl}, instr({decl}, '(') + 1, instr({decl}, ')') - instr({decl}, '(') - 1)");
     format!(
         "CASE WHEN instr({decl}, '(') = 0 THEN -1 \
-         WHEN {base} IN ('NUMERIC_TEXT', 'NUMERIC', 'DECIMAL') THEN \
+         WHEN {base} IN ('NUMERIC_TEXT', 'NUMERIC', 'DECIMAL', '_NUMERIC') THEN \
            CASE WHEN instr({inside}, ',') > 0 \
              THEN ((CAST(substr({inside}, 1, instr({inside}, ',') - 1) AS INTEGER) << 16) \
                    | CAST(substr({inside}, instr({inside}, ',') + 1) AS INTEGER)) + 4 \
@@ -131,6 +166,9 @@ pub fn format_type(oid: &str, typmod: &str) -> String {
             _ => String::new(),
         };
         out.push_str(&format!(" WHEN {type_oid} THEN '{}'{modifier}", name.replace('\'', "''")));
+        if let Some(array) = array_of(type_oid) {
+            out.push_str(&format!(" WHEN {array} THEN '{}'{modifier} || '[]'", name.replace('\'', "''")));
+        }
     }
     out.push_str(&format!(" WHEN NULL THEN NULL ELSE CASE WHEN {oid} IS NULL THEN NULL ELSE '???' END END"));
     out

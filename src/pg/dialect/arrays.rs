@@ -1,7 +1,7 @@
-//! `x op ANY (array)` and `x op ALL (array)` over an array parameter or literal (stored as a JSON array, see
-//! `types::array`): `x = ANY ($1)` is `x IN (SELECT value FROM json_each(?1))`, which keeps an index on `x`
-//! usable; other comparisons are EXISTS over the elements. The catalogs' own text arrays go to
-//! `catalog_arrays`.
+//! raftsql's arrays, JSON arrays (see `types::array` and `db::array_functions`): `x op ANY (array)` and `x op
+//! ALL (array)` (`x = ANY ($1)` is `x IN (SELECT value FROM json_each(?1))`, which keeps an index on `x` usable;
+//! other comparisons are EXISTS over the elements), subscripts, `&&`, and the array functions. The catalogs' own
+//! text arrays go to `catalog_arrays`.
 
 use super::*;
 
@@ -76,4 +76,89 @@ pub(super) fn compare(left: Expr, op: &BinaryOperator, right: &Expr, all: bool) 
     };
     let left = nested(left);
     Ok(Expr::Exists { subquery: subquery(&sql, Some(&left), right)?, negated: all })
+}
+
+/// `a[i]`: the i-th element (from 1), NULL outside the array.
+pub(super) fn subscript(array: &Expr, index: &Expr) -> Result<Expr, DialectError> {
+    let sql = "SELECT json_extract($0, '$[' || (CAST(__left AS INTEGER) - 1) || ']')";
+    let q = subquery(sql, Some(&nested(index.clone())), array)?;
+    first_item(*q)
+}
+
+/// `a && b`: whether the arrays have an element in common.
+pub(super) fn overlap(left: Expr, right: Expr) -> Result<Expr, DialectError> {
+    let q = subquery(
+        "SELECT 1 FROM json_each(__left) AS \"__a\" JOIN json_each($0) AS \"__b\" ON \"__a\".value = \"__b\".value",
+        Some(&nested(left)),
+        &right,
+    )?;
+    Ok(Expr::Exists { subquery: q, negated: false })
+}
+
+/// The array functions over JSON arrays; `None` for other functions.
+pub(super) fn function(name: &str, args: &[&Expr]) -> Option<Result<Expr, DialectError>> {
+    let sql = match (name, args) {
+        ("array_length" | "array_upper", [_, _]) => {
+            "CASE WHEN json_array_length($0) > 0 THEN json_array_length($0) END"
+        }
+        ("array_lower", [_, _]) => "CASE WHEN json_array_length($0) > 0 THEN 1 END",
+        ("cardinality", [_]) => "json_array_length($0)",
+        ("array_to_string", [_, _]) => {
+            "CASE WHEN $0 IS NOT NULL THEN coalesce((SELECT group_concat(value, __left ORDER BY key) \
+             FROM json_each($0) WHERE value IS NOT NULL), '') END"
+        }
+        ("array_position", [_, _]) => "(SELECT key + 1 FROM json_each($0) WHERE value = __left ORDER BY key LIMIT 1)",
+        ("array_remove", [_, _]) => {
+            "(SELECT json_group_array(value ORDER BY key) FROM json_each($0) WHERE value IS DISTINCT FROM __left)"
+        }
+        ("array_append", [_, _]) => "json_insert($0, '$[#]', __left)",
+        // array_prepend(element, array): the array is the second argument.
+        ("array_prepend", [element, array]) => {
+            let sql = "SELECT (SELECT json_group_array(v ORDER BY o, k) FROM (SELECT 0 AS o, 0 AS k, __left AS v \
+                       UNION ALL SELECT 1, key, value FROM json_each($0)))";
+            return Some(subquery(sql, Some(&nested((*element).clone())), array).and_then(|q| first_item(*q)));
+        }
+        ("array_cat", [_, _]) => {
+            "(SELECT json_group_array(v ORDER BY o, k) FROM (SELECT 0 AS o, key AS k, value AS v FROM json_each($0) \
+             UNION ALL SELECT 1, key, value FROM json_each(__left)))"
+        }
+        _ => return None,
+    };
+    let second = args.get(1).map(|a| nested((*a).clone()));
+    Some(subquery(&format!("SELECT {sql}"), second.as_ref(), args[0]).and_then(|q| first_item(*q)))
+}
+
+/// The one expression of `SELECT expr` parsed by `subquery`.
+fn first_item(q: Query) -> Result<Expr, DialectError> {
+    match *q.body {
+        SetExpr::Select(mut s) if s.projection.len() == 1 => match s.projection.remove(0) {
+            SelectItem::UnnamedExpr(e) => Ok(e),
+            _ => Err(DialectError::syntax("array expression")),
+        },
+        _ => Err(DialectError::syntax("array expression")),
+    }
+}
+
+/// Whether `e` is an array by its syntax alone: `ARRAY[...]`, or a cast to an array type.
+fn is_array_syntax(e: &Expr) -> bool {
+    match e {
+        Expr::Nested(inner) => is_array_syntax(inner),
+        Expr::Array(_) => true,
+        Expr::Cast { data_type, .. } => array_element(data_type).is_some(),
+        _ => false,
+    }
+}
+
+/// `a || b` where an operand is an array by its syntax: PostgreSQL's array concatenation (`array_cat`), or
+/// `array_append`/`array_prepend` when the other operand is a literal element. Without types (a column on both
+/// sides) `||` stays text concatenation.
+pub(super) fn concatenation(left: &Expr, right: &Expr) -> Option<Expr> {
+    let literal = |e: &Expr| matches!(e, Expr::Value(_));
+    let (name, args) = match (is_array_syntax(left), is_array_syntax(right)) {
+        (true, false) if literal(right) => ("array_append", vec![left.clone(), right.clone()]),
+        (false, true) if literal(left) => ("array_prepend", vec![left.clone(), right.clone()]),
+        (false, false) => return None,
+        _ => ("array_cat", vec![left.clone(), right.clone()]),
+    };
+    Some(call(name, args))
 }

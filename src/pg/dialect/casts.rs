@@ -33,6 +33,27 @@ fn bool_cast(e: Expr) -> Expr {
     }))
 }
 
+/// `e::dt` once `e` is translated: a parameter stays itself (its decoder already made the value of the type),
+/// unless a modifier must be applied (`numeric(10,2)`) or it names an object (`$1::regclass`); anything else is
+/// converted (`translate_cast`).
+pub(super) fn cast_expr(inner: Expr, data_type: &DataType) -> Result<Expr, DialectError> {
+    let is_param = param_index(&inner).is_some();
+    if is_param && catalog_refs::names_object(data_type) {
+        if let Some(x) = catalog_refs::object_cast(&inner, data_type) {
+            return x;
+        }
+    }
+    let numeric_typmod = matches!(PgType::from_data_type(data_type), Some(PgType::Numeric))
+        && !matches!(
+            data_type,
+            DataType::Numeric(ExactNumberInfo::None) | DataType::Decimal(ExactNumberInfo::None) | DataType::Custom(..)
+        );
+    if is_param && !numeric_typmod {
+        return Ok(inner);
+    }
+    translate_cast(inner, data_type)
+}
+
 /// Rewrites `CAST(e AS dt)` for SQLite.
 pub(super) fn translate_cast(e: Expr, dt: &DataType) -> Result<Expr, DialectError> {
     if let Some(x) = catalog_refs::object_cast(&e, dt) {
@@ -73,9 +94,14 @@ fn array_literal(e: Expr, elem: PgType) -> Result<Expr, DialectError> {
                 }
             }
             Value::Placeholder(_) => Ok(e),
-            _ => Err(DialectError::unsupported("arrays are not supported")),
+            Value::Null => Ok(e),
+            _ => Err(DialectError::unsupported("this array literal is not supported")),
         },
-        _ => Err(DialectError::unsupported("arrays other than literals and parameters are not supported")),
+        // A column or an expression: made the canonical JSON array of the element type when the statement runs.
+        _ => match elem.element_decl() {
+            Some(element) => Ok(call("pg_array", vec![e, string_literal(element)])),
+            None => Err(DialectError::unsupported(format!("arrays of {elem:?} are not supported"))),
+        },
     }
 }
 

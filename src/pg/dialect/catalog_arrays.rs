@@ -1,8 +1,8 @@
 //! The arrays of the catalogs (`conkey`, `polroles`, `stxkind`, ...), which raftsql keeps in PostgreSQL's text
 //! form (`{1,2}`), and the array expressions catalog queries apply to them: `x = ANY (column)`, `column[i]`,
 //! `ARRAY(SELECT ...)`, `array_to_string`, `array_upper`, casts to array types, and `unnest(column)` /
-//! `generate_subscripts(column, 1)` in a select list. User tables have no array columns yet, so these only ever
-//! meet the catalogs' text arrays.
+//! `generate_subscripts(column, 1)` in a select list. The catalogs' columns are known by name; any other array is
+//! raftsql's JSON array, handed to `arrays`.
 
 use super::*;
 use sqlparser::ast::Select;
@@ -72,10 +72,10 @@ pub(super) fn any(left: &Expr, op: &BinaryOperator, right: &Expr) -> Result<Expr
     parse(&sql)
 }
 
-/// `array[i]` (1-based) of a text array.
+/// `array[i]` (1-based) of a text array, or of raftsql's JSON arrays (`arrays::subscript`).
 pub(super) fn subscript(array: &Expr, index: &Expr) -> Result<Expr, DialectError> {
     if !is_catalog_array(array) {
-        return Err(DialectError::unsupported("arrays are not supported"));
+        return super::arrays::subscript(array, index);
     }
     parse(&format!("json_extract('[' || {} || ']', '$[' || ({} - 1) || ']')", elements(array), nested(index.clone())))
 }
@@ -87,8 +87,12 @@ pub(super) fn array_of(subquery: &Query) -> Result<Expr, DialectError> {
     ))
 }
 
-/// `array_to_string(a, sep)` and `array_upper(a, 1)` on text arrays.
+/// `array_to_string(a, sep)` and `array_upper(a, 1)` on text arrays; other arrays are JSON arrays
+/// (`arrays::function`).
 pub(super) fn function(name: &str, args: &[&Expr]) -> Option<Result<Expr, DialectError>> {
+    if !args.first().is_some_and(|a| is_catalog_array(a)) {
+        return super::arrays::function(name, args);
+    }
     match (name, args) {
         ("array_to_string", [a, sep]) => {
             Some(parse(&format!("replace({}, ',', {})", elements(a), nested((*sep).clone()))))

@@ -28,6 +28,9 @@ fn column_name(e: &Expr) -> Option<String> {
         ),
         Expr::Value(v) if matches!(v.value, Value::Boolean(_)) => Some("bool".into()),
         Expr::Case { .. } => Some("case".into()),
+        Expr::Array(_) => Some("array".into()),
+        // `tags[1]` is named after the array.
+        Expr::CompoundFieldAccess { root, .. } => column_name(root),
         Expr::Exists { .. } => Some("exists".into()),
         Expr::Substring { .. } => Some("substring".into()),
         Expr::Position { .. } => Some("position".into()),

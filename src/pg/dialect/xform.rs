@@ -3,6 +3,8 @@
 
 use super::*;
 
+mod from_items;
+
 /// The AST visitor: collects tables and hints, rewrites expressions, values and LIMIT clauses.
 #[derive(Default)]
 pub(super) struct Xform {
@@ -183,59 +185,7 @@ impl VisitorMut for Xform {
     }
 
     fn pre_visit_table_factor(&mut self, tf: &mut TableFactor) -> ControlFlow<DialectError> {
-        match tf {
-            // The `json_each` of an UNNEST this translation wrote.
-            TableFactor::Table { name, alias: Some(a), args: Some(_), .. }
-                if last_part(name) == "json_each" && a.name.value.starts_with("__u") =>
-            {
-                self.array_arguments += 1;
-                ControlFlow::Continue(())
-            }
-            // The `json_each` of a catalog array expanded in a select list or FROM (`catalog_arrays`,
-            // `catalog_unnest`).
-            TableFactor::Table { name, alias: Some(a), args: Some(_), .. }
-                if last_part(name) == "json_each" && a.name.value.starts_with("__srf") =>
-            {
-                ControlFlow::Continue(())
-            }
-            TableFactor::Table { name, alias, args: Some(args), .. } => {
-                match series::table_function(name, &args.args, alias.as_ref()) {
-                    Ok(derived) => *tf = derived,
-                    Err(e) => return ControlFlow::Break(e),
-                }
-                if series::is_generated(tf) {
-                    self.native_arithmetic += 1;
-                }
-                ControlFlow::Continue(())
-            }
-            TableFactor::Table { name, alias, .. } => {
-                if catalog_refs::relation(name, alias) {
-                    return ControlFlow::Continue(());
-                }
-                if let Some(a) = alias {
-                    self.aliases.push((a.name.value.clone(), last_part(name)));
-                }
-                ControlFlow::Continue(())
-            }
-            TableFactor::Derived { subquery, alias: Some(alias), .. } if !alias.columns.is_empty() => {
-                // SQLite has no column list on a derived table's alias: name the subquery's own columns instead.
-                let names: Vec<Ident> = alias.columns.drain(..).map(|c| c.name).collect();
-                match series::name_columns(subquery, &names) {
-                    Ok(()) => ControlFlow::Continue(()),
-                    Err(e) => ControlFlow::Break(e),
-                }
-            }
-            TableFactor::Derived { .. } | TableFactor::NestedJoin { .. } => ControlFlow::Continue(()),
-            TableFactor::UNNEST { alias, array_exprs, with_offset: false, with_ordinality: false, .. } => {
-                match series::unnest_arrays(array_exprs, alias.as_ref()) {
-                    Ok(derived) => *tf = derived,
-                    Err(e) => return ControlFlow::Break(e),
-                }
-                ControlFlow::Continue(())
-            }
-            TableFactor::UNNEST { .. } => unsupported_expr("UNNEST WITH ORDINALITY"),
-            _ => unsupported_expr("this FROM item"),
-        }
+        self.rewrite_from_item(tf)
     }
 
     fn pre_visit_expr(&mut self, e: &mut Expr) -> ControlFlow<DialectError> {
@@ -261,6 +211,11 @@ impl VisitorMut for Xform {
                 let list = a.elem.clone();
                 let left = std::mem::replace(left.as_mut(), Expr::Value(Value::Null.into()));
                 *e = Expr::InList { expr: Box::new(left), list, negated: false };
+            }
+        }
+        if let Expr::BinaryOp { left, op: BinaryOperator::StringConcat, right } = e {
+            if let Some(x) = arrays::concatenation(left, right) {
+                *e = x;
             }
         }
         if let Expr::CompoundIdentifier(parts) = e {
@@ -296,10 +251,8 @@ impl VisitorMut for Xform {
                             let t = if catalog_refs::names_object(data_type) { PgType::Text } else { PgType::Int8 };
                             self.hint(n, ParamHint::Cast(t))
                         }
-                        (None, Some(_)) if self.array_arguments > 0 && casts::is_oid_array(data_type) => {
-                            self.hint(n, ParamHint::OidArray)
-                        }
-                        (None, Some(t)) if self.array_arguments > 0 => self.hint(n, ParamHint::ArrayCast(t)),
+                        (None, Some(_)) if casts::is_oid_array(data_type) => self.hint(n, ParamHint::OidArray),
+                        (None, Some(t)) => self.hint(n, ParamHint::ArrayCast(t)),
                         (None, _) => return ControlFlow::Break(unsupported_type(data_type)),
                     }
                 }
@@ -372,46 +325,9 @@ impl VisitorMut for Xform {
             },
             Expr::Cast { expr, data_type, format: None, .. } => {
                 let inner = std::mem::replace(expr.as_mut(), Expr::Value(Value::Null.into()));
-                let numeric_typmod = matches!(PgType::from_data_type(data_type), Some(PgType::Numeric))
-                    && !matches!(
-                        data_type,
-                        DataType::Numeric(ExactNumberInfo::None)
-                            | DataType::Decimal(ExactNumberInfo::None)
-                            | DataType::Custom(..)
-                    );
-                // Outside UNNEST only the catalogs' own array casts are known.
-                if array_element(data_type).is_some() && self.array_arguments == 0 {
-                    let catalog = catalog_refs::object_cast(&inner, data_type);
-                    *e = match catalog {
-                        Some(Ok(x)) => x,
-                        Some(Err(err)) => return ControlFlow::Break(err),
-                        None => {
-                            return ControlFlow::Break(DialectError::unsupported(
-                                "arrays are supported only as the arguments of UNNEST in FROM",
-                            ))
-                        }
-                    };
-                    return ControlFlow::Continue(());
-                }
-                if param_index(&inner).is_some() && catalog_refs::names_object(data_type) {
-                    match catalog_refs::object_cast(&inner, data_type) {
-                        Some(Ok(x)) => {
-                            *e = x;
-                            return ControlFlow::Continue(());
-                        }
-                        Some(Err(err)) => return ControlFlow::Break(err),
-                        None => {}
-                    }
-                }
-                // A parameter cast to an array stays the JSON array its decoder made.
-                let array_param = param_index(&inner).is_some() && array_element(data_type).is_some();
-                if (param_index(&inner).is_some() && !numeric_typmod) || array_param {
-                    inner
-                } else {
-                    match translate_cast(inner, data_type) {
-                        Ok(x) => x,
-                        Err(err) => return ControlFlow::Break(err),
-                    }
+                match cast_expr(inner, data_type) {
+                    Ok(x) => x,
+                    Err(err) => return ControlFlow::Break(err),
                 }
             }
             Expr::TypedString(ts) => {
@@ -449,6 +365,14 @@ impl VisitorMut for Xform {
                 match catalog_refs::regex_match(l, op, r) {
                     Some(x) => x,
                     None => return unsupported_expr(&format!("operator {op}")),
+                }
+            }
+            Expr::BinaryOp { left, op: B::PGOverlap, right } => {
+                let l = std::mem::replace(left.as_mut(), Expr::Value(Value::Null.into()));
+                let r = std::mem::replace(right.as_mut(), Expr::Value(Value::Null.into()));
+                match arrays::overlap(l, r) {
+                    Ok(x) => x,
+                    Err(err) => return ControlFlow::Break(err),
                 }
             }
             Expr::Collate { expr, collation } if catalog_refs::neutral_collation(collation) => {
@@ -557,9 +481,17 @@ impl VisitorMut for Xform {
                 }
                 _ => return ControlFlow::Break(DialectError::unsupported("arrays are not supported")),
             },
-            Expr::Array(_) | Expr::AllOp { .. } => {
-                return ControlFlow::Break(DialectError::unsupported("arrays are not supported"))
+            // `ARRAY[a, b]`: the JSON array arrays are kept as.
+            Expr::Array(a) => call("json_array", std::mem::take(&mut a.elem)),
+            // `x op ALL (array)` over raftsql's JSON arrays (the catalogs' text arrays take only `= ANY`).
+            Expr::AllOp { left, compare_op, right } if !catalog_arrays::is_catalog_array(right) => {
+                let l = std::mem::replace(left.as_mut(), Expr::Value(Value::Null.into()));
+                match arrays::compare(l, compare_op, right, true) {
+                    Ok(x) => x,
+                    Err(err) => return ControlFlow::Break(err),
+                }
             }
+            Expr::AllOp { .. } => return ControlFlow::Break(DialectError::unsupported("arrays are not supported")),
             Expr::Interval(_) => return unsupported_expr("intervals"),
             Expr::AtTimeZone { .. } => return unsupported_expr("AT TIME ZONE"),
             Expr::Extract { .. } => return unsupported_expr("EXTRACT"),

@@ -26,59 +26,7 @@ fn json(v: Value) -> serde_json::Value {
 
 /// The elements of a text-format array literal; `None` stands for NULL.
 fn split_text(input: &str) -> Result<Vec<Option<String>>, TypeError> {
-    let body = input
-        .trim()
-        .strip_prefix('{')
-        .and_then(|s| s.strip_suffix('}'))
-        .ok_or_else(|| malformed(input, "array value must start with \"{\" and end with \"}\""))?;
-    let mut out = Vec::new();
-    if body.trim().is_empty() {
-        return Ok(out);
-    }
-    let mut chars = body.chars().peekable();
-    loop {
-        while chars.peek().is_some_and(|c| c.is_whitespace()) {
-            chars.next();
-        }
-        let mut item = String::new();
-        let quoted = chars.peek() == Some(&'"');
-        if quoted {
-            chars.next();
-            loop {
-                match chars.next() {
-                    Some('"') => break,
-                    Some('\\') => item.extend(chars.next()),
-                    Some(c) => item.push(c),
-                    None => return Err(malformed(input, "unterminated quoted element")),
-                }
-            }
-            while chars.peek().is_some_and(|c| c.is_whitespace()) {
-                chars.next();
-            }
-        } else {
-            while let Some(&c) = chars.peek() {
-                if c == ',' {
-                    break;
-                }
-                if c == '{' || c == '"' {
-                    return Err(malformed(input, "multidimensional arrays are not supported"));
-                }
-                chars.next();
-                if c == '\\' {
-                    item.extend(chars.next());
-                } else {
-                    item.push(c);
-                }
-            }
-            item = item.trim_end().to_string();
-        }
-        out.push(if !quoted && item.eq_ignore_ascii_case("null") { None } else { Some(item) });
-        match chars.next() {
-            Some(',') => continue,
-            None => return Ok(out),
-            Some(_) => return Err(malformed(input, "unexpected character")),
-        }
-    }
+    crate::db::array_functions::split_text(input).map_err(|m| TypeError::new("22P02", m))
 }
 
 fn be_i32(b: &[u8], at: usize) -> Result<i32, TypeError> {
