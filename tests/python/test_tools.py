@@ -1,7 +1,8 @@
 """COPY and cursors through the Python drivers people use, against a follower of the three-node cluster (see
 conftest.py): psycopg 3's `cursor.copy()` (text rows, binary rows, COPY TO), named (server-side) cursors,
 `rollback()` after an error with server-side prepared statements (psycopg then sends DEALLOCATE), psycopg2's
-`copy_expert`/`copy_from`, asyncpg's `copy_records_to_table` (binary COPY) and `copy_from_query`. Every row
+`copy_expert`/`copy_from`, asyncpg's `copy_records_to_table` (binary COPY), `copy_to_table`, `copy_from_table`
+and `copy_from_query`. Every row
 written through one node is read back through another.
 """
 
@@ -94,7 +95,7 @@ def test_psycopg2_copy_expert_and_copy_from(cluster, table):
     assert rows(cluster, reader(cluster, table), "SELECT count(*) FROM tools WHERE name IS NULL") == [(1,)]
 
 
-def test_asyncpg_copy_records_and_copy_from_query(cluster, table):
+def test_asyncpg_copy_records_tables_and_queries(cluster, table):
     async def run():
         conn = await asyncpg.connect(f"postgresql://raftsql@127.0.0.1:{cluster.pg[table]}/raftsql")
         try:
@@ -105,11 +106,25 @@ def test_asyncpg_copy_records_and_copy_from_query(cluster, table):
             buf = io.BytesIO()
             status = await conn.copy_from_query("SELECT id, name FROM tools ORDER BY id", output=buf)
             assert (status, buf.getvalue()) == ("COPY 2", b"1\tas\n2\t\\N\n")
+            # copy_to_table: a file's text (here CSV) into a table; copy_from_table: a table out.
+            source = io.BytesIO(b'3,"c, d",2.5,t\n4,,,f\n')
+            status = await conn.copy_to_table(
+                "tools", source=source, columns=["id", "name", "score", "ok"], format="csv"
+            )
+            assert status == "COPY 2"
+            out = io.BytesIO()
+            status = await conn.copy_from_table("tools", output=out, columns=["id", "name"], format="csv")
+            assert (status, out.getvalue()) == ("COPY 4", b'1,as\n2,\n3,"c, d"\n4,\n')
         finally:
             await conn.close()
 
     asyncio.run(run())
-    assert rows(cluster, reader(cluster, table), "SELECT id, ok FROM tools ORDER BY id") == [(1, True), (2, False)]
+    assert rows(cluster, reader(cluster, table), "SELECT id, ok FROM tools ORDER BY id") == [
+        (1, True),
+        (2, False),
+        (3, True),
+        (4, False),
+    ]
 
 
 def test_asyncpg_typed_queries_and_prepared_statements(cluster, table):
