@@ -1,4 +1,5 @@
-//! Keeps the values of `numeric`, `jsonb` and array columns in canonical form: for each table with `NUMERIC_TEXT`,
+//! Keeps the values of `numeric`, `jsonb` and array columns in canonical form (and those of a `GENERATED ALWAYS`
+//! identity column the table's own): for each table with `NUMERIC_TEXT`,
 //! `JSONB` or array (`_INT4`, ...) columns, an AFTER INSERT and an AFTER UPDATE trigger rewrite a value that is not the canonical text of
 //! the column's type (`1.5` into `numeric(10,2)` is stored `1.50`; `12345678901234567890.5` that would not fit
 //! gives 22003; `{"b":1,"a":2}` in a jsonb column is stored `{"a": 2, "b": 1}`, so equal jsonb values are equal
@@ -16,9 +17,62 @@ use rusqlite::Connection;
 const INSERT_PREFIX: &str = "__raftsql_canonical_ins_";
 const UPDATE_PREFIX: &str = "__raftsql_canonical_upd_";
 
-/// The names of the triggers `sync` keeps on `table`.
-pub fn trigger_names(table: &str) -> [String; 2] {
-    [format!("{INSERT_PREFIX}{table}"), format!("{UPDATE_PREFIX}{table}")]
+const ALWAYS_INSERT_PREFIX: &str = "__raftsql_canonical_always_ins_";
+const ALWAYS_UPDATE_PREFIX: &str = "__raftsql_canonical_always_upd_";
+
+/// The names of the triggers `sync` keeps on `table` (a DROP COLUMN drops them first: SQLite will not drop a
+/// column a trigger names).
+pub fn trigger_names(table: &str) -> [String; 4] {
+    [
+        format!("{INSERT_PREFIX}{table}"),
+        format!("{UPDATE_PREFIX}{table}"),
+        format!("{ALWAYS_INSERT_PREFIX}{table}"),
+        format!("{ALWAYS_UPDATE_PREFIX}{table}"),
+    ]
+}
+
+/// The triggers that keep a `GENERATED ALWAYS AS IDENTITY` column's values the table's own (428C9 for an
+/// explicit value, as PostgreSQL): in a BEFORE INSERT trigger SQLite shows a rowid not given as -1 (an explicit
+/// -1 or NULL looks the same and gets through), and an UPDATE may not change it.
+fn identity_always_triggers(conn: &Connection, table: &str) -> rusqlite::Result<Vec<(String, String)>> {
+    let sql: Option<String> = conn
+        .prepare_cached("SELECT sql FROM sqlite_schema WHERE type = 'table' AND name = ?1")?
+        .query_row([table], |r| r.get(0))
+        .ok();
+    let always = sql
+        .as_deref()
+        .and_then(crate::db::serial_columns::marked)
+        .is_some_and(|(_, kind)| kind == crate::db::serial_columns::SerialKind::IdentityAlways);
+    if !always {
+        return Ok(Vec::new());
+    }
+    let column: Option<String> = conn
+        .prepare_cached("SELECT name FROM pragma_table_info(?1) WHERE pk = 1 AND upper(type) = 'INTEGER'")?
+        .query_row([table], |r| r.get(0))
+        .ok();
+    let Some(column) = column else { return Ok(Vec::new()) };
+    let (t, c) = (quote(table), quote(&column));
+    let text = |m: String| m.replace('\'', "''");
+    let [_, _, ins, upd] = trigger_names(table);
+    Ok(vec![
+        (
+            ins.clone(),
+            format!(
+                "CREATE TRIGGER {} BEFORE INSERT ON {t} FOR EACH ROW WHEN NEW.{c} <> -1 BEGIN SELECT RAISE(ABORT, '{}'); END",
+                quote(&ins),
+                text(format!("[428C9] cannot insert a non-DEFAULT value into column \"{column}\""))
+            ),
+        ),
+        (
+            upd.clone(),
+            format!(
+                "CREATE TRIGGER {} BEFORE UPDATE OF {c} ON {t} FOR EACH ROW WHEN NEW.{c} IS NOT OLD.{c} \
+                 BEGIN SELECT RAISE(ABORT, '{}'); END",
+                quote(&upd),
+                text(format!("[428C9] column \"{column}\" can only be updated to DEFAULT"))
+            ),
+        ),
+    ])
 }
 
 fn quote(name: &str) -> String {
@@ -66,8 +120,9 @@ fn wanted_triggers(conn: &Connection, table: &str) -> rusqlite::Result<Vec<(Stri
         .filter_map(|c| c.ok())
         .filter_map(|(name, decl)| canonical_sql(&decl, &quote(&name)).map(|t| (name, t)))
         .collect();
+    let identity = identity_always_triggers(conn, table)?;
     if columns.is_empty() {
-        return Ok(Vec::new());
+        return Ok(identity);
     }
     let t = quote(table);
     let unfit: Vec<String> = columns.iter().map(|(_, (_, unfit))| unfit.clone()).collect();
@@ -78,11 +133,13 @@ fn wanted_triggers(conn: &Connection, table: &str) -> rusqlite::Result<Vec<(Stri
         unfit.join(" OR "),
         sets.join(", ")
     );
-    let [ins, upd] = trigger_names(table);
-    Ok(vec![
+    let [ins, upd, ..] = trigger_names(table);
+    let mut triggers = vec![
         (ins.clone(), format!("CREATE TRIGGER {} AFTER INSERT ON {t} {body}", quote(&ins))),
         (upd.clone(), format!("CREATE TRIGGER {} AFTER UPDATE OF {} ON {t} {body}", quote(&upd), names.join(", "))),
-    ])
+    ];
+    triggers.extend(identity);
+    Ok(triggers)
 }
 
 /// Makes the numeric triggers match the schema: creates missing ones, replaces changed ones, drops those of
@@ -92,7 +149,8 @@ pub fn sync(conn: &Connection) -> rusqlite::Result<()> {
         .prepare_cached(
             "SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' \
              AND name NOT LIKE '\\_\\_raftsql%' ESCAPE '\\' AND sql NOT LIKE '%WITHOUT ROWID%' \
-             AND (sql LIKE '%NUMERIC\\_TEXT%' ESCAPE '\\' OR sql LIKE '%JSONB%' OR sql LIKE '% \\_%' ESCAPE '\\')",
+             AND (sql LIKE '%NUMERIC\\_TEXT%' ESCAPE '\\' OR sql LIKE '%JSONB%' OR sql LIKE '% \\_%' ESCAPE '\\' \
+             OR sql LIKE '%\\_\\_raftsql\\_identity\\_always%' ESCAPE '\\')",
         )?
         .query_map([], |r| r.get(0))?
         .collect::<Result<_, _>>()?;

@@ -200,7 +200,10 @@ fn alter_table() {
     assert_eq!(out("ALTER TABLE t RENAME TO u"), "ALTER TABLE t RENAME TO u");
     assert_eq!(
         out("ALTER TABLE t DROP COLUMN a"),
-        "DROP TRIGGER IF EXISTS \"__raftsql_canonical_ins_t\"; DROP TRIGGER IF EXISTS \"__raftsql_canonical_upd_t\"; ALTER TABLE t DROP COLUMN a");
+        "DROP TRIGGER IF EXISTS \"__raftsql_canonical_ins_t\"; DROP TRIGGER IF EXISTS \"__raftsql_canonical_upd_t\"; \
+         DROP TRIGGER IF EXISTS \"__raftsql_canonical_always_ins_t\"; \
+         DROP TRIGGER IF EXISTS \"__raftsql_canonical_always_upd_t\"; ALTER TABLE t DROP COLUMN a"
+    );
     assert_eq!(err("ALTER TABLE t ADD COLUMN id serial").sqlstate, "0A000");
     assert_eq!(
         out("ALTER TABLE t ALTER COLUMN a SET NOT NULL"),
