@@ -551,6 +551,7 @@ mod depth;
 mod explain;
 mod insert;
 mod json;
+mod json_builders;
 mod names;
 mod numeric;
 mod series;

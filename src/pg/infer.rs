@@ -248,6 +248,9 @@ fn expr_type(e: &Expr, ctx: &dyn TypeContext) -> Option<PgType> {
                 "regexp_count" | "regexp_instr" => Some(PgType::Int4),
                 "ascii" | "jsonb_array_length" => Some(PgType::Int4),
                 "jsonb_typeof" | "json_typeof" => Some(PgType::Text),
+                "jsonb_build_object" | "jsonb_build_array" | "jsonb_agg" | "jsonb_object_agg" | "to_jsonb" => {
+                    Some(PgType::Jsonb)
+                }
                 "max" | "min" | "coalesce" | "ifnull" | "abs" | "nullif" => first_arg(&f.args).and_then(ty),
                 "round" | "trunc" | "ceil" | "ceiling" | "floor" => {
                     let with_digits = matches!(&f.args, FunctionArguments::List(l) if l.args.len() == 2);

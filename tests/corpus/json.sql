@@ -37,3 +37,17 @@ SELECT '{"a": 1, "b": 2}'::jsonb ?| '{b,c}', '{"a": 1, "b": 2}'::jsonb ?& '{a,c}
 SELECT jsonb_typeof('{}'), jsonb_typeof('[1]'), jsonb_typeof('"s"'), jsonb_typeof('1.5'), jsonb_typeof('true'), jsonb_typeof('null');
 SELECT json_typeof('{"a": 1}'::json -> 'a'), jsonb_array_length('[1, [2, 3], 4]');
 SELECT jsonb_array_length('{}');
+
+-- The jsonb builders and aggregates.
+SELECT jsonb_build_object('b', 1, 'a', 'x', 'c', true, 'd', NULL, 'e', 1.50, 'f', '{"z": 1}'::jsonb, 'g', ARRAY[1, 2]);
+SELECT jsonb_build_array(1, 'two', false, NULL, 2.5, '[1]'::jsonb), jsonb_build_array();
+SELECT jsonb_build_object(), to_jsonb('text'::text), to_jsonb(5), to_jsonb(true), to_jsonb(NULL::text), to_jsonb(1.50);
+SELECT jsonb_build_object('a', 1) = '{"a": 1}'::jsonb, jsonb_build_object('a', 1) -> 'a';
+CREATE TABLE json_b (id int PRIMARY KEY, name text, price numeric(6,2), doc jsonb, ok boolean);
+INSERT INTO json_b VALUES (1, 'a', 1.5, '{"k": 1}', true), (2, 'b', NULL, NULL, NULL), (3, 'c', 2, '[true]', false);
+SELECT jsonb_agg(name ORDER BY id), jsonb_agg(doc::jsonb ORDER BY id), jsonb_object_agg(name, id) FROM json_b;
+SELECT jsonb_agg(id) FROM json_b WHERE false;
+SELECT id, jsonb_build_object('id', id, 'name', name, 'doc', doc::jsonb, 'ok', ok::boolean) FROM json_b ORDER BY id;
+-- differs: a jsonb, boolean or numeric column is embedded as SQLite keeps it unless cast (doc::jsonb)
+SELECT id, jsonb_build_object('doc', doc, 'ok', ok) FROM json_b ORDER BY id;
+DROP TABLE json_b;

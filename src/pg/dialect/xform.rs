@@ -194,6 +194,12 @@ impl VisitorMut for Xform {
             dismantle_expr(std::mem::replace(e, Expr::Value(Value::Null.into())));
             return ControlFlow::Break(too_deep());
         }
+        // The jsonb builders, while their arguments' types still show.
+        if let Expr::Function(f) = e {
+            if let Some(x) = json_builders::rewrite(f) {
+                *e = x;
+            }
+        }
         // Before the children are visited: `x = ANY (ARRAY[a, b])` is `x IN (a, b)`, and `pg_catalog.pg_class.oid`
         // names the column through the catalog relation's own name (its alias here).
         // An array parameter or literal under ANY/ALL: its casts are allowed, a bare parameter is an array of
