@@ -184,9 +184,11 @@ pub fn run_replicated(conn: &Connection, sql: &str, params: &[Value], max_bytes:
         None => run_client_statement(conn, sql, params, max_bytes)?,
     };
     // A schema change (seen by the authorizer while the statement was prepared, so ordinary writes pay
-    // nothing) may have added, dropped or renamed numeric or jsonb columns: their triggers follow.
+    // nothing) may have added, dropped or renamed numeric or jsonb columns: their triggers follow, and the
+    // comments of what was dropped go.
     if authorizer::take_schema_change() || edits.is_some() {
         canonical_columns::sync(conn).map_err(classify)?;
+        crate::db::schema_edit::drop_orphan_comments(conn).map_err(classify)?;
     }
     Ok(result)
 }

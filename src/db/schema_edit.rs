@@ -49,7 +49,12 @@ pub enum SchemaEdit {
     DropColumnIfExists { table: String, column: String },
     /// `TRUNCATE ... RESTART IDENTITY`: the table's serial counter starts again (SQLite's `sqlite_sequence`).
     RestartIdentity { table: String },
+    /// `COMMENT ON TABLE t` / `COLUMN t.c IS 'text'` (`None`: `IS NULL`, the comment goes).
+    Comment { table: String, column: Option<String>, text: Option<String> },
 }
+
+/// How the meta table's keys of comments begin; the rest is the JSON array `[table, column or ""]`.
+pub const COMMENT_KEY_PREFIX: &str = "comment:";
 
 /// The replicated statement carrying `edits`.
 pub fn statement(edits: &[SchemaEdit]) -> String {
@@ -144,6 +149,7 @@ fn apply_one(conn: &Connection, edit: &SchemaEdit) -> EditResult<()> {
             }
             Ok(())
         }
+        SchemaEdit::Comment { table, column, text } => comment(conn, table, column.as_deref(), text.as_deref()),
         SchemaEdit::DropColumnIfExists { table, column } => {
             if has_column(conn, table, column)? {
                 for t in crate::db::canonical_columns::trigger_names(table) {
@@ -168,6 +174,47 @@ fn has_column(conn: &Connection, table: &str, column: &str) -> EditResult<bool> 
         conn,
         &format!("SELECT 1 FROM pragma_table_info({}) WHERE name = {} COLLATE NOCASE", lit(table), lit(column)),
     )
+}
+
+/// Sets or removes a comment, kept in the meta table under `comment:["table","column"]` (the catalogs'
+/// `pg_description` reads it; `canonical_columns::sync` drops the comments of objects that are gone).
+fn comment(conn: &Connection, table: &str, column: Option<&str>, text: Option<&str>) -> EditResult<()> {
+    let relation = exists(
+        conn,
+        &format!("SELECT 1 FROM sqlite_schema WHERE type IN ('table', 'view') AND name = {}", lit(table)),
+    )?;
+    if !relation {
+        return Err(fail("42P01", format!("relation \"{table}\" does not exist")));
+    }
+    if let Some(c) = column {
+        if !exists(conn, &format!("SELECT 1 FROM pragma_table_info({}) WHERE name = {}", lit(table), lit(c)))? {
+            return Err(fail("42703", format!("column \"{c}\" of relation \"{table}\" does not exist")));
+        }
+    }
+    let key = format!("{COMMENT_KEY_PREFIX}{}", serde_json::json!([table, column.unwrap_or("")]));
+    let meta = crate::db::writer::META_TABLE;
+    match text {
+        Some(t) => conn.execute(&format!("INSERT OR REPLACE INTO {meta} (key, value) VALUES (?1, ?2)"), [&key, t])?,
+        None => conn.execute(&format!("DELETE FROM {meta} WHERE key = ?1"), [&key])?,
+    };
+    Ok(())
+}
+
+/// Drops the comments of tables, views and columns that no longer exist (after any schema change), so a new
+/// object of an old name starts without one, as in PostgreSQL. (A renamed table loses its comment.)
+pub fn drop_orphan_comments(conn: &Connection) -> rusqlite::Result<()> {
+    let at = COMMENT_KEY_PREFIX.len() + 1;
+    conn.execute(
+        &format!(
+            "DELETE FROM {meta} WHERE key LIKE '{COMMENT_KEY_PREFIX}%' AND NOT EXISTS (SELECT 1 FROM sqlite_schema s \
+             WHERE s.type IN ('table', 'view') AND s.name = json_extract(substr(key, {at}), '$[0]') \
+             AND (json_extract(substr(key, {at}), '$[1]') = '' OR EXISTS (SELECT 1 FROM pragma_table_info(s.name) p \
+                  WHERE p.name = json_extract(substr(key, {at}), '$[1]'))))",
+            meta = crate::db::writer::META_TABLE
+        ),
+        [],
+    )?;
+    Ok(())
 }
 
 fn lit(s: &str) -> String {

@@ -192,6 +192,15 @@ fn leading_words(stmt: &impl std::fmt::Display) -> String {
     out.join(" ")
 }
 
+/// An identifier of an object name as PostgreSQL resolves it: quoted as written, else lower case.
+fn names_part(part: &ObjectNamePart) -> String {
+    match part.as_ident() {
+        Some(i) if i.quote_style.is_some() => i.value.clone(),
+        Some(i) => i.value.to_lowercase(),
+        None => part.to_string(),
+    }
+}
+
 /// The 0A000 error for a statement raftsql does not support.
 fn unsupported_statement(stmt: &Statement) -> DialectError {
     DialectError::unsupported(format!("{} is not supported", leading_words(stmt)))
@@ -218,6 +227,7 @@ fn translate_statement(mut stmt: Statement, session: Option<&SessionValues>) -> 
         Statement::CreateView { .. } => StatementKind::CreateView,
         Statement::AlterTable { .. } => StatementKind::AlterTable,
         Statement::Truncate { .. } => StatementKind::Truncate,
+        Statement::Comment { .. } => StatementKind::Comment,
         Statement::Drop { object_type: ObjectType::Table, .. } => StatementKind::DropTable,
         Statement::Drop { object_type: ObjectType::Index, .. } => StatementKind::DropIndex,
         Statement::Drop { object_type: ObjectType::View, .. } => StatementKind::DropView,
@@ -334,6 +344,24 @@ fn translate_statement(mut stmt: Statement, session: Option<&SessionValues>) -> 
                 let parts: Vec<String> = table_names.iter().map(|t| format!("DELETE FROM {}", t.name)).collect();
                 parts.join("; ")
             }
+        }
+        // Comments live in raftsql's meta table, by object name (see `db::schema_edit`).
+        Statement::Comment { object_type, object_name, comment, .. } => {
+            use crate::db::schema_edit::{statement, SchemaEdit};
+            let mut parts: Vec<String> = object_name.0.iter().map(names_part).collect();
+            let qualified = match object_type {
+                sqlparser::ast::CommentObject::Column => 3,
+                _ => 2,
+            };
+            if parts.len() == qualified && parts[0] == "public" {
+                parts.remove(0);
+            }
+            let (table, column) = match (&*object_type, parts.as_slice()) {
+                (sqlparser::ast::CommentObject::Table, [t]) => (t.clone(), None),
+                (sqlparser::ast::CommentObject::Column, [t, c]) => (t.clone(), Some(c.clone())),
+                _ => return Err(DialectError::unsupported(format!("COMMENT ON {object_type} is not supported"))),
+            };
+            statement(&[SchemaEdit::Comment { table, column, text: comment.clone() }])
         }
         Statement::Drop { object_type, if_exists, names, .. } => {
             let mut parts = Vec::new();

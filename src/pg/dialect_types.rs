@@ -329,6 +329,8 @@ pub enum StatementKind {
     DropView,
     AlterTable,
     Truncate,
+    /// `COMMENT ON TABLE/COLUMN`.
+    Comment,
     /// BEGIN / START TRANSACTION.
     Begin {
         /// `READ ONLY` was given.
@@ -419,6 +421,7 @@ impl StatementKind {
             StatementKind::DropView => "DROP VIEW",
             StatementKind::AlterTable => "ALTER TABLE",
             StatementKind::Truncate => "TRUNCATE TABLE",
+            StatementKind::Comment => "COMMENT",
             StatementKind::Begin { .. } => "BEGIN",
             StatementKind::Commit => "COMMIT",
             StatementKind::Rollback | StatementKind::RollbackTo(_) => "ROLLBACK",

@@ -150,3 +150,18 @@ SELECT id FROM ddl_a WHERE id < ALL('{3,4}'::int[]) ORDER BY id;
 SELECT id FROM ddl_a WHERE price = ANY('{1.5,9}'::numeric[]) ORDER BY id;
 SELECT 2 = ANY('{1,2,3}'::int[]), 5 = ANY('{1,2,3}'::int[]), 'x' = ANY('{}'::text[]);
 DROP TABLE ddl_a;
+
+-- COMMENT ON tables and columns: obj_description / col_description, removal with IS NULL, gone with the table.
+CREATE TABLE ddl_cm (id int PRIMARY KEY, note text);
+COMMENT ON TABLE ddl_cm IS 'the table';
+COMMENT ON COLUMN ddl_cm.note IS 'a note';
+COMMENT ON COLUMN public.ddl_cm.id IS 'the key';
+COMMENT ON COLUMN ddl_cm.nope IS 'x';
+COMMENT ON TABLE ddl_nope IS 'x';
+SELECT obj_description('ddl_cm'::regclass, 'pg_class'), col_description('ddl_cm'::regclass, 2), col_description('ddl_cm'::regclass, 1);
+COMMENT ON COLUMN ddl_cm.note IS NULL;
+SELECT col_description('ddl_cm'::regclass, 2), col_description('ddl_cm'::regclass, 1);
+DROP TABLE ddl_cm;
+CREATE TABLE ddl_cm (id int PRIMARY KEY);
+SELECT obj_description('ddl_cm'::regclass, 'pg_class');
+DROP TABLE ddl_cm;

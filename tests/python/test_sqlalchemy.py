@@ -2,7 +2,8 @@
 connects (it asks `pg_catalog` for the server version, its types and hstore), `create_all`/`drop_all`, ORM
 inserts with a relationship (SQLAlchemy's batched `INSERT ... SELECT ... FROM (VALUES ...) AS t(a, b)
 RETURNING`), a join query, and the inspector's table names and columns. The inspector's whole answer for a
-schema with keys, foreign keys, indexes, unique and check constraints, defaults and serials is compared with
+schema with keys, foreign keys, indexes, unique and check constraints, defaults, serials and comments is
+compared with
 PostgreSQL 15's for the same schema, through psycopg and psycopg2, and Alembic's autogenerate finds nothing to
 change on either. psycopg's
 `TypeInfo.fetch` finds built-in types through `pg_type`.
@@ -76,9 +77,10 @@ def reflection_schema():
         "rf_author", md,
         sa.Column("id", sa.Integer, primary_key=True),
         sa.Column("name", sa.String(50), nullable=False, unique=True),
-        sa.Column("email", sa.String(100)),
+        sa.Column("email", sa.String(100), comment="where to reach them"),
         sa.Column("big", sa.BigInteger, server_default="0"),
         sa.UniqueConstraint("name", "email", name="uq_rf_name_email"),
+        comment="who wrote them",
     )  # fmt: skip
     sa.Table(
         "rf_book", md,

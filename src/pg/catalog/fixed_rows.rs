@@ -322,9 +322,6 @@ macro_rules! empty {
     };
 }
 
-pub(super) const PG_DESCRIPTION: &[(&str, PgType)] =
-    &[("objoid", Int8), ("classoid", Int8), ("objsubid", Int4), ("description", Text)];
-empty!(pg_description, PG_DESCRIPTION);
 pub(super) const PG_ENUM: &[(&str, PgType)] =
     &[("oid", Int8), ("enumtypid", Int8), ("enumsortorder", Float4), ("enumlabel", Text)];
 empty!(pg_enum, PG_ENUM);

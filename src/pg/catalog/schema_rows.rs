@@ -398,3 +398,23 @@ pub(super) fn pg_depend(_: &Session) -> String {
         serials = serials()
     )
 }
+
+pub(super) const PG_DESCRIPTION: &[(&str, PgType)] =
+    &[("objoid", Int8), ("classoid", Int8), ("objsubid", Int4), ("description", Text)];
+
+/// The comments `COMMENT ON` keeps in the meta table (`db::schema_edit`), on the tables, views and columns that
+/// still exist (`pg_class` is OID 1259).
+pub(super) fn pg_description(_: &Session) -> String {
+    let prefix = crate::db::schema_edit::COMMENT_KEY_PREFIX;
+    let object = |i: u8| format!("json_extract(substr(m.key, {}), '$[{i}]')", prefix.len() + 1);
+    format!(
+        "SELECT {DATABASE} + 2 * s.rowid, 1259, CASE WHEN {column} = '' THEN 0 ELSE \
+           (SELECT p.cid + 1 FROM pragma_table_info(s.name) p WHERE p.name = {column}) END, CAST(m.value AS TEXT) \
+         FROM {meta} m JOIN sqlite_schema s ON s.type IN ('table', 'view') AND s.name = {table} \
+         WHERE m.key LIKE '{prefix}%' \
+           AND ({column} = '' OR EXISTS (SELECT 1 FROM pragma_table_info(s.name) p WHERE p.name = {column}))",
+        column = object(1),
+        table = object(0),
+        meta = crate::db::writer::META_TABLE,
+    )
+}

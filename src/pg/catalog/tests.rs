@@ -40,7 +40,7 @@ fn connection() -> Connection {
 fn schema() -> Connection {
     let conn = connection();
     conn.execute_batch(
-        "CREATE TABLE __raftsql_meta (k TEXT);
+        "CREATE TABLE __raftsql_meta (key TEXT PRIMARY KEY, value BLOB NOT NULL);
          CREATE TABLE a (id INTEGER PRIMARY KEY, name VARCHAR(20) NOT NULL, price NUMERIC(10,2) DEFAULT 0);
          CREATE TABLE b (x INT4, y TEXT, a_id INT8 REFERENCES a (id) ON DELETE CASCADE, PRIMARY KEY (x, y), UNIQUE (y));
          CREATE INDEX b_a_idx ON b (a_id);

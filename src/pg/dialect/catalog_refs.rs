@@ -119,6 +119,15 @@ pub(super) fn function(f: &Function, session: Option<&SessionValues>) -> Option<
                 user.replace('\'', "''")
             )));
         }
+        // Comments on relations and columns (`COMMENT ON`); nothing else has any.
+        ("obj_description", [oid, ..]) | ("col_description", [oid, _]) => {
+            let subid = if fname == "col_description" { nested(args[1].clone()).to_string() } else { "0".to_string() };
+            return Some(parse_expr(&format!(
+                "(SELECT \"__d\".description FROM {} AS \"__d\" WHERE \"__d\".objoid = {} AND \"__d\".objsubid = {subid})",
+                catalog::relation_sql("pg_description"),
+                nested((*oid).clone())
+            )));
+        }
         ("obj_description" | "col_description" | "shobj_description", _) => Expr::Value(Value::Null.into()),
         ("pg_encoding_to_char", [_]) => string_literal("UTF8"),
         // Expressions are kept as their text already.

@@ -256,8 +256,8 @@ fn catalog_relations_and_functions() {
     let t = one("SELECT relhasindex FROM pg_class");
     assert_eq!(t.result_types, vec![Some(PgType::Bool)]);
     assert_eq!(
-        out("SELECT pg_catalog.pg_table_is_visible(1), obj_description(1, 'pg_class'), pg_encoding_to_char(6)"),
-        "SELECT true AS \"pg_table_is_visible\", NULL AS \"obj_description\", 'UTF8' AS \"pg_encoding_to_char\""
+        out("SELECT pg_catalog.pg_table_is_visible(1), shobj_description(1, 'pg_database'), pg_encoding_to_char(6)"),
+        "SELECT true AS \"pg_table_is_visible\", NULL AS \"shobj_description\", 'UTF8' AS \"pg_encoding_to_char\""
     );
     // Arguments that are parameters stay parameters (SQLite's `?n`), also inside the rewritten expressions.
     let t = one("SELECT typname FROM pg_type WHERE oid = to_regtype($1)");
