@@ -257,6 +257,7 @@ pub fn register_functions(conn: &Connection) -> rusqlite::Result<()> {
     crate::db::text_functions::register(conn)?;
     crate::db::regex_functions::register(conn)?;
     crate::db::json_functions::register(conn)?;
+    crate::db::json_edit::register(conn)?;
     crate::db::array_functions::register(conn)?;
     crate::db::table_constraints::register(conn)?;
     crate::db::serial_columns::register(conn)?;

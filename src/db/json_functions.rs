@@ -12,7 +12,7 @@ use crate::db::json::{self, Step};
 use crate::db::sqlstate;
 
 /// The JSON document of argument `i` (`None` for NULL); 22P02 for text that is not JSON.
-fn document(ctx: &Context<'_>, i: usize) -> rusqlite::Result<Option<serde_json::Value>> {
+pub(crate) fn document(ctx: &Context<'_>, i: usize) -> rusqlite::Result<Option<serde_json::Value>> {
     let text = match ctx.get_raw(i) {
         ValueRef::Null => return Ok(None),
         ValueRef::Integer(n) => n.to_string(),
@@ -32,7 +32,7 @@ fn step<'c>(ctx: &'c Context<'_>, i: usize) -> rusqlite::Result<Option<Step<'c>>
 }
 
 /// A path given as a PostgreSQL text array (`{a,b,0}`) or a JSON array (an array parameter).
-fn path(ctx: &Context<'_>, i: usize) -> rusqlite::Result<Option<Vec<String>>> {
+pub(crate) fn path(ctx: &Context<'_>, i: usize) -> rusqlite::Result<Option<Vec<String>>> {
     let Some(text) = ctx.get::<Option<String>>(i)? else { return Ok(None) };
     if let Some(serde_json::Value::Array(items)) = json::parse(&text) {
         return Ok(Some(items.iter().map(|v| v.as_str().map_or_else(|| v.to_string(), str::to_string)).collect()));

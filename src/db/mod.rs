@@ -10,6 +10,7 @@ pub mod decimal;
 pub mod determinism;
 pub mod exec;
 pub mod json;
+pub mod json_edit;
 pub mod json_functions;
 pub mod limits;
 pub mod numeric_functions;

@@ -142,6 +142,9 @@ fn expr_type(e: &Expr, ctx: &dyn TypeContext) -> Option<PgType> {
             | BinaryOperator::QuestionAnd => Some(PgType::Bool),
             BinaryOperator::StringConcat => match (ty(left), ty(right)) {
                 (Some(t @ PgType::Array(_)), _) | (_, Some(t @ PgType::Array(_))) => Some(t),
+                (Some(PgType::Jsonb | PgType::Json), _) | (_, Some(PgType::Jsonb | PgType::Json)) => {
+                    Some(PgType::Jsonb)
+                }
                 _ => Some(PgType::Text),
             },
             BinaryOperator::PGOverlap => Some(PgType::Bool),
@@ -150,6 +153,13 @@ fn expr_type(e: &Expr, ctx: &dyn TypeContext) -> Option<PgType> {
                 Some(PgType::Json) => Some(PgType::Json),
                 _ => Some(PgType::Jsonb),
             },
+            // `doc - 'key'`: jsonb's key deletion (see `dialect::json::edit_operator`).
+            BinaryOperator::Minus
+                if matches!(right.as_ref(), Expr::Value(v) if matches!(&v.value,
+                    SqlValue::SingleQuotedString(k) if k.trim().parse::<f64>().is_err())) =>
+            {
+                Some(PgType::Jsonb)
+            }
             BinaryOperator::Plus
             | BinaryOperator::Minus
             | BinaryOperator::Multiply
@@ -248,9 +258,8 @@ fn expr_type(e: &Expr, ctx: &dyn TypeContext) -> Option<PgType> {
                 "regexp_count" | "regexp_instr" => Some(PgType::Int4),
                 "ascii" | "jsonb_array_length" => Some(PgType::Int4),
                 "jsonb_typeof" | "json_typeof" => Some(PgType::Text),
-                "jsonb_build_object" | "jsonb_build_array" | "jsonb_agg" | "jsonb_object_agg" | "to_jsonb" => {
-                    Some(PgType::Jsonb)
-                }
+                "jsonb_build_object" | "jsonb_build_array" | "jsonb_agg" | "jsonb_object_agg" | "to_jsonb"
+                | "jsonb_set" => Some(PgType::Jsonb),
                 "max" | "min" | "coalesce" | "ifnull" | "abs" | "nullif" => first_arg(&f.args).and_then(ty),
                 "round" | "trunc" | "ceil" | "ceiling" | "floor" => {
                     let with_digits = matches!(&f.args, FunctionArguments::List(l) if l.args.len() == 2);

@@ -51,3 +51,17 @@ SELECT id, jsonb_build_object('id', id, 'name', name, 'doc', doc::jsonb, 'ok', o
 -- differs: a jsonb, boolean or numeric column is embedded as SQLite keeps it unless cast (doc::jsonb)
 SELECT id, jsonb_build_object('doc', doc, 'ok', ok) FROM json_b ORDER BY id;
 DROP TABLE json_b;
+
+-- jsonb || and -, jsonb_set.
+SELECT '{"a": 1, "b": 2}'::jsonb || '{"b": 3, "c": 4}'::jsonb, '[1, 2]'::jsonb || '[3]'::jsonb, '[1]'::jsonb || '{"a": 1}'::jsonb;
+SELECT '{"a": 1, "b": 2}'::jsonb - 'a', '["a", "b", "a"]'::jsonb - 'a', '{"a": 1}'::jsonb - 'zz';
+SELECT '1'::jsonb - 'a';
+SELECT jsonb_set('{"a": {"b": 1}}', '{a,b}', '2'), jsonb_set('{"a": {"b": 1}}', '{a,c}', '3'), jsonb_set('{"a": {"b": 1}}', '{a,c}', '3', false);
+SELECT jsonb_set('[1, 2, 3]', '{-1}', '9'), jsonb_set('[1, 2, 3]', '{5}', '9'), jsonb_set('{"a": 1}', '{x,y}', '9');
+CREATE TABLE json_e (id int PRIMARY KEY, doc jsonb);
+INSERT INTO json_e VALUES (1, '{"a": 1, "tags": ["x"]}');
+UPDATE json_e SET doc = doc - 'a' WHERE id = 1;
+UPDATE json_e SET doc = jsonb_set(doc, '{tags}', '["y", "z"]') WHERE id = 1;
+UPDATE json_e SET doc = doc || '{"n": 2}'::jsonb WHERE id = 1;
+SELECT id, doc FROM json_e;
+DROP TABLE json_e;

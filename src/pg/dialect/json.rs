@@ -1,7 +1,8 @@
 //! JSON in the translation: the operators `->`, `->>`, `#>`, `#>>`, `@>`, `<@`, `?`, `?|`, `?&` become the
 //! functions of
 //! `db::json_functions` (PostgreSQL's lookups, keys taken literally, answers in jsonb's canonical form), and
-//! casts to `jsonb`/`json` check the text (and make jsonb canonical, so equal jsonb values are equal texts).
+//! casts to `jsonb`/`json` check the text (and make jsonb canonical, so equal jsonb values are equal texts);
+//! `||` and `-` on jsonb (`db::json_edit`) where the statement shows the operand is jsonb, and `jsonb_set`.
 
 use super::*;
 
@@ -29,4 +30,34 @@ pub(super) fn operator(left: &mut Expr, op: &BinaryOperator, right: &mut Expr) -
 /// `e::jsonb` (canonical text) or `e::json` (checked, kept as written).
 pub(super) fn cast(e: Expr, binary: bool) -> Expr {
     call(if binary { "pg_jsonb" } else { "pg_json" }, vec![e])
+}
+
+/// Before translation: `a || b` with a jsonb operand (by the types the statement shows) is jsonb's concatenation;
+/// `a - 'key'` with a key that is not a number (so not arithmetic) deletes the key.
+pub(super) fn edit_operator(e: &Expr) -> Option<Expr> {
+    let Expr::BinaryOp { left, op, right } = e else { return None };
+    let is_json = |x: &Expr| matches!(crate::pg::infer::schema_free_type(x), Some(PgType::Jsonb | PgType::Json));
+    match op {
+        BinaryOperator::StringConcat if is_json(left) || is_json(right) => {
+            Some(call("pg_jsonb_concat", vec![left.as_ref().clone(), right.as_ref().clone()]))
+        }
+        BinaryOperator::Minus => match right.as_ref() {
+            Expr::Value(v) => match &v.value {
+                Value::SingleQuotedString(key) if key.trim().parse::<f64>().is_err() => {
+                    Some(call("pg_jsonb_delete", vec![left.as_ref().clone(), right.as_ref().clone()]))
+                }
+                _ => None,
+            },
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+/// The SQLite function standing for a jsonb function PostgreSQL has under another name.
+pub(super) fn function_name(name: &str) -> Option<&'static str> {
+    match name {
+        "jsonb_set" => Some("pg_jsonb_set"),
+        _ => None,
+    }
 }

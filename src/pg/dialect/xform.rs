@@ -219,6 +219,9 @@ impl VisitorMut for Xform {
                 *e = Expr::InList { expr: Box::new(left), list, negated: false };
             }
         }
+        if let Some(x) = json::edit_operator(e) {
+            *e = x;
+        }
         if let Expr::BinaryOp { left, op: BinaryOperator::StringConcat, right } = e {
             if let Some(x) = arrays::concatenation(left, right) {
                 *e = x;
@@ -297,7 +300,7 @@ impl VisitorMut for Xform {
                 return ControlFlow::Continue(());
             }
             if f.name.0.len() == 1 {
-                if let Some(exact) = numeric::function_name(&name) {
+                if let Some(exact) = numeric::function_name(&name).or_else(|| json::function_name(&name)) {
                     f.name = ObjectName(vec![ObjectNamePart::Identifier(Ident::new(exact))]);
                 }
             }
