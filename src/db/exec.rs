@@ -79,11 +79,10 @@ fn collect(
     stmt: &mut rusqlite::Statement<'_>,
     max_bytes: u64,
 ) -> Result<(Vec<Column>, Vec<Vec<Value>>), Failure> {
-    let columns: Vec<Column> = (0..stmt.column_count())
-        .map(|i| Column {
-            name: stmt.column_name(i).map(str::to_string).unwrap_or_default(),
-            decl_type: crate::db::serial_columns::declared_type(conn, stmt, i),
-        })
+    let columns: Vec<Column> = crate::db::serial_columns::declared_types(conn, stmt)
+        .into_iter()
+        .enumerate()
+        .map(|(i, decl_type)| Column { name: stmt.column_name(i).map(str::to_string).unwrap_or_default(), decl_type })
         .collect();
     let width = columns.len();
     let mut rows = Vec::new();

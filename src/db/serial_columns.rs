@@ -101,16 +101,22 @@ pub fn is_marker(name: &str) -> bool {
     name.starts_with(MARKER_PREFIX)
 }
 
-/// The declared type of result column `i` of `stmt` as PostgreSQL would report it: SQLite's, except that a
+/// The declared types of `stmt`'s result columns as PostgreSQL would report them: SQLite's, except that a
 /// marked serial column reports its integer type instead of the rowid's `INTEGER`.
-pub fn declared_type(conn: &Connection, stmt: &Statement<'_>, i: usize) -> Option<String> {
-    let declared = stmt.columns().nth(i)?.decl_type()?.to_string();
-    if !declared.eq_ignore_ascii_case("INTEGER") {
-        return Some(declared);
-    }
-    // Only the AUTOINCREMENT rowid column carries the marker's type.
-    let Ok(Some((_, table, _, _, _, _, _, true))) = stmt.column_metadata(i) else { return Some(declared) };
-    Some(marked_type(conn, &table.to_string_lossy()).unwrap_or(declared))
+pub fn declared_types(conn: &Connection, stmt: &Statement<'_>) -> Vec<Option<String>> {
+    let declared: Vec<Option<String>> = stmt.columns().map(|c| c.decl_type().map(str::to_string)).collect();
+    declared
+        .into_iter()
+        .enumerate()
+        .map(|(i, d)| match d {
+            Some(d) if d.eq_ignore_ascii_case("INTEGER") => {
+                // Only the AUTOINCREMENT rowid column carries the marker's type.
+                let Ok(Some((_, table, _, _, _, _, _, true))) = stmt.column_metadata(i) else { return Some(d) };
+                Some(marked_type(conn, &table.to_string_lossy()).unwrap_or(d))
+            }
+            other => other,
+        })
+        .collect()
 }
 
 /// The integer type a table's marker gives its serial column, if the table has one.
@@ -149,11 +155,9 @@ mod tests {
         ))
         .unwrap();
         let stmt = conn.prepare("SELECT id, v, id + 1 FROM t").unwrap();
-        assert_eq!(declared_type(&conn, &stmt, 0).as_deref(), Some("INT4"));
-        assert_eq!(declared_type(&conn, &stmt, 1).as_deref(), Some("INTEGER"));
-        assert_eq!(declared_type(&conn, &stmt, 2), None);
+        assert_eq!(declared_types(&conn, &stmt), [Some("INT4".to_string()), Some("INTEGER".to_string()), None]);
         let stmt = conn.prepare("SELECT id FROM old").unwrap();
-        assert_eq!(declared_type(&conn, &stmt, 0).as_deref(), Some("INTEGER"));
+        assert_eq!(declared_types(&conn, &stmt), [Some("INTEGER".to_string())]);
         assert!(conn.execute("INSERT INTO t (id) VALUES (2147483648)", []).is_err());
     }
 }

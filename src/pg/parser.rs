@@ -241,10 +241,11 @@ fn describe(
                 .map(|types| types.into_iter().zip(&t.result_types).map(|(a, b)| a.or(*b)).collect())
                 .unwrap_or_else(|| t.result_types.clone());
             let inferred = if inferred.len() == stmt.column_count() { inferred } else { Vec::new() };
+            let declared = crate::db::serial_columns::declared_types(conn, &stmt);
             stmt.columns()
+                .zip(declared)
                 .enumerate()
-                .map(|(i, c)| {
-                    let declared = crate::db::serial_columns::declared_type(conn, &stmt, i);
+                .map(|(i, (c, declared))| {
                     let ty = type_for_decl(declared.as_deref())
                         .or_else(|| inferred.get(i).copied().flatten().map(pg_type))
                         .unwrap_or(Type::TEXT);
