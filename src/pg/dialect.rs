@@ -580,6 +580,7 @@ mod explain;
 mod insert;
 mod json;
 mod json_builders;
+mod json_table;
 mod names;
 mod numeric;
 mod series;

@@ -65,3 +65,16 @@ UPDATE json_e SET doc = jsonb_set(doc, '{tags}', '["y", "z"]') WHERE id = 1;
 UPDATE json_e SET doc = doc || '{"n": 2}'::jsonb WHERE id = 1;
 SELECT id, doc FROM json_e;
 DROP TABLE json_e;
+
+-- The jsonb table functions in FROM, alone and lateral to a table.
+SELECT * FROM jsonb_array_elements('[1, "a", {"b": 2}]') AS e;
+SELECT e.value, value FROM jsonb_array_elements_text('[1, "a"]') e;
+SELECT * FROM jsonb_each('{"b": 1, "a": [2]}');
+SELECT k FROM jsonb_object_keys('{"b": 1, "a": 2}') AS k;
+SELECT key, value FROM jsonb_each_text('{"b": 1, "a": "x"}') ORDER BY key;
+CREATE TABLE json_tf (id int PRIMARY KEY, doc jsonb);
+INSERT INTO json_tf VALUES (1, '{"tags": ["x", "y"], "n": 1}'), (2, '{"tags": [], "n": 2}');
+SELECT t.id, e.value FROM json_tf t, jsonb_array_elements(t.doc -> 'tags') AS e ORDER BY t.id, e.value;
+SELECT t.id, kv.key, kv.value FROM json_tf t CROSS JOIN jsonb_each(t.doc) AS kv ORDER BY t.id, kv.key;
+SELECT count(*) FROM json_tf t, jsonb_array_elements_text(t.doc -> 'tags') AS tag WHERE tag.value = 'y';
+DROP TABLE json_tf;

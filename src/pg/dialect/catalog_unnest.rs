@@ -4,7 +4,9 @@
 //! UNNEST becomes `json_each` of the first array under an internal name, and the columns the alias names
 //! (`koi.key`, `koi.option`, `koi.arridx`) become expressions over that row: the element, the other arrays'
 //! elements at the same position, the 1-based ordinality. `SELECT *` over such a FROM lists those columns by
-//! their names, after the other relations' columns.
+//! their names, after the other relations' columns. The jsonb table functions (`json_table`) go the same way;
+//! when such a function is all the FROM clause has, its columns may also be named bare (`SELECT value FROM
+//! jsonb_array_elements(...)`).
 
 use super::*;
 use sqlparser::ast::{Select, TableWithJoins};
@@ -35,7 +37,32 @@ pub(super) fn unnest_in_from(q: &mut Query) -> Result<(), DialectError> {
         .flat_map(|e| e.columns.iter().map(move |(c, sql)| (e.alias.clone(), c.clone(), sql.clone())))
         .map(|(alias, column, sql)| parse(&sql).map(|x| (alias, column, x)))
         .collect::<Result<_, _>>()?;
+    // Bare column names too, when the expanded function is all the FROM clause has (no other table could own them).
+    let alone = matches!(q.body.as_ref(), SetExpr::Select(s) if s.from.len() == 1 && s.from[0].joins.is_empty());
+    // A select-list item naming one of these columns keeps the column's name once it becomes an expression.
+    if let SetExpr::Select(select) = q.body.as_mut() {
+        for item in select.projection.iter_mut() {
+            let SelectItem::UnnamedExpr(e) = item else { continue };
+            let column = match e {
+                Expr::Identifier(c) if alone => c,
+                Expr::CompoundIdentifier(parts) if parts.len() == 2 => &parts[1],
+                _ => continue,
+            };
+            if replacements.iter().any(|(_, c, _)| column.value.eq_ignore_ascii_case(c)) {
+                let alias = Ident::with_quote('"', column.value.to_lowercase());
+                *item = SelectItem::ExprWithAlias { expr: e.clone(), alias };
+            }
+        }
+    }
     let _ = sqlparser::ast::visit_expressions_mut(q, |e| {
+        if let Expr::Identifier(column) = e {
+            if alone {
+                if let Some((_, _, x)) = replacements.iter().find(|(_, c, _)| column.value.eq_ignore_ascii_case(c)) {
+                    *e = x.clone();
+                }
+            }
+            return ControlFlow::<()>::Continue(());
+        }
         if let Expr::CompoundIdentifier(parts) = e {
             if let [qualifier, column] = parts.as_slice() {
                 let found = replacements
@@ -51,8 +78,18 @@ pub(super) fn unnest_in_from(q: &mut Query) -> Result<(), DialectError> {
     Ok(())
 }
 
-/// The `json_each` standing for a catalog UNNEST, if `factor` is one.
+/// The `json_each` standing for a catalog UNNEST or a jsonb table function, if `factor` is one.
 fn expand_factor(factor: &mut TableFactor, n: usize) -> Result<Option<Expanded>, DialectError> {
+    if let TableFactor::Table { name, alias, args: Some(args), .. } = factor {
+        let internal = format!("__srf_j{n}");
+        let Some(found) = super::json_table::expand(name, &args.args, alias.as_ref(), &internal) else {
+            return Ok(None);
+        };
+        let (sql, columns) = found?;
+        let alias_name = alias.as_ref().map(|a| a.name.value.clone()).unwrap_or_else(|| last_part(name));
+        *factor = single_factor(&sql)?;
+        return Ok(Some(Expanded { alias: alias_name, columns }));
+    }
     let TableFactor::UNNEST { alias, array_exprs, with_offset: false, with_ordinality, .. } = factor else {
         return Ok(None);
     };
@@ -78,14 +115,19 @@ fn expand_factor(factor: &mut TableFactor, n: usize) -> Result<Option<Expanded>,
         columns.push((name, format!("(\"{internal}\".key + 1)")));
     }
     let sql = format!("SELECT 1 FROM json_each({}) AS \"{internal}\"", catalog_arrays::json_numbers(&array_exprs[0]));
+    *factor = single_factor(&sql)?;
+    Ok(Some(Expanded { alias: alias_name, columns }))
+}
+
+/// The one FROM item of `SELECT 1 FROM item`.
+fn single_factor(sql: &str) -> Result<TableFactor, DialectError> {
     let parsed = Parser::new(&PostgreSqlDialect {})
-        .try_with_sql(&sql)
+        .try_with_sql(sql)
         .and_then(|mut p| p.parse_query())
         .map_err(|e| DialectError::syntax(format!("unnest: {e}")))?;
     let SetExpr::Select(mut select) = *parsed.body else { return Err(DialectError::syntax("unnest")) };
     let Some(TableWithJoins { relation, .. }) = select.from.pop() else { return Err(DialectError::syntax("unnest")) };
-    *factor = relation;
-    Ok(Some(Expanded { alias: alias_name, columns }))
+    Ok(relation)
 }
 
 /// `*` over a FROM with expanded UNNESTs: the other relations' `x.*`, then the UNNESTs' columns by name.
@@ -97,7 +139,7 @@ fn expand_wildcards(select: &mut Select, expanded: &[Expanded]) -> Result<(), Di
     for table in &select.from {
         for factor in std::iter::once(&table.relation).chain(table.joins.iter().map(|j| &j.relation)) {
             match factor {
-                TableFactor::Table { alias: Some(a), .. } if a.name.value.starts_with("__srf_u") => {}
+                TableFactor::Table { alias: Some(a), .. } if a.name.value.starts_with("__srf_") => {}
                 TableFactor::Table { alias: Some(a), .. } | TableFactor::Derived { alias: Some(a), .. } => {
                     items.push(format!("{}.*", a.name))
                 }

@@ -1,0 +1,53 @@
+//! The jsonb set-returning functions in FROM — `jsonb_array_elements[_text]`, `jsonb_each[_text]`,
+//! `jsonb_object_keys` — as `json_each` of the canonical document, lateral to the table they read like the
+//! catalogs' `unnest` (`catalog_unnest` does the rest: wildcards and column references). Values are taken with
+//! `pg_json_get[_text]`, so they are jsonb's canonical text as PostgreSQL prints them, and objects iterate in
+//! jsonb's key order.
+
+use super::*;
+
+/// `(internal alias, columns as (name, SQL))` for a jsonb table function call in FROM, `None` for other items.
+pub(super) fn expand(
+    name: &ObjectName,
+    args: &[FunctionArg],
+    alias: Option<&sqlparser::ast::TableAlias>,
+    internal: &str,
+) -> Option<Result<(String, Vec<(String, String)>), DialectError>> {
+    let function = last_part(name).to_ascii_lowercase();
+    // (The `json_*` twins keep their input's spacing in PostgreSQL, and `json_each` is also SQLite's own, which
+    // this translation writes under internal aliases: those stay SQLite's.)
+    if alias.is_some_and(|a| a.name.value.starts_with("__")) {
+        return None;
+    }
+    let columns: &[(&str, &str)] = match function.as_str() {
+        "jsonb_array_elements" => &[("value", "pg_json_get")],
+        "jsonb_array_elements_text" => &[("value", "pg_json_get_text")],
+        "jsonb_each" => &[("key", ""), ("value", "pg_json_get")],
+        "jsonb_each_text" => &[("key", ""), ("value", "pg_json_get_text")],
+        "jsonb_object_keys" => &[("", "")],
+        _ => return None,
+    };
+    let [FunctionArg::Unnamed(FunctionArgExpr::Expr(doc))] = args else {
+        return Some(Err(DialectError { sqlstate: "42883", message: format!("function {function} does not exist") }));
+    };
+    let doc = format!("pg_jsonb({})", nested(doc.clone()));
+    let named: Vec<String> =
+        alias.map(|a| a.columns.iter().map(|c| c.name.value.clone()).collect()).unwrap_or_default();
+    let out = columns
+        .iter()
+        .enumerate()
+        .map(|(i, (default, getter))| {
+            // A function of one unnamed column is named by its alias, as PostgreSQL names it.
+            let name = named.get(i).cloned().unwrap_or_else(|| match *default {
+                "" => alias.map(|a| a.name.value.clone()).unwrap_or_else(|| function.clone()),
+                d => d.to_string(),
+            });
+            let sql = match *getter {
+                "" => format!("\"{internal}\".key"),
+                getter => format!("{getter}({doc}, \"{internal}\".key)"),
+            };
+            (name, sql)
+        })
+        .collect();
+    Some(Ok((format!("SELECT 1 FROM json_each({doc}) AS \"{internal}\""), out)))
+}
