@@ -6,13 +6,16 @@
 
 use super::*;
 
-/// `(internal alias, columns as (name, SQL))` for a jsonb table function call in FROM, `None` for other items.
+/// A FROM item rewritten: the SQL `SELECT 1 FROM <json_each ...>` holding it, and its columns as (name, SQL).
+pub(super) type Rewritten = (String, Vec<(String, String)>);
+
+/// The rewriting of a jsonb table function call in FROM, `None` for other items.
 pub(super) fn expand(
     name: &ObjectName,
     args: &[FunctionArg],
     alias: Option<&sqlparser::ast::TableAlias>,
     internal: &str,
-) -> Option<Result<(String, Vec<(String, String)>), DialectError>> {
+) -> Option<Result<Rewritten, DialectError>> {
     let function = last_part(name).to_ascii_lowercase();
     // (The `json_*` twins keep their input's spacing in PostgreSQL, and `json_each` is also SQLite's own, which
     // this translation writes under internal aliases: those stay SQLite's.)
