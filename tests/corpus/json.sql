@@ -78,3 +78,10 @@ SELECT t.id, e.value FROM json_tf t, jsonb_array_elements(t.doc -> 'tags') AS e 
 SELECT t.id, kv.key, kv.value FROM json_tf t CROSS JOIN jsonb_each(t.doc) AS kv ORDER BY t.id, kv.key;
 SELECT count(*) FROM json_tf t, jsonb_array_elements_text(t.doc -> 'tags') AS tag WHERE tag.value = 'y';
 DROP TABLE json_tf;
+CREATE TABLE json_tl (id int PRIMARY KEY, doc jsonb, value text);
+INSERT INTO json_tl VALUES (1, '{"tags": ["x", "y"]}', 'v1'), (2, '{"tags": []}', 'v2');
+SELECT id, e.value FROM json_tl, jsonb_array_elements_text(doc -> 'tags') AS e ORDER BY id, e.value;
+SELECT id, json_tl.value, e.value FROM json_tl, jsonb_array_elements_text(json_tl.doc -> 'tags') e ORDER BY 1, 3;
+SELECT id, key FROM json_tl, jsonb_each(doc) ORDER BY id;
+SELECT count(*) FROM json_tl, jsonb_array_elements(doc -> 'tags') WHERE id = 1;
+DROP TABLE json_tl;

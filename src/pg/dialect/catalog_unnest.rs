@@ -37,45 +37,109 @@ pub(super) fn unnest_in_from(q: &mut Query) -> Result<(), DialectError> {
         .flat_map(|e| e.columns.iter().map(move |(c, sql)| (e.alias.clone(), c.clone(), sql.clone())))
         .map(|(alias, column, sql)| parse(&sql).map(|x| (alias, column, x)))
         .collect::<Result<_, _>>()?;
-    // Bare column names too, when the expanded function is all the FROM clause has (no other table could own them).
-    let alone = matches!(q.body.as_ref(), SetExpr::Select(s) if s.from.len() == 1 && s.from[0].joins.is_empty());
+    // The one other relation of the FROM clause, if there is exactly one: a bare name of one of `json_each`'s own
+    // columns (`id`, `key`, `value`, ...) that is not a column of the expanded function must be that relation's,
+    // and is qualified so that SQLite does not find it ambiguous.
+    let owner = match q.body.as_ref() {
+        SetExpr::Select(s) => {
+            let others: Vec<String> = s
+                .from
+                .iter()
+                .flat_map(|t| std::iter::once(&t.relation).chain(t.joins.iter().map(|j| &j.relation)))
+                .filter_map(|f| match f {
+                    TableFactor::Table { alias: Some(a), .. } if a.name.value.starts_with("__srf_") => None,
+                    TableFactor::Table { alias: Some(a), .. } | TableFactor::Derived { alias: Some(a), .. } => {
+                        Some(a.name.value.clone())
+                    }
+                    TableFactor::Table { name, alias: None, .. } => Some(last_part(name)),
+                    _ => Some(String::new()),
+                })
+                .collect();
+            match others.as_slice() {
+                [one] if !one.is_empty() => Some(one.clone()),
+                _ => None,
+            }
+        }
+        _ => None,
+    };
     // A select-list item naming one of these columns keeps the column's name once it becomes an expression.
     if let SetExpr::Select(select) = q.body.as_mut() {
         for item in select.projection.iter_mut() {
             let SelectItem::UnnamedExpr(e) = item else { continue };
             let column = match e {
-                Expr::Identifier(c) if alone => c,
+                Expr::Identifier(c) => c,
                 Expr::CompoundIdentifier(parts) if parts.len() == 2 => &parts[1],
                 _ => continue,
             };
-            if replacements.iter().any(|(_, c, _)| column.value.eq_ignore_ascii_case(c)) {
+            let renamed = replacements.iter().any(|(_, c, _)| column.value.eq_ignore_ascii_case(c))
+                || (owner.is_some() && JSON_EACH_COLUMNS.contains(&column.value.to_ascii_lowercase().as_str()));
+            if renamed {
                 let alias = Ident::with_quote('"', column.value.to_lowercase());
                 *item = SelectItem::ExprWithAlias { expr: e.clone(), alias };
             }
         }
     }
-    let _ = sqlparser::ast::visit_expressions_mut(q, |e| {
-        if let Expr::Identifier(column) = e {
-            if alone {
-                if let Some((_, _, x)) = replacements.iter().find(|(_, c, _)| column.value.eq_ignore_ascii_case(c)) {
-                    *e = x.clone();
-                }
-            }
-            return ControlFlow::<()>::Continue(());
-        }
-        if let Expr::CompoundIdentifier(parts) = e {
-            if let [qualifier, column] = parts.as_slice() {
-                let found = replacements
-                    .iter()
-                    .find(|(a, c, _)| qualifier.value.eq_ignore_ascii_case(a) && column.value.eq_ignore_ascii_case(c));
-                if let Some((_, _, x)) = found {
-                    *e = x.clone();
-                }
-            }
-        }
-        ControlFlow::<()>::Continue(())
-    });
+    let mut rewrite = References { depth: 0, replacements: &replacements, owner: owner.as_deref() };
+    let _ = q.visit(&mut rewrite);
     Ok(())
+}
+
+/// The columns of SQLite's `json_each`, which the FROM clause gains with it.
+const JSON_EACH_COLUMNS: &[&str] = &["key", "value", "type", "atom", "id", "parent", "fullkey", "path"];
+
+/// Rewrites the column references of one query level (not its subqueries, whose FROM clauses are their own):
+/// `alias.column` and bare `column` of an expanded function become its expression, and a bare name of one of
+/// `json_each`'s columns is qualified with the FROM clause's one other relation.
+struct References<'a> {
+    depth: usize,
+    replacements: &'a [(String, String, Expr)],
+    owner: Option<&'a str>,
+}
+
+impl VisitorMut for References<'_> {
+    type Break = ();
+
+    fn pre_visit_query(&mut self, _: &mut Query) -> ControlFlow<()> {
+        self.depth += 1;
+        ControlFlow::Continue(())
+    }
+
+    fn post_visit_query(&mut self, _: &mut Query) -> ControlFlow<()> {
+        self.depth -= 1;
+        ControlFlow::Continue(())
+    }
+
+    // After the children (a name has none): a replacement is not visited again, so a document named `value`
+    // inside one is left alone.
+    fn post_visit_expr(&mut self, e: &mut Expr) -> ControlFlow<()> {
+        if self.depth != 1 {
+            return ControlFlow::Continue(());
+        }
+        match e {
+            Expr::Identifier(column) => {
+                if let Some((_, _, x)) = self.replacements.iter().find(|(_, c, _)| column.value.eq_ignore_ascii_case(c))
+                {
+                    *e = x.clone();
+                } else if let Some(owner) = self.owner {
+                    if JSON_EACH_COLUMNS.contains(&column.value.to_ascii_lowercase().as_str()) {
+                        *e = Expr::CompoundIdentifier(vec![Ident::new(owner), column.clone()]);
+                    }
+                }
+            }
+            Expr::CompoundIdentifier(parts) => {
+                if let [qualifier, column] = parts.as_slice() {
+                    let found = self.replacements.iter().find(|(a, c, _)| {
+                        qualifier.value.eq_ignore_ascii_case(a) && column.value.eq_ignore_ascii_case(c)
+                    });
+                    if let Some((_, _, x)) = found {
+                        *e = x.clone();
+                    }
+                }
+            }
+            _ => {}
+        }
+        ControlFlow::Continue(())
+    }
 }
 
 /// The `json_each` standing for a catalog UNNEST or a jsonb table function, if `factor` is one.
