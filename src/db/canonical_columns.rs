@@ -1,7 +1,7 @@
 //! Keeps the values of `numeric`, `jsonb` and array columns in canonical form (and those of a `GENERATED ALWAYS`
-//! identity column the table's own): for each table with `NUMERIC_TEXT`,
-//! `JSONB` or array (`_INT4`, ...) columns, an AFTER INSERT and an AFTER UPDATE trigger rewrite a value that is not the canonical text of
-//! the column's type (`1.5` into `numeric(10,2)` is stored `1.50`; `12345678901234567890.5` that would not fit
+//! identity column the table's own): for each table with `NUMERIC_TEXT`, `JSONB` or array (`_INT4`, ...)
+//! columns, an AFTER INSERT and an AFTER UPDATE trigger rewrite a value that is not the canonical text of the
+//! column's type (`1.5` into `numeric(10,2)` is stored `1.50`; `12345678901234567890.5` that would not fit
 //! gives 22003; `{"b":1,"a":2}` in a jsonb column is stored `{"a": 2, "b": 1}`, so equal jsonb values are equal
 //! texts).
 //!
@@ -35,14 +35,8 @@ pub fn trigger_names(table: &str) -> [String; 4] {
 /// explicit value, as PostgreSQL): in a BEFORE INSERT trigger SQLite shows a rowid not given as -1 (an explicit
 /// -1 or NULL looks the same and gets through), and an UPDATE may not change it.
 fn identity_always_triggers(conn: &Connection, table: &str) -> rusqlite::Result<Vec<(String, String)>> {
-    let sql: Option<String> = conn
-        .prepare_cached("SELECT sql FROM sqlite_schema WHERE type = 'table' AND name = ?1")?
-        .query_row([table], |r| r.get(0))
-        .ok();
-    let always = sql
-        .as_deref()
-        .and_then(crate::db::serial_columns::marked)
-        .is_some_and(|(_, kind)| kind == crate::db::serial_columns::SerialKind::IdentityAlways);
+    use crate::db::serial_columns::{marked_table, SerialKind};
+    let always = marked_table(conn, table).is_some_and(|(_, kind)| kind == SerialKind::IdentityAlways);
     if !always {
         return Ok(Vec::new());
     }

@@ -50,14 +50,21 @@ pub fn marker(kind: SerialKind, width: &str, column: &str) -> String {
 /// The integer type (`INT2`, `INT4` or `INT8`) and kind a table's `CREATE TABLE` text marks its serial column
 /// with, if it has one.
 pub fn marked(create_sql: &str) -> Option<(&'static str, SerialKind)> {
-    for kind in [SerialKind::IdentityAlways, SerialKind::Identity, SerialKind::Serial] {
-        for (width, declared) in [("int2", "INT2"), ("int4", "INT4"), ("int8", "INT8")] {
-            if create_sql.contains(&format!("\"{MARKER_PREFIX}{}_{width}\"", kind.word())) {
-                return Some((declared, kind));
-            }
-        }
-    }
-    None
+    let quoted_prefix = format!("\"{MARKER_PREFIX}");
+    create_sql.match_indices(&quoted_prefix).find_map(|(at, _)| {
+        let rest = &create_sql[at + quoted_prefix.len()..];
+        let (word, width) = rest[..rest.find('"')?].rsplit_once('_')?;
+        let kind = [SerialKind::Serial, SerialKind::Identity, SerialKind::IdentityAlways]
+            .into_iter()
+            .find(|k| k.word() == word)?;
+        let declared = match width {
+            "int2" => "INT2",
+            "int4" => "INT4",
+            "int8" => "INT8",
+            _ => return None,
+        };
+        Some((declared, kind))
+    })
 }
 
 /// Registers, for the catalogs, `raftsql_serial_declared(create_sql)` (the marked integer type, `INT4`, or NULL)
@@ -119,13 +126,18 @@ pub fn declared_types(conn: &Connection, stmt: &Statement<'_>) -> Vec<Option<Str
         .collect()
 }
 
-/// The integer type a table's marker gives its serial column, if the table has one.
-fn marked_type(conn: &Connection, table: &str) -> Option<String> {
+/// The integer type and kind the marker of `table` (a table's name) gives its serial column, if it has one.
+pub fn marked_table(conn: &Connection, table: &str) -> Option<(&'static str, SerialKind)> {
     let sql: Option<String> = conn
         .prepare_cached("SELECT sql FROM sqlite_schema WHERE type = 'table' AND name = ?1")
         .and_then(|mut s| s.query_row([table], |r| r.get(0)))
         .ok();
-    sql.as_deref().and_then(marked).map(|(width, _)| width.to_string())
+    sql.as_deref().and_then(marked)
+}
+
+/// The integer type a table's marker gives its serial column, if the table has one.
+fn marked_type(conn: &Connection, table: &str) -> Option<String> {
+    marked_table(conn, table).map(|(width, _)| width.to_string())
 }
 
 #[cfg(test)]

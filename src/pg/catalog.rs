@@ -19,7 +19,7 @@ mod sql;
 use crate::pg::dialect_types::PgType;
 
 pub use relations::{DATABASE_OWNER, RELATIONS};
-pub use sql::{decl_oid, decl_typmod, format_type, quote_ident, typlen};
+pub use sql::{decl_oid, decl_typmod, format_type, number_array, quote_ident, typlen};
 
 /// One catalog relation: its PostgreSQL schema and name, columns (name, type) and SQLite subquery.
 pub struct Relation {

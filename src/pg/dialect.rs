@@ -192,15 +192,6 @@ fn leading_words(stmt: &impl std::fmt::Display) -> String {
     out.join(" ")
 }
 
-/// An identifier of an object name as PostgreSQL resolves it: quoted as written, else lower case.
-fn names_part(part: &ObjectNamePart) -> String {
-    match part.as_ident() {
-        Some(i) if i.quote_style.is_some() => i.value.clone(),
-        Some(i) => i.value.to_lowercase(),
-        None => part.to_string(),
-    }
-}
-
 /// The 0A000 error for a statement raftsql does not support.
 fn unsupported_statement(stmt: &Statement) -> DialectError {
     DialectError::unsupported(format!("{} is not supported", leading_words(stmt)))
@@ -345,23 +336,8 @@ fn translate_statement(mut stmt: Statement, session: Option<&SessionValues>) -> 
                 parts.join("; ")
             }
         }
-        // Comments live in raftsql's meta table, by object name (see `db::schema_edit`).
         Statement::Comment { object_type, object_name, comment, .. } => {
-            use crate::db::schema_edit::{statement, SchemaEdit};
-            let mut parts: Vec<String> = object_name.0.iter().map(names_part).collect();
-            let qualified = match object_type {
-                sqlparser::ast::CommentObject::Column => 3,
-                _ => 2,
-            };
-            if parts.len() == qualified && parts[0] == "public" {
-                parts.remove(0);
-            }
-            let (table, column) = match (&*object_type, parts.as_slice()) {
-                (sqlparser::ast::CommentObject::Table, [t]) => (t.clone(), None),
-                (sqlparser::ast::CommentObject::Column, [t, c]) => (t.clone(), Some(c.clone())),
-                _ => return Err(DialectError::unsupported(format!("COMMENT ON {object_type} is not supported"))),
-            };
-            statement(&[SchemaEdit::Comment { table, column, text: comment.clone() }])
+            comment_statement(object_type, object_name, comment)?
         }
         Statement::Drop { object_type, if_exists, names, .. } => {
             let mut parts = Vec::new();
@@ -403,19 +379,9 @@ fn positional_args(f: &Function) -> Option<Vec<&Expr>> {
 
 /// `current_setting(e)` of a name known only when the statement runs (a parameter): the session's value for it,
 /// NULL for a name it does not have.
-fn settings_lookup(name: &Expr, s: &SessionValues) -> Result<Expr, DialectError> {
-    let conditions = s
-        .settings
-        .iter()
-        .map(|(key, value)| sqlparser::ast::CaseWhen { condition: string_literal(key), result: string_literal(value) })
-        .collect();
-    Ok(Expr::Case {
-        case_token: sqlparser::ast::helpers::attached_token::AttachedToken::empty(),
-        end_token: sqlparser::ast::helpers::attached_token::AttachedToken::empty(),
-        operand: Some(Box::new(call("lower", vec![name.clone()]))),
-        conditions,
-        else_result: None,
-    })
+fn settings_lookup(name: &Expr, s: &SessionValues) -> Expr {
+    let conditions = s.settings.iter().map(|(key, value)| (string_literal(key), string_literal(value))).collect();
+    case_when(Some(call("lower", vec![name.clone()])), conditions, None)
 }
 
 /// The literal a session information function stands for, if `f` is one.
@@ -434,9 +400,9 @@ fn session_value(f: &Function, s: &SessionValues) -> Option<Result<Expr, Dialect
             let key = match args.first() {
                 Some(Expr::Value(v)) => match &v.value {
                     Value::SingleQuotedString(key) => key,
-                    _ => return Some(settings_lookup(args[0], s)),
+                    _ => return Some(Ok(settings_lookup(args[0], s))),
                 },
-                Some(other) => return Some(settings_lookup(other, s)),
+                Some(other) => return Some(Ok(settings_lookup(other, s))),
                 None => return None,
             };
             let missing_ok = matches!(args.get(1), Some(Expr::Value(m)) if matches!(m.value, Value::Boolean(true)));
@@ -559,6 +525,29 @@ fn call(name: &str, args: Vec<Expr>) -> Expr {
     })
 }
 
+/// `CASE [operand] WHEN c THEN r ... [ELSE e] END`.
+fn case_when(operand: Option<Expr>, conditions: Vec<(Expr, Expr)>, else_result: Option<Expr>) -> Expr {
+    Expr::Case {
+        case_token: sqlparser::ast::helpers::attached_token::AttachedToken::empty(),
+        end_token: sqlparser::ast::helpers::attached_token::AttachedToken::empty(),
+        operand: operand.map(Box::new),
+        conditions: conditions
+            .into_iter()
+            .map(|(condition, result)| sqlparser::ast::CaseWhen { condition, result })
+            .collect(),
+        else_result: else_result.map(Box::new),
+    }
+}
+
+/// An identifier as PostgreSQL resolves it: as written when quoted, else in lower case.
+fn ident_name(i: &Ident) -> String {
+    if i.quote_style.is_some() {
+        i.value.clone()
+    } else {
+        i.value.to_lowercase()
+    }
+}
+
 /// Wraps an expression in parentheses unless it is atomic, so replacing a node keeps precedence.
 fn nested(e: Expr) -> Expr {
     match e {
@@ -596,7 +585,7 @@ use names::name_columns;
 pub(crate) use session_kinds::setting_name;
 use session_kinds::{control, reset_or_abort, session_kind};
 
-use ddl::{alter_action, alter_statement, create_index_sql, create_table_sql};
+use ddl::{alter_action, alter_statement, comment_statement, create_index_sql, create_table_sql};
 pub(crate) use numeric::typmod as numeric_typmod;
 use xform::Xform;
 

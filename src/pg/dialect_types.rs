@@ -140,13 +140,7 @@ impl PgType {
 
     /// From a one-dimensional array data type (`int[]`, `varchar(10)[]`): the array of its element type.
     pub fn from_array_type(dt: &DataType) -> Option<PgType> {
-        match dt {
-            DataType::Array(
-                sqlparser::ast::ArrayElemTypeDef::SquareBracket(inner, _)
-                | sqlparser::ast::ArrayElemTypeDef::AngleBracket(inner),
-            ) => PgType::from_data_type(inner).map(PgType::array_of),
-            _ => None,
-        }
+        PgType::from_data_type(array_inner(dt)?).map(PgType::array_of)
     }
 
     /// The SQLite type to `CAST` a value of this type to, or `None` when the value is kept as is (stored as text).
@@ -191,11 +185,7 @@ pub(crate) fn column_type(dt: &DataType) -> Result<ColumnType, DialectError> {
         Some(CharacterLength::IntegerLength { length, .. }) => format!("({length})"),
         _ => String::new(),
     };
-    if let DataType::Array(
-        sqlparser::ast::ArrayElemTypeDef::SquareBracket(inner, _)
-        | sqlparser::ast::ArrayElemTypeDef::AngleBracket(inner),
-    ) = dt
-    {
+    if let Some(inner) = array_inner(dt) {
         return array_column_type(inner).ok_or_else(|| unsupported_type(dt));
     }
     let pg = PgType::from_data_type(dt).ok_or_else(|| unsupported_type(dt))?;
@@ -261,9 +251,17 @@ fn numeric_column_type(info: &ExactNumberInfo) -> Result<String, DialectError> {
 
 /// The 0A000 error for a data type raftsql does not support.
 pub(crate) fn unsupported_type(dt: &DataType) -> DialectError {
+    DialectError::unsupported(format!("type {dt} is not supported"))
+}
+
+/// The element type of a one-dimensional array type, sized or not (`int[]`, `int[3]`, `ARRAY<int>`).
+fn array_inner(dt: &DataType) -> Option<&DataType> {
     match dt {
-        DataType::Array(_) => DialectError::unsupported("arrays are supported only as the arguments of UNNEST in FROM"),
-        _ => DialectError::unsupported(format!("type {dt} is not supported")),
+        DataType::Array(
+            sqlparser::ast::ArrayElemTypeDef::SquareBracket(inner, _)
+            | sqlparser::ast::ArrayElemTypeDef::AngleBracket(inner),
+        ) => Some(inner),
+        _ => None,
     }
 }
 

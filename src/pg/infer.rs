@@ -272,19 +272,14 @@ fn expr_type(e: &Expr, ctx: &dyn TypeContext) -> Option<PgType> {
     }
 }
 
-/// The element type of a catalog array column (kept as text, see `catalog::schema_rows`): attribute numbers are
-/// `int2`, operator classes, collations, roles and types are OIDs.
+/// The element type of a catalog array column (`catalog::number_array`).
 fn catalog_array_element(e: &Expr) -> Option<PgType> {
     let name = match e {
         Expr::Identifier(i) => &i.value,
         Expr::CompoundIdentifier(parts) => &parts.last()?.value,
         _ => return None,
     };
-    match name.to_ascii_lowercase().as_str() {
-        "indkey" | "indoption" | "conkey" | "confkey" | "stxkeys" | "prattrs" => Some(PgType::Int2),
-        "indclass" | "indcollation" | "polroles" | "proargtypes" => Some(PgType::Int8),
-        _ => None,
-    }
+    catalog::number_array(name).map(|(_, element)| element)
 }
 
 /// The type of `round`/`trunc`/`ceil`/`floor` of a `t`: PostgreSQL has them for numeric and double precision only,

@@ -34,9 +34,16 @@ pub(super) fn referenced_column() -> &'static str {
 /// sqlite_name (NULL for a rowid key), indisunique, indisprimary, indkey ("1 2"), natts, partial, columns (as
 /// an index definition lists them).
 pub(super) fn indexes() -> String {
-    let columns_of = |index: &str| {
-        format!("(SELECT group_concat(name, '_') FROM (SELECT name FROM pragma_index_info({index}) ORDER BY seqno))")
+    // The index's column names in order, joined by `separator`.
+    let columns_of = |separator: &str| {
+        format!("(SELECT group_concat(name, '{separator}') FROM (SELECT name FROM pragma_index_info(il.name) ORDER BY seqno))")
     };
+    // The name of the table's named UNIQUE constraint over the index's columns, if it has one.
+    let named_unique = format!(
+        "(SELECT json_extract(c.value, '$.name') FROM json_each(raftsql_table_constraints(t.sql)) c \
+         WHERE json_extract(c.value, '$.type') = 'u' AND json_extract(c.value, '$.columns') = {})",
+        columns_of(",")
+    );
     let attnums =
         "(SELECT group_concat(cid + 1, ' ') FROM (SELECT cid FROM pragma_index_info(il.name) ORDER BY seqno))";
     format!(
@@ -56,10 +63,8 @@ pub(super) fn indexes() -> String {
            (SELECT {qname} FROM pragma_table_info(t.name) WHERE pk = 1), 1 \
          FROM sqlite_schema t WHERE t.type = 'table' AND {user} AND {rowid}",
         qname = quote_ident("name"),
-        cols = columns_of("il.name"),
-        named = "(SELECT json_extract(c.value, '$.name') FROM json_each(raftsql_table_constraints(t.sql)) c \
-                  WHERE json_extract(c.value, '$.type') = 'u' AND json_extract(c.value, '$.columns') = \
-                  (SELECT group_concat(name, ',') FROM (SELECT name FROM pragma_index_info(il.name) ORDER BY seqno)))",
+        cols = columns_of("_"),
+        named = named_unique,
         user = user_object("t.name"),
         rowid = rowid_key("t.name"),
     )

@@ -54,6 +54,30 @@ pub fn array_of(element: u32) -> Option<u32> {
     })
 }
 
+/// The catalogs' arrays of numbers (kept as text, see `schema_rows`): whether each is a vector
+/// (`int2vector`/`oidvector`: space-separated, subscripts from 0) rather than an array (`{1,2}`, from 1), and
+/// its element type (attribute numbers are `int2`; operator classes, collations, roles and types are OIDs).
+const NUMBER_ARRAYS: &[(&str, bool, crate::pg::dialect_types::PgType)] = {
+    use crate::pg::dialect_types::PgType::{Int2, Int8};
+    &[
+        ("conkey", false, Int2),
+        ("confkey", false, Int2),
+        ("polroles", false, Int8),
+        ("prattrs", false, Int2),
+        ("indkey", true, Int2),
+        ("indclass", true, Int8),
+        ("indoption", true, Int2),
+        ("indcollation", true, Int8),
+        ("stxkeys", true, Int2),
+        ("proargtypes", true, Int8),
+    ]
+};
+
+/// `(vector, element type)` of the catalog array of numbers named `column`, if it is one.
+pub fn number_array(column: &str) -> Option<(bool, crate::pg::dialect_types::PgType)> {
+    NUMBER_ARRAYS.iter().find(|(n, ..)| column.eq_ignore_ascii_case(n)).map(|(_, vector, t)| (*vector, *t))
+}
+
 /// Types that only the catalogs use (oid, "char"): (OID, typname, typlen, format_type name).
 pub const CATALOG_TYPES: &[(u32, &str, i16, &str)] = &[(18, "char", 1, "\"char\""), (26, "oid", 4, "oid")];
 

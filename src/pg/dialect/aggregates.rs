@@ -5,7 +5,7 @@
 use super::*;
 
 /// The SQLite form of the aggregate call `f`, or `None` when `f` is not one of these.
-pub(super) fn rewrite(f: &mut Function) -> Option<Expr> {
+pub(super) fn rewrite(f: &Function) -> Option<Expr> {
     if f.name.0.len() != 1 {
         return None;
     }
@@ -15,10 +15,10 @@ pub(super) fn rewrite(f: &mut Function) -> Option<Expr> {
         "bool_or" => "max",
         _ => return None,
     };
-    let mut call = f.clone();
-    call.name = ObjectName(vec![ObjectNamePart::Identifier(Ident::new(renamed))]);
+    let mut aggregate = f.clone();
+    aggregate.name = ObjectName(vec![ObjectNamePart::Identifier(Ident::new(renamed))]);
     if renamed != "json_group_array" {
-        return Some(Expr::Function(call));
+        return Some(Expr::Function(aggregate));
     }
-    Some(self::call("nullif", vec![Expr::Function(call), Expr::Value(Value::SingleQuotedString("[]".into()).into())]))
+    Some(call("nullif", vec![Expr::Function(aggregate), string_literal("[]")]))
 }

@@ -112,11 +112,9 @@ pub(super) fn function(name: &str, args: &[&Expr]) -> Option<Result<Expr, Dialec
             "(SELECT json_group_array(value ORDER BY key) FROM json_each($0) WHERE value IS DISTINCT FROM __left)"
         }
         ("array_append", [_, _]) => "json_insert($0, '$[#]', __left)",
-        // array_prepend(element, array): the array is the second argument.
-        ("array_prepend", [element, array]) => {
-            let sql = "SELECT (SELECT json_group_array(v ORDER BY o, k) FROM (SELECT 0 AS o, 0 AS k, __left AS v \
-                       UNION ALL SELECT 1, key, value FROM json_each($0)))";
-            return Some(subquery(sql, Some(&nested((*element).clone())), array).and_then(|q| first_item(*q)));
+        ("array_prepend", [_, _]) => {
+            "(SELECT json_group_array(v ORDER BY o, k) FROM (SELECT 0 AS o, 0 AS k, __left AS v \
+             UNION ALL SELECT 1, key, value FROM json_each($0)))"
         }
         ("array_cat", [_, _]) => {
             "(SELECT json_group_array(v ORDER BY o, k) FROM (SELECT 0 AS o, key AS k, value AS v FROM json_each($0) \
@@ -124,8 +122,10 @@ pub(super) fn function(name: &str, args: &[&Expr]) -> Option<Result<Expr, Dialec
         }
         _ => return None,
     };
-    let second = args.get(1).map(|a| nested((*a).clone()));
-    Some(subquery(&format!("SELECT {sql}"), second.as_ref(), args[0]).and_then(|q| first_item(*q)))
+    // `$0` is the array, `__left` the other argument (array_prepend(element, array) takes the array second).
+    let (array, other) = if name == "array_prepend" { (args[1], args.first()) } else { (args[0], args.get(1)) };
+    let other = other.map(|a| nested((*a).clone()));
+    Some(subquery(&format!("SELECT {sql}"), other.as_ref(), array).and_then(|q| first_item(*q)))
 }
 
 /// The one expression of `SELECT expr` parsed by `subquery`.

@@ -21,16 +21,14 @@ fn bool_cast(e: Expr) -> Expr {
         negated: false,
     };
     let num = |n: &str| Expr::Value(Value::Number(n.into(), false).into());
-    Expr::Nested(Box::new(Expr::Case {
-        case_token: sqlparser::ast::helpers::attached_token::AttachedToken::empty(),
-        end_token: sqlparser::ast::helpers::attached_token::AttachedToken::empty(),
-        operand: None,
-        conditions: vec![
-            sqlparser::ast::CaseWhen { condition: list(&["t", "true", "1", "yes", "on", "y"]), result: num("1") },
-            sqlparser::ast::CaseWhen { condition: list(&["f", "false", "0", "no", "off", "n"]), result: num("0") },
+    Expr::Nested(Box::new(case_when(
+        None,
+        vec![
+            (list(&["t", "true", "1", "yes", "on", "y"]), num("1")),
+            (list(&["f", "false", "0", "no", "off", "n"]), num("0")),
         ],
-        else_result: Some(Box::new(Expr::Value(Value::Null.into()))),
-    }))
+        Some(Expr::Value(Value::Null.into())),
+    )))
 }
 
 /// `e::dt` once `e` is translated: a parameter stays itself (its decoder already made the value of the type),
@@ -105,16 +103,26 @@ fn array_literal(e: Expr, elem: PgType) -> Result<Expr, DialectError> {
     }
 }
 
+/// The element type of an unsized one-dimensional array type (`int[]`, `varchar[]`).
+fn array_inner(dt: &DataType) -> Option<&DataType> {
+    match dt {
+        DataType::Array(sqlparser::ast::ArrayElemTypeDef::SquareBracket(inner, None))
+        | DataType::Array(sqlparser::ast::ArrayElemTypeDef::AngleBracket(inner)) => Some(inner),
+        _ => None,
+    }
+}
+
+/// Whether a type is one of the object identifier types arrays of which drivers send (`$1::oid[]`).
+fn is_oid_type(dt: &DataType) -> bool {
+    matches!(dt.to_string().to_ascii_lowercase().as_str(), "oid" | "regtype" | "regclass" | "regproc" | "regnamespace")
+}
+
 /// The element type of a one-dimensional array type (`int[]`, `varchar[]`).
 pub(super) fn array_element(dt: &DataType) -> Option<PgType> {
-    let inner = match dt {
-        DataType::Array(sqlparser::ast::ArrayElemTypeDef::SquareBracket(inner, None))
-        | DataType::Array(sqlparser::ast::ArrayElemTypeDef::AngleBracket(inner)) => inner,
-        _ => return None,
-    };
+    let inner = array_inner(dt)?;
     // OIDs (asyncpg's type lookups send `$1::oid[]`) are integers, names text.
     PgType::from_data_type(inner).or_else(|| match inner.to_string().to_ascii_lowercase().as_str() {
-        "oid" | "regtype" | "regclass" | "regproc" | "regnamespace" => Some(PgType::Int8),
+        _ if is_oid_type(inner) => Some(PgType::Int8),
         "name" => Some(PgType::Text),
         _ => None,
     })
@@ -122,30 +130,16 @@ pub(super) fn array_element(dt: &DataType) -> Option<PgType> {
 
 /// Whether `dt` is an array of object identifiers (`oid[]`, `regtype[]`, ...).
 pub(super) fn is_oid_array(dt: &DataType) -> bool {
-    match dt {
-        DataType::Array(sqlparser::ast::ArrayElemTypeDef::SquareBracket(inner, None))
-        | DataType::Array(sqlparser::ast::ArrayElemTypeDef::AngleBracket(inner)) => matches!(
-            inner.to_string().to_ascii_lowercase().as_str(),
-            "oid" | "regtype" | "regclass" | "regproc" | "regnamespace"
-        ),
-        _ => false,
-    }
+    array_inner(dt).is_some_and(is_oid_type)
+}
+
+/// `CASE WHEN b THEN when_true WHEN NOT b THEN when_false END` (NULL stays NULL).
+pub(super) fn boolean_case(b: Expr, when_true: Expr, when_false: Expr) -> Expr {
+    let not_b = Expr::UnaryOp { op: UnaryOperator::Not, expr: Box::new(nested(b.clone())) };
+    case_when(None, vec![(nested(b), when_true), (not_b, when_false)], None)
 }
 
 /// `CASE WHEN b THEN 'true' WHEN NOT b THEN 'false' END`.
 pub(super) fn bool_text(b: Expr) -> Expr {
-    let text = |s: &str| Expr::Value(Value::SingleQuotedString(s.into()).into());
-    Expr::Case {
-        case_token: sqlparser::ast::helpers::attached_token::AttachedToken::empty(),
-        end_token: sqlparser::ast::helpers::attached_token::AttachedToken::empty(),
-        operand: None,
-        conditions: vec![
-            sqlparser::ast::CaseWhen { condition: nested(b.clone()), result: text("true") },
-            sqlparser::ast::CaseWhen {
-                condition: Expr::UnaryOp { op: UnaryOperator::Not, expr: Box::new(nested(b)) },
-                result: text("false"),
-            },
-        ],
-        else_result: None,
-    }
+    boolean_case(b, string_literal("true"), string_literal("false"))
 }

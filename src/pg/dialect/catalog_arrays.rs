@@ -107,21 +107,7 @@ pub(super) fn function(name: &str, args: &[&Expr]) -> Option<Result<Expr, Dialec
     }
 }
 
-/// The catalogs' arrays of numbers, which a select list may expand, and whether each is a vector
-/// (`int2vector`/`oidvector`: space-separated, subscripts from 0) rather than an array (`{1,2}`, from 1).
-const NUMBER_ARRAYS: &[(&str, bool)] = &[
-    ("conkey", false),
-    ("confkey", false),
-    ("polroles", false),
-    ("prattrs", false),
-    ("indkey", true),
-    ("indclass", true),
-    ("indoption", true),
-    ("indcollation", true),
-    ("stxkeys", true),
-    ("proargtypes", true),
-];
-
+/// Whether `e` names a catalog array of numbers (`catalog::number_array`), and if so whether it is a vector.
 pub(super) fn number_array(e: &Expr) -> Option<bool> {
     let name = match e {
         Expr::Identifier(i) => &i.value,
@@ -129,7 +115,7 @@ pub(super) fn number_array(e: &Expr) -> Option<bool> {
         Expr::Nested(inner) => return number_array(inner),
         _ => return None,
     };
-    NUMBER_ARRAYS.iter().find(|(n, _)| name.eq_ignore_ascii_case(n)).map(|(_, vector)| *vector)
+    crate::pg::catalog::number_array(name).map(|(vector, _)| vector)
 }
 
 /// SQL: a catalog array of numbers (`{1,2}` or `1 2`) as a JSON array.

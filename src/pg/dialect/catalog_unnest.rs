@@ -41,25 +41,10 @@ pub(super) fn unnest_in_from(q: &mut Query) -> Result<(), DialectError> {
     // columns (`id`, `key`, `value`, ...) that is not a column of the expanded function must be that relation's,
     // and is qualified so that SQLite does not find it ambiguous.
     let owner = match q.body.as_ref() {
-        SetExpr::Select(s) => {
-            let others: Vec<String> = s
-                .from
-                .iter()
-                .flat_map(|t| std::iter::once(&t.relation).chain(t.joins.iter().map(|j| &j.relation)))
-                .filter_map(|f| match f {
-                    TableFactor::Table { alias: Some(a), .. } if a.name.value.starts_with("__srf_") => None,
-                    TableFactor::Table { alias: Some(a), .. } | TableFactor::Derived { alias: Some(a), .. } => {
-                        Some(a.name.value.clone())
-                    }
-                    TableFactor::Table { name, alias: None, .. } => Some(last_part(name)),
-                    _ => Some(String::new()),
-                })
-                .collect();
-            match others.as_slice() {
-                [one] if !one.is_empty() => Some(one.clone()),
-                _ => None,
-            }
-        }
+        SetExpr::Select(s) => match other_relations(s).as_deref() {
+            Some([one]) => Some(one.clone()),
+            _ => None,
+        },
         _ => None,
     };
     // A select-list item naming one of these columns keeps the column's name once it becomes an expression.
@@ -79,7 +64,7 @@ pub(super) fn unnest_in_from(q: &mut Query) -> Result<(), DialectError> {
             }
         }
     }
-    let mut rewrite = References { depth: 0, replacements: &replacements, owner: owner.as_deref() };
+    let mut rewrite = References { depth: 0, replacements: &replacements, owner: owner.as_ref() };
     let _ = q.visit(&mut rewrite);
     Ok(())
 }
@@ -93,7 +78,7 @@ const JSON_EACH_COLUMNS: &[&str] = &["key", "value", "type", "atom", "id", "pare
 struct References<'a> {
     depth: usize,
     replacements: &'a [(String, String, Expr)],
-    owner: Option<&'a str>,
+    owner: Option<&'a Ident>,
 }
 
 impl VisitorMut for References<'_> {
@@ -122,7 +107,7 @@ impl VisitorMut for References<'_> {
                     *e = x.clone();
                 } else if let Some(owner) = self.owner {
                     if JSON_EACH_COLUMNS.contains(&column.value.to_ascii_lowercase().as_str()) {
-                        *e = Expr::CompoundIdentifier(vec![Ident::new(owner), column.clone()]);
+                        *e = Expr::CompoundIdentifier(vec![owner.clone(), column.clone()]);
                     }
                 }
             }
@@ -194,24 +179,33 @@ fn single_factor(sql: &str) -> Result<TableFactor, DialectError> {
     Ok(relation)
 }
 
+/// The names the FROM clause's relations other than the expanded functions go by (an alias, else the table's
+/// name); `None` when one of them has no name to qualify its columns with.
+fn other_relations(select: &Select) -> Option<Vec<Ident>> {
+    select
+        .from
+        .iter()
+        .flat_map(|t| std::iter::once(&t.relation).chain(t.joins.iter().map(|j| &j.relation)))
+        .filter_map(|factor| match factor {
+            TableFactor::Table { alias: Some(a), .. } if a.name.value.starts_with("__srf_") => None,
+            TableFactor::Table { alias: Some(a), .. } | TableFactor::Derived { alias: Some(a), .. } => {
+                Some(Some(a.name.clone()))
+            }
+            TableFactor::Table { name, alias: None, .. } => Some(Some(Ident::new(last_part(name)))),
+            _ => Some(None),
+        })
+        .collect()
+}
+
 /// `*` over a FROM with expanded UNNESTs: the other relations' `x.*`, then the UNNESTs' columns by name.
 fn expand_wildcards(select: &mut Select, expanded: &[Expanded]) -> Result<(), DialectError> {
     if !select.projection.iter().any(|i| matches!(i, SelectItem::Wildcard(_))) {
         return Ok(());
     }
-    let mut items = Vec::new();
-    for table in &select.from {
-        for factor in std::iter::once(&table.relation).chain(table.joins.iter().map(|j| &j.relation)) {
-            match factor {
-                TableFactor::Table { alias: Some(a), .. } if a.name.value.starts_with("__srf_") => {}
-                TableFactor::Table { alias: Some(a), .. } | TableFactor::Derived { alias: Some(a), .. } => {
-                    items.push(format!("{}.*", a.name))
-                }
-                TableFactor::Table { name, alias: None, .. } => items.push(format!("{}.*", last_part(name))),
-                _ => return Err(DialectError::unsupported("* over this FROM with unnest is not supported")),
-            }
-        }
-    }
+    let Some(others) = other_relations(select) else {
+        return Err(DialectError::unsupported("* over this FROM with unnest is not supported"));
+    };
+    let mut items: Vec<String> = others.iter().map(|name| format!("{name}.*")).collect();
     for e in expanded {
         for (name, sql) in &e.columns {
             items.push(format!("{sql} AS {}", Ident::with_quote('"', name.clone())));

@@ -378,3 +378,26 @@ fn add_key_sql(table: &ObjectName, constraint: &TableConstraint) -> Result<Optio
     }
     Ok(Some(sql))
 }
+
+/// `COMMENT ON TABLE [public.]t` / `COLUMN [public.]t.c IS 'text' | NULL`: a schema edit keeping the comment in
+/// raftsql's meta table, by object name (see `db::schema_edit`).
+pub(super) fn comment_statement(
+    object_type: &sqlparser::ast::CommentObject,
+    object_name: &ObjectName,
+    comment: &Option<String>,
+) -> Result<String, DialectError> {
+    use crate::db::schema_edit::{statement, SchemaEdit};
+    use sqlparser::ast::CommentObject;
+    let mut parts: Vec<String> =
+        object_name.0.iter().map(|p| p.as_ident().map_or_else(|| p.to_string(), ident_name)).collect();
+    let qualified = if matches!(object_type, CommentObject::Column) { 3 } else { 2 };
+    if parts.len() == qualified && parts[0] == "public" {
+        parts.remove(0);
+    }
+    let (table, column) = match (object_type, parts.as_slice()) {
+        (CommentObject::Table, [t]) => (t.clone(), None),
+        (CommentObject::Column, [t, c]) => (t.clone(), Some(c.clone())),
+        _ => return Err(DialectError::unsupported(format!("COMMENT ON {object_type} is not supported"))),
+    };
+    Ok(statement(&[SchemaEdit::Comment { table, column, text: comment.clone() }]))
+}

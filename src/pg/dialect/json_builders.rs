@@ -32,16 +32,8 @@ pub(super) fn rewrite(f: &Function) -> Option<Expr> {
         "jsonb_build_array" => canonical(call("json_array", args.into_iter().map(embedded).collect())),
         "to_jsonb" => {
             let [x] = <[Expr; 1]>::try_from(args).ok()?;
-            Expr::Case {
-                case_token: sqlparser::ast::helpers::attached_token::AttachedToken::empty(),
-                end_token: sqlparser::ast::helpers::attached_token::AttachedToken::empty(),
-                operand: None,
-                conditions: vec![sqlparser::ast::CaseWhen {
-                    condition: Expr::IsNotNull(Box::new(nested(x.clone()))),
-                    result: canonical(call("json_quote", vec![embedded(x)])),
-                }],
-                else_result: None,
-            }
+            let not_null = Expr::IsNotNull(Box::new(nested(x.clone())));
+            case_when(None, vec![(not_null, canonical(call("json_quote", vec![embedded(x)])))], None)
         }
         "jsonb_agg" | "jsonb_object_agg" => {
             let mut aggregate = f.clone();
@@ -64,19 +56,7 @@ pub(super) fn rewrite(f: &Function) -> Option<Expr> {
 fn embedded(e: Expr) -> Expr {
     let json = |e: Expr| call("json", vec![e]);
     match crate::pg::infer::schema_free_type(&e) {
-        Some(PgType::Bool) => Expr::Case {
-            case_token: sqlparser::ast::helpers::attached_token::AttachedToken::empty(),
-            end_token: sqlparser::ast::helpers::attached_token::AttachedToken::empty(),
-            operand: None,
-            conditions: vec![
-                sqlparser::ast::CaseWhen { condition: nested(e.clone()), result: json(string_literal("true")) },
-                sqlparser::ast::CaseWhen {
-                    condition: Expr::UnaryOp { op: UnaryOperator::Not, expr: Box::new(nested(e)) },
-                    result: json(string_literal("false")),
-                },
-            ],
-            else_result: None,
-        },
+        Some(PgType::Bool) => casts::boolean_case(e, json(string_literal("true")), json(string_literal("false"))),
         Some(PgType::Numeric | PgType::Json | PgType::Jsonb | PgType::Array(_)) => json(e),
         _ => e,
     }

@@ -6,10 +6,8 @@ use super::*;
 /// type, or `?column?`.
 fn column_name(e: &Expr) -> Option<String> {
     match e {
-        Expr::Identifier(i) => Some(if i.quote_style.is_some() { i.value.clone() } else { i.value.to_lowercase() }),
-        Expr::CompoundIdentifier(parts) => {
-            parts.last().map(|i| if i.quote_style.is_some() { i.value.clone() } else { i.value.to_lowercase() })
-        }
+        Expr::Identifier(i) => Some(ident_name(i)),
+        Expr::CompoundIdentifier(parts) => parts.last().map(ident_name),
         Expr::Function(f) => Some(last_part(&f.name).to_lowercase()),
         Expr::Nested(inner) => column_name(inner),
         Expr::Cast { expr, data_type, .. } => match expr.as_ref() {

@@ -470,26 +470,22 @@ impl VisitorMut for Xform {
                 Ok(x) => x,
                 Err(e) => return ControlFlow::Break(e),
             },
-            Expr::CompoundFieldAccess { root, access_chain } => match access_chain.as_slice() {
-                [sqlparser::ast::AccessExpr::Subscript(sqlparser::ast::Subscript::Index { index })] => {
-                    match catalog_arrays::subscript(root, index) {
-                        Ok(x) => x,
-                        Err(e) => return ControlFlow::Break(e),
-                    }
+            Expr::CompoundFieldAccess { root, access_chain } => {
+                use sqlparser::ast::{AccessExpr, Subscript};
+                // `a[i]`, or `c.confkey[1]` (the qualified column, then the subscript).
+                let (array, index) = match (root.as_ref(), access_chain.as_slice()) {
+                    (_, [AccessExpr::Subscript(Subscript::Index { index })]) => (root.as_ref().clone(), index),
+                    (
+                        Expr::Identifier(qualifier),
+                        [AccessExpr::Dot(Expr::Identifier(column)), AccessExpr::Subscript(Subscript::Index { index })],
+                    ) => (Expr::CompoundIdentifier(vec![qualifier.clone(), column.clone()]), index),
+                    _ => return ControlFlow::Break(DialectError::unsupported("arrays are not supported")),
+                };
+                match catalog_arrays::subscript(&array, index) {
+                    Ok(x) => x,
+                    Err(e) => return ControlFlow::Break(e),
                 }
-                // `c.confkey[1]`: the qualified column, then the subscript.
-                [sqlparser::ast::AccessExpr::Dot(Expr::Identifier(column)), sqlparser::ast::AccessExpr::Subscript(sqlparser::ast::Subscript::Index { index })]
-                    if matches!(root.as_ref(), Expr::Identifier(_)) =>
-                {
-                    let Expr::Identifier(qualifier) = root.as_ref() else { unreachable!() };
-                    let array = Expr::CompoundIdentifier(vec![qualifier.clone(), column.clone()]);
-                    match catalog_arrays::subscript(&array, index) {
-                        Ok(x) => x,
-                        Err(e) => return ControlFlow::Break(e),
-                    }
-                }
-                _ => return ControlFlow::Break(DialectError::unsupported("arrays are not supported")),
-            },
+            }
             // `ARRAY[a, b]`: the JSON array arrays are kept as.
             Expr::Array(a) => call("json_array", std::mem::take(&mut a.elem)),
             // `x op ALL (array)` over raftsql's JSON arrays (the catalogs' text arrays take only `= ANY`).

@@ -116,13 +116,18 @@ fn factor_columns(
         return Some(columns);
     }
     let TableFactor::Table { name, args: None, .. } = factor else { return None };
+    let relation = catalog_relation(name)?;
+    Some(relation.columns.iter().map(|(c, t)| (Some(c.to_string()), Some(*t))).collect())
+}
+
+/// The catalog relation a FROM item names (`pg_class`, `pg_catalog.pg_class`, `information_schema.tables`).
+fn catalog_relation(name: &sqlparser::ast::ObjectName) -> Option<&'static catalog::Relation> {
     let parts: Vec<String> = name.0.iter().map(|p| p.to_string()).collect();
-    let relation = match parts.as_slice() {
+    match parts.as_slice() {
         [schema, rel] => catalog::lookup(Some(schema), rel),
         [rel] => catalog::lookup(None, rel),
         _ => None,
-    }?;
-    Some(relation.columns.iter().map(|(c, t)| (Some(c.to_string()), Some(*t))).collect())
+    }
 }
 
 /// The columns of a derived table or of a CTE named in FROM.
@@ -185,23 +190,15 @@ fn relation_columns(
 fn from_context<'a>(select: &sqlparser::ast::Select, ctes: &Ctes<'_>, ctx: &'a dyn TypeContext) -> Derived<'a> {
     let mut derived = Vec::new();
     let mut catalogs = Vec::new();
-    for t in &select.from {
-        for factor in std::iter::once(&t.relation).chain(t.joins.iter().map(|j| &j.relation)) {
-            if let Some(columns) = relation_columns(factor, ctes, ctx, true) {
-                derived.extend(columns.into_iter().filter_map(|(n, t)| Some((n?, t))));
-                continue;
-            }
-            if let TableFactor::Table { name, alias, args: None, .. } = factor {
-                let parts: Vec<String> = name.0.iter().map(|p| p.to_string()).collect();
-                let relation = match parts.as_slice() {
-                    [schema, rel] => catalog::lookup(Some(schema), rel),
-                    [rel] => catalog::lookup(None, rel),
-                    _ => None,
-                };
-                if let Some(r) = relation {
-                    let alias = alias.as_ref().map(|a| a.name.value.clone()).unwrap_or(r.name.to_string());
-                    catalogs.push((alias, r));
-                }
+    for factor in factors(select) {
+        if let Some(columns) = relation_columns(factor, ctes, ctx, true) {
+            derived.extend(columns.into_iter().filter_map(|(n, t)| Some((n?, t))));
+            continue;
+        }
+        if let TableFactor::Table { name, alias, args: None, .. } = factor {
+            if let Some(r) = catalog_relation(name) {
+                let alias = alias.as_ref().map(|a| a.name.value.clone()).unwrap_or(r.name.to_string());
+                catalogs.push((alias, r));
             }
         }
     }
