@@ -235,7 +235,7 @@ const DETERMINISTIC_FUNCTIONS: &[&str] = &[
 /// Whether a replicated statement may call `name`.
 pub fn is_deterministic_function(name: &str) -> bool {
     let lower = name.to_ascii_lowercase();
-    DETERMINISTIC_FUNCTIONS.contains(&lower.as_str())
+    DETERMINISTIC_FUNCTIONS.contains(&lower.as_str()) || crate::db::datetime::functions::NAMES.contains(&lower.as_str())
 }
 
 /// Authorizer for the state machine's writer connection.

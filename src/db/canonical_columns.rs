@@ -1,4 +1,4 @@
-//! Keeps the values of `numeric`, `jsonb` and array columns in canonical form (and those of a `GENERATED ALWAYS`
+//! Keeps the values of `numeric`, `jsonb`, array and date/time columns in canonical form (and those of a `GENERATED ALWAYS`
 //! identity column the table's own): for each table with `NUMERIC_TEXT`, `JSONB` or array (`_INT4`, ...)
 //! columns, an AFTER INSERT and an AFTER UPDATE trigger rewrite a value that is not the canonical text of the
 //! column's type (`1.5` into `numeric(10,2)` is stored `1.50`; `12345678901234567890.5` that would not fit
@@ -84,6 +84,19 @@ fn canonical_sql(decl: &str, c: &str) -> Option<(String, String)> {
         let element = element.to_ascii_uppercase().replace('\'', "");
         return Some((format!("pg_array(NEW.{c}, '{element}')"), format!("pg_array_unfit(NEW.{c}, '{element}')")));
     }
+    // Dates and times: one text per value (a timestamptz in UTC, offset written), so they compare and sort
+    // in time order (`db::datetime`).
+    let time_function = match decl.trim().to_ascii_uppercase().as_str() {
+        "DATE" => Some("pg_date"),
+        "TIME" => Some("pg_time"),
+        "TIMESTAMP" => Some("pg_timestamp"),
+        "TIMESTAMPTZ" => Some("pg_timestamptz"),
+        "INTERVAL" => Some("pg_interval"),
+        _ => None,
+    };
+    if let Some(f) = time_function {
+        return Some((format!("{f}(NEW.{c})"), format!("NEW.{c} IS NOT {f}(NEW.{c})")));
+    }
     let (p, s) = numeric_typmod(decl)?;
     Some((format!("pg_numeric(NEW.{c}, {p}, {s})"), format!("pg_numeric_unfit(NEW.{c}, {p}, {s})")))
 }
@@ -144,6 +157,7 @@ pub fn sync(conn: &Connection) -> rusqlite::Result<()> {
             "SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' \
              AND name NOT LIKE '\\_\\_raftsql%' ESCAPE '\\' AND sql NOT LIKE '%WITHOUT ROWID%' \
              AND (sql LIKE '%NUMERIC\\_TEXT%' ESCAPE '\\' OR sql LIKE '%JSONB%' OR sql LIKE '% \\_%' ESCAPE '\\' \
+             OR sql LIKE '%DATE%' OR sql LIKE '%TIME%' OR sql LIKE '%INTERVAL%' \
              OR sql LIKE '%\\_\\_raftsql\\_identity\\_always%' ESCAPE '\\')",
         )?
         .query_map([], |r| r.get(0))?

@@ -227,7 +227,7 @@ pub fn register_functions(conn: &Connection) -> rusqlite::Result<()> {
     conn.create_scalar_function("gen_random_uuid", 0, flags, |_ctx: &mut Context<'_>| {
         Ok(format_uuid_v4(next_random(), next_random()))
     })?;
-    conn.create_scalar_function("now", 0, flags, |_ctx: &mut Context<'_>| Ok(format_timestamp_ms(current_ms())))?;
+    conn.create_scalar_function("now", 0, flags, |_ctx: &mut Context<'_>| Ok(now_timestamptz()))?;
     // Not SQLITE_DETERMINISTIC: each call must draw a new value, only the sequence is fixed by the seed. On read
     // connections they draw from the operating system, never from SQLite's process-wide generator, which the
     // writer reseeds per statement.
@@ -254,6 +254,7 @@ pub fn register_functions(conn: &Connection) -> rusqlite::Result<()> {
         Ok(out)
     })?;
     crate::db::numeric_functions::register(conn)?;
+    crate::db::datetime::functions::register(conn)?;
     crate::db::text_functions::register(conn)?;
     crate::db::regex_functions::register(conn)?;
     crate::db::json_functions::register(conn)?;
@@ -296,7 +297,8 @@ pub fn version_string() -> String {
     )
 }
 
-fn current_ms() -> i64 {
+/// The statement's clock, in milliseconds since 1970-01-01 UTC.
+pub fn current_ms() -> i64 {
     CLOCK_MS.with(|c| c.get()).unwrap_or_else(|| ExecContext::now(ExecLimits::default()).timestamp_ms)
 }
 
@@ -313,27 +315,10 @@ fn format_uuid_v4(hi: u64, lo: u64) -> String {
     )
 }
 
-/// Formats milliseconds since the epoch as SQLite's `strftime('%Y-%m-%d %H:%M:%f')` does.
-pub fn format_timestamp_ms(ms: i64) -> String {
-    let days = ms.div_euclid(86_400_000);
-    let rem = ms.rem_euclid(86_400_000);
-    // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    format!(
-        "{year:04}-{month:02}-{day:02} {:02}:{:02}:{:02}.{:03}",
-        rem / 3_600_000,
-        rem / 60_000 % 60,
-        rem / 1000 % 60,
-        rem % 1000
-    )
+/// `now()`: the entry's (or the read's) clock as a stored timestamptz (`2024-02-29 12:34:56.789+00`).
+pub fn now_timestamptz() -> String {
+    use crate::db::datetime::{store_timestamptz, Ts};
+    store_timestamptz(Ts::At(current_ms() * 1000))
 }
 
 #[cfg(test)]
@@ -341,9 +326,9 @@ mod tests {
     use super::*;
 
     #[test]
-    fn formats_timestamps_like_sqlite() {
-        assert_eq!(format_timestamp_ms(0), "1970-01-01 00:00:00.000");
-        assert_eq!(format_timestamp_ms(1_709_210_096_789), "2024-02-29 12:34:56.789");
+    fn now_is_a_stored_timestamptz() {
+        let ctx = ExecContext { timestamp_ms: 1_709_210_096_789, seed: 7, limits: ExecLimits::default() };
+        assert_eq!(with_context(ctx, now_timestamptz), "2024-02-29 12:34:56.789+00");
     }
 
     #[test]
@@ -365,7 +350,7 @@ mod tests {
         });
         assert_eq!(a, "2024-02-29 12:34:56");
         assert_eq!(b, "2024-02-29 12:34:56");
-        assert_eq!(c, "2024-02-29 12:34:56.789");
+        assert_eq!(c, "2024-02-29 12:34:56.789+00");
         let d2 = with_context(ctx, || read("SELECT hex(randomblob(4)) || random()"));
         assert_eq!(d, d2, "same seed, same random values");
     }
@@ -376,7 +361,7 @@ mod tests {
         register_functions(&conn).unwrap();
         // One expression, evaluated left to right: without a statement clock the second now() comes 20 ms after
         // the first.
-        let sql = "SELECT substr(v, 1, 23) = substr(v, 25) \
+        let sql = "SELECT substr(v, 1, instr(v, '|') - 1) = substr(v, instr(v, '|') + 1) \
                    FROM (SELECT now() || '|' || coalesce(pg_sleep(0.02), '') || now() AS v)";
         let result = crate::db::exec::run_read(&conn, sql, &[], 1 << 20).unwrap();
         assert_eq!(result.rows, vec![vec![crate::db::Value::Integer(1)]]);

@@ -5,6 +5,7 @@
 use rusqlite::{Connection, ErrorCode};
 
 use crate::db::authorizer::{self, ClientStatement};
+use crate::db::datetime::zone;
 use crate::db::value::{Column, QueryResult, Value};
 use crate::db::{budget, canonical_columns, determinism, schema_edit};
 use crate::error::SqlError;
@@ -129,6 +130,11 @@ fn classify(e: rusqlite::Error) -> Failure {
 /// Runs a statement on a read connection (cached prepare; it must be read-only, else `NotReadOnly`), with at
 /// most `max_bytes` of rows.
 pub fn run_read(conn: &Connection, sql: &str, params: &[Value], max_bytes: u64) -> Result<QueryResult, ReadError> {
+    let (time_zone, sql) = zone::split_statement(sql);
+    zone::with_zone(time_zone, || run_read_in_zone(conn, sql, params, max_bytes))
+}
+
+fn run_read_in_zone(conn: &Connection, sql: &str, params: &[Value], max_bytes: u64) -> Result<QueryResult, ReadError> {
     let mut stmt = match conn.prepare_cached(sql) {
         Ok(s) => s,
         Err(rusqlite::Error::MultipleStatement) => return Err(ReadError::NotReadOnly),
@@ -172,6 +178,16 @@ fn reserved_rowid() -> Failure {
 /// not, depending on this node's history, and count differently against the budget), the function allow-list
 /// enforced by the authorizer, at most `max_bytes` of result rows.
 pub fn run_replicated(conn: &Connection, sql: &str, params: &[Value], max_bytes: u64) -> Result<QueryResult, Failure> {
+    let (time_zone, sql) = zone::split_statement(sql);
+    zone::with_zone(time_zone, || run_replicated_in_zone(conn, sql, params, max_bytes))
+}
+
+fn run_replicated_in_zone(
+    conn: &Connection,
+    sql: &str,
+    params: &[Value],
+    max_bytes: u64,
+) -> Result<QueryResult, Failure> {
     let edits = schema_edit::parse(sql);
     authorizer::take_schema_change();
     let result = match &edits {
@@ -221,6 +237,11 @@ fn run_client_statement(
 /// listing thousands of rows, would spend more time being compiled than inserting). The same rules as
 /// `run_replicated` otherwise; no result rows.
 pub fn run_replicated_rows(conn: &Connection, sql: &str, params: &[Value]) -> Result<QueryResult, Failure> {
+    let (time_zone, sql) = zone::split_statement(sql);
+    zone::with_zone(time_zone, || run_rows_in_zone(conn, sql, params))
+}
+
+fn run_rows_in_zone(conn: &Connection, sql: &str, params: &[Value]) -> Result<QueryResult, Failure> {
     let _client = ClientStatement::enter();
     let mut stmt = conn.prepare(sql).map_err(classify)?;
     let width = stmt.parameter_count();

@@ -6,6 +6,7 @@ pub mod authorizer;
 pub mod budget;
 pub mod canonical_columns;
 pub mod charging;
+pub mod datetime;
 pub mod decimal;
 pub mod determinism;
 pub mod exec;

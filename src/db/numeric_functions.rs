@@ -78,8 +78,66 @@ enum Op {
     Rem,
 }
 
+/// `a op b` when an operand is a date/time text (`timestamp + interval`, `date - date`, `interval * 2`): the
+/// operator of `db::datetime::arithmetic`; `None` when neither operand is one.
+fn datetime_arithmetic(ctx: &Context<'_>, op: Op) -> rusqlite::Result<Option<Value>> {
+    use crate::db::datetime::arithmetic::{self as dt, classify, Operand as D};
+    let dt_op = match op {
+        Op::Add => dt::Op::Add,
+        Op::Sub => dt::Op::Sub,
+        Op::Mul => dt::Op::Mul,
+        Op::Div => dt::Op::Div,
+        Op::Rem => return Ok(None),
+    };
+    // Decimal texts (digits, sign, point, exponent) are by far the common case: leave them at once.
+    let temporal = |v: ValueRef<'_>| match v {
+        ValueRef::Text(t) => t.iter().enumerate().any(|(i, &b)| {
+            b == b':'
+                || b == b' '
+                || (b.is_ascii_alphabetic() && !matches!(b, b'e' | b'E'))
+                || (b == b'-' && i > 0 && !matches!(t[i - 1], b'e' | b'E'))
+        }),
+        _ => false,
+    };
+    if !temporal(ctx.get_raw(0)) && !temporal(ctx.get_raw(1)) {
+        return Ok(None);
+    }
+    let convert = |v: ValueRef<'_>| -> Option<D> {
+        match v {
+            ValueRef::Integer(i) => Some(D::Integer(i)),
+            ValueRef::Real(f) => Some(D::Number(f)),
+            ValueRef::Text(t) => {
+                let s = std::str::from_utf8(t).ok()?;
+                match Decimal::parse(s) {
+                    Ok(d) => Some(D::Number(d.to_f64())),
+                    Err(_) => classify(s).map(D::Datum),
+                }
+            }
+            _ => None,
+        }
+    };
+    let (Some(a), Some(b)) = (convert(ctx.get_raw(0)), convert(ctx.get_raw(1))) else { return Ok(None) };
+    if !matches!(a, D::Datum(_)) && !matches!(b, D::Datum(_)) {
+        return Ok(None);
+    }
+    let zero = matches!(b, D::Integer(0)) || matches!(b, D::Number(f) if f == 0.0);
+    if matches!(op, Op::Div) && zero {
+        return Err(raise("22012", "division by zero"));
+    }
+    match dt::apply(dt_op, a, b) {
+        Ok(Some(dt::Outcome::Text(t))) => Ok(Some(Value::Text(t))),
+        Ok(Some(dt::Outcome::Integer(i))) => Ok(Some(Value::Integer(i))),
+        Ok(None) => Err(raise("42883", "operator does not exist for these date/time operands")),
+        Err(crate::db::datetime::DtErr::Range) => Err(raise("22008", "date/time value out of range")),
+        Err(crate::db::datetime::DtErr::Syntax) => Err(raise("22007", "invalid date/time value")),
+    }
+}
+
 /// `a op b`, typed by the operands: integer, real, or exact decimal.
 fn arithmetic(ctx: &Context<'_>, op: Op) -> rusqlite::Result<Value> {
+    if let Some(v) = datetime_arithmetic(ctx, op)? {
+        return Ok(v);
+    }
     let (Some(a), Some(b)) = (operand(ctx.get_raw(0))?, operand(ctx.get_raw(1))?) else { return Ok(Value::Null) };
     let zero_divisor = match &b {
         Operand::Int(0) => true,
@@ -131,6 +189,16 @@ fn arithmetic(ctx: &Context<'_>, op: Op) -> rusqlite::Result<Value> {
 
 /// `-a`.
 fn negate(ctx: &Context<'_>) -> rusqlite::Result<Value> {
+    if let ValueRef::Text(t) = ctx.get_raw(0) {
+        let s = String::from_utf8_lossy(t);
+        if Decimal::parse(&s).is_err() {
+            if let Some(crate::db::datetime::arithmetic::Datum::Interval(iv)) =
+                crate::db::datetime::arithmetic::classify(&s)
+            {
+                return Ok(Value::Text(iv.negate().to_text()));
+            }
+        }
+    }
     Ok(match operand(ctx.get_raw(0))? {
         None => Value::Null,
         Some(Operand::Int(i)) => Value::Integer(i.checked_neg().ok_or_else(bigint_overflow)?),

@@ -53,6 +53,8 @@ pub struct CopyIn {
     /// The batch on its way to the leader while the next one is read (one at a time, so they stay in order).
     in_flight: Option<tokio::task::JoinHandle<Result<u64, crate::error::ExecError>>>,
     started: Instant,
+    /// The session's zone, in which a timestamptz without an offset is read.
+    time_zone: crate::db::datetime::zone::Zone,
 }
 
 fn quote_ident(name: &str) -> String {
@@ -98,7 +100,10 @@ impl CopyIn {
     /// Decodes one row's fields and queues them; sends a batch when enough is queued.
     fn add_row(&mut self, fields: Vec<reader::Field>) -> Result<(), ErrorInfo> {
         for (field, (name, ty)) in fields.into_iter().zip(&self.columns) {
-            let value = decode_param(field.as_deref(), self.binary, ty).map_err(|e| {
+            let decoded = crate::db::datetime::zone::with_zone(self.time_zone, || {
+                decode_param(field.as_deref(), self.binary, ty)
+            });
+            let value = decoded.map_err(|e| {
                 let shown = field.as_deref().map(String::from_utf8_lossy).unwrap_or_default();
                 let mut info = error(e.sqlstate, e.message);
                 info.where_context = Some(if self.binary {
@@ -183,6 +188,7 @@ impl PgConnection {
             failed: None,
             in_flight: None,
             started: Instant::now(),
+            time_zone: session.time_zone,
         });
         Ok(response)
     }
@@ -322,7 +328,7 @@ impl PgConnection {
             Err(info) => return Err(user_error(info)),
         };
         let columns: Vec<(String, Type)> = fields.iter().map(|c| (c.name.clone(), c.ty.clone())).collect();
-        let writer = RowWriter::new(copy.options.clone(), &columns);
+        let writer = RowWriter::new(copy.options.clone(), &columns, session.time_zone);
         let binary = copy.options.format == CopyFormat::Binary;
         let format = i8::from(binary);
         let response = CopyOutResponse::new(format, fields.len() as i16, vec![i16::from(format); fields.len()]);

@@ -563,6 +563,7 @@ mod catalog_arrays;
 mod catalog_refs;
 mod catalog_unnest;
 pub mod copy;
+mod datetime;
 mod ddl;
 mod depth;
 mod explain;

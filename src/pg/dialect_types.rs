@@ -23,6 +23,7 @@ pub enum PgType {
     Time,
     Timestamp,
     Timestamptz,
+    Interval,
     Json,
     Jsonb,
     Uuid,
@@ -52,7 +53,7 @@ impl PgType {
             PgType::Json => "JSON",
             PgType::Jsonb => "JSONB",
             PgType::Uuid => "UUID",
-            PgType::Bytea | PgType::Array(_) => return None,
+            PgType::Bytea | PgType::Interval | PgType::Array(_) => return None,
         })
     }
 
@@ -75,6 +76,7 @@ impl PgType {
             Time => &Time,
             Timestamp => &Timestamp,
             Timestamptz => &Timestamptz,
+            Interval => &Interval,
             Json => &Json,
             Jsonb => &Jsonb,
             Uuid => &Uuid,
@@ -104,6 +106,7 @@ impl PgType {
             "time" | "time without time zone" => PgType::Time,
             "timestamp" | "timestamp without time zone" => PgType::Timestamp,
             "timestamptz" | "timestamp with time zone" => PgType::Timestamptz,
+            "interval" => PgType::Interval,
             "json" => PgType::Json,
             "jsonb" => PgType::Jsonb,
             "uuid" => PgType::Uuid,
@@ -130,6 +133,7 @@ impl PgType {
             DataType::Time(_, TimezoneInfo::None | TimezoneInfo::WithoutTimeZone) => PgType::Time,
             DataType::Timestamp(_, TimezoneInfo::None | TimezoneInfo::WithoutTimeZone) => PgType::Timestamp,
             DataType::Timestamp(_, TimezoneInfo::Tz | TimezoneInfo::WithTimeZone) => PgType::Timestamptz,
+            DataType::Interval { .. } => PgType::Interval,
             DataType::JSON => PgType::Json,
             DataType::JSONB => PgType::Jsonb,
             DataType::Uuid => PgType::Uuid,
@@ -213,6 +217,7 @@ pub(crate) fn column_type(dt: &DataType) -> Result<ColumnType, DialectError> {
         (PgType::Time, _) => "TIME".into(),
         (PgType::Timestamp, _) => "TIMESTAMP".into(),
         (PgType::Timestamptz, _) => "TIMESTAMPTZ".into(),
+        (PgType::Interval, _) => "INTERVAL".into(),
         (PgType::Json, _) => "JSON".into(),
         (PgType::Jsonb, _) => "JSONB".into(),
         (PgType::Uuid, _) => "UUID".into(),

@@ -9,7 +9,7 @@ use pgwire::api::Type;
 use pgwire::error::ErrorInfo;
 
 use crate::db::exec::Access;
-use crate::db::{QueryResult, Statement, Value};
+use crate::db::{QueryResult, Value};
 use crate::pg::dialect::{StatementKind, Translated};
 use crate::pg::errors::{error, exec_error};
 use crate::pg::settings::Settings;
@@ -96,6 +96,7 @@ pub fn apply_settings(session: &mut Session, settings: &Settings) {
     };
     session.lock_timeout = settings.duration("lock_timeout").unwrap_or(Duration::from_secs(10));
     session.idle_timeout = settings.duration("idle_in_transaction_session_timeout");
+    session.time_zone = settings.time_zone();
 }
 
 /// Runs one statement. Errors inside a transaction block put it in the failed state.
@@ -218,7 +219,7 @@ async fn run_inner(
         StatementKind::NoOp(tag) => Ok(command(tag.clone())),
         StatementKind::Explain => {
             let result = session
-                .execute_expecting(Statement::new(t.sqlite_sql.clone(), params), Some(Access::ReadOnly))
+                .execute_expecting(session.statement(&t.sqlite_sql, params), Some(Access::ReadOnly))
                 .await
                 .map_err(exec)?;
             Ok(Outcome::Rows {
@@ -245,7 +246,7 @@ async fn run_inner(
             }
             // The parsed kind says whether this reads; SQLite's own read-only check still guards the read path.
             let expected = if matches!(kind, StatementKind::Select) { Access::ReadOnly } else { Access::Write };
-            let statement = Statement::new(t.sqlite_sql.clone(), params);
+            let statement = session.statement(&t.sqlite_sql, params);
             let result = match t.row_lock {
                 Some(nowait) => session.execute_locking(statement, nowait).await,
                 None => session.execute_expecting(statement, Some(expected)).await,

@@ -21,6 +21,7 @@ use pgwire::messages::response::ReadyForQuery;
 use pgwire::messages::startup::ParameterStatus;
 use pgwire::messages::PgWireBackendMessage;
 
+use crate::db::datetime::zone::with_zone;
 use crate::pg::dialect::StatementKind;
 use crate::pg::errors::{error, user_error};
 use crate::pg::exec::Outcome;
@@ -169,7 +170,7 @@ impl ExtendedQueryHandler for PgConnection {
         let mut params = Vec::with_capacity(types.len());
         for (i, (bytes, ty)) in portal.parameters.iter().zip(&types).enumerate() {
             let binary = portal.parameter_format.is_binary(i);
-            match decode_param(bytes.as_deref(), binary, ty) {
+            match with_zone(session.time_zone, || decode_param(bytes.as_deref(), binary, ty)) {
                 Ok(v) => params.push(v),
                 Err(e) => {
                     session.fail();
@@ -184,7 +185,7 @@ impl ExtendedQueryHandler for PgConnection {
                 // Rows are encoded as Describe announced them when the statement knew its columns.
                 let fields = if prepared.fields.len() == fields.len() { prepared.fields.clone() } else { fields };
                 let infos = field_infos(&fields, &portal.result_column_format);
-                Ok(Response::Query(query_response(infos, rows, tag_prefix)))
+                Ok(Response::Query(query_response(infos, rows, tag_prefix, session.time_zone)))
             }
             Ok(Outcome::Command { tag, parameter_status }) => {
                 for (k, v) in parameter_status {

@@ -3,6 +3,7 @@
 //! select list (or RETURNING list) so Describe can announce them before the statement runs.
 
 use crate::pg::catalog;
+mod datetime;
 mod scope;
 use crate::pg::dialect_types::PgType;
 use scope::query_columns;
@@ -119,6 +120,9 @@ fn expr_type(e: &Expr, ctx: &dyn TypeContext) -> Option<PgType> {
             _ => None,
         },
         Expr::TypedString(ts) => PgType::from_data_type(&ts.data_type),
+        Expr::Interval(_) => Some(PgType::Interval),
+        Expr::Extract { .. } => Some(PgType::Numeric),
+        Expr::AtTimeZone { timestamp, .. } => Some(datetime::at_time_zone(ty(timestamp))),
         Expr::Ceil { expr, .. } | Expr::Floor { expr, .. } => rounded(ty(expr), false),
         Expr::UnaryOp { op: UnaryOperator::Not, .. } => Some(PgType::Bool),
         Expr::UnaryOp { expr, .. } => ty(expr),
@@ -159,6 +163,11 @@ fn expr_type(e: &Expr, ctx: &dyn TypeContext) -> Option<PgType> {
                     SqlValue::SingleQuotedString(k) if k.trim().parse::<f64>().is_err())) =>
             {
                 Some(PgType::Jsonb)
+            }
+            BinaryOperator::Plus | BinaryOperator::Minus | BinaryOperator::Multiply | BinaryOperator::Divide
+                if datetime::arithmetic(op_char(op), ty(left), ty(right)).is_some() =>
+            {
+                datetime::arithmetic(op_char(op), ty(left), ty(right))
             }
             BinaryOperator::Plus
             | BinaryOperator::Minus
@@ -207,6 +216,9 @@ fn expr_type(e: &Expr, ctx: &dyn TypeContext) -> Option<PgType> {
                 }
                 "total" => Some(PgType::Float8),
                 "now" | "current_timestamp" => Some(PgType::Timestamptz),
+                "current_date" => Some(PgType::Date),
+                "localtimestamp" => Some(PgType::Timestamp),
+                "localtime" => Some(PgType::Time),
                 "pg_is_in_recovery" => Some(PgType::Bool),
                 "gen_random_uuid" => Some(PgType::Uuid),
                 "lower" | "upper" | "trim" | "ltrim" | "rtrim" | "substr" | "substring" | "replace" | "concat"
@@ -265,7 +277,7 @@ fn expr_type(e: &Expr, ctx: &dyn TypeContext) -> Option<PgType> {
                     let with_digits = matches!(&f.args, FunctionArguments::List(l) if l.args.len() == 2);
                     rounded(first_arg(&f.args).and_then(ty), with_digits)
                 }
-                _ => None,
+                other => datetime::function(other, nth_arg(&f.args, 1).and_then(ty)),
             }
         }
         _ => None,
@@ -289,6 +301,27 @@ fn rounded(t: Option<PgType>, with_digits: bool) -> Option<PgType> {
         _ if with_digits => Some(PgType::Numeric),
         PgType::Numeric => Some(PgType::Numeric),
         _ => Some(PgType::Float8),
+    }
+}
+
+/// The character of an arithmetic operator.
+fn op_char(op: &BinaryOperator) -> char {
+    match op {
+        BinaryOperator::Plus => '+',
+        BinaryOperator::Minus => '-',
+        BinaryOperator::Multiply => '*',
+        _ => '/',
+    }
+}
+
+/// The `n`-th (from 0) positional argument.
+fn nth_arg(args: &FunctionArguments, n: usize) -> Option<&Expr> {
+    match args {
+        FunctionArguments::List(l) => match l.args.get(n)? {
+            FunctionArg::Unnamed(FunctionArgExpr::Expr(e)) => Some(e),
+            _ => None,
+        },
+        _ => None,
     }
 }
 

@@ -11,6 +11,7 @@ use pgwire::api::Type;
 use pgwire::error::PgWireResult;
 use pgwire::messages::data::DataRow;
 
+use crate::db::datetime::zone::{with_zone, Zone};
 use crate::db::Value;
 use crate::pg::types::{encode_binary, encode_text};
 
@@ -67,10 +68,10 @@ pub fn field_infos(fields: &[ResultColumn], format: &Format) -> Vec<FieldInfo> {
         .collect()
 }
 
-/// A QueryResponse over rows already in memory.
-pub fn query_response(fields: Vec<FieldInfo>, rows: Vec<Vec<Value>>, tag: String) -> QueryResponse {
+/// A QueryResponse over rows already in memory, timestamptz values shown in `zone` (the session's).
+pub fn query_response(fields: Vec<FieldInfo>, rows: Vec<Vec<Value>>, tag: String, zone: Zone) -> QueryResponse {
     let fields = Arc::new(fields);
-    let encoded: Vec<PgWireResult<DataRow>> = rows.iter().map(|r| encode_row(r, &fields)).collect();
+    let encoded: Vec<PgWireResult<DataRow>> = with_zone(zone, || rows.iter().map(|r| encode_row(r, &fields)).collect());
     let mut response = QueryResponse::new(fields, stream::iter(encoded));
     response.command_tag = tag;
     response

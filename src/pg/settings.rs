@@ -1,6 +1,7 @@
 //! Session parameters: what SET, SHOW and RESET act on, their defaults, and which changes are reported to
 //! the client with ParameterStatus (as PostgreSQL does for GUC_REPORT parameters).
 
+use crate::db::datetime::zone::Zone;
 use std::collections::BTreeMap;
 use std::time::Duration;
 
@@ -136,6 +137,11 @@ impl Settings {
         self.values.get(&name.to_ascii_lowercase()).cloned()
     }
 
+    /// The session's `TimeZone`.
+    pub fn time_zone(&self) -> Zone {
+        self.get("timezone").and_then(|name| Zone::parse(&name)).unwrap_or(crate::db::datetime::zone::UTC)
+    }
+
     /// Every parameter (SHOW ALL).
     pub fn all(&self) -> Vec<(String, String)> {
         self.values.iter().map(|(k, v)| (k.clone(), v.clone())).collect()
@@ -177,17 +183,13 @@ impl Settings {
                 return Ok(None);
             }
             "timezone" => {
-                // Values are stored and shown in UTC; accepting another zone and ignoring it would lie.
+                // An IANA zone (the tz database compiled into raftsql), UTC, or hours east of UTC.
                 let v = value.trim().trim_matches('\'');
-                if !matches!(v.to_ascii_uppercase().as_str(), "UTC" | "ETC/UTC" | "GMT" | "Z" | "+00" | "+00:00" | "0")
-                {
-                    return Err(SettingError {
-                        sqlstate: "0A000",
-                        message: format!("time zone \"{v}\" is not supported: raftsql shows timestamps in UTC"),
-                    });
-                }
-                self.values.insert(name.clone(), "UTC".into());
-                return Ok(Some((display_name(&name).to_string(), "UTC".into())));
+                let v = if v.eq_ignore_ascii_case("local") || v.eq_ignore_ascii_case("default") { "UTC" } else { v };
+                let zone = Zone::parse(v)
+                    .ok_or_else(|| invalid(format!("invalid value for parameter \"TimeZone\": \"{v}\"")))?;
+                self.values.insert(name.clone(), zone.name());
+                return Ok(Some((display_name(&name).to_string(), zone.name())));
             }
             "extra_float_digits" => {
                 value

@@ -145,7 +145,7 @@ impl PgConnection {
             match result {
                 Ok(Outcome::Rows { fields, rows, tag_prefix }) => {
                     let fields = field_infos(&fields, &Format::UnifiedText);
-                    let response = query_response(fields, rows, tag_prefix);
+                    let response = query_response(fields, rows, tag_prefix, session.time_zone);
                     pgwire::api::query::send_query_response(client, response, true).await?;
                 }
                 Ok(Outcome::Command { tag, parameter_status }) => {

@@ -8,12 +8,10 @@ use pgwire::error::{ErrorInfo, PgWireError};
 
 use crate::db::Value;
 mod array;
+mod datetime;
 mod numeric;
-mod time;
 
 use numeric::{decode_numeric, encode_numeric, numeric_to_value, parse_numeric, value_to_numeric};
-
-use time::{fmt_date, fmt_time, fmt_ts, parse_date, parse_time, parse_ts, DtErr, Ts};
 
 /// A conversion error carrying a PostgreSQL SQLSTATE and a PostgreSQL-style message.
 #[derive(Debug, Clone, PartialEq)]
@@ -64,13 +62,6 @@ fn bad_binary() -> TypeError {
     TypeError::new("22P03", "incorrect binary data format in bind parameter")
 }
 
-fn dt_error(e: DtErr, tyname: &str, input: &str) -> TypeError {
-    match e {
-        DtErr::Syntax => TypeError::new("22007", format!("invalid input syntax for type {tyname}: \"{input}\"")),
-        DtErr::Range => TypeError::new("22008", format!("date/time field value out of range: \"{input}\"")),
-    }
-}
-
 /// The handled type families.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Kind {
@@ -87,6 +78,7 @@ enum Kind {
     Time,
     Timestamp,
     TimestampTz,
+    Interval,
     Json,
     Jsonb,
     Uuid,
@@ -108,6 +100,7 @@ fn kind(ty: &Type) -> Kind {
         Type::TIME => Kind::Time,
         Type::TIMESTAMP => Kind::Timestamp,
         Type::TIMESTAMPTZ => Kind::TimestampTz,
+        Type::INTERVAL => Kind::Interval,
         Type::JSON => Kind::Json,
         Type::JSONB => Kind::Jsonb,
         Type::UUID => Kind::Uuid,
@@ -393,14 +386,7 @@ pub fn encode_text(v: &Value, ty: &Type) -> Result<Option<Vec<u8>>, TypeError> {
         (Kind::Uuid, Value::Text(s)) => parse_uuid(s).map(|u| fmt_uuid(&u)).unwrap_or_else(|| s.clone()),
         // Rows stored before jsonb was made canonical on input print canonically too.
         (Kind::Jsonb, Value::Text(s)) => canonical_jsonb(s).unwrap_or_else(|_| s.clone()),
-        (Kind::Date, Value::Text(s)) => parse_date(s).map(fmt_date).unwrap_or_else(|_| s.clone()),
-        (Kind::Time, Value::Text(s)) => parse_time(s).map(fmt_time).unwrap_or_else(|_| s.clone()),
-        (Kind::Timestamp, Value::Text(s)) => parse_ts(s, false).map(fmt_ts).unwrap_or_else(|_| s.clone()),
-        (Kind::TimestampTz, Value::Text(s)) => match parse_ts(s, true) {
-            Ok(Ts::At(us)) => format!("{}+00", fmt_ts(Ts::At(us))),
-            Ok(t) => fmt_ts(t),
-            Err(_) => s.clone(),
-        },
+        (k, Value::Text(s)) if datetime::is_datetime(k) => datetime::encode_text(s, k),
         _ => natural_text(v),
     };
     Ok(Some(s.into_bytes()))
@@ -409,18 +395,6 @@ pub fn encode_text(v: &Value, ty: &Type) -> Result<Option<Vec<u8>>, TypeError> {
 // ---------------------------------------------------------------------------------------------------------------
 // binary output
 // ---------------------------------------------------------------------------------------------------------------
-
-/// Microseconds from 1970-01-01 to 2000-01-01.
-const PG_EPOCH_US: i64 = 946_684_800_000_000;
-/// Days from 1970-01-01 to 2000-01-01.
-const PG_EPOCH_DAYS: i64 = 10_957;
-
-fn text_of<'a>(v: &'a Value, tyname: &str) -> Result<std::borrow::Cow<'a, str>, TypeError> {
-    match v {
-        Value::Text(s) => Ok(std::borrow::Cow::Borrowed(s)),
-        _ => Err(syntax(tyname, &natural_text(v))),
-    }
-}
 
 /// Encodes a value in binary format as PostgreSQL's send functions do; `None` for NULL. Converts values of an
 /// unexpected storage class when possible, else returns an error (22P02 syntax, 22003 out of range).
@@ -458,32 +432,8 @@ pub fn encode_binary(v: &Value, ty: &Type) -> Result<Option<Vec<u8>>, TypeError>
                 parse_uuid(&s).ok_or_else(|| syntax("uuid", &s))?.to_vec()
             }
         },
-        Kind::Date => {
-            let s = text_of(v, "date")?;
-            let days = match parse_date(&s).map_err(|e| dt_error(e, "date", &s))? {
-                Ts::NegInf => i32::MIN,
-                Ts::PosInf => i32::MAX,
-                Ts::At(d) => {
-                    i32::try_from(d - PG_EPOCH_DAYS).map_err(|_| TypeError::new("22008", "date out of range"))?
-                }
-            };
-            days.to_be_bytes().to_vec()
-        }
-        Kind::Time => {
-            let s = text_of(v, "time without time zone")?;
-            parse_time(&s).map_err(|e| dt_error(e, "time", &s))?.to_be_bytes().to_vec()
-        }
-        Kind::Timestamp | Kind::TimestampTz => {
-            let name = if k == Kind::Timestamp { "timestamp" } else { "timestamp with time zone" };
-            let s = text_of(v, name)?;
-            let us = match parse_ts(&s, k == Kind::TimestampTz).map_err(|e| dt_error(e, name, &s))? {
-                Ts::NegInf => i64::MIN,
-                Ts::PosInf => i64::MAX,
-                Ts::At(us) => {
-                    us.checked_sub(PG_EPOCH_US).ok_or_else(|| TypeError::new("22008", "timestamp out of range"))?
-                }
-            };
-            us.to_be_bytes().to_vec()
+        Kind::Date | Kind::Time | Kind::Timestamp | Kind::TimestampTz | Kind::Interval => {
+            datetime::encode_binary(v, k)?
         }
         Kind::Other => match v {
             Value::Integer(i) => i.to_be_bytes().to_vec(),
@@ -536,13 +486,7 @@ fn decode_text(s: &str, k: Kind) -> Result<Value, TypeError> {
         Kind::Numeric => numeric_to_value(&parse_numeric(s).ok_or_else(|| syntax("numeric", s))?),
         Kind::Bytea => Value::Blob(parse_bytea(s)?),
         Kind::Uuid => Value::Text(fmt_uuid(&parse_uuid(s).ok_or_else(|| syntax("uuid", s))?)),
-        Kind::Date => Value::Text(fmt_date(parse_date(s).map_err(|e| dt_error(e, "date", s))?)),
-        Kind::Time => Value::Text(fmt_time(parse_time(s).map_err(|e| dt_error(e, "time", s))?)),
-        Kind::Timestamp => Value::Text(fmt_ts(parse_ts(s, false).map_err(|e| dt_error(e, "timestamp", s))?)),
-        Kind::TimestampTz => {
-            let t = parse_ts(s, true).map_err(|e| dt_error(e, "timestamp with time zone", s))?;
-            Value::Text(fmt_ts(t))
-        }
+        Kind::Date | Kind::Time | Kind::Timestamp | Kind::TimestampTz | Kind::Interval => datetime::decode_text(s, k)?,
         Kind::Jsonb => Value::Text(canonical_jsonb(s)?),
         Kind::Json => {
             crate::db::json::parse(s).ok_or_else(|| TypeError::new("22P02", crate::db::json::syntax_error(s)))?;
@@ -569,30 +513,8 @@ fn decode_binary(b: &[u8], k: Kind) -> Result<Value, TypeError> {
         },
         Kind::Bytea | Kind::Other => Value::Blob(b.to_vec()),
         Kind::Uuid => Value::Text(fmt_uuid(&fixed::<16>(b)?)),
-        Kind::Date => {
-            let d = i32::from_be_bytes(fixed(b)?);
-            Value::Text(fmt_date(match d {
-                i32::MIN => Ts::NegInf,
-                i32::MAX => Ts::PosInf,
-                d => Ts::At(i64::from(d) + PG_EPOCH_DAYS),
-            }))
-        }
-        Kind::Time => {
-            let us = i64::from_be_bytes(fixed(b)?);
-            if !(0..=86_400_000_000).contains(&us) {
-                return Err(TypeError::new("22008", "time out of range"));
-            }
-            Value::Text(fmt_time(us))
-        }
-        Kind::Timestamp | Kind::TimestampTz => {
-            let us = i64::from_be_bytes(fixed(b)?);
-            Value::Text(fmt_ts(match us {
-                i64::MIN => Ts::NegInf,
-                i64::MAX => Ts::PosInf,
-                us => Ts::At(
-                    us.checked_add(PG_EPOCH_US).ok_or_else(|| TypeError::new("22008", "timestamp out of range"))?,
-                ),
-            }))
+        Kind::Date | Kind::Time | Kind::Timestamp | Kind::TimestampTz | Kind::Interval => {
+            datetime::decode_binary(b, k)?
         }
     })
 }

@@ -3,6 +3,7 @@
 //! through the log). Inside BEGIN ... COMMIT, reads before the first write come from one pinned snapshot;
 //! the first write opens a transaction on the leader (write gate) and every later statement is a step of it.
 
+use crate::db::datetime::zone::Zone;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -49,6 +50,8 @@ pub struct Session {
     pub idle_timeout: Option<Duration>,
     /// Whether the session's user may administer the cluster.
     pub superuser: bool,
+    /// The session's `TimeZone`: its statements carry it into the log (`statement`).
+    pub time_zone: Zone,
     active: Option<Active>,
 }
 
@@ -69,8 +72,15 @@ impl Session {
             lock_timeout: Duration::from_secs(10),
             idle_timeout: None,
             superuser: false,
+            time_zone: crate::db::datetime::zone::UTC,
             active: None,
         }
+    }
+
+    /// A statement of this session: one whose result depends on the session's zone runs in it on every node
+    /// (`db::datetime::zone::mark`).
+    pub fn statement(&self, sql: &str, params: Vec<crate::db::Value>) -> Statement {
+        Statement::new(crate::db::datetime::zone::mark(self.time_zone, sql), params)
     }
 
     pub fn node(&self) -> &Arc<NodeCore> {

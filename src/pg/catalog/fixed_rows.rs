@@ -61,6 +61,7 @@ pub(super) fn pg_type(_: &Session) -> String {
         "int2" | "int4" | "int8" | "float4" | "float8" | "numeric" | "oid" => "N",
         "text" | "varchar" | "bpchar" | "name" | "char" => "S",
         "date" | "time" | "timestamp" | "timestamptz" => "D",
+        "interval" => "T",
         _ => "U",
     };
     let rows: Vec<Vec<String>> = TYPES

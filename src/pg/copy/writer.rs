@@ -3,6 +3,7 @@
 
 use pgwire::api::Type;
 
+use crate::db::datetime::zone::{with_zone, Zone};
 use crate::db::Value;
 use crate::pg::dialect::copy::{CopyFormat, CopyOptions, ForceQuote};
 use crate::pg::types::{encode_binary, encode_text, TypeError};
@@ -26,10 +27,12 @@ pub struct RowWriter {
     types: Vec<Type>,
     /// Which columns FORCE_QUOTE names.
     force_quote: Vec<bool>,
+    /// The session's zone, in which timestamptz values are shown.
+    zone: Zone,
 }
 
 impl RowWriter {
-    pub fn new(options: CopyOptions, columns: &[(String, Type)]) -> RowWriter {
+    pub fn new(options: CopyOptions, columns: &[(String, Type)], zone: Zone) -> RowWriter {
         let force_quote = columns
             .iter()
             .map(|(name, _)| match &options.force_quote {
@@ -38,7 +41,7 @@ impl RowWriter {
                 ForceQuote::Columns(c) => c.contains(name),
             })
             .collect();
-        RowWriter { types: columns.iter().map(|(_, t)| t.clone()).collect(), force_quote, options }
+        RowWriter { types: columns.iter().map(|(_, t)| t.clone()).collect(), force_quote, options, zone }
     }
 
     /// The header line (column names) for text and CSV with HEADER.
@@ -59,6 +62,10 @@ impl RowWriter {
 
     /// One row, in the COPY's format.
     pub fn row(&self, values: &[Value]) -> Result<Vec<u8>, TypeError> {
+        with_zone(self.zone, || self.row_in_zone(values))
+    }
+
+    fn row_in_zone(&self, values: &[Value]) -> Result<Vec<u8>, TypeError> {
         let mut out = Vec::with_capacity(16 * values.len());
         if self.options.format == CopyFormat::Binary {
             out.extend_from_slice(&(values.len() as i16).to_be_bytes());

@@ -66,6 +66,8 @@ pub(super) fn translate_cast(e: Expr, dt: &DataType) -> Result<Expr, DialectErro
         PgType::Numeric => numeric::cast(e, dt)?,
         PgType::Jsonb => json::cast(e, true),
         PgType::Json => json::cast(e, false),
+        PgType::Text => sqlite_cast(datetime::text_cast(e), "TEXT"),
+        _ if datetime::cast_function(pg).is_some() => call(datetime::cast_function(pg).unwrap_or_default(), vec![e]),
         _ => match pg.sqlite_cast_target() {
             Some(t) => sqlite_cast(e, t),
             None => nested(e),

@@ -33,6 +33,9 @@ fn column_name(e: &Expr) -> Option<String> {
         Expr::Substring { .. } => Some("substring".into()),
         Expr::Position { .. } => Some("position".into()),
         Expr::Ceil { .. } => Some("ceil".into()),
+        Expr::Extract { .. } => Some("extract".into()),
+        Expr::AtTimeZone { .. } => Some("timezone".into()),
+        Expr::Interval(_) => Some("interval".into()),
         Expr::Floor { .. } => Some("floor".into()),
         Expr::Trim { trim_where, .. } => Some(
             match trim_where {

@@ -1,5 +1,5 @@
 //! FROM items SQLite lacks, rewritten as subqueries it runs: `generate_series(start, stop [, step])` over integers
-//! becomes a recursive CTE (bounded like any statement by the execution budget); `unnest` of a catalog's text
+//! or timestamps becomes a recursive CTE (bounded like any statement by the execution budget); `unnest` of a catalog's text
 //! array and `pg_partition_ancestors` likewise; a derived table's column list (`AS v(a, b)`) names the
 //! subquery's own columns.
 
@@ -64,6 +64,22 @@ pub(super) fn table_function(
     // PostgreSQL names the column after the alias when one is given, else after the function.
     let table = alias.map(|a| a.name.value.clone()).unwrap_or_else(|| "generate_series".into());
     let column = alias.and_then(|a| a.columns.first()).map(|c| c.name.value.clone()).unwrap_or_else(|| table.clone());
+    if let Some(cast) = timestamp_series(args) {
+        // Timestamps stepped by an interval: the bounds in one storage form, so they compare as texts, and the
+        // step's direction read off its first application. (Not named `__series`: its `+` is the typed one.)
+        let (start, stop) = (format!("({start})::{cast}"), format!("({stop})::{cast}"));
+        let within = |x: &str| {
+            format!("(CASE WHEN {start} + {step} > {start} THEN {x} <= {stop} WHEN {start} + {step} < {start} THEN {x} >= {stop} END)")
+        };
+        let sql = format!(
+            "WITH RECURSIVE \"__timestamps\"(\"v\") AS (SELECT {start} WHERE {} UNION ALL SELECT \"v\" + {step} FROM \
+             \"__timestamps\" WHERE {}) SELECT \"v\" AS {} FROM \"__timestamps\"",
+            within(&start),
+            within(&format!("\"v\" + {step}")),
+            Ident::with_quote('"', &column)
+        );
+        return derived(&sql, table, "generate_series");
+    }
     let within = |x: &str| format!("(CASE WHEN {step} > 0 THEN {x} <= {stop} WHEN {step} < 0 THEN {x} >= {stop} END)");
     let sql = format!(
         "WITH RECURSIVE \"__series\"(\"v\") AS (SELECT {start} WHERE {} UNION ALL SELECT \"v\" + {step} FROM \
@@ -73,6 +89,26 @@ pub(super) fn table_function(
         Ident::with_quote('"', &column)
     );
     derived(&sql, table, "generate_series")
+}
+
+/// For `generate_series` over timestamps (an interval step, or bounds the statement shows are dates or
+/// timestamps): the type its values take, `timestamp` when the start is one, else `timestamptz` (as PostgreSQL
+/// resolves dates and untyped literals). `None` for an integer series.
+fn timestamp_series(args: &[FunctionArg]) -> Option<&'static str> {
+    let types: Vec<Option<PgType>> = args
+        .iter()
+        .map(|a| match a {
+            FunctionArg::Unnamed(FunctionArgExpr::Expr(e)) => crate::pg::infer::schema_free_type(e),
+            _ => None,
+        })
+        .collect();
+    let temporal = types
+        .iter()
+        .any(|t| matches!(t, Some(PgType::Interval | PgType::Date | PgType::Timestamp | PgType::Timestamptz)));
+    if !temporal {
+        return None;
+    }
+    Some(if types.first() == Some(&Some(PgType::Timestamp)) { "timestamp" } else { "timestamptz" })
 }
 
 /// `pg_partition_ancestors(rel) [WITH ORDINALITY] [AS a(relid, depth)]`: raftsql has no partitions, so a table

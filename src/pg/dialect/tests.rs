@@ -101,10 +101,13 @@ fn casts_of_values() {
         "SELECT CAST('1' AS INTEGER) AS \"int4\", CAST(a AS INTEGER) AS \"a\", CAST(b AS REAL) AS \"b\", \
          pg_numeric(c, 10, 2) AS \"c\", CAST(d AS TEXT) AS \"d\", CAST(e AS BLOB) AS \"e\" FROM t"
     );
-    assert_eq!(out("SELECT CAST(a + 1 AS date) * 2 FROM t"), "SELECT pg_mul(pg_add(a, 1), 2) AS \"?column?\" FROM t");
+    assert_eq!(
+        out("SELECT CAST(a + 1 AS date) * 2 FROM t"),
+        "SELECT pg_mul(pg_date(pg_add(a, 1)), 2) AS \"?column?\" FROM t"
+    );
     assert_eq!(
         out("SELECT '2020-01-01'::date, DATE '2020-01-02', x::uuid FROM t"),
-        "SELECT '2020-01-01' AS \"date\", '2020-01-02' AS \"date\", x AS \"x\" FROM t"
+        "SELECT pg_date('2020-01-01') AS \"date\", pg_date('2020-01-02') AS \"date\", x AS \"x\" FROM t"
     );
 }
 
@@ -140,7 +143,7 @@ fn expressions() {
     assert_eq!(out("SELECT a LIKE 'x\\_%' FROM t"), "SELECT a LIKE 'x\\_%' ESCAPE '\\' AS \"?column?\" FROM t");
     assert_eq!(
         out("SELECT current_user, session_user, user, CURRENT_TIMESTAMP, CURRENT_DATE, LOCALTIMESTAMP"),
-        "SELECT current_user() AS \"current_user\", current_user() AS \"session_user\", current_user() AS \"user\", now() AS \"current_timestamp\", CURRENT_DATE AS \"current_date\", now() AS \"localtimestamp\""
+        "SELECT current_user() AS \"current_user\", current_user() AS \"session_user\", current_user() AS \"user\", now() AS \"current_timestamp\", pg_date(now()) AS \"current_date\", pg_timestamp(now()) AS \"localtimestamp\""
     );
     assert_eq!(
         out("SELECT now(), version(), current_database(), current_setting('x'), pg_backend_pid(), gen_random_uuid(), random()"),
@@ -461,7 +464,8 @@ fn session_commands_and_set_config() {
 
 #[test]
 fn localtimestamp_and_current_timestamp_become_now() {
-    assert_eq!(out("SELECT LOCALTIMESTAMP"), "SELECT now() AS \"localtimestamp\"");
+    assert_eq!(out("SELECT LOCALTIMESTAMP"), "SELECT pg_timestamp(now()) AS \"localtimestamp\"");
+    assert_eq!(out("SELECT CURRENT_DATE"), "SELECT pg_date(now()) AS \"current_date\"");
 }
 
 #[test]
@@ -473,9 +477,16 @@ fn select_without_from_and_placeholders_in_projection() {
 }
 
 #[test]
-fn intervals_and_at_time_zone_are_unsupported() {
-    assert_eq!(err("SELECT now() - INTERVAL '1 day'").sqlstate, "0A000");
-    assert_eq!(err("SELECT now() AT TIME ZONE 'UTC'").sqlstate, "0A000");
+fn intervals_at_time_zone_and_extract_become_the_datetime_functions() {
+    assert_eq!(out("SELECT now() - INTERVAL '1 day'"), "SELECT pg_sub(now(), pg_interval('1 day')) AS \"?column?\"");
+    assert_eq!(out("SELECT now() AT TIME ZONE 'UTC'"), "SELECT pg_at_time_zone(now(), 'UTC') AS \"timezone\"");
+    assert_eq!(out("SELECT EXTRACT(year FROM d) FROM t"), "SELECT pg_extract('year', d) AS \"extract\" FROM t");
+    assert_eq!(out("SELECT INTERVAL '3' DAY"), "SELECT pg_interval('3 day') AS \"interval\"");
+    assert_eq!(out("SELECT d::timestamptz FROM t"), "SELECT pg_timestamptz(d) AS \"d\" FROM t");
+    assert_eq!(
+        out("SELECT make_interval(days => 2)"),
+        "SELECT make_interval(0, 0, 0, 2, 0, 0, 0) AS \"make_interval\""
+    );
 }
 
 #[test]

@@ -299,6 +299,16 @@ impl VisitorMut for Xform {
                 *e = x;
                 return ControlFlow::Continue(());
             }
+            if !matches!(f.args, FunctionArguments::None) {
+                match datetime::rewrite_function(f) {
+                    Some(Ok(x)) => {
+                        *e = x;
+                        return ControlFlow::Continue(());
+                    }
+                    Some(Err(err)) => return ControlFlow::Break(err),
+                    None => {}
+                }
+            }
             if f.name.0.len() == 1 {
                 if let Some(exact) = numeric::function_name(&name).or_else(|| json::function_name(&name)) {
                     f.name = ObjectName(vec![ObjectNamePart::Identifier(Ident::new(exact))]);
@@ -340,9 +350,6 @@ impl VisitorMut for Xform {
                 }
             }
             Expr::TypedString(ts) => {
-                if matches!(ts.data_type, DataType::Interval { .. }) {
-                    return unsupported_expr("intervals");
-                }
                 let value = Expr::Value(ts.value.clone());
                 match translate_cast(value, &ts.data_type) {
                     Ok(x) => x,
@@ -394,12 +401,12 @@ impl VisitorMut for Xform {
                     "current_catalog" => call("current_database", vec![]),
                     // PostgreSQL's CURRENT_TIMESTAMP is now(), sub-second part included (SQLite's keyword has
                     // whole seconds).
-                    "current_timestamp" | "localtimestamp" => call("now", vec![]),
-                    "localtime" => {
-                        f.name = ObjectName(vec![ObjectNamePart::Identifier(Ident::new("CURRENT_TIME"))]);
-                        return ControlFlow::Continue(());
-                    }
-                    _ => return ControlFlow::Continue(()),
+                    "current_timestamp" => call("now", vec![]),
+                    _ => match datetime::rewrite(e) {
+                        Some(Ok(x)) => x,
+                        Some(Err(err)) => return ControlFlow::Break(err),
+                        None => return ControlFlow::Continue(()),
+                    },
                 }
             }
             Expr::Substring { expr, substring_from, substring_for, .. } => {
@@ -497,9 +504,11 @@ impl VisitorMut for Xform {
                 }
             }
             Expr::AllOp { .. } => return ControlFlow::Break(DialectError::unsupported("arrays are not supported")),
-            Expr::Interval(_) => return unsupported_expr("intervals"),
-            Expr::AtTimeZone { .. } => return unsupported_expr("AT TIME ZONE"),
-            Expr::Extract { .. } => return unsupported_expr("EXTRACT"),
+            Expr::Interval(_) | Expr::AtTimeZone { .. } | Expr::Extract { .. } => match datetime::rewrite(e) {
+                Some(Ok(x)) => x,
+                Some(Err(err)) => return ControlFlow::Break(err),
+                None => return ControlFlow::Continue(()),
+            },
             Expr::SimilarTo { .. } | Expr::RLike { .. } => return unsupported_expr("regular expressions"),
             Expr::GroupingSets(_) | Expr::Cube(_) | Expr::Rollup(_) => return unsupported_expr("grouping sets"),
             Expr::Cast { .. }

@@ -102,7 +102,7 @@ fn binary_format_round_trips_through_the_writer() {
     use pgwire::api::Type;
     let o = options("COPY t FROM STDIN (FORMAT binary)");
     let columns = vec![("a".to_string(), Type::INT4), ("b".to_string(), Type::TEXT)];
-    let w = RowWriter::new(o.clone(), &columns);
+    let w = RowWriter::new(o.clone(), &columns, crate::db::datetime::zone::UTC);
     let mut data = binary_header();
     data.extend(w.row(&[Value::Integer(7), Value::Text("x".into())]).unwrap());
     data.extend(w.row(&[Value::Integer(-1), Value::Null]).unwrap());
@@ -130,7 +130,7 @@ fn text_and_csv_output_escape_what_the_reader_unescapes() {
     ];
     for sql in ["COPY t TO STDOUT", "COPY t TO STDOUT (FORMAT csv)", "COPY t TO STDOUT (FORMAT csv, FORCE_QUOTE *)"] {
         let out = options(sql);
-        let w = RowWriter::new(out.clone(), &columns);
+        let w = RowWriter::new(out.clone(), &columns, crate::db::datetime::zone::UTC);
         let data: Vec<u8> = values.iter().flat_map(|r| w.row(r).unwrap()).collect();
         let read = CopyOptions { force_quote: ForceQuote::None, ..out };
         let expected: Vec<Vec<Field>> = values
@@ -139,6 +139,6 @@ fn text_and_csv_output_escape_what_the_reader_unescapes() {
             .collect();
         assert_eq!(rows(&read, 2, &data).unwrap(), expected, "{sql}");
     }
-    let w = RowWriter::new(options("COPY t TO STDOUT (FORMAT csv, HEADER)"), &columns);
+    let w = RowWriter::new(options("COPY t TO STDOUT (FORMAT csv, HEADER)"), &columns, crate::db::datetime::zone::UTC);
     assert_eq!(w.header(&["a".into(), "b,c".into()]), b"a,\"b,c\"\n");
 }

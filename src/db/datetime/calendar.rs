@@ -1,8 +1,8 @@
-//! Calendar math and date/time text parsing/formatting for the pgtypes module (Howard Hinnant's civil algorithms).
+//! Calendar math and date/time text parsing and formatting (Howard Hinnant's civil algorithms), in raftsql's storage forms.
 
 /// Why a date/time text was rejected.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) enum DtErr {
+pub enum DtErr {
     /// Not a recognizable date/time (SQLSTATE 22007).
     Syntax,
     /// A field is out of range, e.g. February 30th (SQLSTATE 22008).
@@ -11,16 +11,16 @@ pub(super) enum DtErr {
 
 /// A point in time (microseconds since 1970-01-01 for timestamps, days since 1970-01-01 for dates) or infinity.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) enum Ts {
+pub enum Ts {
     NegInf,
     PosInf,
     At(i64),
 }
 
-const DAY_US: i64 = 86_400_000_000;
+pub const DAY_US: i64 = 86_400_000_000;
 
 /// Days since 1970-01-01 of a proleptic Gregorian date.
-pub(super) fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
+pub fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
     let y = if m <= 2 { y - 1 } else { y };
     let era = y.div_euclid(400);
     let yoe = y - era * 400;
@@ -31,7 +31,7 @@ pub(super) fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
 }
 
 /// The (year, month, day) of a count of days since 1970-01-01.
-pub(super) fn civil_from_days(z: i64) -> (i64, i64, i64) {
+pub fn civil_from_days(z: i64) -> (i64, i64, i64) {
     let z = z + 719_468;
     let era = z.div_euclid(146_097);
     let doe = z - era * 146_097;
@@ -44,7 +44,7 @@ pub(super) fn civil_from_days(z: i64) -> (i64, i64, i64) {
     (if m <= 2 { y + 1 } else { y }, m, d)
 }
 
-fn days_in_month(y: i64, m: i64) -> i64 {
+pub fn days_in_month(y: i64, m: i64) -> i64 {
     match m {
         2 if (y % 4 == 0 && y % 100 != 0) || y % 400 == 0 => 29,
         2 => 28,
@@ -150,13 +150,28 @@ fn time_part(c: &mut Cur) -> Result<i64, DtErr> {
     Ok(total)
 }
 
-/// Optional `Z`, `UTC` or `±HH[[:]MM[[:]SS]]` → offset seconds east of UTC.
-fn offset_part(c: &mut Cur) -> Result<Option<i64>, DtErr> {
+/// A zone written after a date/time: an offset in seconds east of UTC, or a zone name (`Europe/Berlin`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum WrittenZone {
+    Offset(i64),
+    Name(String),
+}
+
+/// Optional `Z`, `UTC`, `±HH[[:]MM[[:]SS]]` or a zone name.
+fn zone_part(c: &mut Cur) -> Result<Option<WrittenZone>, DtErr> {
     c.skip_spaces();
     let rest = &c.b[c.i..];
     if rest.eq_ignore_ascii_case(b"z") || rest.eq_ignore_ascii_case(b"utc") || rest.eq_ignore_ascii_case(b"gmt") {
         c.i = c.b.len();
-        return Ok(Some(0));
+        return Ok(Some(WrittenZone::Offset(0)));
+    }
+    if rest.first().is_some_and(u8::is_ascii_alphabetic) {
+        let name = std::str::from_utf8(rest).map_err(|_| DtErr::Syntax)?.trim_end();
+        if !name.bytes().all(|b| b.is_ascii_alphanumeric() || b"/_+-".contains(&b)) {
+            return Err(DtErr::Syntax);
+        }
+        c.i = c.b.len();
+        return Ok(Some(WrittenZone::Name(name.to_string())));
     }
     let sign = match c.peek() {
         Some(b'+') => 1,
@@ -178,7 +193,7 @@ fn offset_part(c: &mut Cur) -> Result<Option<i64>, DtErr> {
     if h > 15 {
         return Err(DtErr::Range);
     }
-    Ok(Some(sign * secs))
+    Ok(Some(WrittenZone::Offset(sign * secs)))
 }
 
 fn special(s: &str) -> Option<Ts> {
@@ -190,12 +205,12 @@ fn special(s: &str) -> Option<Ts> {
     }
 }
 
-/// Parses `YYYY-MM-DD[( |T)HH:MM[:SS[.ffffff]]][ ][Z|UTC|±HH[:MM]]` into microseconds since 1970-01-01 UTC.
-/// With `apply_offset` the offset converts the time to UTC; otherwise it is ignored (as for `timestamp`).
-pub(super) fn parse_ts(s: &str, apply_offset: bool) -> Result<Ts, DtErr> {
+/// Parses `YYYY-MM-DD[( |T)HH:MM[:SS[.ffffff]]][ ][zone]` into the local time it writes (microseconds since
+/// 1970-01-01 on its wall clock) and the zone written after it, if any.
+pub fn parse_local(s: &str) -> Result<(Ts, Option<WrittenZone>), DtErr> {
     let s = s.trim();
     if let Some(t) = special(s) {
-        return Ok(t);
+        return Ok((t, None));
     }
     let mut c = Cur { b: s.as_bytes(), i: 0 };
     let days = date_part(&mut c)?;
@@ -204,32 +219,41 @@ pub(super) fn parse_ts(s: &str, apply_offset: bool) -> Result<Ts, DtErr> {
         if !c.eat(b'T') && !c.eat(b't') {
             c.skip_spaces();
         }
-        if !c.done() {
+        if c.peek().is_some_and(|d| d.is_ascii_digit()) {
             tod = time_part(&mut c)?;
         }
     }
-    let off = offset_part(&mut c)?.unwrap_or(0);
+    let zone = zone_part(&mut c)?;
     c.skip_spaces();
     if !c.done() {
         return Err(DtErr::Syntax);
     }
-    let off = if apply_offset { off } else { 0 };
-    days.checked_mul(DAY_US).and_then(|us| us.checked_add(tod - off * 1_000_000)).map(Ts::At).ok_or(DtErr::Range)
+    let local = days.checked_mul(DAY_US).and_then(|us| us.checked_add(tod)).map(Ts::At).ok_or(DtErr::Range)?;
+    Ok((local, zone))
+}
+
+/// Parses a `timestamp` (without time zone): a zone written after it is ignored, as PostgreSQL does, though it
+/// must be one.
+pub fn parse_timestamp(s: &str) -> Result<Ts, DtErr> {
+    match parse_local(s)? {
+        (_, Some(WrittenZone::Name(name))) if super::zone::Zone::parse(&name).is_none() => Err(DtErr::Syntax),
+        (t, _) => Ok(t),
+    }
 }
 
 /// Parses a date (a trailing time part is accepted and ignored) into days since 1970-01-01.
-pub(super) fn parse_date(s: &str) -> Result<Ts, DtErr> {
-    Ok(match parse_ts(s, false)? {
+pub fn parse_date(s: &str) -> Result<Ts, DtErr> {
+    Ok(match parse_timestamp(s)? {
         Ts::At(us) => Ts::At(us.div_euclid(DAY_US)),
         t => t,
     })
 }
 
 /// Parses `HH:MM[:SS[.ffffff]]` (an offset is accepted and ignored) into microseconds since midnight.
-pub(super) fn parse_time(s: &str) -> Result<i64, DtErr> {
+pub fn parse_time(s: &str) -> Result<i64, DtErr> {
     let mut c = Cur { b: s.trim().as_bytes(), i: 0 };
     let t = time_part(&mut c)?;
-    offset_part(&mut c)?;
+    zone_part(&mut c)?;
     c.skip_spaces();
     if !c.done() {
         return Err(DtErr::Syntax);
@@ -238,7 +262,7 @@ pub(super) fn parse_time(s: &str) -> Result<i64, DtErr> {
 }
 
 /// `YYYY-MM-DD` (or `infinity`/`-infinity`) from days since 1970-01-01.
-pub(super) fn fmt_date(t: Ts) -> String {
+pub fn fmt_date(t: Ts) -> String {
     match t {
         Ts::NegInf => "-infinity".into(),
         Ts::PosInf => "infinity".into(),
@@ -250,7 +274,7 @@ pub(super) fn fmt_date(t: Ts) -> String {
 }
 
 /// `HH:MM:SS[.ffffff]` (trailing fraction zeros trimmed) from microseconds since midnight.
-pub(super) fn fmt_time(us: i64) -> String {
+pub fn fmt_time(us: i64) -> String {
     let (secs, frac) = (us.div_euclid(1_000_000), us.rem_euclid(1_000_000));
     let base = format!("{:02}:{:02}:{:02}", secs / 3600, secs / 60 % 60, secs % 60);
     if frac == 0 {
@@ -262,7 +286,7 @@ pub(super) fn fmt_time(us: i64) -> String {
 }
 
 /// `YYYY-MM-DD HH:MM:SS[.ffffff]` (SQLite's format) from microseconds since 1970-01-01.
-pub(super) fn fmt_ts(t: Ts) -> String {
+pub fn fmt_ts(t: Ts) -> String {
     match t {
         Ts::At(us) => format!("{} {}", fmt_date(Ts::At(us.div_euclid(DAY_US))), fmt_time(us.rem_euclid(DAY_US))),
         t => fmt_date(t),

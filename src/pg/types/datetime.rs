@@ -1,0 +1,143 @@
+//! The wire formats of `date`, `time`, `timestamp`, `timestamptz` and `interval`: text as PostgreSQL prints it
+//! (a timestamptz in the session's zone, `db::datetime::zone::current`, which the caller sets), binary as its
+//! send/receive functions (microseconds or days since 2000-01-01; an interval's microseconds, days, months),
+//! and parameters decoded into raftsql's storage forms (`db::datetime`).
+
+use crate::db::datetime::calendar::{fmt_date, fmt_time, fmt_ts, parse_date, parse_time, parse_timestamp};
+use crate::db::datetime::interval::Interval;
+use crate::db::datetime::{parse_timestamptz, show_timestamptz, store_timestamptz, DtErr, Ts};
+use crate::db::Value;
+
+use super::{fixed, natural_text, Kind, TypeError};
+
+/// Microseconds from 1970-01-01 to 2000-01-01.
+pub(super) const PG_EPOCH_US: i64 = 946_684_800_000_000;
+/// Days from 1970-01-01 to 2000-01-01.
+pub(super) const PG_EPOCH_DAYS: i64 = 10_957;
+
+fn type_name(k: Kind) -> &'static str {
+    match k {
+        Kind::Date => "date",
+        Kind::Time => "time",
+        Kind::Timestamp => "timestamp",
+        Kind::TimestampTz => "timestamp with time zone",
+        _ => "interval",
+    }
+}
+
+fn dt_error(e: DtErr, k: Kind, input: &str) -> TypeError {
+    match e {
+        DtErr::Syntax => {
+            TypeError::new("22007", format!("invalid input syntax for type {}: \"{input}\"", type_name(k)))
+        }
+        DtErr::Range if k == Kind::Interval => TypeError::new("22015", "interval out of range"),
+        DtErr::Range => TypeError::new("22008", format!("date/time field value out of range: \"{input}\"")),
+    }
+}
+
+/// Whether `k` is one of the kinds this module codes.
+pub(super) fn is_datetime(k: Kind) -> bool {
+    matches!(k, Kind::Date | Kind::Time | Kind::Timestamp | Kind::TimestampTz | Kind::Interval)
+}
+
+/// The storage text of a text-format value of kind `k`.
+pub(super) fn decode_text(s: &str, k: Kind) -> Result<Value, TypeError> {
+    let text = match k {
+        Kind::Date => parse_date(s).map(fmt_date),
+        Kind::Time => parse_time(s).map(fmt_time),
+        Kind::Timestamp => parse_timestamp(s).map(fmt_ts),
+        Kind::TimestampTz => parse_timestamptz(s).map(store_timestamptz),
+        _ => Interval::parse(s).map(|iv| iv.to_text()),
+    };
+    text.map(Value::Text).map_err(|e| dt_error(e, k, s))
+}
+
+/// How a stored value of kind `k` prints (a value that does not parse prints as it is stored).
+pub(super) fn encode_text(s: &str, k: Kind) -> String {
+    let shown = match k {
+        Kind::Date => parse_date(s).map(fmt_date),
+        Kind::Time => parse_time(s).map(fmt_time),
+        Kind::Timestamp => parse_timestamp(s).map(fmt_ts),
+        Kind::TimestampTz => parse_timestamptz(s).map(show_timestamptz),
+        _ => Interval::parse(s).map(|iv| iv.to_text()),
+    };
+    shown.unwrap_or_else(|_| s.to_string())
+}
+
+/// The binary form of a stored value of kind `k`.
+pub(super) fn encode_binary(v: &Value, k: Kind) -> Result<Vec<u8>, TypeError> {
+    let s = match v {
+        Value::Text(s) => s.as_str(),
+        _ => {
+            let message = format!("invalid input syntax for type {}: \"{}\"", type_name(k), natural_text(v));
+            return Err(TypeError::new("22P02", message));
+        }
+    };
+    let err = |e| dt_error(e, k, s);
+    Ok(match k {
+        Kind::Date => {
+            let days = match parse_date(s).map_err(err)? {
+                Ts::NegInf => i32::MIN,
+                Ts::PosInf => i32::MAX,
+                Ts::At(d) => {
+                    i32::try_from(d - PG_EPOCH_DAYS).map_err(|_| TypeError::new("22008", "date out of range"))?
+                }
+            };
+            days.to_be_bytes().to_vec()
+        }
+        Kind::Time => parse_time(s).map_err(err)?.to_be_bytes().to_vec(),
+        Kind::Timestamp | Kind::TimestampTz => {
+            let t = if k == Kind::Timestamp { parse_timestamp(s) } else { parse_timestamptz(s) };
+            let us = match t.map_err(err)? {
+                Ts::NegInf => i64::MIN,
+                Ts::PosInf => i64::MAX,
+                Ts::At(us) => {
+                    us.checked_sub(PG_EPOCH_US).ok_or_else(|| TypeError::new("22008", "timestamp out of range"))?
+                }
+            };
+            us.to_be_bytes().to_vec()
+        }
+        _ => {
+            let iv = Interval::parse(s).map_err(err)?;
+            let mut out = Vec::with_capacity(16);
+            out.extend_from_slice(&iv.us.to_be_bytes());
+            out.extend_from_slice(&iv.days.to_be_bytes());
+            out.extend_from_slice(&iv.months.to_be_bytes());
+            out
+        }
+    })
+}
+
+/// The storage text of a binary-format value of kind `k`.
+pub(super) fn decode_binary(b: &[u8], k: Kind) -> Result<Value, TypeError> {
+    let timestamp = |us: i64| -> Result<Ts, TypeError> {
+        Ok(match us {
+            i64::MIN => Ts::NegInf,
+            i64::MAX => Ts::PosInf,
+            us => Ts::At(us.checked_add(PG_EPOCH_US).ok_or_else(|| TypeError::new("22008", "timestamp out of range"))?),
+        })
+    };
+    Ok(Value::Text(match k {
+        Kind::Date => fmt_date(match i32::from_be_bytes(fixed(b)?) {
+            i32::MIN => Ts::NegInf,
+            i32::MAX => Ts::PosInf,
+            d => Ts::At(i64::from(d) + PG_EPOCH_DAYS),
+        }),
+        Kind::Time => {
+            let us = i64::from_be_bytes(fixed(b)?);
+            if !(0..=86_400_000_000).contains(&us) {
+                return Err(TypeError::new("22008", "time out of range"));
+            }
+            fmt_time(us)
+        }
+        Kind::Timestamp => fmt_ts(timestamp(i64::from_be_bytes(fixed(b)?))?),
+        Kind::TimestampTz => store_timestamptz(timestamp(i64::from_be_bytes(fixed(b)?))?),
+        _ => {
+            let raw: [u8; 16] = fixed(b)?;
+            let us = i64::from_be_bytes(raw[..8].try_into().unwrap_or_default());
+            let days = i32::from_be_bytes(raw[8..12].try_into().unwrap_or_default());
+            let months = i32::from_be_bytes(raw[12..].try_into().unwrap_or_default());
+            Interval { months, days, us }.to_text()
+        }
+    }))
+}
