@@ -164,16 +164,15 @@ fn expr_type(e: &Expr, ctx: &dyn TypeContext) -> Option<PgType> {
             {
                 Some(PgType::Jsonb)
             }
-            BinaryOperator::Plus | BinaryOperator::Minus | BinaryOperator::Multiply | BinaryOperator::Divide
-                if datetime::arithmetic(op_char(op), ty(left), ty(right)).is_some() =>
-            {
-                datetime::arithmetic(op_char(op), ty(left), ty(right))
-            }
+            // Each operand typed once: nested arithmetic must not be typed again at every level.
             BinaryOperator::Plus
             | BinaryOperator::Minus
             | BinaryOperator::Multiply
             | BinaryOperator::Divide
             | BinaryOperator::Modulo => match (ty(left), ty(right)) {
+                (a, b) if *op != BinaryOperator::Modulo && datetime::arithmetic(op_char(op), a, b).is_some() => {
+                    datetime::arithmetic(op_char(op), a, b)
+                }
                 (Some(a), Some(b)) if is_float(&a) || is_float(&b) => Some(PgType::Float8),
                 (Some(a), Some(b)) if a == PgType::Numeric || b == PgType::Numeric => Some(PgType::Numeric),
                 (Some(a), Some(b)) if is_int(&a) && is_int(&b) => {
