@@ -86,15 +86,7 @@ fn canonical_sql(decl: &str, c: &str) -> Option<(String, String)> {
     }
     // Dates and times: one text per value (a timestamptz in UTC, offset written), so they compare and sort
     // in time order (`db::datetime`).
-    let time_function = match decl.trim().to_ascii_uppercase().as_str() {
-        "DATE" => Some("pg_date"),
-        "TIME" => Some("pg_time"),
-        "TIMESTAMP" => Some("pg_timestamp"),
-        "TIMESTAMPTZ" => Some("pg_timestamptz"),
-        "INTERVAL" => Some("pg_interval"),
-        _ => None,
-    };
-    if let Some(f) = time_function {
+    if let Some(f) = crate::db::datetime::functions::Target::of_decl(decl).map(|t| t.function()) {
         return Some((format!("{f}(NEW.{c})"), format!("NEW.{c} IS NOT {f}(NEW.{c})")));
     }
     let (p, s) = numeric_typmod(decl)?;

@@ -19,6 +19,15 @@ pub mod zone;
 use calendar::{fmt_ts, parse_local, WrittenZone};
 pub use calendar::{DtErr, Ts};
 
+/// PostgreSQL's SQLSTATE and message for a date/time text `input` that type `type_name` refused.
+pub fn input_error(e: DtErr, type_name: &str, input: &str) -> (&'static str, String) {
+    match e {
+        DtErr::Syntax => ("22007", format!("invalid input syntax for type {type_name}: \"{input}\"")),
+        DtErr::Range if type_name == "interval" => ("22015", "interval out of range".into()),
+        DtErr::Range => ("22008", format!("date/time field value out of range: \"{input}\"")),
+    }
+}
+
 /// Parses a `timestamptz`: the zone written after it, else the session's, says which instant it is.
 pub fn parse_timestamptz(s: &str) -> Result<Ts, DtErr> {
     let (local, written) = parse_local(s)?;

@@ -2,7 +2,9 @@
 //! timestamptz`, `interval * 2`, ...), on values told apart by their storage text (see `datetime`). The numeric
 //! operator functions (`pg_add`, ...) hand their operands here when one is a date/time text.
 
-use super::calendar::{civil_from_days, days_from_civil, days_in_month, fmt_date, fmt_time, fmt_ts, DAY_US};
+use super::calendar::{
+    civil_from_days, day_of, days_from_civil, days_in_month, fmt_date, fmt_time, fmt_ts, midnight, DAY_US,
+};
 use super::interval::Interval;
 use super::{local_time, parse_timestamptz, store_timestamptz, zone, DtErr, Ts};
 
@@ -33,10 +35,7 @@ pub fn classify(s: &str) -> Option<Datum> {
         } else if t.len() > 10 {
             Datum::Timestamp(local)
         } else {
-            Datum::Date(match local {
-                Ts::At(us) => Ts::At(us.div_euclid(DAY_US)),
-                other => other,
-            })
+            Datum::Date(day_of(local))
         });
     }
     if first.is_ascii_digit() && !t.contains(' ') && t.contains(':') {
@@ -139,13 +138,6 @@ fn difference(a: Ts, b: Ts) -> Result<Interval, DtErr> {
             Ok(Interval { us, ..Interval::default() }.justify_hours())
         }
         _ => Err(DtErr::Range),
-    }
-}
-
-fn midnight(d: Ts) -> Ts {
-    match d {
-        Ts::At(days) => Ts::At(days * DAY_US),
-        t => t,
     }
 }
 

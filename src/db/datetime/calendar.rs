@@ -19,6 +19,22 @@ pub enum Ts {
 
 pub const DAY_US: i64 = 86_400_000_000;
 
+/// The day of a point in time (days since 1970-01-01), infinities kept.
+pub fn day_of(t: Ts) -> Ts {
+    match t {
+        Ts::At(us) => Ts::At(us.div_euclid(DAY_US)),
+        t => t,
+    }
+}
+
+/// The first instant of a day (a date as a timestamp), infinities kept.
+pub fn midnight(d: Ts) -> Ts {
+    match d {
+        Ts::At(days) => Ts::At(days * DAY_US),
+        t => t,
+    }
+}
+
 /// Days since 1970-01-01 of a proleptic Gregorian date.
 pub fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
     let y = if m <= 2 { y - 1 } else { y };
@@ -243,10 +259,7 @@ pub fn parse_timestamp(s: &str) -> Result<Ts, DtErr> {
 
 /// Parses a date (a trailing time part is accepted and ignored) into days since 1970-01-01.
 pub fn parse_date(s: &str) -> Result<Ts, DtErr> {
-    Ok(match parse_timestamp(s)? {
-        Ts::At(us) => Ts::At(us.div_euclid(DAY_US)),
-        t => t,
-    })
+    parse_timestamp(s).map(day_of)
 }
 
 /// Parses `HH:MM[:SS[.ffffff]]` (an offset is accepted and ignored) into microseconds since midnight.

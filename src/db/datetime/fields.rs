@@ -256,8 +256,7 @@ fn truncate_local(unit: &str, local: i64) -> Option<i64> {
 pub fn date_trunc(unit: &str, value: Datum) -> Result<Datum, FieldError> {
     let unit = unit_name(unit);
     let u = unit.as_str();
-    let bad =
-        |ty: &str| FieldError { sqlstate: "22023", message: format!("unit \"{u}\" not recognized for type {ty}") };
+    let bad = |ty: &str| unknown(u, ty);
     match value {
         Datum::Timestamp(Ts::At(us)) => {
             truncate_local(u, us).map(|t| Datum::Timestamp(Ts::At(t))).ok_or_else(|| bad("timestamp without time zone"))

@@ -8,7 +8,7 @@ use rusqlite::types::{Value, ValueRef};
 use rusqlite::Connection;
 
 use super::arithmetic::{classify, Datum};
-use super::calendar::{fmt_date, fmt_time, fmt_ts, parse_date, parse_time, parse_timestamp, DAY_US};
+use super::calendar::{day_of, fmt_date, fmt_time, fmt_ts, midnight, parse_date, parse_time, parse_timestamp, DAY_US};
 use super::fields::{self, Extracted, FieldError};
 use super::interval::Interval;
 use super::to_char::{to_char, Subject};
@@ -26,7 +26,8 @@ pub enum Target {
 }
 
 impl Target {
-    fn type_name(self) -> &'static str {
+    /// The type's name in PostgreSQL's error messages.
+    pub fn type_name(self) -> &'static str {
         match self {
             Target::Date => "date",
             Target::Time => "time",
@@ -34,6 +35,18 @@ impl Target {
             Target::TimestampTz => "timestamp with time zone",
             Target::Interval => "interval",
         }
+    }
+
+    /// The type a column declared `decl` (`TIMESTAMPTZ`, ...) holds, if it is a date/time type.
+    pub fn of_decl(decl: &str) -> Option<Target> {
+        Some(match decl.trim().to_ascii_uppercase().as_str() {
+            "DATE" => Target::Date,
+            "TIME" => Target::Time,
+            "TIMESTAMP" => Target::Timestamp,
+            "TIMESTAMPTZ" => Target::TimestampTz,
+            "INTERVAL" => Target::Interval,
+            _ => return None,
+        })
     }
 
     /// The SQL function that casts to this type.
@@ -49,11 +62,8 @@ impl Target {
 }
 
 fn dt_error(e: DtErr, target: Target, input: &str) -> rusqlite::Error {
-    match e {
-        DtErr::Syntax => raise("22007", &format!("invalid input syntax for type {}: \"{input}\"", target.type_name())),
-        DtErr::Range if target == Target::Interval => raise("22015", "interval out of range"),
-        DtErr::Range => raise("22008", &format!("date/time field value out of range: \"{input}\"")),
-    }
+    let (sqlstate, message) = super::input_error(e, target.type_name(), input);
+    raise(sqlstate, &message)
 }
 
 fn field_error(e: FieldError) -> rusqlite::Error {
@@ -96,13 +106,6 @@ pub fn cast(text: &str, target: Target) -> Result<String, DtErr> {
     })
 }
 
-fn day_of(t: Ts) -> Ts {
-    match t {
-        Ts::At(us) => Ts::At(us.div_euclid(DAY_US)),
-        t => t,
-    }
-}
-
 fn time_of(t: Ts) -> Result<i64, DtErr> {
     match t {
         Ts::At(us) => Ok(us.rem_euclid(DAY_US)),
@@ -131,25 +134,22 @@ fn zoned(ctx: &Context<'_>) -> rusqlite::Result<Value> {
 /// `x AT TIME ZONE zone`: a timestamptz becomes that zone's wall-clock time, a timestamp (read on that zone's
 /// wall clock) a timestamptz.
 fn at_time_zone(ctx: &Context<'_>) -> rusqlite::Result<Value> {
-    let (Some(text), Some(zone_name)) = (text_arg(ctx, 0)?, text_arg(ctx, 1)?) else { return Ok(Value::Null) };
-    let z = zone::Zone::parse(&zone_name)
-        .ok_or_else(|| raise("22023", &format!("time zone \"{zone_name}\" not recognized")))?;
+    let (Some(text), Some(z)) = (text_arg(ctx, 0)?, zone_arg(ctx, 1)?) else { return Ok(Value::Null) };
     let value = classify(&text).ok_or_else(|| dt_error(DtErr::Syntax, Target::TimestampTz, &text))?;
     Ok(Value::Text(match value {
         Datum::TimestampTz(t) => fmt_ts(zone::with_zone(z, || local_time(t))),
         Datum::Timestamp(t) | Datum::Date(t) => {
-            let local = if matches!(value, Datum::Date(_)) { day_start(t) } else { t };
+            let local = if matches!(value, Datum::Date(_)) { midnight(t) } else { t };
             store_timestamptz(zone::with_zone(z, || instant_of_local(local)))
         }
         _ => return Err(raise("42883", "AT TIME ZONE needs a timestamp or timestamptz")),
     }))
 }
 
-fn day_start(t: Ts) -> Ts {
-    match t {
-        Ts::At(days) => Ts::At(days * DAY_US),
-        t => t,
-    }
+/// Argument `i` as a time zone name (22023 for one the tz database does not have); `None` for NULL.
+fn zone_arg(ctx: &Context<'_>, i: usize) -> rusqlite::Result<Option<zone::Zone>> {
+    let Some(name) = text_arg(ctx, i)? else { return Ok(None) };
+    zone::Zone::parse(&name).map(Some).ok_or_else(|| raise("22023", &format!("time zone \"{name}\" not recognized")))
 }
 
 fn datum_arg(ctx: &Context<'_>, i: usize, fname: &str) -> rusqlite::Result<Option<Datum>> {
@@ -175,9 +175,7 @@ fn date_trunc(ctx: &Context<'_>) -> rusqlite::Result<Value> {
     let Some(value) = datum_arg(ctx, 1, "date_trunc")? else { return Ok(Value::Null) };
     let run = || fields::date_trunc(&unit, value).map(|d| Value::Text(d.store())).map_err(field_error);
     if ctx.len() == 3 {
-        let Some(name) = text_arg(ctx, 2)? else { return Ok(Value::Null) };
-        let z =
-            zone::Zone::parse(&name).ok_or_else(|| raise("22023", &format!("time zone \"{name}\" not recognized")))?;
+        let Some(z) = zone_arg(ctx, 2)? else { return Ok(Value::Null) };
         return zone::with_zone(z, run);
     }
     run()
@@ -198,7 +196,7 @@ fn age(ctx: &Context<'_>) -> rusqlite::Result<Value> {
         Some(b) => (a, b),
         None => {
             let today = day_of(local_time(Ts::At(crate::db::determinism::current_ms() * 1000)));
-            (Datum::Timestamp(day_start(today)), a)
+            (Datum::Timestamp(midnight(today)), a)
         }
     };
     let iv = fields::age(a, b).map_err(|e| dt_error(e, Target::Interval, "age"))?;
@@ -259,8 +257,8 @@ fn make_timestamp(ctx: &Context<'_>, with_zone: bool) -> rusqlite::Result<Value>
     }
     let z = match ctx.len() {
         7 => {
-            let Some(name) = text_arg(ctx, 6)? else { return Ok(Value::Null) };
-            zone::Zone::parse(&name).ok_or_else(|| raise("22023", &format!("time zone \"{name}\" not recognized")))?
+            let Some(z) = zone_arg(ctx, 6)? else { return Ok(Value::Null) };
+            z
         }
         _ => zone::current(),
     };

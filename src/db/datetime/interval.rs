@@ -146,29 +146,13 @@ impl Interval {
 
     /// `justify_hours`: whole 24-hour runs of time become days.
     pub fn justify_hours(self) -> Interval {
-        let mut days = self.days + (self.us / DAY_US) as i32;
-        let mut us = self.us % DAY_US;
-        if days > 0 && us < 0 {
-            us += DAY_US;
-            days -= 1;
-        } else if days < 0 && us > 0 {
-            us -= DAY_US;
-            days += 1;
-        }
+        let (days, us) = agree(self.days + (self.us / DAY_US) as i32, self.us % DAY_US, DAY_US);
         Interval { months: self.months, days, us }
     }
 
     /// `justify_days`: whole 30-day runs become months.
     pub fn justify_days(self) -> Interval {
-        let mut months = self.months + self.days / 30;
-        let mut days = self.days % 30;
-        if months > 0 && days < 0 {
-            days += 30;
-            months -= 1;
-        } else if months < 0 && days > 0 {
-            days -= 30;
-            months += 1;
-        }
+        let (months, days) = agree(self.months + self.days / 30, self.days % 30, 30);
         Interval { months, days, us: self.us }
     }
 
@@ -177,7 +161,7 @@ impl Interval {
         let mut months = self.months + self.days / 30;
         let mut days = self.days % 30;
         days += (self.us / DAY_US) as i32;
-        let mut us = self.us % DAY_US;
+        let us = self.us % DAY_US;
         months += days / 30;
         days %= 30;
         if months > 0 && (days < 0 || (days == 0 && us < 0)) {
@@ -187,13 +171,7 @@ impl Interval {
             days -= 30;
             months += 1;
         }
-        if days > 0 && us < 0 {
-            us += DAY_US;
-            days -= 1;
-        } else if days < 0 && us > 0 {
-            us -= DAY_US;
-            days += 1;
-        }
+        let (days, us) = agree(days, us, DAY_US);
         Interval { months, days, us }
     }
 
@@ -201,6 +179,22 @@ impl Interval {
     /// takes the epoch of intervals).
     pub fn linear_us(&self) -> i128 {
         (i128::from(self.months) * 30 + i128::from(self.days)) * i128::from(DAY_US) + i128::from(self.us)
+    }
+}
+
+/// A larger unit and a remainder of the next smaller one (`per` of which make one larger) with one sign: a
+/// remainder against the larger count's sign borrows one larger unit.
+fn agree<T>(high: i32, low: T, per: T) -> (i32, T)
+where
+    T: Copy + PartialOrd + Default + std::ops::Add<Output = T> + std::ops::Sub<Output = T>,
+{
+    let zero = T::default();
+    if high > 0 && low < zero {
+        (high - 1, low + per)
+    } else if high < 0 && low > zero {
+        (high + 1, low - per)
+    } else {
+        (high, low)
     }
 }
 

@@ -71,24 +71,23 @@ pub(super) fn table_function(
         let within = |x: &str| {
             format!("(CASE WHEN {start} + {step} > {start} THEN {x} <= {stop} WHEN {start} + {step} < {start} THEN {x} >= {stop} END)")
         };
-        let sql = format!(
-            "WITH RECURSIVE \"__timestamps\"(\"v\") AS (SELECT {start} WHERE {} UNION ALL SELECT \"v\" + {step} FROM \
-             \"__timestamps\" WHERE {}) SELECT \"v\" AS {} FROM \"__timestamps\"",
-            within(&start),
-            within(&format!("\"v\" + {step}")),
-            Ident::with_quote('"', &column)
-        );
+        let sql = stepped_series("__timestamps", &start, &step, &column, within);
         return derived(&sql, table, "generate_series");
     }
     let within = |x: &str| format!("(CASE WHEN {step} > 0 THEN {x} <= {stop} WHEN {step} < 0 THEN {x} >= {stop} END)");
-    let sql = format!(
-        "WITH RECURSIVE \"__series\"(\"v\") AS (SELECT {start} WHERE {} UNION ALL SELECT \"v\" + {step} FROM \
-         \"__series\" WHERE {}) SELECT \"v\" AS {} FROM \"__series\"",
-        within(&start),
-        within(&format!("\"v\" + {step}")),
-        Ident::with_quote('"', &column)
-    );
+    let sql = stepped_series("__series", &start, &step, &column, within);
     derived(&sql, table, "generate_series")
+}
+
+/// The recursive CTE `cte` counting from `start` by `step` while `within` holds, its values named `column`.
+fn stepped_series(cte: &str, start: &str, step: &str, column: &str, within: impl Fn(&str) -> String) -> String {
+    format!(
+        "WITH RECURSIVE \"{cte}\"(\"v\") AS (SELECT {start} WHERE {} UNION ALL SELECT \"v\" + {step} FROM \
+         \"{cte}\" WHERE {}) SELECT \"v\" AS {} FROM \"{cte}\"",
+        within(start),
+        within(&format!("\"v\" + {step}")),
+        Ident::with_quote('"', column)
+    )
 }
 
 /// For `generate_series` over timestamps (an interval step, or bounds the statement shows are dates or

@@ -4,8 +4,9 @@
 //! and parameters decoded into raftsql's storage forms (`db::datetime`).
 
 use crate::db::datetime::calendar::{fmt_date, fmt_time, fmt_ts, parse_date, parse_time, parse_timestamp};
+use crate::db::datetime::functions::Target;
 use crate::db::datetime::interval::Interval;
-use crate::db::datetime::{parse_timestamptz, show_timestamptz, store_timestamptz, DtErr, Ts};
+use crate::db::datetime::{input_error, parse_timestamptz, show_timestamptz, store_timestamptz, DtErr, Ts};
 use crate::db::Value;
 
 use super::{fixed, natural_text, Kind, TypeError};
@@ -17,22 +18,18 @@ pub(super) const PG_EPOCH_DAYS: i64 = 10_957;
 
 fn type_name(k: Kind) -> &'static str {
     match k {
-        Kind::Date => "date",
-        Kind::Time => "time",
-        Kind::Timestamp => "timestamp",
-        Kind::TimestampTz => "timestamp with time zone",
-        _ => "interval",
+        Kind::Date => Target::Date,
+        Kind::Time => Target::Time,
+        Kind::Timestamp => Target::Timestamp,
+        Kind::TimestampTz => Target::TimestampTz,
+        _ => Target::Interval,
     }
+    .type_name()
 }
 
 fn dt_error(e: DtErr, k: Kind, input: &str) -> TypeError {
-    match e {
-        DtErr::Syntax => {
-            TypeError::new("22007", format!("invalid input syntax for type {}: \"{input}\"", type_name(k)))
-        }
-        DtErr::Range if k == Kind::Interval => TypeError::new("22015", "interval out of range"),
-        DtErr::Range => TypeError::new("22008", format!("date/time field value out of range: \"{input}\"")),
-    }
+    let (sqlstate, message) = input_error(e, type_name(k), input);
+    TypeError::new(sqlstate, message)
 }
 
 /// Whether `k` is one of the kinds this module codes.
