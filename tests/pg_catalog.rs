@@ -1,5 +1,5 @@
 //! The catalogs against a real PostgreSQL 15: psql's `\d`, `\d+` (tables, views, indexes), `\dt`, `\di`,
-//! `\dv`, `\dn`, `\df`, `\dT`, `\ds`, `\dp` and catalog and information_schema queries over the same schema, run through a follower of a
+//! `\dv`, `\dn`, `\df`, `\dT`, `\ds`, `\d` of sequences, `\dp` and catalog and information_schema queries over the same schema, run through a follower of a
 //! three-node cluster and through PostgreSQL, must print the same; `\l`, `\du`, `\dt+` and `\conninfo` print
 //! raftsql's one database, user and no sizes. OIDs are the same on every node and survive a restart.
 
@@ -26,6 +26,9 @@ create table "Mixed Case" ("Key" int not null, note text);
 create view cheap as select id, title from books;
 create table tagged (id serial primary key, label text not null, score int check (score > 0),
   author_id bigint references authors (id), constraint tagged_uq unique (label, score));
+create sequence order_ids start 5 increment 2 maxvalue 1000 cycle;
+create sequence small_ids as smallint;
+create table orders (id int primary key default nextval('order_ids'::regclass), note text);
 "#;
 
 const QUERIES: &str = r#"\dt
@@ -45,6 +48,12 @@ const QUERIES: &str = r#"\dt
 \dT
 \ds
 \dp
+\d order_ids
+\d small_ids
+\d tagged_id_seq
+\d orders
+select c.relname, s.seqstart, s.seqincrement, s.seqmax, s.seqmin, s.seqcache, s.seqcycle, format_type(s.seqtypid, null)
+  from pg_sequence s join pg_class c on c.oid = s.seqrelid order by 1;
 select table_name, table_type from information_schema.tables where table_schema = 'public' order by 1;
 select table_name, column_name, ordinal_position, data_type, is_nullable, character_maximum_length, numeric_precision, udt_name
   from information_schema.columns where table_schema = 'public' order by 1, 3;

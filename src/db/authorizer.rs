@@ -39,6 +39,22 @@ impl Drop for ClientStatement {
     }
 }
 
+/// Lifts the client-statement rules, until dropped, for raftsql's own statements run in the middle of a client's
+/// (a sequence function moving its sequence).
+pub struct InternalStatement(bool);
+
+impl InternalStatement {
+    pub fn enter() -> InternalStatement {
+        InternalStatement(CLIENT_STATEMENT.with(|c| c.replace(false)))
+    }
+}
+
+impl Drop for InternalStatement {
+    fn drop(&mut self) {
+        CLIENT_STATEMENT.with(|c| c.set(self.0));
+    }
+}
+
 /// The function the writer's authorizer refused in the statement being prepared, if any.
 pub fn take_refused_function() -> Option<String> {
     REFUSED_FUNCTION.with(|f| f.borrow_mut().take())
@@ -228,6 +244,12 @@ const DETERMINISTIC_FUNCTIONS: &[&str] = &[
     "pg_json_path_text",
     "regexp",
     "current_database",
+    // Sequences: they change only the database, in the statement's transaction, or answer from the values the
+    // statement carries (`db::sequences`).
+    "nextval",
+    "setval",
+    "currval",
+    "lastval",
     "current_schema",
     "current_user",
 ];

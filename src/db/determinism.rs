@@ -262,6 +262,7 @@ pub fn register_functions(conn: &Connection) -> rusqlite::Result<()> {
     crate::db::array_functions::register(conn)?;
     crate::db::table_constraints::register(conn)?;
     crate::db::serial_columns::register(conn)?;
+    crate::db::sequences::register(conn)?;
     // `regexp(pattern, text)`: SQLite's REGEXP operator, and PostgreSQL's `~` operators once translated. The
     // compiled pattern is kept for the statement (SQLite's auxiliary data).
     conn.create_scalar_function("regexp", 2, exact, |ctx: &mut Context<'_>| {

@@ -7,7 +7,7 @@ use rusqlite::{Connection, ErrorCode};
 use crate::db::authorizer::{self, ClientStatement};
 use crate::db::datetime::zone;
 use crate::db::value::{Column, QueryResult, Value};
-use crate::db::{budget, canonical_columns, determinism, schema_edit};
+use crate::db::{budget, canonical_columns, determinism, schema_edit, sequences};
 use crate::error::SqlError;
 
 /// Whether a statement changes the database, as SQLite itself decides (`sqlite3_stmt_readonly`).
@@ -131,7 +131,15 @@ fn classify(e: rusqlite::Error) -> Failure {
 /// most `max_bytes` of rows.
 pub fn run_read(conn: &Connection, sql: &str, params: &[Value], max_bytes: u64) -> Result<QueryResult, ReadError> {
     let (time_zone, sql) = zone::split_statement(sql);
-    zone::with_zone(time_zone, || run_read_in_zone(conn, sql, params, max_bytes))
+    let (session_sequences, sql) = sequences::split_statement(sql);
+    let result = zone::with_zone(time_zone, || {
+        sequences::with_session(session_sequences, || run_read_in_zone(conn, sql, params, max_bytes))
+    });
+    match result {
+        // `nextval`/`setval` change the database: the statement goes through the log.
+        Err(ReadError::Sql(_)) if sequences::wants_write() => Err(ReadError::NotReadOnly),
+        other => other,
+    }
 }
 
 fn run_read_in_zone(conn: &Connection, sql: &str, params: &[Value], max_bytes: u64) -> Result<QueryResult, ReadError> {
@@ -147,7 +155,7 @@ fn run_read_in_zone(conn: &Connection, sql: &str, params: &[Value], max_bytes: u
     // `now()` is one value for the whole statement, as in PostgreSQL (writes get the entry's clock).
     let (columns, rows) = determinism::with_statement_clock(|| collect(conn, &mut stmt, max_bytes))?;
     let rows_affected = rows.len() as u64;
-    Ok(QueryResult { columns, rows, rows_affected })
+    Ok(QueryResult { columns, rows, rows_affected, sequence_values: Vec::new() })
 }
 
 fn bind(stmt: &mut rusqlite::Statement<'_>, params: &[Value]) -> Result<(), Failure> {
@@ -179,7 +187,14 @@ fn reserved_rowid() -> Failure {
 /// enforced by the authorizer, at most `max_bytes` of result rows.
 pub fn run_replicated(conn: &Connection, sql: &str, params: &[Value], max_bytes: u64) -> Result<QueryResult, Failure> {
     let (time_zone, sql) = zone::split_statement(sql);
-    zone::with_zone(time_zone, || run_replicated_in_zone(conn, sql, params, max_bytes))
+    let (session_sequences, sql) = sequences::split_statement(sql);
+    zone::with_zone(time_zone, || {
+        sequences::with_session(session_sequences, || {
+            let mut result = run_replicated_in_zone(conn, sql, params, max_bytes)?;
+            result.sequence_values = sequences::take_used();
+            Ok(result)
+        })
+    })
 }
 
 fn run_replicated_in_zone(
@@ -193,7 +208,7 @@ fn run_replicated_in_zone(
     let result = match &edits {
         Some(Ok(edits)) if params.is_empty() => {
             schema_edit::apply(conn, edits).map_err(classify)?;
-            QueryResult { columns: Vec::new(), rows: Vec::new(), rows_affected: 0 }
+            QueryResult::default()
         }
         Some(_) => return Err(Failure::Sql(SqlError::new(SqlError::BAD_PARAMETERS, "malformed schema edit"))),
         None => run_client_statement(conn, sql, params, max_bytes)?,
@@ -229,7 +244,7 @@ fn run_client_statement(
         return Err(reserved_rowid());
     }
     let rows_affected = if readonly { rows.len() as u64 } else { conn.changes() };
-    Ok(QueryResult { columns, rows, rows_affected })
+    Ok(QueryResult { columns, rows, rows_affected, sequence_values: Vec::new() })
 }
 
 /// Runs one client statement once for each row of parameters (`params` holds the rows one after another):
@@ -263,7 +278,7 @@ fn run_rows_in_zone(conn: &Connection, sql: &str, params: &[Value]) -> Result<Qu
             return Err(reserved_rowid());
         }
     }
-    Ok(QueryResult { columns: Vec::new(), rows: Vec::new(), rows_affected })
+    Ok(QueryResult { rows_affected, ..QueryResult::default() })
 }
 
 /// Runs a parameterless multi-statement string (the translation of one client statement) in order.
@@ -276,5 +291,5 @@ fn run_several(conn: &Connection, sql: &str) -> Result<QueryResult, Failure> {
         while rows.next().map_err(classify)?.is_some() {}
         rows_affected += conn.changes();
     }
-    Ok(QueryResult { columns: Vec::new(), rows: Vec::new(), rows_affected })
+    Ok(QueryResult { rows_affected, ..QueryResult::default() })
 }

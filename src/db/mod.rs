@@ -18,6 +18,7 @@ pub mod numeric_functions;
 pub mod read_pool;
 pub mod regex_functions;
 pub mod schema_edit;
+pub mod sequences;
 pub mod serial_columns;
 pub mod snapshot;
 pub mod sqlstate;

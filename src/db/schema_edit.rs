@@ -51,6 +51,8 @@ pub enum SchemaEdit {
     RestartIdentity { table: String },
     /// `COMMENT ON TABLE t` / `COLUMN t.c IS 'text'` (`None`: `IS NULL`, the comment goes).
     Comment { table: String, column: Option<String>, text: Option<String> },
+    /// `CREATE`, `ALTER` or `DROP SEQUENCE`.
+    Sequence(crate::db::sequences::SequenceEdit),
 }
 
 /// How the meta table's keys of comments begin; the rest is the JSON array `[table, column or ""]`.
@@ -107,6 +109,7 @@ fn apply_one(conn: &Connection, edit: &SchemaEdit) -> EditResult<()> {
             check_rows(conn, table, name, &parsed)
         }
         SchemaEdit::DropConstraint { table, name, if_exists } => drop_constraint(conn, table, name, *if_exists),
+        SchemaEdit::Sequence(edit) => crate::db::sequences::apply(conn, edit),
         SchemaEdit::SetDefault { table, column, default } => {
             let default = default.as_deref().map(parse_expr).transpose()?;
             edit_column(conn, table, column, |options, _| {

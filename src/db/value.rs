@@ -89,6 +89,8 @@ pub struct QueryResult {
     pub rows: Vec<Vec<Value>>,
     /// Rows changed by an INSERT, UPDATE or DELETE; the number of rows returned for a read.
     pub rows_affected: u64,
+    /// The values `nextval`/`setval` gave while the statement ran (the session keeps them for `currval`).
+    pub sequence_values: Vec<crate::db::sequences::SequenceUse>,
 }
 
 /// One SQL statement with its positional parameters (`?1`, `?2`... in SQLite syntax).

@@ -14,6 +14,7 @@ mod information_constraints;
 mod information_schema;
 mod relations;
 mod schema_rows;
+mod sequence_rows;
 mod sql;
 
 use crate::pg::dialect_types::PgType;

@@ -121,6 +121,9 @@ fn translate_one(
     tokens: Vec<TokenWithSpan>,
     session: Option<&SessionValues>,
 ) -> Result<Translated, DialectError> {
+    if let Some(sequence_statement) = sequences::translate(words) {
+        return sequence_statement;
+    }
     if let Some(kind) = reset_or_abort(words)? {
         return Ok(control(kind));
     }
@@ -573,6 +576,7 @@ mod json_builders;
 mod json_table;
 mod names;
 mod numeric;
+mod sequences;
 mod series;
 mod session_kinds;
 pub mod session_sql;

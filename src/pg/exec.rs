@@ -244,14 +244,18 @@ async fn run_inner(
                     tag_prefix: "SELECT".into(),
                 });
             }
-            // The parsed kind says whether this reads; SQLite's own read-only check still guards the read path.
-            let expected = if matches!(kind, StatementKind::Select) { Access::ReadOnly } else { Access::Write };
+            // The parsed kind says whether this reads (a query moving a sequence writes); SQLite's own read-only
+            // check still guards the read path.
+            let reads =
+                matches!(kind, StatementKind::Select) && !t.functions.iter().any(|f| f == "nextval" || f == "setval");
+            let expected = if reads { Access::ReadOnly } else { Access::Write };
             let statement = session.statement(&t.sqlite_sql, params);
             let result = match t.row_lock {
                 Some(nowait) => session.execute_locking(statement, nowait).await,
                 None => session.execute_expecting(statement, Some(expected)).await,
             }
             .map_err(exec)?;
+            session.remember_sequences(&result);
             if t.returns_rows {
                 Ok(Outcome::Rows {
                     fields: fields_from_result(&result, &t.result_types),

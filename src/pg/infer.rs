@@ -201,7 +201,8 @@ fn expr_type(e: &Expr, ctx: &dyn TypeContext) -> Option<PgType> {
             // `pg_catalog.f` is `f`.
             let name = f.name.0.last().map(|p| p.to_string()).unwrap_or_default().to_ascii_lowercase();
             match name.as_str() {
-                "count" | "random" | "changes" | "total_changes" | "last_insert_rowid" => Some(PgType::Int8),
+                "count" | "random" | "changes" | "total_changes" | "last_insert_rowid" | "nextval" | "currval"
+                | "setval" | "lastval" => Some(PgType::Int8),
                 "length" | "char_length" | "character_length" | "octet_length" | "instr" | "strpos"
                 | "pg_backend_pid" => Some(PgType::Int4),
                 // As PostgreSQL: sum of integers is bigint, of floats double, of numeric numeric.

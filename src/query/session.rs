@@ -4,6 +4,7 @@
 //! the first write opens a transaction on the leader (write gate) and every later statement is a step of it.
 
 use crate::db::datetime::zone::Zone;
+use crate::db::sequences::SessionSequences;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -52,6 +53,8 @@ pub struct Session {
     pub superuser: bool,
     /// The session's `TimeZone`: its statements carry it into the log (`statement`).
     pub time_zone: Zone,
+    /// What `currval` and `lastval` answer in this session: its statements carry it into the log (`statement`).
+    sequences: SessionSequences,
     active: Option<Active>,
 }
 
@@ -73,14 +76,23 @@ impl Session {
             idle_timeout: None,
             superuser: false,
             time_zone: crate::db::datetime::zone::UTC,
+            sequences: SessionSequences::default(),
             active: None,
         }
     }
 
     /// A statement of this session: one whose result depends on the session's zone runs in it on every node
-    /// (`db::datetime::zone::mark`).
+    /// (`db::datetime::zone::mark`), and one that calls `currval`/`lastval` carries the session's sequence
+    /// values (`db::sequences::mark`).
     pub fn statement(&self, sql: &str, params: Vec<crate::db::Value>) -> Statement {
-        Statement::new(crate::db::datetime::zone::mark(self.time_zone, sql), params)
+        let sql = crate::db::sequences::mark(&self.sequences, sql);
+        Statement::new(crate::db::datetime::zone::mark(self.time_zone, &sql), params)
+    }
+
+    /// Takes in the sequence values a statement of this session used (PostgreSQL keeps them even when the
+    /// transaction rolls back).
+    pub fn remember_sequences(&mut self, result: &QueryResult) {
+        self.sequences.remember(&result.sequence_values);
     }
 
     pub fn node(&self) -> &Arc<NodeCore> {
@@ -161,7 +173,7 @@ impl Session {
         let result = if let Some(txn) = active.txn {
             self.step(txn, TxnStep::Run(vec![statement])).await.map(|mut r| r.pop().unwrap_or_default())
         } else {
-            self.execute_before_first_write(statement).await
+            self.execute_before_first_write(statement, expected).await
         };
         if result.is_err() {
             self.fail();
@@ -173,13 +185,23 @@ impl Session {
         self.node.execute(&statement.sql, statement.params, self.consistency).await
     }
 
-    async fn execute_before_first_write(&mut self, statement: Statement) -> Result<QueryResult, ExecError> {
-        let access = match self.node.reads.classify(&statement.sql).await {
-            Ok(a) => a,
-            Err(_) => {
-                self.node.read_barrier().await?;
-                self.node.reads.classify(&statement.sql).await?
-            }
+    /// A statement of a transaction that has not written yet: a read runs on the transaction's snapshot, the
+    /// first write opens the transaction on the leader. A statement the caller knows to write (a query calling
+    /// `nextval`, which SQLite's read-only check cannot see) is not classified again.
+    async fn execute_before_first_write(
+        &mut self,
+        statement: Statement,
+        expected: Option<Access>,
+    ) -> Result<QueryResult, ExecError> {
+        let access = match expected {
+            Some(Access::Write) => Access::Write,
+            _ => match self.node.reads.classify(&statement.sql).await {
+                Ok(a) => a,
+                Err(_) => {
+                    self.node.read_barrier().await?;
+                    self.node.reads.classify(&statement.sql).await?
+                }
+            },
         };
         let active = self.active.as_mut().expect("called inside a transaction");
         if access == Access::ReadOnly {

@@ -326,17 +326,6 @@ macro_rules! empty {
 pub(super) const PG_ENUM: &[(&str, PgType)] =
     &[("oid", Int8), ("enumtypid", Int8), ("enumsortorder", Float4), ("enumlabel", Text)];
 empty!(pg_enum, PG_ENUM);
-pub(super) const PG_SEQUENCE: &[(&str, PgType)] = &[
-    ("seqrelid", Int8),
-    ("seqtypid", Int8),
-    ("seqstart", Int8),
-    ("seqincrement", Int8),
-    ("seqmax", Int8),
-    ("seqmin", Int8),
-    ("seqcache", Int8),
-    ("seqcycle", Bool),
-];
-empty!(pg_sequence, PG_SEQUENCE);
 pub(super) const PG_PROC: &[(&str, PgType)] = &[
     ("oid", Int8),
     ("proname", Text),

@@ -7,6 +7,7 @@ use super::fixed_rows::*;
 use super::information_constraints::*;
 use super::information_schema::*;
 use super::schema_rows::*;
+use super::sequence_rows::{pg_sequence, PG_SEQUENCE};
 use super::Relation;
 use crate::pg::dialect_types::PgType;
 

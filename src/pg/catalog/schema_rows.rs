@@ -119,11 +119,8 @@ pub(super) fn pg_class(_: &Session) -> String {
          UNION ALL \
          SELECT i.oid, i.relname, {PUBLIC}, 0, 0, {OWNER}, 403, {fixed}, 0, 0, 'p', 'i', i.natts, 0, 0, 0, 0, 0, 0, 1, \
            'n', 0, 0, 0, 0, NULL, NULL, NULL FROM ({indexes}) i \
-         UNION ALL \
-         SELECT {SEQUENCES} + s.rowid, {sequence_name}, {PUBLIC}, 0, 0, {OWNER}, 0, {fixed}, 0, 0, 'p', 'S', 3, 0, 0, \
-           0, 0, 0, 0, 1, 'n', 0, 0, 0, 0, NULL, NULL, NULL {serials}",
-        sequence_name = SEQUENCE_NAME,
-        serials = serials(),
+         UNION ALL {sequences}",
+        sequences = super::sequence_rows::class_rows(PUBLIC, OWNER, fixed),
         rowid = rowid_key("s.name"),
         tables = tables("'table', 'view'"),
         indexes = indexes(),
@@ -368,14 +365,14 @@ pub(super) fn constraintdefs(_: &Session) -> String {
 
 /// OIDs of the sequences PostgreSQL would keep for serial columns: this plus the table's `sqlite_schema` rowid
 /// (one serial column per table, the rowid).
-const SEQUENCES: u64 = 3_900_000_000;
+pub(super) const SEQUENCES: u64 = 3_900_000_000;
 
 /// SQL: the name of the sequence of serial column `p` of table `s`, `t_id_seq`.
-const SEQUENCE_NAME: &str = "s.name || '_' || p.name || '_seq'";
+pub(super) const SEQUENCE_NAME: &str = "s.name || '_' || p.name || '_seq'";
 
 /// SQL: FROM the user tables `s` joined with their serial or identity column `p` (see `db::serial_columns`),
 /// which PostgreSQL backs with a sequence.
-fn serials() -> String {
+pub(super) fn serials() -> String {
     format!(
         "FROM sqlite_schema s JOIN pragma_table_info(s.name) p WHERE s.type = 'table' AND {} AND {} IS NOT NULL",
         user_object("s.name"),

@@ -221,10 +221,12 @@ pub fn serial_default(s: &str, p: &str) -> String {
 
 /// SQL: a column default `d` (SQLite's text of it) as PostgreSQL deparses it for a column of type `oid`: a string
 /// literal carries a cast to the column's type (`'x'::text`, `'z'::bpchar`), a negative number a cast to its own
-/// type (`'-1'::integer`); other expressions are kept.
+/// type (`'-1'::integer`), a sequence's name the `regclass` cast (`nextval('s'::regclass)`); other expressions
+/// are kept.
 pub fn default_text(d: &str, oid: &str) -> String {
     format!(
         "CASE WHEN substr({d}, 1, 1) = '''' THEN {d} || '::' || CASE {oid} WHEN 1042 THEN 'bpchar' ELSE {name} END \
+         WHEN {d} LIKE 'nextval(''%'')' AND {d} NOT LIKE '%::%' THEN substr({d}, 1, length({d}) - 1) || '::regclass)' \
          WHEN {d} LIKE '-%' AND CAST(CAST({d} AS INTEGER) AS TEXT) = {d} THEN '''' || {d} || '''::' || \
            CASE WHEN CAST({d} AS INTEGER) >= -2147483648 THEN 'integer' ELSE 'bigint' END \
          WHEN {d} LIKE '-%' AND CAST({d} AS REAL) < 0 THEN '''' || {d} || '''::numeric' \

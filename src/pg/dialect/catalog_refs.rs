@@ -233,7 +233,7 @@ pub(super) fn regex_match(left: Expr, op: &BinaryOperator, right: Expr) -> Optio
 }
 
 /// The name of an object identifier type (`regclass`, `oid`, ...), lower case; `None` for other types.
-fn object_type_name(dt: &DataType) -> Option<String> {
+pub(super) fn object_type_name(dt: &DataType) -> Option<String> {
     let name = match dt {
         DataType::Regclass => "regclass".to_string(),
         DataType::Custom(name, _) => last_part(name).to_ascii_lowercase(),

@@ -196,6 +196,7 @@ impl VisitorMut for Xform {
         }
         // The jsonb builders, while their arguments' types still show.
         if let Expr::Function(f) = e {
+            sequences::name_argument(f);
             if let Some(x) = json_builders::rewrite(f) {
                 *e = x;
             }

@@ -147,3 +147,52 @@ fn create_or_replace_view_drops_first() {
         "/* raftsql schema edit */ [{\"Sql\":\"DROP VIEW IF EXISTS v\"},{\"Sql\":\"CREATE VIEW v AS SELECT 1\"}]"
     );
 }
+
+#[test]
+fn sequence_statements_become_sequence_edits() {
+    use crate::db::schema_edit::{parse, SchemaEdit};
+    use crate::db::sequences::{Bound, SequenceEdit, SequenceOptions};
+    let edit = |sql: &str| match parse(&out(sql)).unwrap().unwrap().as_slice() {
+        [SchemaEdit::Sequence(e)] => e.clone(),
+        other => panic!("{other:?}"),
+    };
+    assert_eq!(
+        edit("CREATE SEQUENCE IF NOT EXISTS public.\"Ids\" START 10 AS int INCREMENT BY -1 NO MAXVALUE CYCLE OWNED BY t.id"),
+        SequenceEdit::Create {
+            name: "Ids".into(),
+            if_not_exists: true,
+            options: SequenceOptions {
+                data_type: Some("int4".into()),
+                increment: Some(-1),
+                max: Some(Bound::Default),
+                start: Some(10),
+                cycle: Some(true),
+                ..Default::default()
+            },
+        }
+    );
+    assert_eq!(one("CREATE SEQUENCE s").kind, StatementKind::Other("CREATE SEQUENCE".into()));
+    assert_eq!(
+        edit("ALTER SEQUENCE IF EXISTS S RESTART MINVALUE -5"),
+        SequenceEdit::Alter {
+            name: "s".into(),
+            if_exists: true,
+            options: SequenceOptions { restart: Some(Bound::Default), min: Some(Bound::To(-5)), ..Default::default() },
+            rename: None,
+        }
+    );
+    assert_eq!(
+        edit("DROP SEQUENCE IF EXISTS a, b CASCADE"),
+        SequenceEdit::Drop { names: vec!["a".into(), "b".into()], if_exists: true, cascade: true }
+    );
+    assert_eq!(err("CREATE SEQUENCE s INCREMENT 1 INCREMENT 2").sqlstate, "42601");
+    assert_eq!(err("CREATE SEQUENCE s RESTART 5").sqlstate, "42601");
+    assert_eq!(err("CREATE SEQUENCE s MAXVALUE 99999999999999999999").sqlstate, "22003");
+    assert_eq!(err("CREATE SEQUENCE other.s").sqlstate, "3F000");
+    assert_eq!(err("CREATE TEMP SEQUENCE s").sqlstate, "0A000");
+    // The sequence functions take the name, not the regclass lookup.
+    assert_eq!(
+        out("SELECT nextval('s'::regclass), currval('public.s'::regclass)"),
+        "SELECT nextval('s') AS \"nextval\", currval('public.s') AS \"currval\""
+    );
+}

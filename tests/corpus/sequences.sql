@@ -1,0 +1,119 @@
+-- Sequences: CREATE/ALTER/DROP SEQUENCE, nextval, currval, setval, lastval, sequences as column defaults, and a
+-- serial column's sequence. Compared with PostgreSQL 15 by tests/pg_semantics.rs (errors by SQLSTATE).
+
+CREATE SEQUENCE seq_a;
+SELECT nextval('seq_a'), nextval('seq_a');
+SELECT currval('seq_a'), lastval();
+SELECT nextval('seq_a'::regclass), nextval('public.seq_a'), nextval('SEQ_A'), nextval('"seq_a"');
+SELECT nextval('"SEQ_A"');
+SELECT nextval('other.seq_a');
+SELECT nextval('a.b.seq_a');
+SELECT nextval('seq_a.');
+CREATE SEQUENCE seq_a;
+CREATE SEQUENCE IF NOT EXISTS seq_a;
+SELECT nextval('seq_none');
+SELECT currval('seq_none');
+SELECT nextval(NULL), setval('seq_a', NULL), setval('seq_a', 3, NULL);
+
+-- Options in any order, bounds, CYCLE.
+CREATE SEQUENCE seq_b START 10 INCREMENT BY 5 MAXVALUE 20;
+SELECT nextval('seq_b'), nextval('seq_b'), nextval('seq_b');
+SELECT nextval('seq_b');
+CREATE SEQUENCE seq_c INCREMENT -1 MINVALUE 1 MAXVALUE 3 CYCLE;
+SELECT nextval('seq_c'), nextval('seq_c'), nextval('seq_c'), nextval('seq_c');
+CREATE SEQUENCE seq_d INCREMENT BY -2;
+SELECT nextval('seq_d'), nextval('seq_d');
+CREATE SEQUENCE seq_e START WITH -5 MINVALUE -10;
+SELECT nextval('seq_e'), nextval('seq_e');
+CREATE SEQUENCE seq_f AS smallint;
+SELECT setval('seq_f', 32767);
+SELECT nextval('seq_f');
+CREATE SEQUENCE seq_g AS integer MAXVALUE 3000000000;
+CREATE SEQUENCE seq_g INCREMENT 0;
+CREATE SEQUENCE seq_g MINVALUE 5 MAXVALUE 5;
+CREATE SEQUENCE seq_g START 0;
+CREATE SEQUENCE seq_g CACHE 0;
+CREATE SEQUENCE seq_g AS text;
+CREATE SEQUENCE seq_g INCREMENT 1 INCREMENT 2;
+CREATE SEQUENCE seq_g MAXVALUE 99999999999999999999;
+CREATE SEQUENCE seq_g NO MINVALUE NO MAXVALUE NO CYCLE CACHE 20 OWNED BY NONE;
+SELECT nextval('seq_g');
+
+-- setval, currval in the same statement and after.
+SELECT setval('seq_a', 100);
+SELECT nextval('seq_a'), currval('seq_a');
+SELECT setval('seq_a', 50, false);
+SELECT currval('seq_a');
+SELECT nextval('seq_a'), currval('seq_a'), lastval();
+SELECT setval('seq_a', 0);
+SELECT setval('seq_b', 21);
+CREATE SEQUENCE seq_h;
+SELECT currval('seq_h');
+SELECT setval('seq_h', 5);
+SELECT currval('seq_h');
+SELECT lastval();
+
+-- ALTER SEQUENCE.
+ALTER SEQUENCE seq_a RESTART;
+SELECT nextval('seq_a');
+ALTER SEQUENCE seq_a RESTART WITH 7 INCREMENT 3;
+SELECT nextval('seq_a'), nextval('seq_a');
+ALTER SEQUENCE seq_a MAXVALUE 5;
+ALTER SEQUENCE seq_a MAXVALUE 100 START 2;
+ALTER SEQUENCE seq_a RESTART;
+SELECT nextval('seq_a');
+ALTER SEQUENCE seq_none RESTART;
+ALTER SEQUENCE IF EXISTS seq_none RESTART;
+ALTER SEQUENCE seq_a RENAME TO seq_a2;
+SELECT nextval('seq_a');
+SELECT nextval('seq_a2');
+ALTER SEQUENCE seq_d AS integer;
+SELECT setval('seq_d', -2147483648);
+SELECT nextval('seq_d');
+ALTER SEQUENCE seq_f AS bigint;
+SELECT nextval('seq_f');
+
+-- Sequences as column defaults; a serial column's sequence.
+CREATE TABLE seq_t (id int DEFAULT nextval('seq_c'::regclass), v text);
+INSERT INTO seq_t (v) VALUES ('x'), ('y') RETURNING id, v;
+SELECT currval('seq_c'), lastval();
+CREATE TABLE seq_s (id serial PRIMARY KEY, v text);
+INSERT INTO seq_s (v) VALUES ('a'), ('b');
+SELECT nextval('seq_s_id_seq');
+INSERT INTO seq_s (v) VALUES ('c') RETURNING id;
+SELECT setval('seq_s_id_seq', 100);
+INSERT INTO seq_s (v) VALUES ('d') RETURNING id;
+SELECT setval('seq_s_id_seq', 0);
+SELECT setval('seq_s_id_seq', 200, false);
+INSERT INTO seq_s (v) VALUES ('e') RETURNING id;
+ALTER SEQUENCE seq_s_id_seq RESTART WITH 1000;
+INSERT INTO seq_s (v) VALUES ('f') RETURNING id;
+SELECT id, v FROM seq_s ORDER BY id;
+DROP SEQUENCE seq_s_id_seq;
+
+-- Inside a transaction: the first statement may be a query that moves a sequence.
+BEGIN;
+SELECT nextval('seq_h');
+SELECT currval('seq_h');
+COMMIT;
+-- differs: a rolled-back nextval gives its number back in raftsql (PostgreSQL never does)
+BEGIN;
+-- differs: a rolled-back nextval gives its number back in raftsql (PostgreSQL never does)
+SELECT nextval('seq_h');
+-- differs: a rolled-back nextval gives its number back in raftsql (PostgreSQL never does)
+ROLLBACK;
+-- differs: a rolled-back nextval gives its number back in raftsql (PostgreSQL never does)
+SELECT nextval('seq_h');
+
+-- DROP SEQUENCE.
+DROP SEQUENCE seq_c;
+DROP SEQUENCE seq_b, seq_c;
+DROP SEQUENCE seq_c CASCADE;
+INSERT INTO seq_t (v) VALUES ('z') RETURNING id, v;
+DROP SEQUENCE seq_b, seq_e;
+DROP SEQUENCE seq_b;
+DROP SEQUENCE IF EXISTS seq_b, seq_none;
+DROP SEQUENCE seq_t;
+DROP SEQUENCE seq_none;
+DROP TABLE seq_t;
+DROP TABLE seq_s;
