@@ -576,6 +576,7 @@ mod json_builders;
 mod json_table;
 mod names;
 mod numeric;
+mod select_srf;
 mod sequences;
 mod series;
 mod session_kinds;

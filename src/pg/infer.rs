@@ -5,6 +5,7 @@
 use crate::pg::catalog;
 mod datetime;
 mod scope;
+mod table_functions;
 use crate::pg::dialect_types::PgType;
 use scope::query_columns;
 use sqlparser::ast::{
@@ -266,6 +267,13 @@ fn expr_type(e: &Expr, ctx: &dyn TypeContext) -> Option<PgType> {
                     Some(PgType::Array(element)) => Some(*element),
                     _ => first_arg(&f.args).and_then(catalog_array_element),
                 },
+                // Set-returning functions in a select list (`dialect::select_srf`): their column's type.
+                "generate_series" => first_arg(&f.args).and_then(ty).map(table_functions::series_type),
+                "jsonb_array_elements" => Some(PgType::Jsonb),
+                "json_array_elements" => Some(PgType::Json),
+                "jsonb_array_elements_text" | "json_array_elements_text" | "jsonb_object_keys" | "json_object_keys" => {
+                    Some(PgType::Text)
+                }
                 "regexp_replace" | "regexp_substr" => Some(PgType::Text),
                 "regexp_count" | "regexp_instr" => Some(PgType::Int4),
                 "ascii" | "jsonb_array_length" => Some(PgType::Int4),

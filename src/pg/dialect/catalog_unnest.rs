@@ -15,6 +15,9 @@ use sqlparser::ast::{Select, TableWithJoins};
 struct Expanded {
     alias: String,
     columns: Vec<(String, String)>,
+    /// The alias read bare as the function's one value (`SELECT e FROM jsonb_array_elements(d) AS e`), which a
+    /// function of one column allows in PostgreSQL; not a column of its own for `*`.
+    row_name: Option<(String, String)>,
 }
 
 /// Rewrites the catalog UNNESTs of `q`'s own SELECT (not its subqueries, which their own visit handles).
@@ -34,7 +37,9 @@ pub(super) fn unnest_in_from(q: &mut Query) -> Result<(), DialectError> {
     expand_wildcards(select, &expanded)?;
     let replacements: Vec<(String, String, Expr)> = expanded
         .iter()
-        .flat_map(|e| e.columns.iter().map(move |(c, sql)| (e.alias.clone(), c.clone(), sql.clone())))
+        .flat_map(|e| {
+            e.columns.iter().chain(&e.row_name).map(move |(c, sql)| (e.alias.clone(), c.clone(), sql.clone()))
+        })
         .map(|(alias, column, sql)| parse(&sql).map(|x| (alias, column, x)))
         .collect::<Result<_, _>>()?;
     // The one other relation of the FROM clause, if there is exactly one: a bare name of one of `json_each`'s own
@@ -129,6 +134,21 @@ impl VisitorMut for References<'_> {
 
 /// The `json_each` standing for a catalog UNNEST or a jsonb table function, if `factor` is one.
 fn expand_factor(factor: &mut TableFactor, n: usize) -> Result<Option<Expanded>, DialectError> {
+    // A series over the columns of the FROM items before it: the series as one JSON array, made by a subquery
+    // in `json_each`'s argument (which may read them, where a subquery in FROM may not).
+    if let TableFactor::Table { name, alias, args: Some(args), .. } = factor {
+        if last_part(name).eq_ignore_ascii_case("generate_series")
+            && args.args.iter().any(super::select_srf::mentions_column)
+        {
+            let internal = format!("__srf_g{n}");
+            let series = super::series::series_query(&args.args, "json_group_array(\"v\")")?;
+            let table = alias.as_ref().map(|a| a.name.value.clone()).unwrap_or_else(|| "generate_series".into());
+            let column = alias.as_ref().and_then(|a| a.columns.first()).map(|c| c.name.value.clone());
+            let columns = vec![(column.unwrap_or_else(|| table.clone()), format!("\"{internal}\".value"))];
+            *factor = single_factor(&format!("SELECT 1 FROM json_each(({series})) AS \"{internal}\""))?;
+            return Ok(Some(Expanded { alias: table, columns, row_name: None }));
+        }
+    }
     if let TableFactor::Table { name, alias, args: Some(args), .. } = factor {
         let internal = format!("__srf_j{n}");
         let Some(found) = super::json_table::expand(name, &args.args, alias.as_ref(), &internal) else {
@@ -136,26 +156,41 @@ fn expand_factor(factor: &mut TableFactor, n: usize) -> Result<Option<Expanded>,
         };
         let (sql, columns) = found?;
         let alias_name = alias.as_ref().map(|a| a.name.value.clone()).unwrap_or_else(|| last_part(name));
+        let row_name = match (alias.as_ref(), columns.as_slice()) {
+            (Some(a), [(column, value)]) if a.columns.is_empty() && *column != a.name.value => {
+                Some((a.name.value.clone(), value.clone()))
+            }
+            _ => None,
+        };
         *factor = single_factor(&sql)?;
-        return Ok(Some(Expanded { alias: alias_name, columns }));
+        return Ok(Some(Expanded { alias: alias_name, columns, row_name }));
     }
     let TableFactor::UNNEST { alias, array_exprs, with_offset: false, with_ordinality, .. } = factor else {
         return Ok(None);
     };
-    if array_exprs.is_empty() || !array_exprs.iter().all(|a| catalog_arrays::number_array(a).is_some()) {
+    let catalog = array_exprs.iter().all(|a| catalog_arrays::number_array(a).is_some());
+    // An UNNEST of another table's array column (kept as a JSON array) is read lateral to it the same way; one
+    // of constants and parameters is a subquery (`series::unnest_arrays`).
+    let lateral = !catalog && array_exprs.iter().any(super::select_srf::mentions_column);
+    if array_exprs.is_empty() || !(catalog || lateral) {
         return Ok(None);
     }
+    let json_array = |array: &Expr| match catalog {
+        true => catalog_arrays::json_numbers(array),
+        false => nested(array.clone()).to_string(),
+    };
     let internal = format!("__srf_u{n}");
     let names: Vec<String> =
         alias.as_ref().map(|a| a.columns.iter().map(|c| c.name.value.clone()).collect()).unwrap_or_default();
     let alias_name = alias.as_ref().map(|a| a.name.value.clone()).unwrap_or_else(|| "unnest".into());
     let mut columns = Vec::new();
     for (i, array) in array_exprs.iter().enumerate() {
-        let name = names.get(i).cloned().unwrap_or_else(|| "unnest".into());
+        let name =
+            names.get(i).cloned().unwrap_or_else(|| super::series::unnest_column(alias.as_ref(), array_exprs.len()));
         let sql = if i == 0 {
             format!("\"{internal}\".value")
         } else {
-            format!("json_extract({}, '$[' || \"{internal}\".key || ']')", catalog_arrays::json_numbers(array))
+            format!("json_extract({}, '$[' || \"{internal}\".key || ']')", json_array(array))
         };
         columns.push((name, sql));
     }
@@ -163,9 +198,9 @@ fn expand_factor(factor: &mut TableFactor, n: usize) -> Result<Option<Expanded>,
         let name = names.get(array_exprs.len()).cloned().unwrap_or_else(|| "ordinality".into());
         columns.push((name, format!("(\"{internal}\".key + 1)")));
     }
-    let sql = format!("SELECT 1 FROM json_each({}) AS \"{internal}\"", catalog_arrays::json_numbers(&array_exprs[0]));
+    let sql = format!("SELECT 1 FROM json_each({}) AS \"{internal}\"", json_array(&array_exprs[0]));
     *factor = single_factor(&sql)?;
-    Ok(Some(Expanded { alias: alias_name, columns }))
+    Ok(Some(Expanded { alias: alias_name, columns, row_name: None }))
 }
 
 /// The one FROM item of `SELECT 1 FROM item`.

@@ -2,7 +2,8 @@
 //! `jsonb_object_keys` — as `json_each` of the canonical document, lateral to the table they read like the
 //! catalogs' `unnest` (`catalog_unnest` does the rest: wildcards and column references). Values are taken with
 //! `pg_json_get[_text]`, so they are jsonb's canonical text as PostgreSQL prints them, and objects iterate in
-//! jsonb's key order.
+//! jsonb's key order. The `json` twins `json_array_elements[_text]` and `json_object_keys` read the document as
+//! written (keys in their order, duplicates kept); a nested value comes back without the input's spacing.
 
 use super::*;
 
@@ -28,12 +29,18 @@ pub(super) fn expand(
         "jsonb_each" => &[("key", ""), ("value", "pg_json_get")],
         "jsonb_each_text" => &[("key", ""), ("value", "pg_json_get_text")],
         "jsonb_object_keys" => &[("", "")],
+        "json_array_elements" => &[("value", "json")],
+        "json_array_elements_text" => &[("value", "json_text")],
+        "json_object_keys" => &[("", "")],
         _ => return None,
     };
     let [FunctionArg::Unnamed(FunctionArgExpr::Expr(doc))] = args else {
         return Some(Err(DialectError { sqlstate: "42883", message: format!("function {function} does not exist") }));
     };
-    let doc = format!("pg_jsonb({})", nested(doc.clone()));
+    let doc = match function.starts_with("jsonb") {
+        true => format!("pg_jsonb({})", nested(doc.clone())),
+        false => format!("json({})", nested(doc.clone())),
+    };
     let named: Vec<String> =
         alias.map(|a| a.columns.iter().map(|c| c.name.value.clone()).collect()).unwrap_or_default();
     let out = columns
@@ -47,6 +54,15 @@ pub(super) fn expand(
             });
             let sql = match *getter {
                 "" => format!("\"{internal}\".key"),
+                // The element's JSON text: a nested value as SQLite writes it (no spaces), a string quoted.
+                "json" => format!(
+                    "CASE \"{internal}\".type WHEN 'text' THEN json_quote(\"{internal}\".value) WHEN 'true' THEN 'true' \
+                     WHEN 'false' THEN 'false' WHEN 'null' THEN 'null' ELSE CAST(\"{internal}\".value AS TEXT) END"
+                ),
+                "json_text" => format!(
+                    "CASE \"{internal}\".type WHEN 'null' THEN NULL WHEN 'true' THEN 'true' WHEN 'false' THEN 'false' \
+                     ELSE CAST(\"{internal}\".value AS TEXT) END"
+                ),
                 getter => format!("{getter}({doc}, \"{internal}\".key)"),
             };
             (name, sql)

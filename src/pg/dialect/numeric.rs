@@ -70,6 +70,19 @@ pub(super) fn is_numeric(e: &Expr) -> bool {
     }
 }
 
+/// True when `e` is a date, time, timestamp or interval (a cast to one): compared as its canonical text, never
+/// as a number, even beside arithmetic (`ts + interval <= stop`).
+fn is_temporal(e: &Expr) -> bool {
+    match e {
+        Expr::Nested(inner) => is_temporal(inner),
+        Expr::Function(f) => matches!(
+            last_part(&f.name).as_str(),
+            "pg_date" | "pg_time" | "pg_timestamp" | "pg_timestamptz" | "pg_interval" | "now"
+        ),
+        _ => false,
+    }
+}
+
 fn is_column(e: &Expr) -> bool {
     match e {
         Expr::Nested(inner) => is_column(inner),
@@ -122,6 +135,9 @@ pub(super) fn comparison(left: &mut Expr, op: &BinaryOperator, right: &mut Expr)
     if !(is_numeric(left) || is_numeric(right)) || is_column(left) || is_column(right) {
         return None;
     }
+    if is_temporal(left) || is_temporal(right) {
+        return None;
+    }
     Some(compare(take(left), op.clone(), take(right)))
 }
 
@@ -136,6 +152,9 @@ fn compare(a: Expr, op: BinaryOperator, b: Expr) -> Expr {
 /// `e BETWEEN low AND high` with a numeric `e` that is not a column, as two `pg_cmp` comparisons.
 pub(super) fn between(expr: &mut Expr, negated: bool, low: &mut Expr, high: &mut Expr) -> Option<Expr> {
     if is_column(expr) || !(is_numeric(expr) || is_numeric(low) || is_numeric(high)) {
+        return None;
+    }
+    if is_temporal(expr) || is_temporal(low) || is_temporal(high) {
         return None;
     }
     let e = take(expr);

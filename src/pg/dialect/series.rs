@@ -44,6 +44,16 @@ pub(super) fn table_function(
     if function != "generate_series" {
         return Err(DialectError { sqlstate: "42883", message: format!("function {function} does not exist") });
     }
+    // PostgreSQL names the column after the alias when one is given, else after the function.
+    let table = alias.map(|a| a.name.value.clone()).unwrap_or_else(|| "generate_series".into());
+    let column = alias.and_then(|a| a.columns.first()).map(|c| c.name.value.clone()).unwrap_or_else(|| table.clone());
+    let sql = series_query(args, &format!("\"v\" AS {}", Ident::with_quote('"', column)))?;
+    derived(&sql, table, "generate_series")
+}
+
+/// `generate_series(args)` as a recursive CTE over integers or timestamps, its value `"v"`, ending in `SELECT
+/// {output} FROM` the CTE.
+pub(super) fn series_query(args: &[FunctionArg], output: &str) -> Result<String, DialectError> {
     let exprs: Vec<String> = args
         .iter()
         .map(|a| match a {
@@ -61,32 +71,41 @@ pub(super) fn table_function(
             })
         }
     };
-    // PostgreSQL names the column after the alias when one is given, else after the function.
-    let table = alias.map(|a| a.name.value.clone()).unwrap_or_else(|| "generate_series".into());
-    let column = alias.and_then(|a| a.columns.first()).map(|c| c.name.value.clone()).unwrap_or_else(|| table.clone());
     if let Some(cast) = timestamp_series(args) {
         // Timestamps stepped by an interval: the bounds in one storage form, so they compare as texts, and the
         // step's direction read off its first application. (Not named `__series`: its `+` is the typed one.)
         let (start, stop) = (format!("({start})::{cast}"), format!("({stop})::{cast}"));
+        let step = format!("({step})::interval");
         let within = |x: &str| {
             format!("(CASE WHEN {start} + {step} > {start} THEN {x} <= {stop} WHEN {start} + {step} < {start} THEN {x} >= {stop} END)")
         };
-        let sql = stepped_series("__timestamps", &start, &step, &column, within);
-        return derived(&sql, table, "generate_series");
+        // The CTE's column has no type the translation can see: cast, so `+` and the comparisons are date/time ones.
+        let next = format!("(\"v\")::{cast} + {step}");
+        return Ok(stepped_series("__timestamps", &start, &next, output, within));
     }
     let within = |x: &str| format!("(CASE WHEN {step} > 0 THEN {x} <= {stop} WHEN {step} < 0 THEN {x} >= {stop} END)");
-    let sql = stepped_series("__series", &start, &step, &column, within);
-    derived(&sql, table, "generate_series")
+    // Integers count with SQLite's own arithmetic (`__series`); decimals with the exact, typed one.
+    let decimal = args.iter().any(|a| match a {
+        FunctionArg::Unnamed(FunctionArgExpr::Expr(e)) => {
+            matches!(crate::pg::infer::schema_free_type(e), Some(PgType::Numeric | PgType::Float4 | PgType::Float8))
+        }
+        _ => false,
+    });
+    if decimal {
+        let next = format!("(\"v\")::numeric + {step}");
+        return Ok(stepped_series("__decimals", &format!("({start})::numeric"), &next, output, within));
+    }
+    Ok(stepped_series("__series", &start, &format!("\"v\" + {step}"), output, within))
 }
 
-/// The recursive CTE `cte` counting from `start` by `step` while `within` holds, its values named `column`.
-fn stepped_series(cte: &str, start: &str, step: &str, column: &str, within: impl Fn(&str) -> String) -> String {
+/// The recursive CTE `cte` counting from `start` (each value `next` of the one before, `"v"`) while `within`
+/// holds, ending in `SELECT {output} FROM` it.
+fn stepped_series(cte: &str, start: &str, next: &str, output: &str, within: impl Fn(&str) -> String) -> String {
     format!(
-        "WITH RECURSIVE \"{cte}\"(\"v\") AS (SELECT {start} WHERE {} UNION ALL SELECT \"v\" + {step} FROM \
-         \"{cte}\" WHERE {}) SELECT \"v\" AS {} FROM \"{cte}\"",
+        "WITH RECURSIVE \"{cte}\"(\"v\") AS (SELECT {start} WHERE {} UNION ALL SELECT {next} FROM \
+         \"{cte}\" WHERE {}) SELECT {output} FROM \"{cte}\"",
         within(start),
-        within(&format!("\"v\" + {step}")),
-        Ident::with_quote('"', column)
+        within(next),
     )
 }
 
@@ -169,8 +188,8 @@ pub(super) fn unnest_arrays(
     let name = alias.map(|a| a.name.value.clone()).unwrap_or_else(|| "unnest".into());
     let columns: Vec<String> = (0..arrays.len())
         .map(|i| {
-            let c =
-                alias.and_then(|a| a.columns.get(i)).map(|c| c.name.value.clone()).unwrap_or_else(|| "unnest".into());
+            let c = alias.and_then(|a| a.columns.get(i)).map(|c| c.name.value.clone());
+            let c = c.unwrap_or_else(|| unnest_column(alias, arrays.len()));
             format!("\"__u{i}\".value AS {}", Ident::with_quote('"', c))
         })
         .collect();
@@ -179,6 +198,15 @@ pub(super) fn unnest_arrays(
         from.push_str(&format!(" LEFT JOIN json_each({a}) AS \"__u{i}\" ON \"__u{i}\".key = \"__u0\".key"));
     }
     derived(&format!("SELECT {} FROM {from} ORDER BY \"__u0\".key", columns.join(", ")), name, "UNNEST")
+}
+
+/// The default name of an UNNEST's column: one array's is named by the alias, as PostgreSQL names the column of
+/// a function returning a base type (`unnest(a) AS x` reads as `x`), else `unnest`.
+pub(super) fn unnest_column(alias: Option<&sqlparser::ast::TableAlias>, arrays: usize) -> String {
+    match alias {
+        Some(a) if arrays == 1 => a.name.value.clone(),
+        _ => "unnest".into(),
+    }
 }
 
 /// Names the result columns of `subquery` (a derived table aliased `AS t(a, b, ...)`): VALUES lists are wrapped

@@ -2,6 +2,7 @@
 use super::*;
 
 mod ddl;
+mod set_returning;
 
 fn one(sql: &str) -> Translated {
     let mut v = translate(sql).unwrap();

@@ -106,6 +106,12 @@ impl VisitorMut for Xform {
             dismantle_set(std::mem::replace(q.body.as_mut(), empty));
             return ControlFlow::Break(too_deep());
         }
+        // A set-returning function in the select list moves to FROM first, where the rest translates it.
+        if let SetExpr::Select(select) = q.body.as_mut() {
+            if let Err(e) = select_srf::move_to_from(select) {
+                return ControlFlow::Break(e);
+            }
+        }
         if let Err(e) = catalog_unnest::unnest_in_from(q) {
             return ControlFlow::Break(e);
         }

@@ -150,35 +150,9 @@ fn relation_columns(
             }
             Some(columns)
         }
-        // The jsonb table functions (`dialect::json_table`): jsonb values, text keys and text values.
-        TableFactor::Table { name, args: Some(_), alias, .. } => {
-            let function = name.0.last()?.to_string().to_lowercase();
-            let (names, types): (&[&str], &[PgType]) = match function.as_str() {
-                "jsonb_array_elements" => (&["value"], &[PgType::Jsonb]),
-                "jsonb_array_elements_text" => (&["value"], &[PgType::Text]),
-                "jsonb_each" => (&["key", "value"], &[PgType::Text, PgType::Jsonb]),
-                "jsonb_each_text" => (&["key", "value"], &[PgType::Text, PgType::Text]),
-                "jsonb_object_keys" => (&[""], &[PgType::Text]),
-                _ => return None,
-            };
-            let renamed: Vec<String> = alias
-                .as_ref()
-                .map(|a| a.columns.iter().map(|c| c.name.value.to_lowercase()).collect())
-                .unwrap_or_default();
-            Some(
-                names
-                    .iter()
-                    .zip(types)
-                    .enumerate()
-                    .map(|(i, (n, t))| {
-                        let name = renamed.get(i).cloned().unwrap_or_else(|| match *n {
-                            "" => alias.as_ref().map_or(function.clone(), |a| a.name.value.to_lowercase()),
-                            n => n.to_string(),
-                        });
-                        (Some(name), Some(*t))
-                    })
-                    .collect(),
-            )
+        // The set-returning functions (`generate_series`, `unnest`, the jsonb and json table functions).
+        TableFactor::Table { args: Some(_), .. } | TableFactor::UNNEST { .. } => {
+            super::table_functions::columns(factor, ctx, by_name)
         }
         _ => None,
     }
