@@ -233,6 +233,7 @@ pub fn register(conn: &Connection) -> rusqlite::Result<()> {
     }
     conn.create_scalar_function("currval", 1, flags, |c: &mut Context<'_>| {
         let Some(name) = name_argument(c)? else { return Ok(None) };
+        // SAFETY: the reference does not leave this call of the function, on this thread.
         let conn = unsafe { c.get_connection() }?;
         if serial::owner(&conn, &name)?.is_none() {
             existing(&conn, &name)?;

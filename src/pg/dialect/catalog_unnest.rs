@@ -69,66 +69,40 @@ pub(super) fn unnest_in_from(q: &mut Query) -> Result<(), DialectError> {
             }
         }
     }
-    let mut rewrite = References { depth: 0, replacements: &replacements, owner: owner.as_ref() };
-    let _ = q.visit(&mut rewrite);
+    super::select_srf::each_own_expr(q, 1, |e| rewrite_reference(e, &replacements, owner.as_ref()));
     Ok(())
 }
 
 /// The columns of SQLite's `json_each`, which the FROM clause gains with it.
 const JSON_EACH_COLUMNS: &[&str] = &["key", "value", "type", "atom", "id", "parent", "fullkey", "path"];
 
-/// Rewrites the column references of one query level (not its subqueries, whose FROM clauses are their own):
-/// `alias.column` and bare `column` of an expanded function become its expression, and a bare name of one of
-/// `json_each`'s columns is qualified with the FROM clause's one other relation.
-struct References<'a> {
-    depth: usize,
-    replacements: &'a [(String, String, Expr)],
-    owner: Option<&'a Ident>,
-}
-
-impl VisitorMut for References<'_> {
-    type Break = ();
-
-    fn pre_visit_query(&mut self, _: &mut Query) -> ControlFlow<()> {
-        self.depth += 1;
-        ControlFlow::Continue(())
-    }
-
-    fn post_visit_query(&mut self, _: &mut Query) -> ControlFlow<()> {
-        self.depth -= 1;
-        ControlFlow::Continue(())
-    }
-
-    // After the children (a name has none): a replacement is not visited again, so a document named `value`
-    // inside one is left alone.
-    fn post_visit_expr(&mut self, e: &mut Expr) -> ControlFlow<()> {
-        if self.depth != 1 {
-            return ControlFlow::Continue(());
+/// Rewrites a column reference of the query level being expanded (not its subqueries, whose FROM clauses are
+/// their own): `alias.column` and bare `column` of an expanded function become its expression, and a bare name
+/// of one of `json_each`'s columns is qualified with the FROM clause's one other relation. Called after the
+/// expression's children (a name has none): a replacement is not visited again, so a document named `value`
+/// inside one is left alone.
+fn rewrite_reference(e: &mut Expr, replacements: &[(String, String, Expr)], owner: Option<&Ident>) {
+    match e {
+        Expr::Identifier(column) => {
+            if let Some((_, _, x)) = replacements.iter().find(|(_, c, _)| column.value.eq_ignore_ascii_case(c)) {
+                *e = x.clone();
+            } else if let Some(owner) = owner {
+                if JSON_EACH_COLUMNS.contains(&column.value.to_ascii_lowercase().as_str()) {
+                    *e = Expr::CompoundIdentifier(vec![owner.clone(), column.clone()]);
+                }
+            }
         }
-        match e {
-            Expr::Identifier(column) => {
-                if let Some((_, _, x)) = self.replacements.iter().find(|(_, c, _)| column.value.eq_ignore_ascii_case(c))
-                {
+        Expr::CompoundIdentifier(parts) => {
+            if let [qualifier, column] = parts.as_slice() {
+                let found = replacements
+                    .iter()
+                    .find(|(a, c, _)| qualifier.value.eq_ignore_ascii_case(a) && column.value.eq_ignore_ascii_case(c));
+                if let Some((_, _, x)) = found {
                     *e = x.clone();
-                } else if let Some(owner) = self.owner {
-                    if JSON_EACH_COLUMNS.contains(&column.value.to_ascii_lowercase().as_str()) {
-                        *e = Expr::CompoundIdentifier(vec![owner.clone(), column.clone()]);
-                    }
                 }
             }
-            Expr::CompoundIdentifier(parts) => {
-                if let [qualifier, column] = parts.as_slice() {
-                    let found = self.replacements.iter().find(|(a, c, _)| {
-                        qualifier.value.eq_ignore_ascii_case(a) && column.value.eq_ignore_ascii_case(c)
-                    });
-                    if let Some((_, _, x)) = found {
-                        *e = x.clone();
-                    }
-                }
-            }
-            _ => {}
         }
-        ControlFlow::Continue(())
+        _ => {}
     }
 }
 

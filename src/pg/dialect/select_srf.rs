@@ -50,20 +50,20 @@ const AGGREGATES: &[&str] = &[
 
 /// Moves the set-returning function of `select`'s own select list (not its subqueries') into its FROM clause.
 pub(super) fn move_to_from(select: &mut Select) -> Result<(), DialectError> {
-    let mut finder = Finder::default();
+    let mut calls = Calls::default();
     for item in select.projection.iter_mut() {
         let (SelectItem::UnnamedExpr(e) | SelectItem::ExprWithAlias { expr: e, .. }) = item else { continue };
         let whole = srf_name(e);
-        let _ = e.visit(&mut finder);
+        each_own_expr(e, 0, |x| calls.take(x));
         // The column keeps the function's name, as PostgreSQL names it.
         if let (Some(name), SelectItem::UnnamedExpr(e)) = (whole, &*item) {
             *item = SelectItem::ExprWithAlias { expr: e.clone(), alias: Ident::with_quote('"', name) };
         }
     }
-    if let Some(name) = finder.records {
+    if let Some(name) = calls.records {
         return Err(DialectError::unsupported(format!("{name} in a select list is not supported (call it in FROM)")));
     }
-    let call = match finder.calls.as_slice() {
+    let call = match calls.moved.as_slice() {
         [] => return Ok(()),
         [one] => one,
         _ => {
@@ -76,7 +76,7 @@ pub(super) fn move_to_from(select: &mut Select) -> Result<(), DialectError> {
         GroupByExpr::All(_) => true,
         GroupByExpr::Expressions(exprs, _) => !exprs.is_empty(),
     };
-    if grouped || select.having.is_some() || finder.aggregates {
+    if grouped || select.having.is_some() || calls.aggregates {
         return Err(DialectError::unsupported(
             "set-returning functions in a select list with GROUP BY or aggregates are not supported",
         ));
@@ -85,7 +85,11 @@ pub(super) fn move_to_from(select: &mut Select) -> Result<(), DialectError> {
     // The function becomes a `json_each` whose own columns (`id`, `key`, `value`, ...) would make a bare column
     // of the FROM clause's one relation ambiguous: qualify them.
     if let Some(owner) = only_relation(select) {
-        let _ = call.visit(&mut Qualify { depth: 0, owner });
+        each_own_expr(&mut call, 0, |e| {
+            if let Expr::Identifier(column) = &*e {
+                *e = Expr::CompoundIdentifier(vec![owner.clone(), column.clone()]);
+            }
+        });
     }
     let Expr::Function(f) = &call else { return Ok(()) };
     let name = last_part(&f.name).to_ascii_lowercase();
@@ -115,33 +119,6 @@ fn only_relation(select: &Select) -> Option<Ident> {
         }
         TableFactor::Table { name, alias: None, args: None, .. } => Some(Ident::new(last_part(name))),
         _ => None,
-    }
-}
-
-/// Qualifies the bare column names of one query level with `owner`.
-struct Qualify {
-    depth: usize,
-    owner: Ident,
-}
-
-impl VisitorMut for Qualify {
-    type Break = ();
-
-    fn pre_visit_query(&mut self, _: &mut Query) -> ControlFlow<()> {
-        self.depth += 1;
-        ControlFlow::Continue(())
-    }
-
-    fn post_visit_query(&mut self, _: &mut Query) -> ControlFlow<()> {
-        self.depth -= 1;
-        ControlFlow::Continue(())
-    }
-
-    fn post_visit_expr(&mut self, e: &mut Expr) -> ControlFlow<()> {
-        if let (Expr::Identifier(column), 0) = (&*e, self.depth) {
-            *e = Expr::CompoundIdentifier(vec![self.owner.clone(), column.clone()]);
-        }
-        ControlFlow::Continue(())
     }
 }
 
@@ -189,32 +166,45 @@ pub(super) fn mentions_column(node: &impl sqlparser::ast::Visit) -> bool {
     node.visit(&mut Columns { depth: 0 }).is_break()
 }
 
-/// Finds the set-returning calls of one query level, replacing each with the column that stands for it.
+/// Calls `f` on every expression of one query level of `node` (after the expression's own children), not on those
+/// of its subqueries: `own` is that level's depth, 0 for an expression, 1 for a query.
+pub(super) fn each_own_expr(node: &mut impl VisitMut, own: usize, f: impl FnMut(&mut Expr)) {
+    struct Level<F> {
+        depth: usize,
+        own: usize,
+        f: F,
+    }
+    impl<F: FnMut(&mut Expr)> VisitorMut for Level<F> {
+        type Break = ();
+        fn pre_visit_query(&mut self, _: &mut Query) -> ControlFlow<()> {
+            self.depth += 1;
+            ControlFlow::Continue(())
+        }
+        fn post_visit_query(&mut self, _: &mut Query) -> ControlFlow<()> {
+            self.depth -= 1;
+            ControlFlow::Continue(())
+        }
+        fn post_visit_expr(&mut self, e: &mut Expr) -> ControlFlow<()> {
+            if self.depth == self.own {
+                (self.f)(e);
+            }
+            ControlFlow::Continue(())
+        }
+    }
+    let _ = node.visit(&mut Level { depth: 0, own, f });
+}
+
+/// What the select list calls: the set-returning calls (each replaced with the column standing for it), a
+/// function returning records, and whether it aggregates.
 #[derive(Default)]
-struct Finder {
-    depth: usize,
-    calls: Vec<Expr>,
+struct Calls {
+    moved: Vec<Expr>,
     records: Option<String>,
     aggregates: bool,
 }
 
-impl VisitorMut for Finder {
-    type Break = ();
-
-    fn pre_visit_query(&mut self, _: &mut Query) -> ControlFlow<()> {
-        self.depth += 1;
-        ControlFlow::Continue(())
-    }
-
-    fn post_visit_query(&mut self, _: &mut Query) -> ControlFlow<()> {
-        self.depth -= 1;
-        ControlFlow::Continue(())
-    }
-
-    fn post_visit_expr(&mut self, e: &mut Expr) -> ControlFlow<()> {
-        if self.depth > 0 {
-            return ControlFlow::Continue(());
-        }
+impl Calls {
+    fn take(&mut self, e: &mut Expr) {
         if let Expr::Function(f) = &*e {
             let name = last_part(&f.name).to_ascii_lowercase();
             if RECORDS.contains(&name.as_str()) {
@@ -227,8 +217,7 @@ impl VisitorMut for Finder {
         }
         if srf_name(e).is_some() {
             let column = Expr::CompoundIdentifier(vec![Ident::new(ALIAS), Ident::new(COLUMN)]);
-            self.calls.push(std::mem::replace(e, column));
+            self.moved.push(std::mem::replace(e, column));
         }
-        ControlFlow::Continue(())
     }
 }

@@ -1,6 +1,10 @@
+//! The wire codecs: text and binary forms of every type, errors, and garbage that must not panic. Numerics and
+//! dates/times have their own files.
+
 use super::*;
-use crate::db::datetime::calendar as time;
-use datetime::PG_EPOCH_DAYS;
+
+mod datetime;
+mod numeric;
 
 fn txt(v: &Value, ty: &Type) -> String {
     String::from_utf8(encode_text(v, ty).unwrap().unwrap()).unwrap()
@@ -204,80 +208,6 @@ fn float_binary_roundtrip() {
 }
 
 #[test]
-fn numeric_text_decode() {
-    // Every numeric parameter is stored as its exact decimal text, scale included.
-    assert_eq!(dt("42", &Type::NUMERIC), text("42"));
-    assert_eq!(dt("100.00", &Type::NUMERIC), text("100.00"));
-    assert_eq!(dt("1e3", &Type::NUMERIC), text("1000"));
-    assert_eq!(dt("1.50", &Type::NUMERIC), text("1.50"));
-    assert_eq!(dt("-0.0001", &Type::NUMERIC), text("-0.0001"));
-    assert_eq!(dt("12345678901234567890", &Type::NUMERIC), text("12345678901234567890"));
-    assert_eq!(dt("0.1000000000000000000001", &Type::NUMERIC), text("0.1000000000000000000001"));
-    assert_eq!(dt("1.5e-20", &Type::NUMERIC), text("0.000000000000000000015"));
-    assert_eq!(dt_err("1.2.3", &Type::NUMERIC).sqlstate, "22P02");
-    assert_eq!(dt_err("abc", &Type::NUMERIC).message, "invalid input syntax for type numeric: \"abc\"");
-}
-
-#[test]
-fn numeric_text_output() {
-    assert_eq!(txt(&Value::Real(1.5), &Type::NUMERIC), "1.5");
-    assert_eq!(txt(&Value::Real(1e20), &Type::NUMERIC), "100000000000000000000");
-    assert_eq!(txt(&Value::Real(1.5e-7), &Type::NUMERIC), "0.00000015");
-    assert_eq!(txt(&Value::Integer(-7), &Type::NUMERIC), "-7");
-    assert_eq!(txt(&text("12345678901234567890.5"), &Type::NUMERIC), "12345678901234567890.5");
-    assert_eq!(txt(&Value::Real(f64::NAN), &Type::NUMERIC), "NaN");
-    for s in ["0", "1.5", "-3", "12345678901234567890", "0.0001"] {
-        assert_eq!(txt(&dt(s, &Type::NUMERIC), &Type::NUMERIC), s);
-    }
-}
-
-fn numeric_bytes(nd: i16, weight: i16, sign: u16, dscale: u16, digits: &[i16]) -> Vec<u8> {
-    let mut v = Vec::new();
-    for x in [nd, weight, sign as i16, dscale as i16].iter().chain(digits) {
-        v.extend_from_slice(&x.to_be_bytes());
-    }
-    v
-}
-
-#[test]
-fn numeric_binary_layout() {
-    let n = Type::NUMERIC;
-    assert_eq!(bin(&Value::Integer(0), &n), numeric_bytes(0, 0, 0, 0, &[]));
-    assert_eq!(bin(&Value::Integer(1), &n), numeric_bytes(1, 0, 0, 0, &[1]));
-    assert_eq!(bin(&Value::Integer(-1), &n), numeric_bytes(1, 0, 0x4000, 0, &[1]));
-    assert_eq!(bin(&Value::Real(12345.678), &n), numeric_bytes(3, 1, 0, 3, &[1, 2345, 6780]));
-    assert_eq!(bin(&Value::Real(0.0001), &n), numeric_bytes(1, -1, 0, 4, &[1]));
-    assert_eq!(bin(&Value::Integer(10000), &n), numeric_bytes(1, 1, 0, 0, &[1]));
-    assert_eq!(bin(&Value::Real(1e-8), &n), numeric_bytes(1, -2, 0, 8, &[1]));
-    assert_eq!(bin(&text("1.50"), &n), numeric_bytes(2, 0, 0, 2, &[1, 5000]));
-    assert_eq!(bin(&Value::Real(f64::NAN), &n), numeric_bytes(0, 0, 0xC000, 0, &[]));
-    // PostgreSQL 15 sends infinities with display scale 32.
-    assert_eq!(bin(&Value::Real(f64::NEG_INFINITY), &n), numeric_bytes(0, 0, 0xF000, 32, &[]));
-}
-
-#[test]
-fn numeric_binary_roundtrip() {
-    let n = Type::NUMERIC;
-    for v in [
-        text("0"),
-        text("-123456789"),
-        text("-9223372036854775808"),
-        text("12345.678"),
-        text("-0.0001"),
-        text("123456789012345678901234567890.123456789"),
-    ] {
-        let b = bin(&v, &n);
-        assert_eq!(db(&b, &n), v);
-        assert_eq!(bin(&db(&b, &n), &n), b);
-    }
-    assert_eq!(db(&numeric_bytes(2, 0, 0, 2, &[1, 5000]), &n), text("1.50"));
-    assert_eq!(db_err(&numeric_bytes(1, 0, 0, 0, &[]), &n).sqlstate, "08P01");
-    assert_eq!(db_err(&numeric_bytes(1, 0, 0, 0, &[10000]), &n).sqlstate, "22P03");
-    assert_eq!(db_err(&numeric_bytes(0, 0, 0x1234, 0, &[]), &n).sqlstate, "22P03");
-    assert_eq!(db_err(&[0, 0, 0], &n).sqlstate, "08P01");
-}
-
-#[test]
 fn text_types() {
     for ty in [Type::TEXT, Type::VARCHAR, Type::BPCHAR, Type::NAME] {
         assert_eq!(dt("héllo", &ty), text("héllo"));
@@ -340,82 +270,6 @@ fn uuid_forms() {
     assert_eq!(dt_err("a0eebc99", &Type::UUID).sqlstate, "22P02");
     assert_eq!(dt_err("g0eebc999c0b4ef8bb6d6bb9bd380a11", &Type::UUID).sqlstate, "22P02");
     assert_eq!(db_err(&[0; 15], &Type::UUID).sqlstate, "08P01");
-}
-
-#[test]
-fn calendar_math() {
-    assert_eq!(time::days_from_civil(1970, 1, 1), 0);
-    assert_eq!(time::days_from_civil(2000, 1, 1), PG_EPOCH_DAYS);
-    for d in [-800_000i64, -1, 0, 59, 60, 11_016, 2_932_896] {
-        let (y, m, dd) = time::civil_from_days(d);
-        assert_eq!(time::days_from_civil(y, m, dd), d);
-    }
-    assert_eq!(time::civil_from_days(19_782), (2024, 2, 29));
-}
-
-#[test]
-fn date_roundtrip() {
-    assert_eq!(dt("2024-02-29", &Type::DATE), text("2024-02-29"));
-    assert_eq!(dt(" 2024-3-5 ", &Type::DATE), text("2024-03-05"));
-    assert_eq!(txt(&text("2024-02-29"), &Type::DATE), "2024-02-29");
-    assert_eq!(bin(&text("2000-01-01"), &Type::DATE), vec![0, 0, 0, 0]);
-    assert_eq!(bin(&text("1999-12-31"), &Type::DATE), (-1i32).to_be_bytes().to_vec());
-    let b = bin(&text("2024-02-29"), &Type::DATE);
-    assert_eq!(db(&b, &Type::DATE), text("2024-02-29"));
-    assert_eq!(db(&i32::MAX.to_be_bytes(), &Type::DATE), text("infinity"));
-    assert_eq!(dt_err("2023-02-29", &Type::DATE).sqlstate, "22008");
-    assert_eq!(dt_err("yesterday-ish", &Type::DATE).sqlstate, "22007");
-}
-
-#[test]
-fn time_roundtrip() {
-    assert_eq!(dt("12:34:56.789000", &Type::TIME), text("12:34:56.789"));
-    assert_eq!(dt("7:05", &Type::TIME), text("07:05:00"));
-    assert_eq!(dt("23:59:59.1234567", &Type::TIME), text("23:59:59.123457"));
-    let b = bin(&text("12:34:56.789"), &Type::TIME);
-    assert_eq!(b, 45_296_789_000i64.to_be_bytes().to_vec());
-    assert_eq!(db(&b, &Type::TIME), text("12:34:56.789"));
-    assert_eq!(txt(&text("12:34:56.789"), &Type::TIME), "12:34:56.789");
-    assert_eq!(dt_err("25:00", &Type::TIME).sqlstate, "22008");
-    assert_eq!(db_err(&(-1i64).to_be_bytes(), &Type::TIME).sqlstate, "22008");
-}
-
-#[test]
-fn timestamp_roundtrip() {
-    let ts = Type::TIMESTAMP;
-    assert_eq!(dt("2024-02-29T12:34:56.789", &ts), text("2024-02-29 12:34:56.789"));
-    assert_eq!(dt("2024-02-29 12:34:56+05", &ts), text("2024-02-29 12:34:56"));
-    assert_eq!(dt("2024-02-29", &ts), text("2024-02-29 00:00:00"));
-    assert_eq!(txt(&text("2024-02-29 12:34:56.789"), &ts), "2024-02-29 12:34:56.789");
-    assert_eq!(bin(&text("2000-01-01 00:00:00"), &ts), vec![0; 8]);
-    assert_eq!(bin(&text("2000-01-01 00:00:01"), &ts), 1_000_000i64.to_be_bytes().to_vec());
-    let b = bin(&text("1969-07-20 20:17:40.5"), &ts);
-    assert_eq!(db(&b, &ts), text("1969-07-20 20:17:40.5"));
-    assert_eq!(db(&i64::MIN.to_be_bytes(), &ts), text("-infinity"));
-    assert_eq!(dt_err("2024-13-01 00:00:00", &ts).sqlstate, "22008");
-    assert_eq!(dt_err("2024-01-01 00:00:00 junk", &ts).sqlstate, "22007");
-}
-
-#[test]
-fn timestamptz_utc_conversion() {
-    let tz = Type::TIMESTAMPTZ;
-    assert_eq!(dt("2024-02-29 12:34:56.789+02", &tz), text("2024-02-29 10:34:56.789+00"));
-    assert_eq!(dt("2024-03-01T01:00:00-05:30", &tz), text("2024-03-01 06:30:00+00"));
-    assert_eq!(dt("2024-03-01 00:30:00+01:00", &tz), text("2024-02-29 23:30:00+00"));
-    assert_eq!(dt("2024-03-01 00:30:00Z", &tz), text("2024-03-01 00:30:00+00"));
-    assert_eq!(dt("2024-03-01 00:30:00", &tz), text("2024-03-01 00:30:00+00"));
-    assert_eq!(txt(&text("2024-02-29 10:34:56.789"), &tz), "2024-02-29 10:34:56.789+00");
-    assert_eq!(txt(&text("infinity"), &tz), "infinity");
-}
-
-#[test]
-fn timestamptz_binary_roundtrip() {
-    let tz = Type::TIMESTAMPTZ;
-    let b = bin(&text("2024-02-29 10:34:56.789"), &tz);
-    let expect = (19_782i64 - PG_EPOCH_DAYS) * 86_400_000_000 + 38_096_789_000;
-    assert_eq!(b, expect.to_be_bytes().to_vec());
-    assert_eq!(db(&b, &tz), text("2024-02-29 10:34:56.789+00"));
-    assert_eq!(db_err(&[0; 4], &tz).sqlstate, "08P01");
 }
 
 #[test]
@@ -528,36 +382,6 @@ fn no_panic_on_garbage() {
             let _ = encode_binary(&v, ty);
         }
     }
-}
-
-#[test]
-fn numeric_special_values() {
-    assert_eq!(dt("NaN", &Type::NUMERIC), text("NaN"));
-    assert_eq!(dt("-Infinity", &Type::NUMERIC), text("-Infinity"));
-    assert_eq!(txt(&Value::Real(f64::INFINITY), &Type::NUMERIC), "Infinity");
-    assert_eq!(txt(&text("-Infinity"), &Type::NUMERIC), "-Infinity");
-    assert_eq!(dt("-0.00", &Type::NUMERIC), text("0.00"));
-    assert_eq!(db(&numeric_bytes(0, 0, 0xD000, 0, &[]), &Type::NUMERIC), text("Infinity"));
-}
-
-#[test]
-fn numeric_binary_extreme_weight() {
-    let n = Type::NUMERIC;
-    let v = db(&numeric_bytes(1, i16::MAX, 0, 0, &[1]), &n);
-    assert!(matches!(&v, Value::Text(s) if s.len() == 4 * 32767 + 1));
-    let v = db(&numeric_bytes(1, i16::MIN, 0, 0x3fff, &[1]), &n);
-    assert!(matches!(&v, Value::Text(s) if s.len() == 2 + 0x3fff && s.trim_end_matches('0') == "0."));
-    assert_eq!(db_err(&numeric_bytes(-1, 0, 0, 0, &[]), &n).sqlstate, "22P03");
-}
-
-#[test]
-fn timestamp_edge_cases() {
-    let ts = Type::TIMESTAMP;
-    assert_eq!(dt("2023-12-31 23:59:59.9999999", &ts), text("2024-01-01 00:00:00"));
-    assert_eq!(dt("infinity", &ts), text("infinity"));
-    assert_eq!(bin(&text("infinity"), &ts), i64::MAX.to_be_bytes().to_vec());
-    assert_eq!(dt_err("999999-01-01", &ts).sqlstate, "22008");
-    assert_eq!(dt_err("2024-01-01 10:00:00+99", &Type::TIMESTAMPTZ).sqlstate, "22008");
 }
 
 #[test]
