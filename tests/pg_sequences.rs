@@ -47,7 +47,7 @@ async fn nextval_never_repeats_across_nodes_and_a_leader_kill() {
             while !stop.load(Ordering::Relaxed) {
                 round += 1;
                 // Half the numbers as a query, half as the key of an inserted row.
-                let drawn = if round % 2 == 0 {
+                let drawn = if round.is_multiple_of(2) {
                     client.query_one("SELECT nextval('ids')", &[]).await.map(|r| r.get::<_, i64>(0))
                 } else {
                     client

@@ -35,26 +35,10 @@ impl PgType {
     /// The name an array of this type stores its elements by (`db::array_functions`): the declared type of an
     /// array column is it with a leading `_`. `None` for types arrays of which raftsql does not keep.
     pub fn element_decl(self) -> Option<&'static str> {
-        Some(match self {
-            PgType::Bool => "BOOL",
-            PgType::Int2 => "INT2",
-            PgType::Int4 => "INT4",
-            PgType::Int8 => "INT8",
-            PgType::Float4 => "FLOAT4",
-            PgType::Float8 => "FLOAT8",
-            PgType::Numeric => "NUMERIC",
-            PgType::Text => "TEXT",
-            PgType::Varchar => "VARCHAR",
-            PgType::Bpchar => "BPCHAR",
-            PgType::Date => "DATE",
-            PgType::Time => "TIME",
-            PgType::Timestamp => "TIMESTAMP",
-            PgType::Timestamptz => "TIMESTAMPTZ",
-            PgType::Json => "JSON",
-            PgType::Jsonb => "JSONB",
-            PgType::Uuid => "UUID",
-            PgType::Bytea | PgType::Interval | PgType::Array(_) => return None,
-        })
+        match self {
+            PgType::Array(_) => None,
+            t => crate::pg::type_table::of(t).element_decl,
+        }
     }
 
     /// The array type whose elements are `self` (an array of arrays stays the array: one dimension only).
@@ -90,28 +74,7 @@ impl PgType {
         let words: Vec<String> = name.split_whitespace().map(|w| w.to_ascii_lowercase()).collect();
         let norm = words.join(" ");
         let norm = norm.strip_prefix("pg_catalog.").unwrap_or(&norm);
-        Some(match norm {
-            "bool" | "boolean" => PgType::Bool,
-            "int2" | "smallint" | "smallserial" | "serial2" => PgType::Int2,
-            "int" | "integer" | "int4" | "serial" | "serial4" => PgType::Int4,
-            "int8" | "bigint" | "bigserial" | "serial8" => PgType::Int8,
-            "real" | "float4" => PgType::Float4,
-            "double precision" | "float8" | "float" | "double" => PgType::Float8,
-            "numeric" | "decimal" => PgType::Numeric,
-            "text" => PgType::Text,
-            "varchar" | "character varying" => PgType::Varchar,
-            "char" | "character" | "bpchar" => PgType::Bpchar,
-            "bytea" => PgType::Bytea,
-            "date" => PgType::Date,
-            "time" | "time without time zone" => PgType::Time,
-            "timestamp" | "timestamp without time zone" => PgType::Timestamp,
-            "timestamptz" | "timestamp with time zone" => PgType::Timestamptz,
-            "interval" => PgType::Interval,
-            "json" => PgType::Json,
-            "jsonb" => PgType::Jsonb,
-            "uuid" => PgType::Uuid,
-            _ => return None,
-        })
+        crate::pg::type_table::by_name(norm).and_then(|t| t.ty)
     }
 
     /// From a parsed sqlparser data type (`None` for types raftsql does not support, including arrays).
@@ -150,13 +113,8 @@ impl PgType {
     /// The SQLite type to `CAST` a value of this type to, or `None` when the value is kept as is (stored as text).
     pub fn sqlite_cast_target(self) -> Option<&'static str> {
         match self {
-            PgType::Int2 | PgType::Int4 | PgType::Int8 => Some("INTEGER"),
-            PgType::Float4 | PgType::Float8 => Some("REAL"),
-            PgType::Numeric => Some("NUMERIC"),
-            PgType::Text | PgType::Varchar | PgType::Bpchar => Some("TEXT"),
-            PgType::Bytea => Some("BLOB"),
-            PgType::Bool => Some("BOOLEAN"),
-            _ => None,
+            PgType::Array(_) => None,
+            t => crate::pg::type_table::of(t).sqlite_cast,
         }
     }
 }
@@ -198,30 +156,14 @@ pub(crate) fn column_type(dt: &DataType) -> Result<ColumnType, DialectError> {
             format!("VARCHAR{}", len(l))
         }
         (PgType::Bpchar, DataType::Char(l) | DataType::Character(l)) => format!("CHAR{}", len(l)),
-        (PgType::Varchar, _) => "VARCHAR".into(),
-        (PgType::Bpchar, _) => "CHAR".into(),
-        (PgType::Bool, _) => "BOOLEAN".into(),
-        (PgType::Int2, _) => "INT2".into(),
-        (PgType::Int4, _) => "INT4".into(),
-        (PgType::Int8, _) => "INT8".into(),
-        (PgType::Float4, _) => "FLOAT4".into(),
-        (PgType::Float8, _) => "FLOAT8".into(),
         // Decimal text with numeric ordering: see `db::numeric_functions`.
         (PgType::Numeric, DataType::Numeric(info) | DataType::Decimal(info) | DataType::Dec(info)) => {
             numeric_column_type(info)?
         }
         (PgType::Numeric, _) => numeric_column_type(&ExactNumberInfo::None)?,
-        (PgType::Text, _) => "TEXT".into(),
-        (PgType::Bytea, _) => "BLOB".into(),
-        (PgType::Date, _) => "DATE".into(),
-        (PgType::Time, _) => "TIME".into(),
-        (PgType::Timestamp, _) => "TIMESTAMP".into(),
-        (PgType::Timestamptz, _) => "TIMESTAMPTZ".into(),
-        (PgType::Interval, _) => "INTERVAL".into(),
-        (PgType::Json, _) => "JSON".into(),
-        (PgType::Jsonb, _) => "JSONB".into(),
-        (PgType::Uuid, _) => "UUID".into(),
         (PgType::Array(_), _) => return Err(unsupported_type(dt)),
+        // The declared type raftsql's DDL writes for it.
+        (t, _) => crate::pg::type_table::of(t).decls[0].into(),
     };
     Ok(ColumnType::Declared(name))
 }

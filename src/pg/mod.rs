@@ -35,6 +35,7 @@ pub mod simple_query;
 pub mod startup;
 pub mod stats;
 pub mod tls;
+pub mod type_table;
 pub mod types;
 
 pub use server::{serve, AuthMethod, PgOptions, PgShared};

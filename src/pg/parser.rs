@@ -45,83 +45,24 @@ impl Prepared {
 
 /// The PostgreSQL type of a dialect type.
 pub fn pg_type(t: PgType) -> Type {
-    match t {
-        PgType::Bool => Type::BOOL,
-        PgType::Int2 => Type::INT2,
-        PgType::Int4 => Type::INT4,
-        PgType::Int8 => Type::INT8,
-        PgType::Float4 => Type::FLOAT4,
-        PgType::Float8 => Type::FLOAT8,
-        PgType::Numeric => Type::NUMERIC,
-        PgType::Text => Type::TEXT,
-        PgType::Varchar => Type::VARCHAR,
-        PgType::Bpchar => Type::BPCHAR,
-        PgType::Bytea => Type::BYTEA,
-        PgType::Date => Type::DATE,
-        PgType::Time => Type::TIME,
-        PgType::Timestamp => Type::TIMESTAMP,
-        PgType::Timestamptz => Type::TIMESTAMPTZ,
-        PgType::Interval => Type::INTERVAL,
-        PgType::Json => Type::JSON,
-        PgType::Jsonb => Type::JSONB,
-        PgType::Uuid => Type::UUID,
-        PgType::Array(element) => array_type(*element),
-    }
+    let row = crate::pg::type_table::of(t);
+    let oid = if matches!(t, PgType::Array(_)) { row.array_oid } else { row.oid };
+    Type::from_oid(oid).unwrap_or(Type::TEXT)
 }
 
 /// The PostgreSQL array type of a dialect element type.
 pub fn array_type(t: PgType) -> Type {
-    match t {
-        PgType::Bool => Type::BOOL_ARRAY,
-        PgType::Int2 => Type::INT2_ARRAY,
-        PgType::Int4 => Type::INT4_ARRAY,
-        PgType::Int8 => Type::INT8_ARRAY,
-        PgType::Float4 => Type::FLOAT4_ARRAY,
-        PgType::Float8 => Type::FLOAT8_ARRAY,
-        PgType::Numeric => Type::NUMERIC_ARRAY,
-        PgType::Text => Type::TEXT_ARRAY,
-        PgType::Varchar => Type::VARCHAR_ARRAY,
-        PgType::Bpchar => Type::BPCHAR_ARRAY,
-        PgType::Bytea => Type::BYTEA_ARRAY,
-        PgType::Date => Type::DATE_ARRAY,
-        PgType::Time => Type::TIME_ARRAY,
-        PgType::Timestamp => Type::TIMESTAMP_ARRAY,
-        PgType::Timestamptz => Type::TIMESTAMPTZ_ARRAY,
-        PgType::Interval => Type::INTERVAL_ARRAY,
-        PgType::Json => Type::JSON_ARRAY,
-        PgType::Jsonb => Type::JSONB_ARRAY,
-        PgType::Uuid => Type::UUID_ARRAY,
-        PgType::Array(_) => Type::TEXT_ARRAY,
-    }
+    pg_type(t.array_of())
 }
 
 /// The dialect type of a PostgreSQL type, for inference.
 pub fn from_type(t: &Type) -> Option<PgType> {
-    Some(match *t {
-        Type::BOOL => PgType::Bool,
-        Type::INT2 => PgType::Int2,
-        Type::INT4 => PgType::Int4,
-        Type::INT8 => PgType::Int8,
-        Type::FLOAT4 => PgType::Float4,
-        Type::FLOAT8 => PgType::Float8,
-        Type::NUMERIC => PgType::Numeric,
-        Type::TEXT => PgType::Text,
-        Type::VARCHAR => PgType::Varchar,
-        Type::BPCHAR => PgType::Bpchar,
-        Type::BYTEA => PgType::Bytea,
-        Type::DATE => PgType::Date,
-        Type::TIME => PgType::Time,
-        Type::TIMESTAMP => PgType::Timestamp,
-        Type::TIMESTAMPTZ => PgType::Timestamptz,
-        Type::INTERVAL => PgType::Interval,
-        Type::JSON => PgType::Json,
-        Type::JSONB => PgType::Jsonb,
-        Type::UUID => PgType::Uuid,
-        _ => match t.kind() {
-            postgres_types::Kind::Array(element) => from_type(element)?.array_of(),
-            _ => return None,
-        },
-    })
+    let oid = t.oid();
+    if let Some(row) = crate::pg::type_table::by_oid(oid) {
+        return row.ty;
+    }
+    let element = crate::pg::type_table::TYPES.iter().find(|r| r.array_oid == oid)?;
+    element.ty.map(PgType::array_of)
 }
 
 /// Inference with the schema at hand: column types from `pragma_table_info`, parameter types as resolved.

@@ -6,7 +6,7 @@
 use super::relations::{
     constant_rows, quote, DATABASE, DATABASE_OWNER, INFORMATION_SCHEMA, OWNER, PG_CATALOG, PG_TOAST, PUBLIC,
 };
-use super::sql::{array_of, CATALOG_TYPES, TYPES};
+use super::sql::TYPES;
 use super::Session;
 use crate::pg::dialect_types::PgType::{self, Bool, Float4, Int2, Int4, Int8, Text};
 
@@ -56,19 +56,10 @@ pub(super) const PG_TYPE: &[(&str, PgType)] = &[
 ];
 
 pub(super) fn pg_type(_: &Session) -> String {
-    let category = |name: &str| match name {
-        "bool" => "B",
-        "int2" | "int4" | "int8" | "float4" | "float8" | "numeric" | "oid" => "N",
-        "text" | "varchar" | "bpchar" | "name" | "char" => "S",
-        "date" | "time" | "timestamp" | "timestamptz" => "D",
-        "interval" => "T",
-        _ => "U",
-    };
     let rows: Vec<Vec<String>> = TYPES
         .iter()
-        .map(|t| (t.1, t.2, t.3))
-        .chain(CATALOG_TYPES.iter().map(|t| (t.0, t.1, t.2)))
-        .map(|(oid, name, len)| {
+        .map(|t| (t.oid, t.typname, t.typlen, t.array_oid, t.category))
+        .map(|(oid, name, len, array, category)| {
             let byval = (1..=8).contains(&len);
             let collation = if matches!(name, "text" | "varchar" | "bpchar") { 100 } else { 0 };
             let f = |suffix: &str| quote(&format!("{name}{suffix}"));
@@ -80,14 +71,14 @@ pub(super) fn pg_type(_: &Session) -> String {
                 len.to_string(),
                 i32::from(byval).to_string(),
                 "'b'".into(),
-                quote(category(name)),
+                quote(category),
                 "0".into(),
                 "1".into(),
                 "','".into(),
                 "0".into(),
                 "'-'".into(),
                 "0".into(),
-                array_of(oid).map_or(0, |a| a).to_string(),
+                array.to_string(),
                 f("in"),
                 f("out"),
                 f("recv"),
@@ -103,40 +94,37 @@ pub(super) fn pg_type(_: &Session) -> String {
         })
         .collect();
     // One-dimensional arrays of each of them (`_int4`): what drivers look up before sending or reading arrays.
-    let arrays = TYPES.iter().map(|t| (t.1, t.2)).chain(CATALOG_TYPES.iter().map(|t| (t.0, t.1))).filter_map(
-        |(element, name)| {
-            let oid = array_of(element)?;
-            let f = |function: &str| quote(function);
-            Some(vec![
-                oid.to_string(),
-                quote(&format!("_{name}")),
-                PG_CATALOG.to_string(),
-                OWNER.to_string(),
-                "-1".into(),
-                "0".into(),
-                "'b'".into(),
-                "'A'".into(),
-                "0".into(),
-                "1".into(),
-                "','".into(),
-                "0".into(),
-                "'array_subscript_handler'".into(),
-                element.to_string(),
-                "0".into(),
-                f("array_in"),
-                f("array_out"),
-                f("array_recv"),
-                f("array_send"),
-                "0".into(),
-                "-1".into(),
-                "0".into(),
-                if matches!(name, "text" | "varchar" | "bpchar") { "100" } else { "0" }.into(),
-                "0".into(),
-                "NULL".into(),
-                "NULL".into(),
-            ])
-        },
-    );
+    let arrays = TYPES.iter().map(|t| (t.oid, t.typname, t.array_oid)).map(|(element, name, oid)| {
+        let f = |function: &str| quote(function);
+        vec![
+            oid.to_string(),
+            quote(&format!("_{name}")),
+            PG_CATALOG.to_string(),
+            OWNER.to_string(),
+            "-1".into(),
+            "0".into(),
+            "'b'".into(),
+            "'A'".into(),
+            "0".into(),
+            "1".into(),
+            "','".into(),
+            "0".into(),
+            "'array_subscript_handler'".into(),
+            element.to_string(),
+            "0".into(),
+            f("array_in"),
+            f("array_out"),
+            f("array_recv"),
+            f("array_send"),
+            "0".into(),
+            "-1".into(),
+            "0".into(),
+            if matches!(name, "text" | "varchar" | "bpchar") { "100" } else { "0" }.into(),
+            "0".into(),
+            "NULL".into(),
+            "NULL".into(),
+        ]
+    });
     let rows: Vec<Vec<String>> = rows.into_iter().chain(arrays).collect();
     constant_rows(PG_TYPE, &rows)
 }

@@ -86,8 +86,8 @@ pub(super) fn information_columns(s: &Session) -> String {
     let oid = type_oid(&decl);
     let modifier = typmod(&decl);
     let mut udt = format!("CASE {oid}");
-    for (_, type_oid, name, ..) in TYPES {
-        udt.push_str(&format!(" WHEN {type_oid} THEN '{name}'"));
+    for t in TYPES {
+        udt.push_str(&format!(" WHEN {} THEN '{}'", t.oid, t.typname));
     }
     udt.push_str(" END");
     format!(

@@ -198,8 +198,8 @@ pub(super) const PG_ATTRIBUTE: &[(&str, PgType)] = &[
 pub(super) fn pg_attribute(_: &Session) -> String {
     let typlen = {
         let mut case = format!("CASE {}", type_oid("x.decl"));
-        for (_, oid, _, len, _) in TYPES {
-            case.push_str(&format!(" WHEN {oid} THEN {len}"));
+        for t in TYPES {
+            case.push_str(&format!(" WHEN {} THEN {}", t.oid, t.typlen));
         }
         case.push_str(" ELSE -1 END");
         case

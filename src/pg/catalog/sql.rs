@@ -2,59 +2,7 @@
 //! types to PostgreSQL types (OID, size, the name `format_type` prints), and the expressions computing OIDs and
 //! type modifiers from the schema.
 
-/// PostgreSQL types raftsql stores: (declared type names SQLite keeps, OID, typname, typlen, format_type name).
-/// The first declared name is the one raftsql's DDL writes.
-pub const TYPES: &[(&[&str], u32, &str, i16, &str)] = &[
-    (&["BOOLEAN", "BOOL"], 16, "bool", 1, "boolean"),
-    (&["BLOB", "BYTEA"], 17, "bytea", -1, "bytea"),
-    (&["NAME"], 19, "name", 64, "name"),
-    (&["INT8", "INTEGER", "BIGINT", "BIGSERIAL"], 20, "int8", 8, "bigint"),
-    (&["INT2", "SMALLINT", "SMALLSERIAL"], 21, "int2", 2, "smallint"),
-    (&["INT4", "INT", "MEDIUMINT", "SERIAL"], 23, "int4", 4, "integer"),
-    (&["TEXT", "CLOB"], 25, "text", -1, "text"),
-    (&["JSON"], 114, "json", -1, "json"),
-    (&["FLOAT4", "REAL"], 700, "float4", 4, "real"),
-    (&["FLOAT8", "DOUBLE", "DOUBLE PRECISION", "FLOAT"], 701, "float8", 8, "double precision"),
-    (&["CHAR", "CHARACTER", "BPCHAR"], 1042, "bpchar", -1, "character"),
-    (&["VARCHAR", "CHARACTER VARYING"], 1043, "varchar", -1, "character varying"),
-    (&["DATE"], 1082, "date", 4, "date"),
-    (&["TIME", "TIME WITHOUT TIME ZONE"], 1083, "time", 8, "time without time zone"),
-    (&["TIMESTAMP", "TIMESTAMP WITHOUT TIME ZONE", "DATETIME"], 1114, "timestamp", 8, "timestamp without time zone"),
-    (&["TIMESTAMPTZ", "TIMESTAMP WITH TIME ZONE"], 1184, "timestamptz", 8, "timestamp with time zone"),
-    (&["INTERVAL"], 1186, "interval", 16, "interval"),
-    (&["NUMERIC_TEXT", "NUMERIC", "DECIMAL"], 1700, "numeric", -1, "numeric"),
-    (&["UUID"], 2950, "uuid", 16, "uuid"),
-    (&["JSONB"], 3802, "jsonb", -1, "jsonb"),
-];
-
-/// PostgreSQL's array type OID for an element type OID, for the types raftsql knows.
-pub fn array_of(element: u32) -> Option<u32> {
-    Some(match element {
-        16 => 1000,
-        17 => 1001,
-        18 => 1002,
-        19 => 1003,
-        20 => 1016,
-        21 => 1005,
-        23 => 1007,
-        25 => 1009,
-        26 => 1028,
-        114 => 199,
-        700 => 1021,
-        701 => 1022,
-        1042 => 1014,
-        1043 => 1015,
-        1082 => 1182,
-        1083 => 1183,
-        1114 => 1115,
-        1184 => 1185,
-        1186 => 1187,
-        1700 => 1231,
-        2950 => 2951,
-        3802 => 3807,
-        _ => return None,
-    })
-}
+pub use crate::pg::type_table::{array_of, TYPES};
 
 /// The catalogs' arrays of numbers (kept as text, see `schema_rows`): whether each is a vector
 /// (`int2vector`/`oidvector`: space-separated, subscripts from 0) rather than an array (`{1,2}`, from 1), and
@@ -80,18 +28,10 @@ pub fn number_array(column: &str) -> Option<(bool, crate::pg::dialect_types::PgT
     NUMBER_ARRAYS.iter().find(|(n, ..)| column.eq_ignore_ascii_case(n)).map(|(_, vector, t)| (*vector, *t))
 }
 
-/// Types that only the catalogs use (oid, "char"): (OID, typname, typlen, format_type name).
-pub const CATALOG_TYPES: &[(u32, &str, i16, &str)] = &[(18, "char", 1, "\"char\""), (26, "oid", 4, "oid")];
-
 /// `pg_type.typlen` of a type raftsql sends: its fixed width in bytes, -1 for variable-width ones (arrays and
 /// unknown types included), as RowDescription carries it.
 pub fn typlen(oid: u32) -> i16 {
-    TYPES
-        .iter()
-        .map(|t| (t.1, t.3))
-        .chain(CATALOG_TYPES.iter().map(|t| (t.0, t.2)))
-        .find(|(o, _)| *o == oid)
-        .map_or(-1, |(_, len)| len)
+    crate::pg::type_table::by_oid(oid).map_or(-1, |t| t.typlen)
 }
 
 /// The type modifier of a declared type, as `typmod` computes it in SQL: `(n)` of character types is n + 4,
@@ -127,7 +67,7 @@ pub fn decl_oid(decl: &str) -> Option<u32> {
     if let Some(element) = base.strip_prefix('_') {
         return decl_oid(element).and_then(array_of);
     }
-    TYPES.iter().find(|(names, ..)| names.contains(&base.as_str())).map(|t| t.1)
+    crate::pg::type_table::by_decl(&base).map(|t| t.oid)
 }
 
 /// SQL: true for the SQLite objects that are the user's (not SQLite's, not raftsql's), given the name column.
@@ -150,12 +90,9 @@ fn decl_base(decl: &str) -> String {
 /// SQL: the type OID of the declared type `decl` (text when unknown, as raftsql shows such columns).
 pub fn type_oid(decl: &str) -> String {
     let mut out = format!("CASE {}", decl_base(decl));
-    for (names, oid, ..) in TYPES {
-        for n in *names {
-            out.push_str(&format!(" WHEN '{n}' THEN {oid}"));
-            if let Some(array) = array_of(*oid) {
-                out.push_str(&format!(" WHEN '_{n}' THEN {array}"));
-            }
+    for t in TYPES {
+        for n in t.decls {
+            out.push_str(&format!(" WHEN '{n}' THEN {} WHEN '_{n}' THEN {}", t.oid, t.array_oid));
         }
     }
     out.push_str(" ELSE 25 END");
@@ -181,8 +118,8 @@ pub fn typmod(decl: &str) -> String {
 /// SQL: `format_type(oid, typmod)`, as PostgreSQL prints a column's type.
 pub fn format_type(oid: &str, typmod: &str) -> String {
     let mut out = format!("CASE {oid}");
-    let names = TYPES.iter().map(|t| (t.1, t.4)).chain(CATALOG_TYPES.iter().map(|t| (t.0, t.3)));
-    for (type_oid, name) in names {
+    for t in TYPES {
+        let (type_oid, name) = (t.oid, t.display);
         let modifier = match type_oid {
             1042 | 1043 => format!(" || CASE WHEN {typmod} >= 4 THEN '(' || ({typmod} - 4) || ')' ELSE '' END"),
             1700 => format!(
@@ -192,9 +129,7 @@ pub fn format_type(oid: &str, typmod: &str) -> String {
             _ => String::new(),
         };
         out.push_str(&format!(" WHEN {type_oid} THEN '{}'{modifier}", name.replace('\'', "''")));
-        if let Some(array) = array_of(type_oid) {
-            out.push_str(&format!(" WHEN {array} THEN '{}'{modifier} || '[]'", name.replace('\'', "''")));
-        }
+        out.push_str(&format!(" WHEN {} THEN '{}'{modifier} || '[]'", t.array_oid, name.replace('\'', "''")));
     }
     out.push_str(&format!(" WHEN NULL THEN NULL ELSE CASE WHEN {oid} IS NULL THEN NULL ELSE '???' END END"));
     out
