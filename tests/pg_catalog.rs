@@ -82,6 +82,9 @@ select constraint_name, unique_constraint_name, match_option, update_rule, delet
 select column_name, column_default, data_type, is_identity from information_schema.columns
   where table_name = 'tagged' order by ordinal_position;
 select conname, contype, conkey from pg_constraint where conrelid = 'tagged'::regclass order by 1;
+create table priced (id int, price numeric(10,2));
+insert into priced values (1, 10.50);
+select coalesce(price, 0) as p, price * 2 as d, -price as n, id + 1 as i from priced;
 "#;
 
 fn script(port: u16, sql: &str) -> String {

@@ -48,6 +48,9 @@ pub struct Translated {
     pub functions: Vec<String>,
     /// `SELECT ... FOR UPDATE/SHARE`: `Some(true)` with NOWAIT.
     pub row_lock: Option<bool>,
+    /// The PostgreSQL statement as parsed (before its translation), for a statement returning rows: what
+    /// inference with the schema reads (`parser::schema_result_types`) without parsing it again.
+    pub source: Option<std::sync::Arc<Statement>>,
 }
 
 /// What a session knows that SQLite cannot: the values of `current_user`, `pg_backend_pid()` and
@@ -228,7 +231,7 @@ mod statement;
 mod xform;
 
 use casts::{array_element, bool_text, cast_expr, sqlite_cast, translate_cast};
-use depth::{dismantle_expr, dismantle_set, set_depth, spine_len, too_deep};
+use depth::{dismantle_expr, dismantle_set, set_depth, shallow, spine_len, too_deep};
 use explain::explain;
 use insert::insert_sql;
 use names::name_columns;

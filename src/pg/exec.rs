@@ -10,7 +10,7 @@ use pgwire::error::ErrorInfo;
 
 use crate::db::exec::Access;
 use crate::db::{QueryResult, Value};
-use crate::pg::dialect::{StatementKind, Translated};
+use crate::pg::dialect::{PgType, StatementKind, Translated};
 use crate::pg::errors::{error, exec_error};
 use crate::pg::settings::Settings;
 use crate::pg::types::{type_for_decl, type_for_value};
@@ -97,6 +97,21 @@ pub fn apply_settings(session: &mut Session, settings: &Settings) {
     session.lock_timeout = settings.duration("lock_timeout").unwrap_or(Duration::from_secs(10));
     session.idle_timeout = settings.duration("idle_in_transaction_session_timeout");
     session.time_zone = settings.time_zone();
+}
+
+/// The inferred result types of `t`, with the schema's help when a column has neither a declared type nor a type
+/// the translation could infer (`coalesce(price, 0)`): one inference over the schema, on a read connection.
+async fn result_types(session: &Session, t: &Translated, result: &QueryResult) -> Vec<Option<PgType>> {
+    let known = |i: usize| result.columns[i].decl_type.is_some() || t.result_types.get(i).copied().flatten().is_some();
+    if t.source.is_none() || (0..result.columns.len()).all(known) {
+        return t.result_types.clone();
+    }
+    let (t, columns) = (t.clone(), result.columns.len());
+    session
+        .node()
+        .reads
+        .with_connection(move |conn| crate::pg::parser::schema_result_types(conn, &t, &[], columns))
+        .await
 }
 
 /// Runs one statement. Errors inside a transaction block put it in the failed state.
@@ -257,8 +272,9 @@ async fn run_inner(
             .map_err(exec)?;
             session.remember_sequences(&result);
             if t.returns_rows {
+                let inferred = result_types(session, t, &result).await;
                 Ok(Outcome::Rows {
-                    fields: fields_from_result(&result, &t.result_types),
+                    fields: fields_from_result(&result, &inferred),
                     rows: result.rows,
                     tag_prefix: tag_prefix(kind).into(),
                 })

@@ -125,12 +125,31 @@ impl From<rusqlite::Error> for DescribeError {
     }
 }
 
+/// The result types of `t` inferred with the schema (column types from `pragma_table_info`) and the parameter
+/// types at hand, where they tell more than the schema-free inference of the translation; empty when the
+/// column count (`columns`) does not match.
+pub fn schema_result_types(conn: &Connection, t: &Translated, params: &[Type], columns: usize) -> Vec<Option<PgType>> {
+    let ctx = DbContext { conn, tables: &t.tables, params };
+    let inferred = t
+        .source
+        .as_deref()
+        .map(|stmt| infer_statement(stmt, &ctx))
+        .filter(|types| types.len() == columns)
+        // What the schema does not tell, the translation may (decimal arithmetic on derived columns).
+        .map(|types| types.into_iter().zip(&t.result_types).map(|(a, b)| a.or(*b)).collect())
+        .unwrap_or_else(|| t.result_types.clone());
+    if inferred.len() == columns {
+        inferred
+    } else {
+        Vec::new()
+    }
+}
+
 /// Parameter types and result columns of `t`, read from the schema on a read connection. With `strict`, a
 /// parameter tied to a column the schema lacks is `SchemaBehind`; without, its type falls back to text.
 fn describe(
     conn: &Connection,
     t: &Translated,
-    sql: &str,
     client_types: &[Option<Type>],
     strict: bool,
 ) -> Result<Description, DescribeError> {
@@ -174,17 +193,7 @@ fn describe(
         StatementKind::Show(name) => vec![ResultColumn::new(crate::pg::settings::display_name(name), Type::TEXT)],
         _ if t.returns_rows => {
             let stmt = conn.prepare(&t.sqlite_sql)?;
-            // Infer again with the schema and the parameter types at hand.
-            let ctx = DbContext { conn, tables: &t.tables, params: &params };
-            let inferred = sqlparser::parser::Parser::parse_sql(&sqlparser::dialect::PostgreSqlDialect {}, sql)
-                .ok()
-                .and_then(|mut v| (!v.is_empty()).then(|| v.remove(0)))
-                .map(|stmt| infer_statement(&stmt, &ctx))
-                .filter(|types| types.len() == stmt.column_count())
-                // What the schema does not tell, the translation may (decimal arithmetic on derived columns).
-                .map(|types| types.into_iter().zip(&t.result_types).map(|(a, b)| a.or(*b)).collect())
-                .unwrap_or_else(|| t.result_types.clone());
-            let inferred = if inferred.len() == stmt.column_count() { inferred } else { Vec::new() };
+            let inferred = schema_result_types(conn, t, &params, stmt.column_count());
             let declared = crate::db::serial_columns::declared_types(conn, &stmt);
             stmt.columns()
                 .zip(declared)
@@ -214,20 +223,19 @@ impl Parser {
     async fn describe(
         &self,
         t: &Translated,
-        sql: &str,
         types: &[Option<Type>],
         strict: bool,
     ) -> Result<Description, DescribeError> {
-        let (t, sql, types) = (t.clone(), sql.to_string(), types.to_vec());
+        let (t, types) = (t.clone(), types.to_vec());
         if crate::pg::cluster_sql::wants(&t) {
             return tokio::task::spawn_blocking(move || {
                 let conn = crate::pg::cluster_sql::describe_connection()?;
-                describe(&conn, &t, &sql, &types, strict)
+                describe(&conn, &t, &types, strict)
             })
             .await
             .unwrap_or_else(|e| Err(rusqlite::Error::ToSqlConversionFailure(Box::new(e)).into()));
         }
-        self.core.reads.with_connection(move |conn| describe(conn, &t, &sql, &types, strict)).await
+        self.core.reads.with_connection(move |conn| describe(conn, &t, &types, strict)).await
     }
 }
 
@@ -249,13 +257,13 @@ impl QueryParser for Parser {
             return Err(user_error(error("42601", "cannot insert multiple commands into a prepared statement")));
         }
         let translated = statements.remove(0);
-        let described = match self.describe(&translated, sql, types, true).await {
+        let described = match self.describe(&translated, types, true).await {
             Ok(d) => d,
             // The schema may be behind the leader's (a table created or altered a moment ago, even by this
             // client through another node): catch up and look again.
             Err(_) => {
                 let _ = self.core.read_barrier().await;
-                match self.describe(&translated, sql, types, false).await {
+                match self.describe(&translated, types, false).await {
                     Ok(d) => d,
                     Err(DescribeError::Sql(e)) if translated.returns_rows => {
                         return Err(user_error(sql_error(&crate::error::SqlError::from_rusqlite(&e))))
@@ -299,7 +307,7 @@ mod tests {
 
     fn described(conn: &Connection, sql: &str, strict: bool) -> Result<Vec<Type>, DescribeError> {
         let t = translate_with(sql, None).unwrap().remove(0);
-        describe(conn, &t, sql, &[], strict).map(|(params, _)| params)
+        describe(conn, &t, &[], strict).map(|(params, _)| params)
     }
 
     #[test]

@@ -1,5 +1,6 @@
 //! Guards against statements nested deeply enough to overflow the stack when visited or printed.
 
+use super::xform::MAX_EXPR_DEPTH;
 use super::*;
 
 /// The 54001 error for trees nested too deeply.
@@ -51,4 +52,33 @@ pub(super) fn dismantle_set(body: SetExpr) {
             stack.push(*right);
         }
     }
+}
+
+/// Whether `stmt` nests no deeper than the translation accepts (`MAX_EXPR_DEPTH`): what may be cloned or walked
+/// recursively without risking the stack. Stops as soon as it knows.
+pub(super) fn shallow(stmt: &Statement) -> bool {
+    struct Probe {
+        depth: usize,
+    }
+    impl sqlparser::ast::Visitor for Probe {
+        type Break = ();
+        fn pre_visit_query(&mut self, q: &Query) -> ControlFlow<()> {
+            match set_depth(&q.body) > MAX_EXPR_DEPTH {
+                true => ControlFlow::Break(()),
+                false => ControlFlow::Continue(()),
+            }
+        }
+        fn pre_visit_expr(&mut self, e: &Expr) -> ControlFlow<()> {
+            self.depth += 1;
+            match self.depth + spine_len(e) > MAX_EXPR_DEPTH {
+                true => ControlFlow::Break(()),
+                false => ControlFlow::Continue(()),
+            }
+        }
+        fn post_visit_expr(&mut self, _: &Expr) -> ControlFlow<()> {
+            self.depth -= 1;
+            ControlFlow::Continue(())
+        }
+    }
+    sqlparser::ast::Visit::visit(stmt, &mut Probe { depth: 0 }).is_continue()
 }

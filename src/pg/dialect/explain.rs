@@ -24,6 +24,7 @@ pub(super) fn explain(
         returns_rows: true,
         result_types: vec![Some(PgType::Text)],
         row_lock: None,
+        source: None,
         ..inner
     })
 }

@@ -63,6 +63,7 @@ pub(super) fn control(kind: StatementKind) -> Translated {
         result_types: Vec::new(),
         functions: Vec::new(),
         row_lock: None,
+        source: None,
     }
 }
 

@@ -38,6 +38,16 @@ pub(super) fn translate_statement(
         name_columns(q);
     }
     let mut result_types = crate::pg::infer::infer_statement(&stmt, &crate::pg::infer::NoContext);
+    // The PostgreSQL statement as written, for inference with the schema where the schema-free one cannot tell.
+    let returns = match &stmt {
+        Statement::Query(_) => true,
+        Statement::Insert(i) => i.returning.is_some(),
+        Statement::Update { returning, .. } => returning.is_some(),
+        Statement::Delete(d) => d.returning.is_some(),
+        _ => false,
+    };
+    // (Not of a statement nested too deeply to clone safely: the visitor refuses those anyway.)
+    let source = (returns && shallow(&stmt)).then(|| std::sync::Arc::new(stmt.clone()));
     let mut x = Xform::new(session);
     if let ControlFlow::Break(e) = stmt.visit(&mut x) {
         return Err(e);
@@ -162,6 +172,7 @@ pub(super) fn translate_statement(
     let sqlite_sql = crate::pg::catalog::expand(sqlite_sql, || session.map(SessionValues::catalog).unwrap_or_default());
     let mut translated = x.finish(sqlite_sql, kind, returns_rows);
     translated.result_types = result_types;
+    translated.source = source;
     translated.row_lock = row_lock;
     Ok(translated)
 }

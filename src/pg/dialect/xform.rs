@@ -74,6 +74,7 @@ impl Xform {
             result_types: Vec::new(),
             functions: self.functions,
             row_lock: None,
+            source: None,
         }
     }
 }
