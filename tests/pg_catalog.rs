@@ -29,6 +29,7 @@ create table tagged (id serial primary key, label text not null, score int check
 create sequence order_ids start 5 increment 2 maxvalue 1000 cycle;
 create sequence small_ids as smallint;
 create table orders (id int primary key default nextval('order_ids'::regclass), note text);
+alter sequence order_ids owned by orders.id;
 "#;
 
 const QUERIES: &str = r#"\dt

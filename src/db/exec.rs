@@ -215,10 +215,11 @@ fn run_replicated_in_zone(
     };
     // A schema change (seen by the authorizer while the statement was prepared, so ordinary writes pay
     // nothing) may have added, dropped or renamed numeric or jsonb columns: their triggers follow, and the
-    // comments of what was dropped go.
+    // comments and owned sequences of what was dropped go.
     if authorizer::take_schema_change() || edits.is_some() {
         canonical_columns::sync(conn).map_err(classify)?;
         crate::db::schema_edit::drop_orphan_comments(conn).map_err(classify)?;
+        sequences::drop_orphans(conn).map_err(classify)?;
     }
     Ok(result)
 }

@@ -15,7 +15,7 @@
 use rusqlite::Connection;
 use serde::{Deserialize, Serialize};
 use sqlparser::ast::{
-    ColumnOption, ColumnOptionDef, CreateTable, DataType, Ident, ObjectName, Statement, TableConstraint,
+    ColumnOption, ColumnOptionDef, CreateTable, DataType, Expr, Ident, ObjectName, Statement, TableConstraint,
 };
 use sqlparser::dialect::SQLiteDialect;
 use sqlparser::parser::Parser;
@@ -111,7 +111,12 @@ fn apply_one(conn: &Connection, edit: &SchemaEdit) -> EditResult<()> {
         SchemaEdit::DropConstraint { table, name, if_exists } => drop_constraint(conn, table, name, *if_exists),
         SchemaEdit::Sequence(edit) => crate::db::sequences::apply(conn, edit),
         SchemaEdit::SetDefault { table, column, default } => {
-            let default = default.as_deref().map(parse_expr).transpose()?;
+            // SQLite takes an expression other than a literal as a default only in parentheses.
+            let default = default.as_deref().map(parse_expr).transpose()?.map(|d| match d {
+                Expr::Value(_) | Expr::Nested(_) => d,
+                Expr::UnaryOp { ref expr, .. } if matches!(**expr, Expr::Value(_)) => d,
+                other => Expr::Nested(Box::new(other)),
+            });
             edit_column(conn, table, column, |options, _| {
                 options.retain(|o| !matches!(o.option, ColumnOption::Default(_)));
                 if let Some(d) = &default {
@@ -270,6 +275,7 @@ fn edit_table(
     )?;
     let mut ct = parse_create(&sql)?;
     change(&mut ct)?;
+    compiles(conn, &ct)?;
     let edited = ct.to_string();
     let version: i64 = conn.query_row("PRAGMA schema_version", [], |r| r.get(0))?;
     // Defensive mode forbids writing the schema; it is lifted for these statements only.
@@ -282,6 +288,18 @@ fn edit_table(
     })();
     conn.set_db_config(rusqlite::config::DbConfig::SQLITE_DBCONFIG_DEFENSIVE, true)?;
     written
+}
+
+/// Fails (a SQL error, the same on every replica) unless SQLite can read `ct` back as a table's definition: a
+/// schema text it cannot parse would stop every node at the reload that follows the edit. Checked by preparing
+/// (not running) the same definition under another name.
+fn compiles(conn: &Connection, ct: &CreateTable) -> EditResult<()> {
+    let mut probe = ct.clone();
+    probe.name = ObjectName::from(vec![Ident::with_quote('"', "__raftsql_schema_probe")]);
+    match conn.prepare(&probe.to_string()) {
+        Ok(_) => Ok(()),
+        Err(e) => Err(fail("0A000", format!("raftsql cannot keep this table definition: {e}"))),
+    }
 }
 
 /// Edits one column's definition: `change` gets its options and whether it is in the primary key.

@@ -8,6 +8,7 @@
 //! `AUTOINCREMENT` counter (`sqlite_sequence`) is that sequence (`sequences/serial.rs`).
 
 mod functions;
+mod owner;
 mod serial;
 
 use rusqlite::{Connection, OptionalExtension};
@@ -21,6 +22,7 @@ use functions::relation_name;
 pub use functions::{
     mark, register, split_statement, take_used, wants_write, with_session, SequenceUse, SessionSequences,
 };
+pub use owner::{drop_orphans, OwnedBy};
 
 /// How the meta table's keys of sequences begin; the rest is the sequence's name.
 pub const KEY_PREFIX: &str = "sequence:";
@@ -43,6 +45,11 @@ pub struct Sequence {
     /// The last value handed out, or the next one while `is_called` is false (PostgreSQL's pair).
     pub last_value: i64,
     pub is_called: bool,
+    /// `OWNED BY`: the owning table's `sqlite_schema` rowid and the column (`owner.rs`).
+    #[serde(default)]
+    pub owner_table: Option<i64>,
+    #[serde(default)]
+    pub owner_column: Option<String>,
 }
 
 /// The options of `CREATE SEQUENCE` or `ALTER SEQUENCE`; `None` leaves the default (create) or the current
@@ -59,6 +66,7 @@ pub struct SequenceOptions {
     pub restart: Option<Bound>,
     pub cache: Option<i64>,
     pub cycle: Option<bool>,
+    pub owned_by: Option<OwnedBy>,
 }
 
 /// A bound given, or the default asked for (`NO MAXVALUE`). Not `Option<i64>`: JSON would make `Some(None)` and
@@ -159,7 +167,9 @@ pub fn apply(conn: &Connection, edit: &SequenceEdit) -> Result<()> {
                 [],
                 |r| r.get::<_, i64>(0),
             )? as u64;
-            store(conn, name, &configure(None, options, oid)?)
+            let mut seq = configure(None, options, oid)?;
+            own(conn, &mut seq, options)?;
+            store(conn, name, &seq)
         }
         SequenceEdit::Alter { name, if_exists, options, rename } => {
             let Some(current) = load(conn, name)? else {
@@ -168,7 +178,8 @@ pub fn apply(conn: &Connection, edit: &SequenceEdit) -> Result<()> {
                 }
                 return not_a_sequence(conn, name, *if_exists, "relation");
             };
-            let altered = configure(Some(&current), options, current.oid)?;
+            let mut altered = configure(Some(&current), options, current.oid)?;
+            own(conn, &mut altered, options)?;
             match rename {
                 Some(new) if new != name => {
                     if load(conn, new)?.is_some() || relation_exists(conn, new)? {
@@ -202,6 +213,16 @@ pub fn apply(conn: &Connection, edit: &SequenceEdit) -> Result<()> {
             Ok(())
         }
     }
+}
+
+/// Records the owner `OWNED BY` names, if the statement has one.
+fn own(conn: &Connection, seq: &mut Sequence, options: &SequenceOptions) -> Result<()> {
+    if let Some(owned) = &options.owned_by {
+        let owner = owner::resolve(conn, owned)?;
+        seq.owner_table = owner.as_ref().map(|(table, _)| *table);
+        seq.owner_column = owner.map(|(_, column)| column);
+    }
+    Ok(())
 }
 
 /// Sequence `name`, one of `names` to drop, is a column's default (2BP01, in PostgreSQL's words).
@@ -358,7 +379,22 @@ pub fn configure(current: Option<&Sequence>, o: &SequenceOptions, oid: u64) -> R
         return Err(fail("22023", format!("CACHE ({cache}) must be greater than zero")));
     }
     let cycle = o.cycle.or(current.map(|c| c.cycle)).unwrap_or(false);
-    Ok(Sequence { oid, data_type, start, increment, min, max, cache, cycle, last_value, is_called })
+    let owner_table = current.and_then(|c| c.owner_table);
+    let owner_column = current.and_then(|c| c.owner_column.clone());
+    Ok(Sequence {
+        oid,
+        data_type,
+        start,
+        increment,
+        min,
+        max,
+        cache,
+        cycle,
+        last_value,
+        is_called,
+        owner_table,
+        owner_column,
+    })
 }
 
 /// `nextval` past the end of a sequence without CYCLE (2200H); `end` is "maximum" or "minimum".

@@ -117,3 +117,18 @@ DROP SEQUENCE seq_t;
 DROP SEQUENCE seq_none;
 DROP TABLE seq_t;
 DROP TABLE seq_s;
+
+-- As pg_dump writes a serial column: the sequence made apart, the default set afterwards, setval at the end.
+CREATE TABLE public.seq_dump (id integer NOT NULL, name text);
+CREATE SEQUENCE public.seq_dump_id_seq AS integer START WITH 1 INCREMENT BY 1 NO MINVALUE NO MAXVALUE CACHE 1;
+ALTER SEQUENCE public.seq_dump_id_seq OWNED BY public.seq_dump.id;
+ALTER TABLE ONLY public.seq_dump ALTER COLUMN id SET DEFAULT nextval('public.seq_dump_id_seq'::regclass);
+INSERT INTO public.seq_dump (id, name) VALUES (1, 'a'), (2, 'b');
+SELECT pg_catalog.setval('public.seq_dump_id_seq', 2, true);
+INSERT INTO seq_dump (name) VALUES ('c') RETURNING id, name;
+SELECT currval('seq_dump_id_seq');
+SELECT pg_get_expr(d.adbin, d.adrelid) FROM pg_attrdef d JOIN pg_class c ON c.oid = d.adrelid WHERE c.relname = 'seq_dump';
+ALTER TABLE seq_dump ALTER COLUMN name SET DEFAULT lower('X');
+INSERT INTO seq_dump (name) VALUES (DEFAULT) RETURNING id, name;
+DROP TABLE seq_dump;
+DROP SEQUENCE seq_dump_id_seq;

@@ -129,3 +129,23 @@ fn add_and_drop_columns_if_they_do_or_do_not_exist() {
     run(&c, SchemaEdit::Sql("ALTER TABLE p ADD COLUMN z INT4".into())).unwrap();
     assert!(table_sql(&c, "p").contains("z INT4"));
 }
+
+#[test]
+fn an_edit_sqlite_could_not_read_back_fails_and_leaves_the_table_usable() {
+    let c = conn();
+    // A function call as a default needs parentheses in SQLite's schema text: written without them, the schema
+    // reload after the edit failed as corruption, which stops every node.
+    let lower = SchemaEdit::SetDefault { table: "c".into(), column: "note".into(), default: Some("lower('X')".into()) };
+    run(&c, lower).unwrap();
+    c.execute_batch("INSERT INTO c (id, p_id) VALUES (20, 1)").unwrap();
+    let note: String = c.query_row("SELECT note FROM c WHERE id = 20", [], |r| r.get(0)).unwrap();
+    assert_eq!(note, "x");
+    // A default SQLite refuses (not constant) is the statement's error; the schema stays as it was.
+    let before = table_sql(&c, "c");
+    let subquery =
+        SchemaEdit::SetDefault { table: "c".into(), column: "qty".into(), default: Some("(SELECT 1)".into()) };
+    let err = run(&c, subquery).unwrap_err();
+    assert!(err.contains("[0A000] raftsql cannot keep this table definition"), "{err}");
+    assert_eq!(table_sql(&c, "c"), before);
+    c.execute_batch("INSERT INTO c (id, p_id) VALUES (21, 1)").unwrap();
+}

@@ -177,3 +177,26 @@ fn names_are_read_as_postgresql_reads_regclass_text() {
     assert!(relation_name("s.").unwrap_err().to_string().contains("[42602] invalid name syntax"));
     assert!(relation_name("a.b.c").unwrap_err().to_string().contains("[0A000]"));
 }
+
+#[test]
+fn a_sequence_owned_by_a_column_goes_with_its_table_not_with_a_rename() {
+    let c = conn();
+    c.execute_batch("CREATE TABLE t (id INT8, v TEXT)").unwrap();
+    let owned = |table: &str, column: &str| SequenceOptions {
+        owned_by: Some(OwnedBy::Column { table: table.into(), column: column.into() }),
+        ..Default::default()
+    };
+    let err = create(&c, "s", owned("nope", "id")).unwrap_err();
+    assert!(err.contains("[42P01] relation \"nope\" does not exist"), "{err}");
+    let err = create(&c, "s", owned("t", "nope")).unwrap_err();
+    assert!(err.contains("[42703] column \"nope\" of relation \"t\" does not exist"), "{err}");
+    create(&c, "s", owned("t", "id")).unwrap();
+    create(&c, "free", SequenceOptions::default()).unwrap();
+    c.execute_batch("ALTER TABLE t RENAME TO u").unwrap();
+    drop_orphans(&c).unwrap();
+    assert!(load(&c, "s").unwrap().is_some(), "a renamed table keeps its sequence");
+    c.execute_batch("DROP TABLE u").unwrap();
+    drop_orphans(&c).unwrap();
+    assert!(load(&c, "s").unwrap().is_none(), "the sequence goes with its table");
+    assert!(load(&c, "free").unwrap().is_some(), "a sequence nobody owns stays");
+}

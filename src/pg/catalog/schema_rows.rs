@@ -395,9 +395,11 @@ pub(super) const PG_DEPEND: &[(&str, PgType)] = &[
 pub(super) fn pg_depend(_: &Session) -> String {
     format!(
         "SELECT 1259, {SEQUENCES} + s.rowid, 0, 1259, {DATABASE} + 2 * s.rowid, p.cid + 1, \
-           CASE {kind} WHEN 'serial' THEN 'a' ELSE 'i' END {serials}",
+           CASE {kind} WHEN 'serial' THEN 'a' ELSE 'i' END {serials} \
+         UNION ALL {owned}",
         kind = column_serial_kind("s", "p"),
-        serials = serials()
+        serials = serials(),
+        owned = super::sequence_rows::owned_depend_rows(DATABASE)
     )
 }
 

@@ -34,6 +34,21 @@ pub(super) fn class_rows(public: u32, owner: u32, fixed: &str) -> String {
     )
 }
 
+/// SQL: `pg_depend` rows (class, object, sub-object, referenced class, object, column, kind) of the sequences
+/// `OWNED BY` a column: an auto dependency on it, as psql's `\d` of the sequence reads ("Owned by").
+pub(super) fn owned_depend_rows(database: u32) -> String {
+    format!(
+        "SELECT 1259, {oid}, 0, 1259, {database} + 2 * s.rowid, p.cid + 1, 'a' \
+         FROM {meta} m JOIN sqlite_schema s ON s.type = 'table' AND s.rowid = {owner} \
+         JOIN pragma_table_info(s.name) p ON p.name = {column} \
+         WHERE m.key LIKE '{KEY_PREFIX}%'",
+        oid = field("oid"),
+        owner = field("owner_table"),
+        column = field("owner_column"),
+        meta = crate::db::writer::META_TABLE,
+    )
+}
+
 pub(super) const PG_SEQUENCE: &[(&str, PgType)] = &[
     ("seqrelid", Int8),
     ("seqtypid", Int8),

@@ -8,7 +8,7 @@ use sqlparser::tokenizer::Token;
 use super::session_kinds::control;
 use super::{DialectError, StatementKind, Translated};
 use crate::db::schema_edit::{statement, SchemaEdit};
-use crate::db::sequences::{Bound, SequenceEdit, SequenceOptions};
+use crate::db::sequences::{Bound, OwnedBy, SequenceEdit, SequenceOptions};
 
 /// The translation of a sequence statement; `None` for any other statement.
 pub(super) fn translate(words: &[Token]) -> Option<Result<Translated, DialectError>> {
@@ -232,23 +232,41 @@ impl Cursor<'_> {
                 _ => Err(self.unexpected()),
             };
         }
-        // Who owns a sequence matters to DROP TABLE in PostgreSQL; raftsql's sequences are dropped by name only.
+        // `OWNED BY [public.]table.column | NONE`: the sequence goes when its table does.
         if self.keywords(&["OWNED", "BY"]) {
-            if !self.keyword("NONE") {
-                self.identifier()?;
-                while self.words.get(self.at) == Some(&Token::Period) {
-                    self.at += 1;
-                    self.identifier()?;
+            let owner = match self.keyword("NONE") {
+                true => OwnedBy::Nobody,
+                false => {
+                    let mut parts = vec![self.identifier()?];
+                    while self.words.get(self.at) == Some(&Token::Period) {
+                        self.at += 1;
+                        parts.push(self.identifier()?);
+                    }
+                    match parts.as_slice() {
+                        [table, column] => OwnedBy::Column { table: table.clone(), column: column.clone() },
+                        [schema, table, column] if schema == "public" => {
+                            OwnedBy::Column { table: table.clone(), column: column.clone() }
+                        }
+                        [schema, _, _] => {
+                            let message = format!("schema \"{schema}\" does not exist");
+                            return Err(DialectError { sqlstate: "3F000", message });
+                        }
+                        _ => {
+                            let message = "invalid OWNED BY option".to_string();
+                            return Err(DialectError { sqlstate: "42601", message });
+                        }
+                    }
                 }
-            }
-            return Ok(true);
+            };
+            return set(&mut o.owned_by, owner);
         }
         Ok(false)
     }
 }
 
 /// `nextval('s'::regclass)` is `nextval('s')`: the sequence functions take the name, which a regclass cast
-/// would turn into a catalog lookup first. Called before the arguments are translated.
+/// would turn into a catalog lookup first; and `'public.s'` is `'s'`. Called before the arguments are
+/// translated.
 pub(super) fn name_argument(f: &mut Function) {
     let name = f.name.0.last().and_then(|p| p.as_ident()).map(|i| i.value.to_ascii_lowercase());
     if !matches!(name.as_deref(), Some("nextval" | "currval" | "setval")) {
@@ -261,6 +279,14 @@ pub(super) fn name_argument(f: &mut Function) {
                 return;
             }
             *arg = std::mem::replace(expr.as_mut(), Expr::Value(sqlparser::ast::Value::Null.into()));
+        }
+        // `'public.s'` is `'s'`, as PostgreSQL shows the default it keeps (by OID) in the one schema there is.
+        if let Expr::Value(v) = arg {
+            if let sqlparser::ast::Value::SingleQuotedString(s) = &mut v.value {
+                if let Some(name) = s.strip_prefix("public.").filter(|n| !n.is_empty()) {
+                    *s = name.to_string();
+                }
+            }
         }
     }
 }

@@ -151,7 +151,7 @@ fn create_or_replace_view_drops_first() {
 #[test]
 fn sequence_statements_become_sequence_edits() {
     use crate::db::schema_edit::{parse, SchemaEdit};
-    use crate::db::sequences::{Bound, SequenceEdit, SequenceOptions};
+    use crate::db::sequences::{Bound, OwnedBy, SequenceEdit, SequenceOptions};
     let edit = |sql: &str| match parse(&out(sql)).unwrap().unwrap().as_slice() {
         [SchemaEdit::Sequence(e)] => e.clone(),
         other => panic!("{other:?}"),
@@ -167,6 +167,7 @@ fn sequence_statements_become_sequence_edits() {
                 max: Some(Bound::Default),
                 start: Some(10),
                 cycle: Some(true),
+                owned_by: Some(OwnedBy::Column { table: "t".into(), column: "id".into() }),
                 ..Default::default()
             },
         }
@@ -193,6 +194,6 @@ fn sequence_statements_become_sequence_edits() {
     // The sequence functions take the name, not the regclass lookup.
     assert_eq!(
         out("SELECT nextval('s'::regclass), currval('public.s'::regclass)"),
-        "SELECT nextval('s') AS \"nextval\", currval('public.s') AS \"currval\""
+        "SELECT nextval('s') AS \"nextval\", currval('s') AS \"currval\""
     );
 }
