@@ -44,7 +44,15 @@ pub enum SchemaEdit {
     /// computing the new values (`c` itself without USING).
     SetType { table: String, column: String, decl: String, collation: Option<String>, using: String },
     /// `ADD COLUMN IF NOT EXISTS`: `definition` is the SQLite column definition.
-    AddColumnIfNotExists { table: String, column: String, definition: String },
+    /// `then`: what follows the column's addition only when it is added (its default's value for the rows
+    /// there, the default, NOT NULL: see `dialect::ddl`).
+    AddColumnIfNotExists {
+        table: String,
+        column: String,
+        definition: String,
+        #[serde(default)]
+        then: Vec<SchemaEdit>,
+    },
     /// `DROP COLUMN IF EXISTS`.
     DropColumnIfExists { table: String, column: String },
     /// `TRUNCATE ... RESTART IDENTITY`: the table's serial counter starts again (SQLite's `sqlite_sequence`).
@@ -143,9 +151,10 @@ fn apply_one(conn: &Connection, edit: &SchemaEdit) -> EditResult<()> {
         SchemaEdit::SetType { table, column, decl, collation, using } => {
             set_type(conn, table, column, decl, collation, using)
         }
-        SchemaEdit::AddColumnIfNotExists { table, column, definition } => {
+        SchemaEdit::AddColumnIfNotExists { table, column, definition, then } => {
             if !has_column(conn, table, column)? {
                 conn.execute_batch(&format!("ALTER TABLE {} ADD COLUMN {definition}", quote(table)))?;
+                apply(conn, then)?;
             }
             Ok(())
         }

@@ -165,3 +165,21 @@ DROP TABLE ddl_cm;
 CREATE TABLE ddl_cm (id int PRIMARY KEY);
 SELECT obj_description('ddl_cm'::regclass, 'pg_class');
 DROP TABLE ddl_cm;
+
+-- Defaults that are expressions: SET DEFAULT (written into the schema SQLite reads back), and ADD COLUMN, whose
+-- rows there get the default's value, each its own (SQLite's ALTER TABLE takes literal defaults only).
+CREATE TABLE ddl_def (id int PRIMARY KEY, e numeric);
+INSERT INTO ddl_def VALUES (1, 2.5), (2, NULL);
+ALTER TABLE ddl_def ALTER COLUMN e SET DEFAULT 1.50;
+ALTER TABLE ddl_def ADD COLUMN label text DEFAULT lower('ABC');
+ALTER TABLE ddl_def ADD COLUMN made timestamptz NOT NULL DEFAULT now();
+ALTER TABLE ddl_def ADD COLUMN tag uuid DEFAULT gen_random_uuid(), ADD COLUMN n int NOT NULL DEFAULT -1;
+ALTER TABLE ddl_def ADD COLUMN IF NOT EXISTS label text DEFAULT upper('zzz');
+ALTER TABLE ddl_def ADD COLUMN IF NOT EXISTS twice int DEFAULT 2 * 21;
+ALTER TABLE ddl_def ALTER COLUMN n SET DEFAULT (SELECT 1);
+INSERT INTO ddl_def (id) VALUES (3);
+SELECT id, e, label, made IS NOT NULL AS made, n, twice FROM ddl_def ORDER BY id;
+SELECT count(DISTINCT tag) FROM ddl_def;
+ALTER TABLE ddl_def ADD COLUMN never int NOT NULL DEFAULT NULLIF(1, 1);
+SELECT count(*) FROM information_schema.columns WHERE table_name = 'ddl_def';
+DROP TABLE ddl_def;

@@ -117,6 +117,7 @@ fn add_and_drop_columns_if_they_do_or_do_not_exist() {
         table: "p".into(),
         column: "extra".into(),
         definition: "extra TEXT DEFAULT 'e'".into(),
+        then: Vec::new(),
     };
     run(&c, add()).unwrap();
     run(&c, add()).unwrap();

@@ -223,8 +223,56 @@ pub(super) fn alter_statement(actions: Vec<SchemaEdit>) -> String {
     }
 }
 
-/// One ALTER TABLE action: SQL SQLite runs itself, or a schema edit the writer makes (`db::schema_edit`).
-pub(super) fn alter_action(table: &ObjectName, op: &AlterTableOperation) -> Result<SchemaEdit, DialectError> {
+/// One ALTER TABLE action: SQL SQLite runs itself, or schema edits the writer makes (`db::schema_edit`).
+pub(super) fn alter_action(table: &ObjectName, op: &AlterTableOperation) -> Result<Vec<SchemaEdit>, DialectError> {
+    if let AlterTableOperation::AddColumn { if_not_exists, column_def, column_position: None, .. } = op {
+        if let Some(edits) = add_column_with_expression_default(table, column_def, *if_not_exists)? {
+            return Ok(edits);
+        }
+    }
+    one_alter_action(table, op).map(|edit| vec![edit])
+}
+
+/// `ADD COLUMN c t DEFAULT <expression>`, which SQLite's ALTER TABLE refuses (it takes literal defaults only):
+/// the column is added without its default and NOT NULL, the rows there get the default's value (evaluated for
+/// each, as PostgreSQL does), then the default and NOT NULL are set. `None` for any other column.
+fn add_column_with_expression_default(
+    table: &ObjectName,
+    column_def: &ColumnDef,
+    if_not_exists: bool,
+) -> Result<Option<Vec<SchemaEdit>>, DialectError> {
+    let default = column_def.options.iter().find_map(|o| match &o.option {
+        ColumnOption::Default(e) if numeric::default_literal(e).is_none() && !matches!(e, Expr::Value(_)) => Some(e),
+        _ => None,
+    });
+    let Some(default) = default else { return Ok(None) };
+    let not_null = column_def.options.iter().any(|o| matches!(o.option, ColumnOption::NotNull));
+    let mut bare = column_def.clone();
+    bare.options.retain(|o| !matches!(o.option, ColumnOption::Default(_) | ColumnOption::NotNull));
+    let (sql, serial) = column_sql(&bare)?;
+    if serial {
+        return Err(DialectError::unsupported("adding a serial column is not supported"));
+    }
+    let (table_name, column) = (object_name_text(table), column_def.name.value.clone());
+    let mut then = vec![
+        SchemaEdit::Sql(format!("UPDATE {table} SET {} = ({default})", column_def.name)),
+        SchemaEdit::SetDefault {
+            table: table_name.clone(),
+            column: column.clone(),
+            default: Some(default.to_string()),
+        },
+    ];
+    if not_null {
+        then.push(SchemaEdit::SetNotNull { table: table_name.clone(), column: column.clone(), not_null: true });
+    }
+    if if_not_exists {
+        return Ok(Some(vec![SchemaEdit::AddColumnIfNotExists { table: table_name, column, definition: sql, then }]));
+    }
+    then.insert(0, SchemaEdit::Sql(format!("ALTER TABLE {table} ADD COLUMN {sql}")));
+    Ok(Some(then))
+}
+
+fn one_alter_action(table: &ObjectName, op: &AlterTableOperation) -> Result<SchemaEdit, DialectError> {
     let table_name = object_name_text(table);
     let quoted = |s: &str| Ident::with_quote('"', s).to_string();
     let action = match op {
@@ -238,6 +286,7 @@ pub(super) fn alter_action(table: &ObjectName, op: &AlterTableOperation) -> Resu
                     table: table_name,
                     column: column_def.name.value.clone(),
                     definition: sql,
+                    then: Vec::new(),
                 });
             }
             format!("ADD COLUMN {sql}")

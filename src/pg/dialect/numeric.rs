@@ -234,15 +234,12 @@ pub(super) fn result_types(q: &Query, types: &mut [Option<PgType>]) {
     }
 }
 
-/// The SQLite form of a `DEFAULT` literal: a decimal literal stays a bare literal when a double keeps it, else
-/// becomes its text (a numeric column stores text anyway), so the catalogs show the default as written.
+/// The SQLite form of a `DEFAULT` literal: a decimal literal stays a bare literal when a double keeps it as
+/// written, else becomes its text (a numeric column stores text anyway; other columns' affinity converts it), so
+/// the catalogs show the default as written and `1.50` keeps its scale.
 pub(super) fn default_literal(e: &Expr) -> Option<String> {
     let text = literal_text(e)?;
-    let exact = text.parse::<f64>().is_ok_and(|f| {
-        crate::db::decimal::Decimal::from_f64(f)
-            .total_cmp(&crate::db::decimal::Decimal::parse(text).ok().unwrap_or(crate::db::decimal::Decimal::NaN))
-            == std::cmp::Ordering::Equal
-    });
+    let exact = text.parse::<f64>().is_ok_and(|f| f.to_string() == text);
     Some(if exact { text.to_string() } else { format!("'{text}'") })
 }
 

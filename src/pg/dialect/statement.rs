@@ -134,8 +134,10 @@ pub(super) fn translate_statement(
             if *if_exists {
                 return Err(DialectError::unsupported("ALTER TABLE IF EXISTS is not supported"));
             }
-            let actions: Vec<crate::db::schema_edit::SchemaEdit> =
-                operations.iter().map(|op| alter_action(name, op)).collect::<Result<_, _>>()?;
+            let mut actions: Vec<crate::db::schema_edit::SchemaEdit> = Vec::new();
+            for op in operations.iter() {
+                actions.extend(alter_action(name, op)?);
+            }
             alter_statement(actions)
         }
         // Serial counters go on unless RESTART IDENTITY (serial columns are AUTOINCREMENT rowids).
