@@ -211,6 +211,11 @@ const SQL_CORPUS: &[&str] = &[
     "INSERT INTO t (a, b) SELECT * FROM UNNEST($1::varchar[], '{1,2}'::int[]) RETURNING a; LOCK TABLE t IN SHARE MODE NOWAIT",
     "SELECT doc -> 'a' ->> 0, doc #> '{a,b}', doc @> '{\"a\": 1}'::jsonb, doc ? 'k' FROM t FOR UPDATE SKIP LOCKED",
     "EXPLAIN SELECT regexp_replace(a, '(x)', '\\1', 'g'), left(b, -2), split_part(c, ',', 2) FROM t ORDER BY 1 DESC",
+    "CREATE SEQUENCE IF NOT EXISTS public.s AS int START WITH -5 INCREMENT BY 2 NO MINVALUE MAXVALUE 9 CYCLE OWNED BY t.a",
+    "ALTER SEQUENCE s RESTART WITH 3 CACHE 10; DROP SEQUENCE IF EXISTS s, u CASCADE; SELECT setval('s', 5, false)",
+    "SELECT id, unnest(tags), nextval('s'::regclass) FROM t; SELECT generate_series(1, id) FROM t, currval('s'), lastval()",
+    "SELECT e, k FROM t, jsonb_array_elements(t.doc) AS e, json_object_keys(t.j) k, generate_series(t.a, 9) g",
+    "ALTER TABLE t ADD COLUMN IF NOT EXISTS c timestamptz NOT NULL DEFAULT now(), ALTER COLUMN d SET DEFAULT lower('X')",
 ];
 
 const SQL_TOKENS: &[&str] = &[
@@ -266,6 +271,12 @@ const SQL_TOKENS: &[&str] = &[
     "x",
     "now()",
     "count(*)",
+    "SEQUENCE",
+    "nextval('s')",
+    "unnest(",
+    "generate_series(",
+    "OWNED BY",
+    "DEFAULT",
     "\u{0}",
     "\u{FEFF}",
     "é",
