@@ -7,6 +7,7 @@ use pgwire::api::Type;
 use pgwire::error::{ErrorInfo, PgWireError};
 
 use crate::db::Value;
+use crate::pg::dialect_types::PgType;
 mod array;
 mod datetime;
 mod numeric;
@@ -67,49 +68,16 @@ fn bad_binary() -> TypeError {
     TypeError::new("22P03", "incorrect binary data format in bind parameter")
 }
 
-/// The handled type families.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Kind {
-    Bool,
-    Int2,
-    Int4,
-    Int8,
-    Float4,
-    Float8,
-    Numeric,
-    Text,
-    Bytea,
-    Date,
-    Time,
-    Timestamp,
-    TimestampTz,
-    Interval,
-    Json,
-    Jsonb,
-    Uuid,
-    Other,
-}
+/// The codec a wire type takes: its row in the type table (`pg::type_table`), with the character types and
+/// `name` read as text; `None` for a type raftsql has no codec of (its values pass as text or bytes).
+type Kind = Option<PgType>;
 
 fn kind(ty: &Type) -> Kind {
-    match *ty {
-        Type::BOOL => Kind::Bool,
-        Type::INT2 => Kind::Int2,
-        Type::INT4 => Kind::Int4,
-        Type::INT8 => Kind::Int8,
-        Type::FLOAT4 => Kind::Float4,
-        Type::FLOAT8 => Kind::Float8,
-        Type::NUMERIC => Kind::Numeric,
-        Type::TEXT | Type::VARCHAR | Type::BPCHAR | Type::NAME => Kind::Text,
-        Type::BYTEA => Kind::Bytea,
-        Type::DATE => Kind::Date,
-        Type::TIME => Kind::Time,
-        Type::TIMESTAMP => Kind::Timestamp,
-        Type::TIMESTAMPTZ => Kind::TimestampTz,
-        Type::INTERVAL => Kind::Interval,
-        Type::JSON => Kind::Json,
-        Type::JSONB => Kind::Jsonb,
-        Type::UUID => Kind::Uuid,
-        _ => Kind::Other,
+    match crate::pg::parser::from_type(ty) {
+        Some(PgType::Varchar | PgType::Bpchar) => Some(PgType::Text),
+        Some(PgType::Array(_)) => None,
+        None if *ty == Type::NAME => Some(PgType::Text),
+        other => other,
     }
 }
 
@@ -145,28 +113,28 @@ pub fn encode_text(v: &Value, ty: &Type) -> Result<Option<Vec<u8>>, TypeError> {
     }
     let k = kind(ty);
     let s = match (k, v) {
-        (Kind::Bool, Value::Integer(i)) => if *i != 0 { "t" } else { "f" }.to_owned(),
-        (Kind::Bool, Value::Real(f)) => if *f != 0.0 { "t" } else { "f" }.to_owned(),
-        (Kind::Bool, Value::Text(s)) => match parse_bool(s) {
+        (Some(PgType::Bool), Value::Integer(i)) => if *i != 0 { "t" } else { "f" }.to_owned(),
+        (Some(PgType::Bool), Value::Real(f)) => if *f != 0.0 { "t" } else { "f" }.to_owned(),
+        (Some(PgType::Bool), Value::Text(s)) => match parse_bool(s) {
             Some(b) => if b { "t" } else { "f" }.to_owned(),
             None => s.clone(),
         },
-        (Kind::Float4, Value::Real(f)) => fmt_float(*f, true),
-        (Kind::Numeric, Value::Real(f)) if f.is_finite() => {
+        (Some(PgType::Float4), Value::Real(f)) => fmt_float(*f, true),
+        (Some(PgType::Numeric), Value::Real(f)) if f.is_finite() => {
             value_to_numeric(v).map(|n| n.to_plain()).unwrap_or_else(|_| f.to_string())
         }
-        (Kind::Numeric, Value::Text(s)) => parse_numeric(s).map(|n| n.to_plain()).unwrap_or_else(|| s.clone()),
-        (Kind::Numeric, Value::Real(f)) => fmt_float(*f, false),
-        (Kind::Bytea, Value::Blob(b)) => hex_bytes(b),
-        (Kind::Bytea, _) => hex_bytes(natural_text(v).as_bytes()),
-        (Kind::Uuid, Value::Blob(b)) => match <[u8; 16]>::try_from(b.as_slice()) {
+        (Some(PgType::Numeric), Value::Text(s)) => parse_numeric(s).map(|n| n.to_plain()).unwrap_or_else(|| s.clone()),
+        (Some(PgType::Numeric), Value::Real(f)) => fmt_float(*f, false),
+        (Some(PgType::Bytea), Value::Blob(b)) => hex_bytes(b),
+        (Some(PgType::Bytea), _) => hex_bytes(natural_text(v).as_bytes()),
+        (Some(PgType::Uuid), Value::Blob(b)) => match <[u8; 16]>::try_from(b.as_slice()) {
             Ok(a) => fmt_uuid(&a),
             Err(_) => natural_text(v),
         },
         // A literal written in SQL is stored as typed; PostgreSQL always prints the canonical form.
-        (Kind::Uuid, Value::Text(s)) => parse_uuid(s).map(|u| fmt_uuid(&u)).unwrap_or_else(|| s.clone()),
+        (Some(PgType::Uuid), Value::Text(s)) => parse_uuid(s).map(|u| fmt_uuid(&u)).unwrap_or_else(|| s.clone()),
         // Rows stored before jsonb was made canonical on input print canonically too.
-        (Kind::Jsonb, Value::Text(s)) => canonical_jsonb(s).unwrap_or_else(|_| s.clone()),
+        (Some(PgType::Jsonb), Value::Text(s)) => canonical_jsonb(s).unwrap_or_else(|_| s.clone()),
         (k, Value::Text(s)) if datetime::is_datetime(k) => datetime::encode_text(s, k),
         _ => natural_text(v),
     };
@@ -188,35 +156,35 @@ pub fn encode_binary(v: &Value, ty: &Type) -> Result<Option<Vec<u8>>, TypeError>
     }
     let k = kind(ty);
     let out = match k {
-        Kind::Bool => vec![u8::from(value_to_bool(v)?)],
-        Kind::Int2 => (value_to_int(v, k)? as i16).to_be_bytes().to_vec(),
-        Kind::Int4 => (value_to_int(v, k)? as i32).to_be_bytes().to_vec(),
-        Kind::Int8 => value_to_int(v, k)?.to_be_bytes().to_vec(),
-        Kind::Float4 => (value_to_float(v, true)? as f32).to_be_bytes().to_vec(),
-        Kind::Float8 => value_to_float(v, false)?.to_be_bytes().to_vec(),
-        Kind::Numeric => encode_numeric(&value_to_numeric(v)?)?,
-        Kind::Text | Kind::Json => natural_text(v).into_bytes(),
-        Kind::Jsonb => {
+        Some(PgType::Bool) => vec![u8::from(value_to_bool(v)?)],
+        Some(PgType::Int2) => (value_to_int(v, k)? as i16).to_be_bytes().to_vec(),
+        Some(PgType::Int4) => (value_to_int(v, k)? as i32).to_be_bytes().to_vec(),
+        Some(PgType::Int8) => value_to_int(v, k)?.to_be_bytes().to_vec(),
+        Some(PgType::Float4) => (value_to_float(v, true)? as f32).to_be_bytes().to_vec(),
+        Some(PgType::Float8) => value_to_float(v, false)?.to_be_bytes().to_vec(),
+        Some(PgType::Numeric) => encode_numeric(&value_to_numeric(v)?)?,
+        Some(PgType::Text | PgType::Varchar | PgType::Bpchar | PgType::Json) => natural_text(v).into_bytes(),
+        Some(PgType::Jsonb) => {
             let mut o = vec![1u8];
             let text = natural_text(v);
             o.extend_from_slice(canonical_jsonb(&text).unwrap_or(text).as_bytes());
             o
         }
-        Kind::Bytea => match v {
+        Some(PgType::Bytea) => match v {
             Value::Blob(b) => b.clone(),
             _ => natural_text(v).into_bytes(),
         },
-        Kind::Uuid => match v {
+        Some(PgType::Uuid) => match v {
             Value::Blob(b) if b.len() == 16 => b.clone(),
             _ => {
                 let s = natural_text(v);
                 parse_uuid(&s).ok_or_else(|| syntax("uuid", &s))?.to_vec()
             }
         },
-        Kind::Date | Kind::Time | Kind::Timestamp | Kind::TimestampTz | Kind::Interval => {
+        Some(PgType::Date | PgType::Time) | Some(PgType::Timestamp | PgType::Timestamptz | PgType::Interval) => {
             datetime::encode_binary(v, k)?
         }
-        Kind::Other => match v {
+        None | Some(PgType::Array(_)) => match v {
             Value::Integer(i) => i.to_be_bytes().to_vec(),
             Value::Real(f) => f.to_be_bytes().to_vec(),
             Value::Blob(b) => b.clone(),
@@ -261,40 +229,42 @@ pub fn decode_param(bytes: Option<&[u8]>, binary: bool, ty: &Type) -> Result<Val
 
 fn decode_text(s: &str, k: Kind) -> Result<Value, TypeError> {
     Ok(match k {
-        Kind::Bool => Value::Integer(i64::from(parse_bool(s).ok_or_else(|| syntax("boolean", s))?)),
-        Kind::Int2 | Kind::Int4 | Kind::Int8 => Value::Integer(parse_int(s, k)?),
-        Kind::Float4 | Kind::Float8 => Value::Real(parse_float(s, k == Kind::Float4)?),
-        Kind::Numeric => numeric_to_value(&parse_numeric(s).ok_or_else(|| syntax("numeric", s))?),
-        Kind::Bytea => Value::Blob(parse_bytea(s)?),
-        Kind::Uuid => Value::Text(fmt_uuid(&parse_uuid(s).ok_or_else(|| syntax("uuid", s))?)),
-        Kind::Date | Kind::Time | Kind::Timestamp | Kind::TimestampTz | Kind::Interval => datetime::decode_text(s, k)?,
-        Kind::Jsonb => Value::Text(canonical_jsonb(s)?),
-        Kind::Json => {
+        Some(PgType::Bool) => Value::Integer(i64::from(parse_bool(s).ok_or_else(|| syntax("boolean", s))?)),
+        Some(PgType::Int2 | PgType::Int4 | PgType::Int8) => Value::Integer(parse_int(s, k)?),
+        Some(PgType::Float4 | PgType::Float8) => Value::Real(parse_float(s, k == Some(PgType::Float4))?),
+        Some(PgType::Numeric) => numeric_to_value(&parse_numeric(s).ok_or_else(|| syntax("numeric", s))?),
+        Some(PgType::Bytea) => Value::Blob(parse_bytea(s)?),
+        Some(PgType::Uuid) => Value::Text(fmt_uuid(&parse_uuid(s).ok_or_else(|| syntax("uuid", s))?)),
+        Some(PgType::Date | PgType::Time) | Some(PgType::Timestamp | PgType::Timestamptz | PgType::Interval) => {
+            datetime::decode_text(s, k)?
+        }
+        Some(PgType::Jsonb) => Value::Text(canonical_jsonb(s)?),
+        Some(PgType::Json) => {
             crate::db::json::parse(s).ok_or_else(|| TypeError::new("22P02", crate::db::json::syntax_error(s)))?;
             Value::Text(s.to_owned())
         }
-        Kind::Text | Kind::Other => Value::Text(s.to_owned()),
+        Some(PgType::Text | PgType::Varchar | PgType::Bpchar | PgType::Array(_)) | None => Value::Text(s.to_owned()),
     })
 }
 
 fn decode_binary(b: &[u8], k: Kind) -> Result<Value, TypeError> {
     Ok(match k {
-        Kind::Bool => Value::Integer(i64::from(fixed::<1>(b)?[0] != 0)),
-        Kind::Int2 => Value::Integer(i64::from(i16::from_be_bytes(fixed(b)?))),
-        Kind::Int4 => Value::Integer(i64::from(i32::from_be_bytes(fixed(b)?))),
-        Kind::Int8 => Value::Integer(i64::from_be_bytes(fixed(b)?)),
-        Kind::Float4 => Value::Real(f64::from(f32::from_be_bytes(fixed(b)?))),
-        Kind::Float8 => Value::Real(f64::from_be_bytes(fixed(b)?)),
-        Kind::Numeric => numeric_to_value(&decode_numeric(b)?),
-        Kind::Text | Kind::Json => Value::Text(utf8(b)?.to_owned()),
-        Kind::Jsonb => match b.split_first() {
+        Some(PgType::Bool) => Value::Integer(i64::from(fixed::<1>(b)?[0] != 0)),
+        Some(PgType::Int2) => Value::Integer(i64::from(i16::from_be_bytes(fixed(b)?))),
+        Some(PgType::Int4) => Value::Integer(i64::from(i32::from_be_bytes(fixed(b)?))),
+        Some(PgType::Int8) => Value::Integer(i64::from_be_bytes(fixed(b)?)),
+        Some(PgType::Float4) => Value::Real(f64::from(f32::from_be_bytes(fixed(b)?))),
+        Some(PgType::Float8) => Value::Real(f64::from_be_bytes(fixed(b)?)),
+        Some(PgType::Numeric) => numeric_to_value(&decode_numeric(b)?),
+        Some(PgType::Text | PgType::Varchar | PgType::Bpchar | PgType::Json) => Value::Text(utf8(b)?.to_owned()),
+        Some(PgType::Jsonb) => match b.split_first() {
             Some((1, rest)) => Value::Text(canonical_jsonb(utf8(rest)?)?),
             Some((v, _)) => return Err(TypeError::new("22P03", format!("unsupported jsonb version number {v}"))),
             None => return Err(insufficient()),
         },
-        Kind::Bytea | Kind::Other => Value::Blob(b.to_vec()),
-        Kind::Uuid => Value::Text(fmt_uuid(&fixed::<16>(b)?)),
-        Kind::Date | Kind::Time | Kind::Timestamp | Kind::TimestampTz | Kind::Interval => {
+        Some(PgType::Bytea | PgType::Array(_)) | None => Value::Blob(b.to_vec()),
+        Some(PgType::Uuid) => Value::Text(fmt_uuid(&fixed::<16>(b)?)),
+        Some(PgType::Date | PgType::Time) | Some(PgType::Timestamp | PgType::Timestamptz | PgType::Interval) => {
             datetime::decode_binary(b, k)?
         }
     })

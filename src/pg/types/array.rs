@@ -6,6 +6,7 @@
 
 use super::{decode_binary, decode_text, encode_binary, encode_text, insufficient, kind, utf8, TypeError};
 use crate::db::Value;
+use crate::pg::dialect_types::PgType;
 use pgwire::api::Type;
 
 fn malformed(input: &str, why: &str) -> TypeError {
@@ -38,7 +39,7 @@ pub(super) fn decode(bytes: &[u8], binary: bool, ty: &Type) -> Result<Value, Typ
     let postgres_types::Kind::Array(elem) = ty.kind() else { return Err(TypeError::new("42804", "not an array type")) };
     // Object identifiers are unsigned 32-bit integers: numbers here, as the catalogs keep them.
     let oid = *elem == Type::OID;
-    let k = if oid { super::Kind::Int8 } else { kind(elem) };
+    let k = if oid { Some(PgType::Int8) } else { kind(elem) };
     let mut items = Vec::new();
     if binary {
         let ndim = be_i32(bytes, 0)?;
@@ -92,7 +93,7 @@ fn stored_elements(v: &Value, element: &Type) -> Result<Vec<Value>, TypeError> {
     if text.starts_with('[') {
         let parsed: serde_json::Value = serde_json::from_str(text).map_err(|_| malformed(text, "not an array"))?;
         let serde_json::Value::Array(items) = parsed else { return Err(malformed(text, "not an array")) };
-        let numeric = kind(element) == super::Kind::Numeric;
+        let numeric = kind(element) == Some(PgType::Numeric);
         return Ok(items
             .into_iter()
             .map(|item| match item {

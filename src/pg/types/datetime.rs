@@ -8,6 +8,7 @@ use crate::db::datetime::functions::Target;
 use crate::db::datetime::interval::Interval;
 use crate::db::datetime::{input_error, parse_timestamptz, show_timestamptz, store_timestamptz, DtErr, Ts};
 use crate::db::Value;
+use crate::pg::dialect_types::PgType;
 
 use super::{fixed, natural_text, Kind, TypeError};
 
@@ -18,10 +19,10 @@ pub(super) const PG_EPOCH_DAYS: i64 = 10_957;
 
 fn type_name(k: Kind) -> &'static str {
     match k {
-        Kind::Date => Target::Date,
-        Kind::Time => Target::Time,
-        Kind::Timestamp => Target::Timestamp,
-        Kind::TimestampTz => Target::TimestampTz,
+        Some(PgType::Date) => Target::Date,
+        Some(PgType::Time) => Target::Time,
+        Some(PgType::Timestamp) => Target::Timestamp,
+        Some(PgType::Timestamptz) => Target::TimestampTz,
         _ => Target::Interval,
     }
     .type_name()
@@ -34,16 +35,16 @@ fn dt_error(e: DtErr, k: Kind, input: &str) -> TypeError {
 
 /// Whether `k` is one of the kinds this module codes.
 pub(super) fn is_datetime(k: Kind) -> bool {
-    matches!(k, Kind::Date | Kind::Time | Kind::Timestamp | Kind::TimestampTz | Kind::Interval)
+    matches!(k, Some(PgType::Date | PgType::Time) | Some(PgType::Timestamp | PgType::Timestamptz | PgType::Interval))
 }
 
 /// The storage text of a text-format value of kind `k`.
 pub(super) fn decode_text(s: &str, k: Kind) -> Result<Value, TypeError> {
     let text = match k {
-        Kind::Date => parse_date(s).map(fmt_date),
-        Kind::Time => parse_time(s).map(fmt_time),
-        Kind::Timestamp => parse_timestamp(s).map(fmt_ts),
-        Kind::TimestampTz => parse_timestamptz(s).map(store_timestamptz),
+        Some(PgType::Date) => parse_date(s).map(fmt_date),
+        Some(PgType::Time) => parse_time(s).map(fmt_time),
+        Some(PgType::Timestamp) => parse_timestamp(s).map(fmt_ts),
+        Some(PgType::Timestamptz) => parse_timestamptz(s).map(store_timestamptz),
         _ => Interval::parse(s).map(|iv| iv.to_text()),
     };
     text.map(Value::Text).map_err(|e| dt_error(e, k, s))
@@ -52,10 +53,10 @@ pub(super) fn decode_text(s: &str, k: Kind) -> Result<Value, TypeError> {
 /// How a stored value of kind `k` prints (a value that does not parse prints as it is stored).
 pub(super) fn encode_text(s: &str, k: Kind) -> String {
     let shown = match k {
-        Kind::Date => parse_date(s).map(fmt_date),
-        Kind::Time => parse_time(s).map(fmt_time),
-        Kind::Timestamp => parse_timestamp(s).map(fmt_ts),
-        Kind::TimestampTz => parse_timestamptz(s).map(show_timestamptz),
+        Some(PgType::Date) => parse_date(s).map(fmt_date),
+        Some(PgType::Time) => parse_time(s).map(fmt_time),
+        Some(PgType::Timestamp) => parse_timestamp(s).map(fmt_ts),
+        Some(PgType::Timestamptz) => parse_timestamptz(s).map(show_timestamptz),
         _ => Interval::parse(s).map(|iv| iv.to_text()),
     };
     shown.unwrap_or_else(|_| s.to_string())
@@ -72,7 +73,7 @@ pub(super) fn encode_binary(v: &Value, k: Kind) -> Result<Vec<u8>, TypeError> {
     };
     let err = |e| dt_error(e, k, s);
     Ok(match k {
-        Kind::Date => {
+        Some(PgType::Date) => {
             let days = match parse_date(s).map_err(err)? {
                 Ts::NegInf => i32::MIN,
                 Ts::PosInf => i32::MAX,
@@ -82,9 +83,9 @@ pub(super) fn encode_binary(v: &Value, k: Kind) -> Result<Vec<u8>, TypeError> {
             };
             days.to_be_bytes().to_vec()
         }
-        Kind::Time => parse_time(s).map_err(err)?.to_be_bytes().to_vec(),
-        Kind::Timestamp | Kind::TimestampTz => {
-            let t = if k == Kind::Timestamp { parse_timestamp(s) } else { parse_timestamptz(s) };
+        Some(PgType::Time) => parse_time(s).map_err(err)?.to_be_bytes().to_vec(),
+        Some(PgType::Timestamp | PgType::Timestamptz) => {
+            let t = if k == Some(PgType::Timestamp) { parse_timestamp(s) } else { parse_timestamptz(s) };
             let us = match t.map_err(err)? {
                 Ts::NegInf => i64::MIN,
                 Ts::PosInf => i64::MAX,
@@ -115,20 +116,20 @@ pub(super) fn decode_binary(b: &[u8], k: Kind) -> Result<Value, TypeError> {
         })
     };
     Ok(Value::Text(match k {
-        Kind::Date => fmt_date(match i32::from_be_bytes(fixed(b)?) {
+        Some(PgType::Date) => fmt_date(match i32::from_be_bytes(fixed(b)?) {
             i32::MIN => Ts::NegInf,
             i32::MAX => Ts::PosInf,
             d => Ts::At(i64::from(d) + PG_EPOCH_DAYS),
         }),
-        Kind::Time => {
+        Some(PgType::Time) => {
             let us = i64::from_be_bytes(fixed(b)?);
             if !(0..=86_400_000_000).contains(&us) {
                 return Err(TypeError::new("22008", "time out of range"));
             }
             fmt_time(us)
         }
-        Kind::Timestamp => fmt_ts(timestamp(i64::from_be_bytes(fixed(b)?))?),
-        Kind::TimestampTz => store_timestamptz(timestamp(i64::from_be_bytes(fixed(b)?))?),
+        Some(PgType::Timestamp) => fmt_ts(timestamp(i64::from_be_bytes(fixed(b)?))?),
+        Some(PgType::Timestamptz) => store_timestamptz(timestamp(i64::from_be_bytes(fixed(b)?))?),
         _ => {
             let raw: [u8; 16] = fixed(b)?;
             let us = i64::from_be_bytes(raw[..8].try_into().unwrap_or_default());

@@ -77,8 +77,8 @@ pub(super) fn parse_bool(s: &str) -> Option<bool> {
 /// PostgreSQL's name and range for an integer kind.
 pub(super) fn int_info(k: Kind) -> (&'static str, i64, i64, &'static str) {
     match k {
-        Kind::Int2 => ("smallint", i16::MIN as i64, i16::MAX as i64, "smallint out of range"),
-        Kind::Int4 => ("integer", i32::MIN as i64, i32::MAX as i64, "integer out of range"),
+        Some(PgType::Int2) => ("smallint", i16::MIN as i64, i16::MAX as i64, "smallint out of range"),
+        Some(PgType::Int4) => ("integer", i32::MIN as i64, i32::MAX as i64, "integer out of range"),
         _ => ("bigint", i64::MIN, i64::MAX, "bigint out of range"),
     }
 }
