@@ -104,4 +104,8 @@ async fn nextval_never_repeats_across_nodes_and_a_leader_kill() {
     let other = cluster.pg_client(follower).await;
     let err = other.query_one("SELECT currval('ids')", &[]).await.unwrap_err();
     assert_eq!(err.code().map(|c| c.code()), Some("55000"), "another session has no currval: {err}");
+    // What a pooler sends between clients: the next client starts without the last one's values.
+    client.batch_execute("DISCARD ALL").await.unwrap();
+    let err = client.query_one("SELECT lastval()", &[]).await.unwrap_err();
+    assert_eq!(err.code().map(|c| c.code()), Some("55000"), "DISCARD ALL forgets lastval: {err}");
 }

@@ -344,6 +344,8 @@ pub enum StatementKind {
     CloseCursor(Option<String>),
     /// `DISCARD ALL`: what connection poolers send between clients.
     DiscardAll,
+    /// `DISCARD SEQUENCES`: the session forgets what `currval` and `lastval` would answer.
+    DiscardSequences,
     /// Accepted and acknowledged with this tag, without effect (VACUUM, ANALYZE).
     NoOp(String),
     /// Anything else that is supported, with its PostgreSQL command tag.
@@ -389,6 +391,7 @@ impl StatementKind {
             StatementKind::CloseCursor(Some(_)) => "CLOSE CURSOR",
             StatementKind::CloseCursor(None) => "CLOSE CURSOR ALL",
             StatementKind::DiscardAll => "DISCARD ALL",
+            StatementKind::DiscardSequences => "DISCARD SEQUENCES",
             StatementKind::Other(tag) | StatementKind::NoOp(tag) => return tag.clone(),
         };
         tag.to_string()

@@ -232,6 +232,10 @@ async fn run_inner(
             })
         }
         StatementKind::NoOp(tag) => Ok(command(tag.clone())),
+        StatementKind::DiscardSequences => {
+            session.discard_sequences();
+            Ok(command("DISCARD SEQUENCES"))
+        }
         StatementKind::Explain => {
             let result = session
                 .execute_expecting(session.statement(&t.sqlite_sql, params), Some(Access::ReadOnly))

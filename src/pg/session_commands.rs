@@ -285,6 +285,7 @@ impl PgConnection {
         }
         unlock(&self.cursors).close_all();
         self.deallocate(client, None)?;
+        session.discard_sequences();
         let changes = {
             let mut s = unlock(&self.settings);
             let changes = s.reset("all");

@@ -89,6 +89,11 @@ impl Session {
         Statement::new(crate::db::datetime::zone::mark(self.time_zone, &sql), params)
     }
 
+    /// Forgets the sequence values (`DISCARD SEQUENCES`, `DISCARD ALL`: a pooler's next client starts afresh).
+    pub fn discard_sequences(&mut self) {
+        self.sequences = SessionSequences::default();
+    }
+
     /// Takes in the sequence values a statement of this session used (PostgreSQL keeps them even when the
     /// transaction rolls back).
     pub fn remember_sequences(&mut self, result: &QueryResult) {

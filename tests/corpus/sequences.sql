@@ -105,6 +105,12 @@ ROLLBACK;
 -- differs: a rolled-back nextval gives its number back in raftsql (PostgreSQL never does)
 SELECT nextval('seq_h');
 
+-- DISCARD SEQUENCES: the session forgets its values.
+SELECT nextval('seq_h') > 0;
+DISCARD SEQUENCES;
+SELECT currval('seq_h');
+SELECT lastval();
+
 -- DROP SEQUENCE.
 DROP SEQUENCE seq_c;
 DROP SEQUENCE seq_b, seq_c;

@@ -255,8 +255,9 @@ fn discard(words: &[Token]) -> Result<StatementKind, DialectError> {
     let what = ident(words.get(1))?;
     match what.as_str() {
         "all" => Ok(StatementKind::DiscardAll),
-        // No plans are cached across statements, sequences keep no session state, no temporary tables.
-        "plans" | "sequences" | "temp" | "temporary" => Ok(StatementKind::NoOp(format!(
+        "sequences" => Ok(StatementKind::DiscardSequences),
+        // No plans are cached across statements, and there are no temporary tables.
+        "plans" | "temp" | "temporary" => Ok(StatementKind::NoOp(format!(
             "DISCARD {}",
             if what == "temporary" { "TEMP".into() } else { what.to_uppercase() }
         ))),
@@ -344,6 +345,7 @@ mod tests {
         assert_eq!(kind("deallocate all"), StatementKind::Deallocate(None));
         assert_eq!(kind("DISCARD ALL"), StatementKind::DiscardAll);
         assert_eq!(kind("DISCARD PLANS").command_tag(0), "DISCARD PLANS");
+        assert_eq!(kind("DISCARD SEQUENCES"), StatementKind::DiscardSequences);
         assert_eq!(translate("PREPARE q SELECT 1").unwrap_err().sqlstate, "42601");
     }
 
