@@ -250,6 +250,7 @@ const DETERMINISTIC_FUNCTIONS: &[&str] = &[
     "setval",
     "currval",
     "lastval",
+    "pg_get_serial_sequence",
     "current_schema",
     "current_user",
 ];

@@ -105,6 +105,21 @@ ROLLBACK;
 -- differs: a rolled-back nextval gives its number back in raftsql (PostgreSQL never does)
 SELECT nextval('seq_h');
 
+-- pg_get_serial_sequence, and Django's sequence reset with it.
+CREATE TABLE seq_gss (id serial PRIMARY KEY, v int);
+CREATE SEQUENCE seq_gss_v OWNED BY seq_gss.v;
+SELECT pg_get_serial_sequence('seq_gss', 'id'), pg_get_serial_sequence('public.seq_gss', 'v'), pg_get_serial_sequence('"seq_gss"', 'id');
+SELECT pg_get_serial_sequence('seq_gss', 'nope');
+SELECT pg_get_serial_sequence('seq_none', 'id');
+SELECT pg_get_serial_sequence('seq_t', 'v');
+INSERT INTO seq_gss (v) VALUES (1), (2);
+SELECT setval(pg_get_serial_sequence('"seq_gss"','id'), coalesce(max("id"), 1), max("id") IS NOT null) FROM "seq_gss";
+INSERT INTO seq_gss (id, v) VALUES (10, 3);
+SELECT setval(pg_get_serial_sequence('"seq_gss"','id'), coalesce(max("id"), 1), max("id") IS NOT null) FROM "seq_gss";
+INSERT INTO seq_gss (v) VALUES (4) RETURNING id;
+DROP TABLE seq_gss;
+SELECT nextval('seq_gss_v');
+
 -- DISCARD SEQUENCES: the session forgets its values.
 SELECT nextval('seq_h') > 0;
 DISCARD SEQUENCES;

@@ -11,11 +11,12 @@ use std::cell::{Cell, RefCell};
 use std::collections::BTreeMap;
 
 use rusqlite::functions::{Context, FunctionFlags};
-use rusqlite::{Connection, MAIN_DB};
+use rusqlite::{Connection, OptionalExtension, MAIN_DB};
 use serde::{Deserialize, Serialize};
 
-use super::{advance, fail, load, out_of_bounds, serial, store, Result};
+use super::{advance, fail, load, out_of_bounds, serial, store, Result, KEY_PREFIX};
 use crate::db::authorizer::InternalStatement;
+use crate::db::writer::META_TABLE;
 
 /// A value `nextval` (or `setval` with `is_called`) gave in a statement.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -243,6 +244,15 @@ pub fn register(conn: &Connection) -> rusqlite::Result<()> {
             None => Err(fail("55000", format!("currval of sequence \"{name}\" is not yet defined in this session"))),
         }
     })?;
+    // Reads the schema and the meta table (so not SQLITE_DETERMINISTIC: no index may hold its result).
+    conn.create_scalar_function("pg_get_serial_sequence", 2, flags, |c: &mut Context<'_>| {
+        let (Some(table), Some(column)) = (c.get::<Option<String>>(0)?, c.get::<Option<String>>(1)?) else {
+            return Ok(None);
+        };
+        // SAFETY: the reference does not leave this call of the function, on this thread.
+        let conn = unsafe { c.get_connection() }?;
+        serial_sequence(&conn, &relation_name(&table)?, &column)
+    })?;
     conn.create_scalar_function("lastval", 0, flags, |_c: &mut Context<'_>| {
         let last = USED.with(|u| u.borrow().iter().rev().find(|u| u.by_nextval).map(|u| u.name.clone()));
         let last = last.or_else(|| SESSION.with(|s| s.borrow().last.clone()));
@@ -252,6 +262,57 @@ pub fn register(conn: &Connection) -> rusqlite::Result<()> {
         }
     })?;
     Ok(())
+}
+
+/// `pg_get_serial_sequence(table, column)`: the sequence a serial or identity column takes its keys from, or the
+/// one `OWNED BY` the column, schema-qualified as PostgreSQL writes it; NULL for a column with neither.
+fn serial_sequence(conn: &Connection, table: &str, column: &str) -> Result<Option<String>> {
+    let found: Option<(i64, String, String)> = conn
+        .query_row(
+            "SELECT s.rowid, s.name, p.name FROM sqlite_schema s JOIN pragma_table_info(s.name) p \
+             WHERE s.type = 'table' AND s.name = ?1 COLLATE NOCASE AND p.name = ?2 COLLATE NOCASE",
+            [table, column],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )
+        .optional()?;
+    let Some((rowid, table, column)) = found else {
+        let table_exists: bool = conn.query_row(
+            "SELECT EXISTS (SELECT 1 FROM sqlite_schema WHERE type IN ('table', 'view') AND name = ?1 COLLATE NOCASE)",
+            [table],
+            |r| r.get(0),
+        )?;
+        return Err(match table_exists {
+            true => fail("42703", format!("column \"{column}\" of relation \"{table}\" does not exist")),
+            false => fail("42P01", format!("relation \"{table}\" does not exist")),
+        });
+    };
+    let implied = format!("{table}_{column}_seq");
+    let name = match serial::owner(conn, &implied)? {
+        Some(owner) if owner.table == table => Some(implied),
+        _ => conn
+            .query_row(
+                &format!(
+                    "SELECT substr(key, {}) FROM {META_TABLE} WHERE key LIKE '{KEY_PREFIX}%' \
+                     AND json_extract(value, '$.owner_table') = ?1 AND json_extract(value, '$.owner_column') = ?2 \
+                     ORDER BY key LIMIT 1",
+                    KEY_PREFIX.len() + 1
+                ),
+                rusqlite::params![rowid, column],
+                |r| r.get(0),
+            )
+            .optional()?,
+    };
+    Ok(name.map(|n| format!("public.{}", quote_ident(&n))))
+}
+
+/// An identifier as PostgreSQL's `quote_ident` writes it: bare when plain lower case, else double-quoted.
+fn quote_ident(name: &str) -> String {
+    let plain = name.chars().next().is_some_and(|c| c.is_ascii_lowercase() || c == '_')
+        && name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == '$');
+    match plain {
+        true => name.to_string(),
+        false => format!("\"{}\"", name.replace('"', "\"\"")),
+    }
 }
 
 /// The first argument, a sequence's name; `None` for NULL (the functions are strict).

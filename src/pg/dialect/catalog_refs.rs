@@ -86,8 +86,6 @@ pub(super) fn function(f: &Function, session: Option<&SessionValues>) -> Option<
         ("pg_table_is_visible" | "pg_type_is_visible" | "pg_function_is_visible" | "pg_collation_is_visible", [_]) => {
             boolean(true)
         }
-        // No sequences yet: serial columns are rowids.
-        ("pg_get_serial_sequence", [_, _]) => Expr::Value(Value::Null.into()),
         ("json_build_object" | "jsonb_build_object", _) => {
             call("json_object", args.iter().map(|a| (*a).clone()).collect())
         }
