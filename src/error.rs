@@ -50,6 +50,8 @@ impl SqlError {
     pub const IDLE_IN_TRANSACTION_TIMEOUT: i32 = -24;
     /// Pseudo code: a row stored with the largest rowid, which raftsql reserves (22003).
     pub const RESERVED_ROWID: i32 = -25;
+    /// Pseudo code: a transaction setting changed after it began its work (25001).
+    pub const ACTIVE_TRANSACTION: i32 = -26;
 
     pub fn new(code: i32, message: impl Into<String>) -> Self {
         SqlError { code, message: message.into(), statement_index: 0 }

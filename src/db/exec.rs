@@ -60,6 +60,8 @@ pub fn is_node_local(e: &rusqlite::Error) -> bool {
                 | ErrorCode::ParameterOutOfRange
         ),
         rusqlite::Error::SqlInputError { .. }
+        // An empty statement (only comments): the statement's property, the same on every replica.
+        | rusqlite::Error::Empty
         | rusqlite::Error::MultipleStatement
         | rusqlite::Error::InvalidParameterCount(..)
         | rusqlite::Error::UserFunctionError(_) => false,
@@ -293,4 +295,19 @@ fn run_several(conn: &Connection, sql: &str) -> Result<QueryResult, Failure> {
         rows_affected += conn.changes();
     }
     Ok(QueryResult { rows_affected, ..QueryResult::default() })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// An empty statement reached the log through `SET TRANSACTION` once, and every node stopped on it.
+    #[test]
+    fn an_empty_statement_is_the_statements_error_not_the_nodes() {
+        assert!(!is_node_local(&rusqlite::Error::Empty));
+        let conn = Connection::open_in_memory().unwrap();
+        for sql in ["", "/* nothing */", "-- nothing"] {
+            assert!(matches!(run_replicated(&conn, sql, &[], 1 << 20), Err(Failure::Sql(_))), "{sql:?}");
+        }
+    }
 }

@@ -346,6 +346,10 @@ pub enum StatementKind {
     DiscardAll,
     /// `DISCARD SEQUENCES`: the session forgets what `currval` and `lastval` would answer.
     DiscardSequences,
+    /// `SET TRANSACTION [READ ONLY | READ WRITE] [ISOLATION LEVEL ...]`: the access mode, if given.
+    SetTransaction {
+        read_only: Option<bool>,
+    },
     /// Accepted and acknowledged with this tag, without effect (VACUUM, ANALYZE).
     NoOp(String),
     /// Anything else that is supported, with its PostgreSQL command tag.
@@ -392,6 +396,7 @@ impl StatementKind {
             StatementKind::CloseCursor(None) => "CLOSE CURSOR ALL",
             StatementKind::DiscardAll => "DISCARD ALL",
             StatementKind::DiscardSequences => "DISCARD SEQUENCES",
+            StatementKind::SetTransaction { .. } => "SET",
             StatementKind::Other(tag) | StatementKind::NoOp(tag) => return tag.clone(),
         };
         tag.to_string()

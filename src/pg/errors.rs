@@ -41,6 +41,7 @@ pub fn sql_error(e: &SqlError) -> ErrorInfo {
         SqlError::NONDETERMINISTIC => ("0A000", msg.to_string()),
         SqlError::IDLE_IN_TRANSACTION_TIMEOUT => ("25P03", msg.to_string()),
         SqlError::RESERVED_ROWID => ("22003", msg.to_string()),
+        SqlError::ACTIVE_TRANSACTION => ("25001", msg.to_string()),
         // Constraint violations (extended result codes).
         2067 | 1555 => ("23505", format!("duplicate key value violates unique constraint: {msg}")),
         1299 => ("23502", format!("null value violates not-null constraint: {msg}")),

@@ -97,6 +97,9 @@ pub fn apply_settings(session: &mut Session, settings: &Settings) {
     session.lock_timeout = settings.duration("lock_timeout").unwrap_or(Duration::from_secs(10));
     session.idle_timeout = settings.duration("idle_in_transaction_session_timeout");
     session.time_zone = settings.time_zone();
+    session.default_read_only = settings
+        .get("default_transaction_read_only")
+        .is_some_and(|v| matches!(v.to_ascii_lowercase().as_str(), "on" | "true" | "yes" | "1"));
 }
 
 /// The inferred result types of `t`, with the schema's help when a column has neither a declared type nor a type
@@ -232,6 +235,13 @@ async fn run_inner(
             })
         }
         StatementKind::NoOp(tag) => Ok(command(tag.clone())),
+        // Outside a transaction block it only warns (`session_commands`), as in PostgreSQL.
+        StatementKind::SetTransaction { read_only } => {
+            if let Some(read_only) = read_only {
+                session.set_read_only(*read_only).map_err(exec)?;
+            }
+            Ok(command("SET"))
+        }
         StatementKind::DiscardSequences => {
             session.discard_sequences();
             Ok(command("DISCARD SEQUENCES"))
@@ -268,6 +278,10 @@ async fn run_inner(
             let reads =
                 matches!(kind, StatementKind::Select) && !t.functions.iter().any(|f| f == "nextval" || f == "setval");
             let expected = if reads { Access::ReadOnly } else { Access::Write };
+            // Nothing for SQLite to run (a statement raftsql only acknowledges): never a log entry.
+            if t.sqlite_sql.trim().is_empty() {
+                return Ok(command(kind.command_tag(0)));
+            }
             let statement = session.statement(&t.sqlite_sql, params);
             let result = match t.row_lock {
                 Some(nowait) => session.execute_locking(statement, nowait).await,

@@ -75,8 +75,13 @@ impl PgConnection {
         if session_command && session.status() == TxnStatus::Failed {
             return Err(exec_error(&crate::query::session::failed_error()));
         }
-        if matches!(t.kind, StatementKind::Set { local: true, .. }) && session.status() == TxnStatus::Idle {
-            let mut warning = error("25P01", "SET LOCAL can only be used in transaction blocks");
+        let outside_only = match t.kind {
+            StatementKind::Set { local: true, .. } => Some("SET LOCAL can only be used in transaction blocks"),
+            StatementKind::SetTransaction { .. } => Some("SET TRANSACTION can only be used in transaction blocks"),
+            _ => None,
+        };
+        if let (Some(message), TxnStatus::Idle) = (outside_only, session.status()) {
+            let mut warning = error("25P01", message);
             warning.severity = "WARNING".into();
             unlock(&self.notices).push(warning);
         }

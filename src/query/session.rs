@@ -53,9 +53,16 @@ pub struct Session {
     pub superuser: bool,
     /// The session's `TimeZone`: its statements carry it into the log (`statement`).
     pub time_zone: Zone,
+    /// `default_transaction_read_only`: transactions, autocommit statements included, start read-only.
+    pub default_read_only: bool,
     /// What `currval` and `lastval` answer in this session: its statements carry it into the log (`statement`).
     sequences: SessionSequences,
     active: Option<Active>,
+}
+
+/// The error of a write in a read-only transaction (25006).
+fn read_only_error() -> ExecError {
+    SqlError::new(SqlError::READ_ONLY_TRANSACTION, "cannot execute a write in a read-only transaction").into()
 }
 
 /// The error of any statement but ROLLBACK in a failed transaction (25P02).
@@ -76,6 +83,7 @@ impl Session {
             idle_timeout: None,
             superuser: false,
             time_zone: crate::db::datetime::zone::UTC,
+            default_read_only: false,
             sequences: SessionSequences::default(),
             active: None,
         }
@@ -140,9 +148,25 @@ impl Session {
         }
     }
 
+    /// `SET TRANSACTION READ ONLY / READ WRITE` in a transaction block (outside one it does nothing). Read write
+    /// only before the transaction has read or written anything (25001), as PostgreSQL requires.
+    pub fn set_read_only(&mut self, read_only: bool) -> Result<(), ExecError> {
+        let Some(active) = self.active.as_mut() else { return Ok(()) };
+        if !read_only && active.read_only && (active.snapshot.is_some() || active.txn.is_some()) {
+            return Err(SqlError::new(
+                SqlError::ACTIVE_TRANSACTION,
+                "transaction read-write mode must be set before any query",
+            )
+            .into());
+        }
+        active.read_only = read_only;
+        Ok(())
+    }
+
     /// BEGIN / START TRANSACTION. Inside a transaction it changes nothing (PostgreSQL warns and goes on).
     pub fn begin(&mut self, read_only: bool) {
         if self.active.is_none() {
+            let read_only = read_only || self.default_read_only;
             self.active = Some(Active { read_only, failed: false, snapshot: None, txn: None, savepoints: Vec::new() });
         }
     }
@@ -166,6 +190,10 @@ impl Session {
         statement: Statement,
         expected: Option<Access>,
     ) -> Result<QueryResult, ExecError> {
+        // (The caller marks a transaction failed on any error.)
+        if expected == Some(Access::Write) && self.read_only() {
+            return Err(read_only_error());
+        }
         let Some(active) = self.active.as_mut() else {
             return match expected {
                 Some(access) => self.node.execute_as(&statement.sql, statement.params, self.consistency, access).await,
@@ -291,11 +319,7 @@ impl Session {
         }
         let active = self.active.as_mut().expect("called inside a transaction");
         if active.read_only {
-            return Err(SqlError::new(
-                SqlError::READ_ONLY_TRANSACTION,
-                "cannot execute a write in a read-only transaction",
-            )
-            .into());
+            return Err(read_only_error());
         }
         let txn: TxnId = rand::random::<u64>() | 1;
         let snapshot = active.snapshot.take();
@@ -343,7 +367,7 @@ impl Session {
 
     /// Whether the open transaction is READ ONLY.
     pub fn read_only(&self) -> bool {
-        self.active.as_ref().is_some_and(|a| a.read_only)
+        self.active.as_ref().map_or(self.default_read_only, |a| a.read_only)
     }
 
     async fn step(&self, txn: TxnId, step: TxnStep) -> Result<Vec<QueryResult>, ExecError> {

@@ -116,7 +116,25 @@ pub(super) fn session_kind(stmt: &Statement) -> Result<Option<StatementKind>, Di
             Set::SetNames { charset_name, .. } => {
                 StatementKind::Set { name: "client_encoding".into(), value: charset_name.value.clone(), local: false }
             }
-            Set::SetTransaction { .. } => StatementKind::Other("SET".into()),
+            // The access mode matters (a read-only transaction refuses writes); every isolation level is
+            // serializable here.
+            Set::SetTransaction { modes, session, .. } => {
+                let read_only = modes.iter().rev().find_map(|m| match m {
+                    TransactionMode::AccessMode(TransactionAccessMode::ReadOnly) => Some(true),
+                    TransactionMode::AccessMode(TransactionAccessMode::ReadWrite) => Some(false),
+                    _ => None,
+                });
+                match (session, read_only) {
+                    // SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY: the session's default.
+                    (true, Some(r)) => StatementKind::Set {
+                        name: "default_transaction_read_only".into(),
+                        value: if r { "on" } else { "off" }.into(),
+                        local: false,
+                    },
+                    (true, None) => StatementKind::NoOp("SET".into()),
+                    (false, read_only) => StatementKind::SetTransaction { read_only },
+                }
+            }
             other => return Err(DialectError::unsupported(format!("{} is not supported", leading_words(other)))),
         },
         // A cluster's database has one schema, `public` (SQLite's main database): creating it again is harmless

@@ -1,0 +1,31 @@
+-- Transaction modes: SET TRANSACTION (it used to send an empty statement to the log, which stopped every node),
+-- READ ONLY / READ WRITE, default_transaction_read_only. Compared with PostgreSQL 15 by tests/pg_semantics.rs.
+
+CREATE TABLE tx_t (id int);
+SET TRANSACTION READ ONLY;
+BEGIN;
+SET TRANSACTION ISOLATION LEVEL SERIALIZABLE, READ WRITE;
+INSERT INTO tx_t VALUES (1);
+SET TRANSACTION READ ONLY;
+INSERT INTO tx_t VALUES (2);
+ROLLBACK;
+BEGIN READ ONLY;
+SELECT count(*) FROM tx_t;
+SET TRANSACTION READ WRITE;
+ROLLBACK;
+BEGIN;
+SET TRANSACTION ISOLATION LEVEL REPEATABLE READ;
+INSERT INTO tx_t VALUES (3);
+COMMIT;
+SET default_transaction_read_only = on;
+INSERT INTO tx_t VALUES (4);
+BEGIN;
+INSERT INTO tx_t VALUES (5);
+ROLLBACK;
+SET default_transaction_read_only = off;
+SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY;
+SELECT current_setting('default_transaction_read_only');
+INSERT INTO tx_t VALUES (6);
+SET SESSION CHARACTERISTICS AS TRANSACTION READ WRITE;
+SELECT id FROM tx_t ORDER BY id;
+DROP TABLE tx_t;
