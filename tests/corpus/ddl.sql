@@ -181,5 +181,11 @@ INSERT INTO ddl_def (id) VALUES (3);
 SELECT id, e, label, made IS NOT NULL AS made, n, twice FROM ddl_def ORDER BY id;
 SELECT count(DISTINCT tag) FROM ddl_def;
 ALTER TABLE ddl_def ADD COLUMN never int NOT NULL DEFAULT NULLIF(1, 1);
+-- A column with a CHECK, as Django adds a PositiveIntegerField (SQLite checks the rows there itself).
+ALTER TABLE "ddl_def" ADD COLUMN "pos" integer DEFAULT 0 NOT NULL CHECK ("pos" >= 0);
+ALTER TABLE ddl_def ADD COLUMN neg int NOT NULL DEFAULT -1 CHECK (neg >= 0);
+ALTER TABLE ddl_def ADD COLUMN big int DEFAULT abs(-1) CHECK (big > 5);
+INSERT INTO ddl_def (id, pos) VALUES (4, -1);
+SELECT id, pos FROM ddl_def ORDER BY id;
 SELECT count(*) FROM information_schema.columns WHERE table_name = 'ddl_def';
 DROP TABLE ddl_def;

@@ -153,3 +153,10 @@ ALTER TABLE seq_dump ALTER COLUMN name SET DEFAULT lower('X');
 INSERT INTO seq_dump (name) VALUES (DEFAULT) RETURNING id, name;
 DROP TABLE seq_dump;
 DROP SEQUENCE seq_dump_id_seq;
+
+-- setval's value: an integer, or text that is one.
+CREATE SEQUENCE seq_v;
+SELECT setval('seq_v', '7');
+SELECT setval('seq_v', 'abc');
+SELECT setval('seq_v', '99999999999999999999');
+DROP SEQUENCE seq_v;

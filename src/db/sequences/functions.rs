@@ -204,7 +204,7 @@ pub fn register(conn: &Connection) -> rusqlite::Result<()> {
     for arity in [2, 3] {
         conn.create_scalar_function("setval", arity, flags, |c: &mut Context<'_>| {
             let Some(name) = name_argument(c)? else { return Ok(None) };
-            let Some(value) = c.get::<Option<i64>>(1)? else { return Ok(None) };
+            let Some(value) = bigint_argument(c, 1)? else { return Ok(None) };
             let is_called = match c.len() {
                 3 => match c.get::<Option<bool>>(2)? {
                     Some(b) => b,
@@ -312,6 +312,28 @@ fn quote_ident(name: &str) -> String {
     match plain {
         true => name.to_string(),
         false => format!("\"{}\"", name.replace('"', "\"\"")),
+    }
+}
+
+/// Argument `i` as a bigint: an integer, or a text that is one (PostgreSQL reads an untyped literal so); a
+/// decimal names no `setval` (42883), other text is not a bigint (22P02).
+fn bigint_argument(c: &Context<'_>, i: usize) -> Result<Option<i64>> {
+    let text = match c.get_raw(i) {
+        rusqlite::types::ValueRef::Null => return Ok(None),
+        rusqlite::types::ValueRef::Integer(v) => return Ok(Some(v)),
+        rusqlite::types::ValueRef::Text(t) => String::from_utf8_lossy(t).trim().to_string(),
+        other => value_text(other),
+    };
+    if let Ok(v) = text.parse::<i64>() {
+        return Ok(Some(v));
+    }
+    let digits = text.strip_prefix(['-', '+']).unwrap_or(&text);
+    if !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(fail("22003", format!("value \"{text}\" is out of range for type bigint")));
+    }
+    match text.parse::<f64>() {
+        Ok(_) => Err(fail("42883", "function setval(regclass, numeric) does not exist".into())),
+        Err(_) => Err(fail("22P02", format!("invalid input syntax for type bigint: \"{text}\""))),
     }
 }
 
