@@ -91,12 +91,11 @@ pub(super) fn create_table_sql(ct: &mut CreateTable) -> Result<String, DialectEr
     if ct.or_replace || ct.like.is_some() || ct.clone.is_some() || ct.inherits.is_some() || ct.partition_by.is_some() {
         return Err(DialectError::unsupported("this form of CREATE TABLE is not supported"));
     }
-    let head = format!(
-        "CREATE {}TABLE {}{}",
-        if ct.temporary { "TEMPORARY " } else { "" },
-        if ct.if_not_exists { "IF NOT EXISTS " } else { "" },
-        ct.name
-    );
+    // A temporary table would live on one node's connection only, outside the replicated database.
+    if ct.temporary {
+        return Err(DialectError::unsupported("temporary tables are not supported"));
+    }
+    let head = format!("CREATE TABLE {}{}", if ct.if_not_exists { "IF NOT EXISTS " } else { "" }, ct.name);
     if let Some(q) = ct.query.as_mut() {
         if !ct.columns.is_empty() {
             return Err(DialectError::unsupported("CREATE TABLE AS with a column list is not supported"));

@@ -22,6 +22,7 @@ fn create_table_types() {
         "CREATE TABLE t (a _INT4, b _TEXT, c _NUMERIC(6,2), d _BOOL)"
     );
     assert_eq!(err("CREATE TABLE t (a bytea[])").sqlstate, "0A000");
+    assert_eq!(err("CREATE TEMP TABLE t (a int)").sqlstate, "0A000");
 }
 
 #[test]
