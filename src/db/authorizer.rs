@@ -251,6 +251,7 @@ const DETERMINISTIC_FUNCTIONS: &[&str] = &[
     "currval",
     "lastval",
     "pg_get_serial_sequence",
+    "raftsql_check_deferred_constraints",
     "current_schema",
     "current_user",
 ];

@@ -222,6 +222,28 @@ pub fn register_clock_vfs() {
 
 /// Adds `now()`, `gen_random_uuid()` and PostgreSQL's information functions, which SQLite lacks. Read connections get these too, so a
 /// statement prepares the same way on the read path and on the writer.
+/// `raftsql_check_deferred_constraints()`: fails with 23503 while the transaction holds foreign-key violations
+/// whose check was deferred to COMMIT (`SET CONSTRAINTS ALL IMMEDIATE`); the same on every replica, as the data is.
+fn register_constraint_check(conn: &Connection) -> rusqlite::Result<()> {
+    conn.create_scalar_function("raftsql_check_deferred_constraints", 0, FunctionFlags::SQLITE_UTF8, |c| {
+        // SAFETY: the handle is the connection running this function, used on its own thread for this call;
+        // the out-pointers are live locals.
+        let pending = unsafe {
+            let (mut current, mut highwater) = (0, 0);
+            let conn = c.get_connection()?;
+            ffi::sqlite3_db_status(conn.handle(), ffi::SQLITE_DBSTATUS_DEFERRED_FKS, &mut current, &mut highwater, 0);
+            current
+        };
+        match pending {
+            0 => Ok(rusqlite::types::Null),
+            _ => Err(crate::db::sqlstate::raise(
+                "23503",
+                "insert or update violates a foreign key constraint (checked by SET CONSTRAINTS ALL IMMEDIATE)",
+            )),
+        }
+    })
+}
+
 pub fn register_functions(conn: &Connection) -> rusqlite::Result<()> {
     let flags = FunctionFlags::SQLITE_UTF8;
     conn.create_scalar_function("gen_random_uuid", 0, flags, |_ctx: &mut Context<'_>| {
@@ -263,6 +285,7 @@ pub fn register_functions(conn: &Connection) -> rusqlite::Result<()> {
     crate::db::table_constraints::register(conn)?;
     crate::db::serial_columns::register(conn)?;
     crate::db::sequences::register(conn)?;
+    register_constraint_check(conn)?;
     // `regexp(pattern, text)`: SQLite's REGEXP operator, and PostgreSQL's `~` operators once translated. The
     // compiled pattern is kept for the statement (SQLite's auxiliary data).
     conn.create_scalar_function("regexp", 2, exact, |ctx: &mut Context<'_>| {

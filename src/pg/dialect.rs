@@ -127,6 +127,9 @@ fn translate_one(
     if let Some(sequence_statement) = sequences::translate(words) {
         return sequence_statement;
     }
+    if let Some(set_constraints) = session_kinds::set_constraints(words) {
+        return set_constraints;
+    }
     if let Some(kind) = reset_or_abort(words)? {
         return Ok(control(kind));
     }

@@ -40,6 +40,30 @@ pub(super) fn reset_or_abort(words: &[Token]) -> Result<Option<StatementKind>, D
     }
 }
 
+/// `SET CONSTRAINTS { ALL | name, ... } { DEFERRED | IMMEDIATE }` (Django sends both around fixture loading).
+/// Deferrable foreign keys are deferred already (SQLite checks them at COMMIT), so DEFERRED changes nothing;
+/// IMMEDIATE checks what is pending now, as PostgreSQL does retroactively (23503), through a statement the
+/// writer runs in the transaction. `None` for any other statement.
+pub(super) fn set_constraints(words: &[Token]) -> Option<Result<Translated, DialectError>> {
+    let lower: Vec<Option<String>> = words.iter().map(word).collect();
+    if lower.first()?.as_deref() != Some("set") || lower.get(1)?.as_deref() != Some("constraints") {
+        return None;
+    }
+    let mode = match lower.last().cloned().flatten().as_deref() {
+        Some("deferred") => false,
+        Some("immediate") => true,
+        _ => return Some(Err(DialectError::syntax("syntax error at end of input"))),
+    };
+    if words.len() < 4 {
+        return Some(Err(DialectError::syntax("syntax error at or near \"CONSTRAINTS\"")));
+    }
+    let kind = StatementKind::Other("SET CONSTRAINTS".into());
+    Some(Ok(match mode {
+        false => control(StatementKind::NoOp("SET CONSTRAINTS".into())),
+        true => Translated { sqlite_sql: "SELECT raftsql_check_deferred_constraints()".into(), ..control(kind) },
+    }))
+}
+
 /// Canonical name of a run-time setting as used by SET/SHOW/RESET.
 pub(crate) fn setting_name(name: &str) -> String {
     let lower = name.to_ascii_lowercase();
