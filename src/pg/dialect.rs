@@ -121,9 +121,20 @@ const MAX_TOKENS: usize = 4_000_000;
 /// Translates one statement given as tokens (`words` are the same without whitespace/comments).
 fn translate_one(
     words: &[Token],
-    tokens: Vec<TokenWithSpan>,
+    mut tokens: Vec<TokenWithSpan>,
     session: Option<&SessionValues>,
 ) -> Result<Translated, DialectError> {
+    // `TABLE t [ORDER BY ...]` is PostgreSQL's `SELECT * FROM t`, which sqlparser does not read.
+    if matches!(words, [Token::Word(w), Token::Word(_), ..] if w.quote_style.is_none() && w.value.eq_ignore_ascii_case("table"))
+    {
+        if let Some(at) = tokens.iter().position(|t| matches!(&t.token, Token::Word(_))) {
+            let parts = [Token::make_keyword("SELECT"), Token::Whitespace(sqlparser::tokenizer::Whitespace::Space)]
+                .into_iter()
+                .chain([Token::Mul, Token::Whitespace(sqlparser::tokenizer::Whitespace::Space)])
+                .chain([Token::make_keyword("FROM")]);
+            tokens.splice(at..=at, parts.map(TokenWithSpan::wrap));
+        }
+    }
     if let Some(sequence_statement) = sequences::translate(words) {
         return sequence_statement;
     }

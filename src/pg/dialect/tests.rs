@@ -452,6 +452,7 @@ fn parameters_in_subqueries_and_functions() {
 #[test]
 fn session_commands_and_set_config() {
     assert_eq!(one("DISCARD ALL").kind, StatementKind::DiscardAll);
+    assert_eq!(out("TABLE t ORDER BY 1"), "SELECT * FROM t ORDER BY 1 NULLS LAST");
     assert_eq!(one("DEALLOCATE ALL").kind, StatementKind::Deallocate(None));
     let t = one("SELECT pg_catalog.set_config('search_path', 'public', false)");
     assert_eq!(t.kind, StatementKind::SetConfig { name: "search_path".into(), value: "public".into(), local: false });
