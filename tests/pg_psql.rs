@@ -445,3 +445,26 @@ async fn psql_boolean_expressions_print_as_t_f() {
         "1|f|t\n2|t|t\n"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn psql_read_only_transactions_name_the_refused_command() {
+    if !have_psql("psql_read_only_transactions_name_the_refused_command") {
+        return;
+    }
+    let (c, _, follower) = cluster().await;
+    let port = c.pg_port(follower);
+    at_ok(port, &["CREATE TABLE ro (id INTEGER PRIMARY KEY)", "CREATE SEQUENCE ro_s"]);
+    for (commands, refused) in [
+        (vec!["BEGIN READ ONLY", "INSERT INTO ro VALUES (1)"], "INSERT"),
+        (vec!["BEGIN", "SET TRANSACTION READ ONLY", "SELECT nextval('ro_s')"], "nextval()"),
+        (vec!["SET default_transaction_read_only = on", "CREATE TABLE ro2 (id int)"], "CREATE TABLE"),
+    ] {
+        let out = at(port, &commands);
+        let expected = format!("ERROR:  cannot execute {refused} in a read-only transaction");
+        assert!(out.stderr.contains(&expected), "{commands:?}: {}", out.stderr);
+    }
+    // Nothing was written, and every node is still up.
+    for id in 1..=3 {
+        assert_eq!(at_ok(c.pg_port(id), &["SELECT count(*) FROM ro"]), "0\n");
+    }
+}

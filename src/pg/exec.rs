@@ -282,6 +282,19 @@ async fn run_inner(
             if t.sqlite_sql.trim().is_empty() {
                 return Ok(command(kind.command_tag(0)));
             }
+            if !reads && t.row_lock.is_none() && session.read_only() {
+                let what = match kind {
+                    StatementKind::Select => {
+                        let f = t.functions.iter().find(|f| *f == "nextval" || *f == "setval");
+                        format!("{}()", f.map_or("nextval", |f| f.as_str()))
+                    }
+                    StatementKind::Insert => "INSERT".into(),
+                    StatementKind::Update => "UPDATE".into(),
+                    StatementKind::Delete => "DELETE".into(),
+                    other => other.command_tag(0),
+                };
+                return Err(error("25006", format!("cannot execute {what} in a read-only transaction")));
+            }
             let statement = session.statement(&t.sqlite_sql, params);
             let result = match t.row_lock {
                 Some(nowait) => session.execute_locking(statement, nowait).await,

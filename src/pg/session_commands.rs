@@ -75,9 +75,12 @@ impl PgConnection {
         if session_command && session.status() == TxnStatus::Failed {
             return Err(exec_error(&crate::query::session::failed_error()));
         }
-        let outside_only = match t.kind {
+        let outside_only = match &t.kind {
             StatementKind::Set { local: true, .. } => Some("SET LOCAL can only be used in transaction blocks"),
             StatementKind::SetTransaction { .. } => Some("SET TRANSACTION can only be used in transaction blocks"),
+            StatementKind::Other(tag) | StatementKind::NoOp(tag) if tag == "SET CONSTRAINTS" => {
+                Some("SET CONSTRAINTS can only be used in transaction blocks")
+            }
             _ => None,
         };
         if let (Some(message), TxnStatus::Idle) = (outside_only, session.status()) {
