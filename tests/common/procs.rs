@@ -173,7 +173,12 @@ impl ProcCluster {
                     return leader.unwrap();
                 }
             }
-            assert!(Instant::now() < deadline, "cluster not ready: {views:?}");
+            if Instant::now() >= deadline {
+                // The nodes' own logs say why (a refused start, a crash), which the views cannot.
+                let logs: Vec<String> =
+                    self.running().iter().map(|id| format!("--- node {id} log ---\n{}", self.log(*id))).collect();
+                panic!("cluster not ready: {views:?}\n{}", logs.join("\n"));
+            }
             tokio::time::sleep(Duration::from_millis(50)).await; // poll interval of a wait with a deadline
         }
     }
