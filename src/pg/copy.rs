@@ -21,6 +21,7 @@ use pgwire::error::{ErrorInfo, PgWireError, PgWireResult};
 use pgwire::messages::copy::{CopyData, CopyDone, CopyFail, CopyInResponse, CopyOutResponse};
 use pgwire::messages::PgWireBackendMessage;
 
+use crate::db::writer::quote_ident;
 use crate::db::{Statement, Value};
 use crate::pg::dialect::copy::{CopyFormat, CopySource, CopyStatement};
 use crate::pg::dialect::{translate_with, StatementKind};
@@ -55,10 +56,6 @@ pub struct CopyIn {
     started: Instant,
     /// The session's zone, in which a timestamptz without an offset is read.
     time_zone: crate::db::datetime::zone::Zone,
-}
-
-fn quote_ident(name: &str) -> String {
-    format!("\"{}\"", name.replace('"', "\"\""))
 }
 
 /// The table's columns (name, type), or those named, in the order named; 42P01 / 42703 as PostgreSQL.

@@ -242,6 +242,7 @@ mod session_kinds;
 pub mod session_sql;
 mod session_values;
 mod statement;
+mod tokens;
 mod xform;
 
 use casts::{array_element, bool_text, cast_expr, sqlite_cast, translate_cast};

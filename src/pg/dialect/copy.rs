@@ -5,6 +5,7 @@
 
 use sqlparser::tokenizer::Token;
 
+use super::tokens::{conflicting, syntax_at, Cursor};
 use super::DialectError;
 
 /// Where a COPY reads from or writes to.
@@ -70,80 +71,16 @@ struct Given {
     force_null: Option<Vec<String>>,
 }
 
-/// A cursor over a statement's tokens (whitespace and comments already removed).
-struct Cursor<'a> {
-    tokens: &'a [Token],
-    pos: usize,
-}
-
-fn syntax_at(tok: Option<&Token>) -> DialectError {
-    match tok {
-        Some(t) => DialectError::syntax(format!("syntax error at or near \"{t}\"")),
-        None => DialectError::syntax("syntax error at end of input"),
-    }
-}
-
-fn conflicting() -> DialectError {
-    DialectError::syntax("conflicting or redundant options")
-}
-
-impl<'a> Cursor<'a> {
-    fn peek(&self) -> Option<&'a Token> {
-        self.tokens.get(self.pos)
-    }
-
-    fn next(&mut self) -> Option<&'a Token> {
-        let t = self.tokens.get(self.pos);
-        self.pos += 1;
-        t
-    }
-
-    /// The next token if it is the unquoted keyword `kw` (lowercase).
-    fn keyword(&mut self, kw: &str) -> bool {
-        let is =
-            matches!(self.peek(), Some(Token::Word(w)) if w.quote_style.is_none() && w.value.eq_ignore_ascii_case(kw));
-        if is {
-            self.pos += 1;
-        }
-        is
-    }
-
-    fn token(&mut self, t: &Token) -> bool {
-        let is = self.peek() == Some(t);
-        if is {
-            self.pos += 1;
-        }
-        is
-    }
-
-    fn expect(&mut self, t: &Token) -> Result<(), DialectError> {
-        if self.token(t) {
-            Ok(())
-        } else {
-            Err(syntax_at(self.peek()))
-        }
-    }
-
-    /// An identifier: unquoted words fold to lowercase, quoted ones keep their case.
-    fn ident(&mut self) -> Result<String, DialectError> {
-        match self.next() {
-            Some(Token::Word(w)) if w.quote_style.is_some() => Ok(w.value.clone()),
-            Some(Token::Word(w)) => Ok(w.value.to_lowercase()),
-            other => Err(syntax_at(other)),
-        }
-    }
-
+// COPY's own readings of its tokens.
+impl Cursor<'_> {
     /// `schema.name` or `name`; the `public` schema is the only one.
     fn table_name(&mut self) -> Result<String, DialectError> {
-        let first = self.ident()?;
-        if !self.token(&Token::Period) {
-            return Ok(first);
+        match self.qualified_name()? {
+            (Some(schema), name) if schema != "public" => {
+                Err(DialectError::unsupported(format!("schema-qualified name {schema}.{name} is not supported")))
+            }
+            (_, name) => Ok(name),
         }
-        let second = self.ident()?;
-        if first != "public" {
-            return Err(DialectError::unsupported(format!("schema-qualified name {first}.{second} is not supported")));
-        }
-        Ok(second)
     }
 
     /// `(a, b, ...)`.

@@ -6,13 +6,14 @@ use sqlparser::ast::{Expr, Function, FunctionArg, FunctionArgExpr, FunctionArgum
 use sqlparser::tokenizer::Token;
 
 use super::session_kinds::control;
+use super::tokens::{conflicting, syntax_at, Cursor};
 use super::{DialectError, StatementKind, Translated};
 use crate::db::schema_edit::{statement, SchemaEdit};
 use crate::db::sequences::{Bound, OwnedBy, SequenceEdit, SequenceOptions};
 
 /// The translation of a sequence statement; `None` for any other statement.
 pub(super) fn translate(words: &[Token]) -> Option<Result<Translated, DialectError>> {
-    let mut c = Cursor { words, at: 0 };
+    let mut c = Cursor { tokens: words, pos: 0 };
     let edit = if c.keyword("CREATE") {
         c.keyword("UNLOGGED");
         if c.keyword("TEMP") || c.keyword("TEMPORARY") {
@@ -33,8 +34,8 @@ pub(super) fn translate(words: &[Token]) -> Option<Result<Translated, DialectErr
         return None;
     };
     Some(edit.and_then(|edit| {
-        if let Some(t) = c.words.get(c.at) {
-            return Err(DialectError::syntax(format!("syntax error at or near \"{t}\"")));
+        if let Some(t) = c.peek() {
+            return Err(syntax_at(Some(t)));
         }
         let tag = match &edit {
             SequenceEdit::Create { .. } => "CREATE SEQUENCE",
@@ -74,8 +75,7 @@ fn alter(c: &mut Cursor<'_>) -> Result<SequenceEdit, DialectError> {
 fn drop(c: &mut Cursor<'_>) -> Result<SequenceEdit, DialectError> {
     let if_exists = c.keywords(&["IF", "EXISTS"]);
     let mut names = vec![c.name()?];
-    while c.words.get(c.at) == Some(&Token::Comma) {
-        c.at += 1;
+    while c.token(&Token::Comma) {
         names.push(c.name()?);
     }
     let cascade = c.keyword("CASCADE");
@@ -85,81 +85,26 @@ fn drop(c: &mut Cursor<'_>) -> Result<SequenceEdit, DialectError> {
     Ok(SequenceEdit::Drop { names, if_exists, cascade })
 }
 
-/// Where reading a statement's tokens has got to.
-struct Cursor<'a> {
-    words: &'a [Token],
-    at: usize,
-}
-
+// The sequence statements' own readings of their tokens.
 impl Cursor<'_> {
-    /// Takes the next token if it is the unquoted keyword `k`.
-    fn keyword(&mut self, k: &str) -> bool {
-        match self.words.get(self.at) {
-            Some(Token::Word(w)) if w.quote_style.is_none() && w.value.eq_ignore_ascii_case(k) => {
-                self.at += 1;
-                true
-            }
-            _ => false,
-        }
-    }
-
-    /// Takes all of `ks` or none.
-    fn keywords(&mut self, ks: &[&str]) -> bool {
-        let start = self.at;
-        if ks.iter().all(|k| self.keyword(k)) {
-            return true;
-        }
-        self.at = start;
-        false
-    }
-
-    fn unexpected(&self) -> DialectError {
-        match self.words.get(self.at) {
-            Some(t) => DialectError::syntax(format!("syntax error at or near \"{t}\"")),
-            None => DialectError::syntax("syntax error at end of input"),
-        }
-    }
-
-    /// An identifier: unquoted in lower case, as PostgreSQL folds it.
-    fn identifier(&mut self) -> Result<String, DialectError> {
-        match self.words.get(self.at) {
-            Some(Token::Word(w)) => {
-                self.at += 1;
-                Ok(if w.quote_style.is_some() { w.value.clone() } else { w.value.to_lowercase() })
-            }
-            _ => Err(self.unexpected()),
-        }
-    }
-
     /// A relation name, in the `public` schema if qualified.
     fn name(&mut self) -> Result<String, DialectError> {
-        let first = self.identifier()?;
-        if self.words.get(self.at) != Some(&Token::Period) {
-            return Ok(first);
-        }
-        self.at += 1;
-        let name = self.identifier()?;
-        match first.as_str() {
-            "public" => Ok(name),
-            _ => Err(DialectError { sqlstate: "3F000", message: format!("schema \"{first}\" does not exist") }),
+        match self.qualified_name()? {
+            (Some(schema), _) if schema != "public" => {
+                Err(DialectError { sqlstate: "3F000", message: format!("schema \"{schema}\" does not exist") })
+            }
+            (_, name) => Ok(name),
         }
     }
 
     /// A signed whole number that fits in a bigint.
     fn number(&mut self) -> Result<i64, DialectError> {
-        let negative = match self.words.get(self.at) {
-            Some(Token::Minus) => {
-                self.at += 1;
-                true
-            }
-            Some(Token::Plus) => {
-                self.at += 1;
-                false
-            }
-            _ => false,
-        };
-        let Some(Token::Number(text, _)) = self.words.get(self.at) else { return Err(self.unexpected()) };
-        self.at += 1;
+        let negative = self.token(&Token::Minus);
+        if !negative {
+            self.token(&Token::Plus);
+        }
+        let Some(Token::Number(text, _)) = self.peek() else { return Err(syntax_at(self.peek())) };
+        self.pos += 1;
         let text = if negative { format!("-{text}") } else { text.clone() };
         if text.contains(['.', 'e', 'E']) {
             return Err(DialectError {
@@ -177,12 +122,12 @@ impl Cursor<'_> {
     fn option(&mut self, o: &mut SequenceOptions, alter: bool) -> Result<bool, DialectError> {
         fn set<T>(slot: &mut Option<T>, value: T) -> Result<bool, DialectError> {
             match slot.replace(value) {
-                Some(_) => Err(DialectError::syntax("conflicting or redundant options")),
+                Some(_) => Err(conflicting()),
                 None => Ok(true),
             }
         }
         if self.keyword("AS") {
-            let t = match self.identifier()?.as_str() {
+            let t = match self.ident()?.as_str() {
                 "smallint" | "int2" => "int2".to_string(),
                 "integer" | "int" | "int4" => "int4".to_string(),
                 "bigint" | "int8" => "int8".to_string(),
@@ -209,9 +154,7 @@ impl Cursor<'_> {
             return set(&mut o.start, n);
         }
         if alter && self.keyword("RESTART") {
-            let n = match self.keyword("WITH")
-                || matches!(self.words.get(self.at), Some(Token::Number(..) | Token::Minus))
-            {
+            let n = match self.keyword("WITH") || matches!(self.peek(), Some(Token::Number(..) | Token::Minus)) {
                 true => Bound::To(self.number()?),
                 false => Bound::Default,
             };
@@ -229,7 +172,7 @@ impl Cursor<'_> {
                 _ if self.keyword("MINVALUE") => set(&mut o.min, Bound::Default),
                 _ if self.keyword("MAXVALUE") => set(&mut o.max, Bound::Default),
                 _ if self.keyword("CYCLE") => set(&mut o.cycle, false),
-                _ => Err(self.unexpected()),
+                _ => Err(syntax_at(self.peek())),
             };
         }
         // `OWNED BY [public.]table.column | NONE`: the sequence goes when its table does.
@@ -237,10 +180,9 @@ impl Cursor<'_> {
             let owner = match self.keyword("NONE") {
                 true => OwnedBy::Nobody,
                 false => {
-                    let mut parts = vec![self.identifier()?];
-                    while self.words.get(self.at) == Some(&Token::Period) {
-                        self.at += 1;
-                        parts.push(self.identifier()?);
+                    let mut parts = vec![self.ident()?];
+                    while self.token(&Token::Period) {
+                        parts.push(self.ident()?);
                     }
                     match parts.as_slice() {
                         [table, column] => OwnedBy::Column { table: table.clone(), column: column.clone() },

@@ -6,6 +6,7 @@ use sqlparser::ast::{Expr, FunctionArg, FunctionArgExpr, FunctionArguments, Sele
 use sqlparser::tokenizer::Token;
 
 use super::copy::render;
+use super::tokens::{ident, syntax_at};
 use super::{last_part, DialectError, StatementKind};
 
 /// Which rows a FETCH or MOVE takes, as PostgreSQL defines the directions.
@@ -21,24 +22,8 @@ pub enum FetchDirection {
     Relative(i64),
 }
 
-fn syntax_at(tok: Option<&Token>) -> DialectError {
-    match tok {
-        Some(t) => DialectError::syntax(format!("syntax error at or near \"{t}\"")),
-        None => DialectError::syntax("syntax error at end of input"),
-    }
-}
-
 fn is_word(t: Option<&Token>, kw: &str) -> bool {
     matches!(t, Some(Token::Word(w)) if w.quote_style.is_none() && w.value.eq_ignore_ascii_case(kw))
-}
-
-/// An identifier (unquoted ones fold to lowercase).
-fn ident(t: Option<&Token>) -> Result<String, DialectError> {
-    match t {
-        Some(Token::Word(w)) if w.quote_style.is_some() => Ok(w.value.clone()),
-        Some(Token::Word(w)) => Ok(w.value.to_lowercase()),
-        other => Err(syntax_at(other)),
-    }
 }
 
 /// Splits tokens on top-level commas.
