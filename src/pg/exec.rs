@@ -10,6 +10,7 @@ use pgwire::error::ErrorInfo;
 
 use crate::db::exec::Access;
 use crate::db::{QueryResult, Value};
+use crate::error::{ExecError, SqlError};
 use crate::pg::dialect::{PgType, StatementKind, Translated};
 use crate::pg::errors::{error, exec_error};
 use crate::pg::settings::Settings;
@@ -153,7 +154,7 @@ async fn run_inner(
     t: &Translated,
     params: Vec<Value>,
 ) -> Result<Outcome, ErrorInfo> {
-    let exec = |e: crate::error::ExecError| exec_error(&e);
+    let exec = |e: ExecError| exec_error(&e);
     match &t.kind {
         StatementKind::Begin { read_only } => {
             session.begin(*read_only);
@@ -275,32 +276,32 @@ async fn run_inner(
             }
             // The parsed kind says whether this reads (a query moving a sequence writes); SQLite's own read-only
             // check still guards the read path.
-            let reads =
-                matches!(kind, StatementKind::Select) && !t.functions.iter().any(|f| f == "nextval" || f == "setval");
+            let sequence_function = t.functions.iter().find(|f| *f == "nextval" || *f == "setval");
+            let reads = matches!(kind, StatementKind::Select) && sequence_function.is_none();
             let expected = if reads { Access::ReadOnly } else { Access::Write };
             // Nothing for SQLite to run (a statement raftsql only acknowledges): never a log entry.
             if t.sqlite_sql.trim().is_empty() {
                 return Ok(command(kind.command_tag(0)));
-            }
-            if !reads && t.row_lock.is_none() && session.read_only() {
-                let what = match kind {
-                    StatementKind::Select => {
-                        let f = t.functions.iter().find(|f| *f == "nextval" || *f == "setval");
-                        format!("{}()", f.map_or("nextval", |f| f.as_str()))
-                    }
-                    StatementKind::Insert => "INSERT".into(),
-                    StatementKind::Update => "UPDATE".into(),
-                    StatementKind::Delete => "DELETE".into(),
-                    other => other.command_tag(0),
-                };
-                return Err(error("25006", format!("cannot execute {what} in a read-only transaction")));
             }
             let statement = session.statement(&t.sqlite_sql, params);
             let result = match t.row_lock {
                 Some(nowait) => session.execute_locking(statement, nowait).await,
                 None => session.execute_expecting(statement, Some(expected)).await,
             }
-            .map_err(exec)?;
+            .map_err(|e| match &e {
+                // The query layer refuses a write in a read-only transaction; PostgreSQL's message names it.
+                ExecError::Sql(s) if s.code == SqlError::READ_ONLY_TRANSACTION && !reads && t.row_lock.is_none() => {
+                    let what = match kind {
+                        StatementKind::Select => format!("{}()", sequence_function.map_or("nextval", String::as_str)),
+                        StatementKind::Insert => "INSERT".into(),
+                        StatementKind::Update => "UPDATE".into(),
+                        StatementKind::Delete => "DELETE".into(),
+                        other => other.command_tag(0),
+                    };
+                    error("25006", format!("cannot execute {what} in a read-only transaction"))
+                }
+                _ => exec(e),
+            })?;
             session.remember_sequences(&result);
             if t.returns_rows {
                 let inferred = result_types(session, t, &result).await;

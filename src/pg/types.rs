@@ -181,7 +181,7 @@ pub fn encode_binary(v: &Value, ty: &Type) -> Result<Option<Vec<u8>>, TypeError>
                 parse_uuid(&s).ok_or_else(|| syntax("uuid", &s))?.to_vec()
             }
         },
-        Some(PgType::Date | PgType::Time) | Some(PgType::Timestamp | PgType::Timestamptz | PgType::Interval) => {
+        Some(PgType::Date | PgType::Time | PgType::Timestamp | PgType::Timestamptz | PgType::Interval) => {
             datetime::encode_binary(v, k)?
         }
         None | Some(PgType::Array(_)) => match v {
@@ -235,7 +235,7 @@ fn decode_text(s: &str, k: Kind) -> Result<Value, TypeError> {
         Some(PgType::Numeric) => numeric_to_value(&parse_numeric(s).ok_or_else(|| syntax("numeric", s))?),
         Some(PgType::Bytea) => Value::Blob(parse_bytea(s)?),
         Some(PgType::Uuid) => Value::Text(fmt_uuid(&parse_uuid(s).ok_or_else(|| syntax("uuid", s))?)),
-        Some(PgType::Date | PgType::Time) | Some(PgType::Timestamp | PgType::Timestamptz | PgType::Interval) => {
+        Some(PgType::Date | PgType::Time | PgType::Timestamp | PgType::Timestamptz | PgType::Interval) => {
             datetime::decode_text(s, k)?
         }
         Some(PgType::Jsonb) => Value::Text(canonical_jsonb(s)?),
@@ -264,7 +264,7 @@ fn decode_binary(b: &[u8], k: Kind) -> Result<Value, TypeError> {
         },
         Some(PgType::Bytea | PgType::Array(_)) | None => Value::Blob(b.to_vec()),
         Some(PgType::Uuid) => Value::Text(fmt_uuid(&fixed::<16>(b)?)),
-        Some(PgType::Date | PgType::Time) | Some(PgType::Timestamp | PgType::Timestamptz | PgType::Interval) => {
+        Some(PgType::Date | PgType::Time | PgType::Timestamp | PgType::Timestamptz | PgType::Interval) => {
             datetime::decode_binary(b, k)?
         }
     })

@@ -190,11 +190,11 @@ impl Session {
         statement: Statement,
         expected: Option<Access>,
     ) -> Result<QueryResult, ExecError> {
-        // (The caller marks a transaction failed on any error.)
-        if expected == Some(Access::Write) && self.read_only() {
-            return Err(read_only_error());
-        }
+        let writes = expected == Some(Access::Write);
         let Some(active) = self.active.as_mut() else {
+            if writes && self.default_read_only {
+                return Err(read_only_error());
+            }
             return match expected {
                 Some(access) => self.node.execute_as(&statement.sql, statement.params, self.consistency, access).await,
                 None => self.execute_autocommit(statement).await,
@@ -203,7 +203,9 @@ impl Session {
         if active.failed {
             return Err(failed_error());
         }
-        let result = if let Some(txn) = active.txn {
+        let result = if writes && active.read_only {
+            Err(read_only_error())
+        } else if let Some(txn) = active.txn {
             self.step(txn, TxnStep::Run(vec![statement])).await.map(|mut r| r.pop().unwrap_or_default())
         } else {
             self.execute_before_first_write(statement, expected).await

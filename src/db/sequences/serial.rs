@@ -21,9 +21,11 @@ pub fn owner(conn: &Connection, name: &str) -> rusqlite::Result<Option<Owner>> {
     if !name.ends_with("_seq") {
         return Ok(None);
     }
+    // Called by every nextval: only the tables whose name begins the sequence's get their columns listed.
     let mut stmt = conn.prepare(
         "SELECT s.name, s.sql, p.name FROM sqlite_schema s JOIN pragma_table_info(s.name) p \
-         WHERE s.type = 'table' AND s.name NOT LIKE '\\_\\_raftsql%' ESCAPE '\\' AND p.pk = 1 \
+         WHERE s.type = 'table' AND s.name NOT LIKE '\\_\\_raftsql%' ESCAPE '\\' \
+           AND substr(?1, 1, length(s.name) + 1) = s.name || '_' AND p.pk = 1 \
            AND upper(p.type) = 'INTEGER' AND s.name || '_' || p.name || '_seq' = ?1",
     )?;
     let found: Option<(String, String, String)> =

@@ -35,31 +35,29 @@ fn dt_error(e: DtErr, k: Kind, input: &str) -> TypeError {
 
 /// Whether `k` is one of the kinds this module codes.
 pub(super) fn is_datetime(k: Kind) -> bool {
-    matches!(k, Some(PgType::Date | PgType::Time) | Some(PgType::Timestamp | PgType::Timestamptz | PgType::Interval))
+    matches!(k, Some(PgType::Date | PgType::Time | PgType::Timestamp | PgType::Timestamptz | PgType::Interval))
+}
+
+/// `s`, a date/time text of kind `k`, read and written again in its canonical form; a timestamptz's instant is
+/// written by `timestamptz` (stored in UTC, or shown in the session's zone).
+fn rewrite(s: &str, k: Kind, timestamptz: fn(Ts) -> String) -> Result<String, DtErr> {
+    match k {
+        Some(PgType::Date) => parse_date(s).map(fmt_date),
+        Some(PgType::Time) => parse_time(s).map(fmt_time),
+        Some(PgType::Timestamp) => parse_timestamp(s).map(fmt_ts),
+        Some(PgType::Timestamptz) => parse_timestamptz(s).map(timestamptz),
+        _ => Interval::parse(s).map(|iv| iv.to_text()),
+    }
 }
 
 /// The storage text of a text-format value of kind `k`.
 pub(super) fn decode_text(s: &str, k: Kind) -> Result<Value, TypeError> {
-    let text = match k {
-        Some(PgType::Date) => parse_date(s).map(fmt_date),
-        Some(PgType::Time) => parse_time(s).map(fmt_time),
-        Some(PgType::Timestamp) => parse_timestamp(s).map(fmt_ts),
-        Some(PgType::Timestamptz) => parse_timestamptz(s).map(store_timestamptz),
-        _ => Interval::parse(s).map(|iv| iv.to_text()),
-    };
-    text.map(Value::Text).map_err(|e| dt_error(e, k, s))
+    rewrite(s, k, store_timestamptz).map(Value::Text).map_err(|e| dt_error(e, k, s))
 }
 
 /// How a stored value of kind `k` prints (a value that does not parse prints as it is stored).
 pub(super) fn encode_text(s: &str, k: Kind) -> String {
-    let shown = match k {
-        Some(PgType::Date) => parse_date(s).map(fmt_date),
-        Some(PgType::Time) => parse_time(s).map(fmt_time),
-        Some(PgType::Timestamp) => parse_timestamp(s).map(fmt_ts),
-        Some(PgType::Timestamptz) => parse_timestamptz(s).map(show_timestamptz),
-        _ => Interval::parse(s).map(|iv| iv.to_text()),
-    };
-    shown.unwrap_or_else(|_| s.to_string())
+    rewrite(s, k, show_timestamptz).unwrap_or_else(|_| s.to_string())
 }
 
 /// The binary form of a stored value of kind `k`.
